@@ -1,0 +1,48 @@
+# northlab — the two commands of the README: `make demo` and `make test`.
+# Everything is installed into the project (.venv/, node_modules/); system packages come
+# from Debian's apt when missing (needs root, as on the community-centre server and in CI).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := bubblewrap chromium docker-compose postgresql
+
+.PHONY: install system-deps demo test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[cybersecurity,ai-data,robotics,gamedev,test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "northlab: npm is missing; install Node.js 20 (apt-get install nodejs npm) and retry." >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "northlab: please install these Debian packages first:$$missing" >&2; exit 1; fi; \
+	fi
+
+install: system-deps $(VENV)/.installed node_modules/.installed
+
+demo: install
+	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/northlab demo
+
+test: install
+	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/ruff check .
+	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
+
+lint:
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules var

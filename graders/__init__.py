@@ -1,0 +1,1 @@
+"""northlab grading engine: lab -> release -> submission -> sandboxed grade -> result."""

@@ -1,0 +1,1 @@
+"""northlab hub wiring: JupyterHub config, spawner profiles and hub-managed services."""
