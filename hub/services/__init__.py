@@ -1,0 +1,1 @@
+"""JupyterHub-managed services of northlab (credentials, gradebook) and their shared DB models."""
