@@ -1,0 +1,76 @@
+"""Kubernetes mode: KubeSpawner with a profile per track (Zero to JupyterHub).
+
+``hub/kubernetes/values.yaml`` configures the Zero to JupyterHub chart; its hub image runs
+northlab's ``jupyterhub_config.py`` through ``hub.extraConfig``, which calls
+:func:`configure`. The chart already sets the proxy, hub address and database; this module
+adds what is northlab's: the track profiles (image, CPU/memory limits and guarantees,
+environment), one volume claim per learner, and the services inside the hub pod. The
+values file repeats the profile list for the chart's image pre-puller; a test keeps both
+equal (:func:`profile_list`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.modes import profiles
+from hub.modes.services import SERVICE_PORTS, expose
+from hub.settings import Settings
+from hub.tracks import DEFAULT_TRACK
+
+#: The chart's Kubernetes Service in front of the hub pod (services listen there too).
+HUB_SERVICE = "hub"
+#: Per-learner volume claim and its size.
+PVC_NAME_TEMPLATE = "northlab-home-{username}"
+STORAGE_CAPACITY = "2Gi"
+
+
+def profile_list(settings: Settings) -> list[dict[str, Any]]:
+    """KubeSpawner ``profile_list``: one profile per track, the default track first-class."""
+    result = []
+    for p in profiles.profiles(settings):
+        result.append(
+            {
+                "display_name": f"{p.track.title('en')} / {p.track.title('fr')}",
+                "slug": p.slug,
+                "description": f"{p.track.summary('en')} / {p.track.summary('fr')}",
+                "default": p.slug == DEFAULT_TRACK,
+                "kubespawner_override": {
+                    "image": p.image,
+                    "cpu_limit": p.cpu_limit,
+                    "cpu_guarantee": p.cpu_guarantee,
+                    "mem_limit": p.mem_limit,
+                    "mem_guarantee": p.mem_guarantee,
+                    "environment": dict(p.environment),
+                    "default_url": p.track.default_url,
+                },
+            }
+        )
+    return result
+
+
+def exchange_url() -> str:
+    """The exchange service (hub-managed, in the hub pod) as learners' pods reach it."""
+    return f"http://{HUB_SERVICE}:{SERVICE_PORTS['exchange']}/services/exchange/"
+
+
+def configure(c: Any, settings: Settings) -> None:
+    """Kubernetes mode settings (call after the hub's own services and roles)."""
+    c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
+    c.KubeSpawner.profile_list = profile_list(settings)
+    c.KubeSpawner.image = profiles.profile(DEFAULT_TRACK, settings).image
+    c.KubeSpawner.uid = 1000
+    c.KubeSpawner.fs_gid = 100
+    c.KubeSpawner.allow_privilege_escalation = False
+    c.KubeSpawner.automount_service_account_token = False
+    c.KubeSpawner.storage_pvc_ensure = True
+    c.KubeSpawner.pvc_name_template = PVC_NAME_TEMPLATE
+    c.KubeSpawner.storage_capacity = STORAGE_CAPACITY
+    c.KubeSpawner.storage_access_modes = ["ReadWriteOnce"]
+    c.KubeSpawner.volumes = [
+        {"name": "home", "persistentVolumeClaim": {"claimName": PVC_NAME_TEMPLATE}}
+    ]
+    c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": profiles.HOME_IN_IMAGE}]
+    c.KubeSpawner.working_dir = profiles.HOME_IN_IMAGE
+    c.KubeSpawner.environment = {profiles.EXCHANGE_URL_VARIABLE: exchange_url()}
+    expose(c, HUB_SERVICE)

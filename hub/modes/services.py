@@ -1,0 +1,67 @@
+"""Where the hub's services live in the container modes.
+
+In local mode the hub starts its services as local processes (``command``). In the
+container modes each service runs in its own container (docker) or inside the hub pod
+(kubernetes, hub-managed); this module holds their fixed ports and rewrites the service
+entries the hub config already made so the proxy and learners' servers reach them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+#: Fixed port of each northlab service inside the container network.
+SERVICE_PORTS: dict[str, int] = {"credentials": 9010, "gradebook": 9020, "exchange": 9030}
+
+
+def token_variable(name: str) -> str:
+    """Environment variable holding a service's API token (e.g. NORTHLAB_EXCHANGE_API_TOKEN)."""
+    return f"NORTHLAB_{name.upper()}_API_TOKEN"
+
+
+#: Set for hub-managed services that must listen on every interface of their pod.
+BIND_ALL_VARIABLE = "NORTHLAB_SERVICE_IP"
+
+
+def _services(c: Any) -> list[dict[str, Any]]:
+    return [dict(s) for s in c.JupyterHub.services] if "services" in c.JupyterHub else []
+
+
+def externalize(c: Any, host: str | None = None, environ: dict[str, str] | None = None) -> None:
+    """Run the northlab services in their own containers (docker mode).
+
+    Each service of :data:`SERVICE_PORTS` already in ``c.JupyterHub.services`` loses its
+    ``command``, gets ``url`` ``http://<host or its name>:<port>`` and takes its API token
+    from :func:`token_variable` (shared with its container through the environment).
+    """
+    env = os.environ if environ is None else environ
+    services = _services(c)
+    for service in services:
+        name = service.get("name", "")
+        if name in SERVICE_PORTS:
+            for key in ("command", "environment", "cwd", "user"):
+                service.pop(key, None)
+            service["url"] = f"http://{host or name}:{SERVICE_PORTS[name]}"
+            token = env.get(token_variable(name))
+            if token:
+                service["api_token"] = token
+    c.JupyterHub.services = services
+
+
+def expose(c: Any, host: str) -> None:
+    """Keep the services hub-managed but reachable from other pods (kubernetes mode).
+
+    Each service of :data:`SERVICE_PORTS` keeps its ``command``, listens on every interface
+    (:data:`BIND_ALL_VARIABLE`) at its fixed port and is reached at ``http://<host>:<port>``.
+    """
+    services = _services(c)
+    for service in services:
+        name = service.get("name", "")
+        if name in SERVICE_PORTS:
+            service["url"] = f"http://{host}:{SERVICE_PORTS[name]}"
+            service["environment"] = {
+                **service.get("environment", {}),
+                BIND_ALL_VARIABLE: "0.0.0.0",
+            }
+    c.JupyterHub.services = services
