@@ -1,0 +1,136 @@
+"""The data root's folders, nbgrader course roots and the exchange, with their modes.
+
+One nbgrader course per cohort (course id == cohort id). Everything here runs as root
+and is idempotent: calling it again fixes modes and never deletes work.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from hub.accounts import INSTRUCTORS_GROUP, cohort_unix_group, ensure_group
+from hub.exchange import FACTORY
+from hub.settings import REPO, Settings
+
+PRIVATE_DIRS = ("hub", "results", "outbox", "credentials", "gradebook")
+COURSE_CONFIG = "nbgrader_config.py"
+
+
+def _own(path: Path, mode: int, group: str | None = None) -> None:
+    gid = grp.getgrnam(group).gr_gid if group else 0
+    os.chown(path, 0, gid)
+    os.chmod(path, mode)
+
+
+def ensure_layout(settings: Settings) -> None:
+    """Create the data root's folders with their modes (see the README's data section)."""
+    ensure_group(INSTRUCTORS_GROUP)
+    root = settings.data_root
+    root.mkdir(parents=True, exist_ok=True)
+    _own(root, 0o711)
+    for name in PRIVATE_DIRS:
+        (root / name).mkdir(exist_ok=True)
+        _own(root / name, 0o700)
+    settings.home_root.mkdir(exist_ok=True)
+    _own(settings.home_root, 0o711)
+    settings.courses_root.mkdir(exist_ok=True)
+    _own(settings.courses_root, 0o2750, INSTRUCTORS_GROUP)
+    settings.exchange_root.mkdir(exist_ok=True)
+    _own(settings.exchange_root, 0o755)
+
+
+def protect_lab_sources(labs_root: Path) -> None:
+    """Close the repository's labs/ (solutions, hidden tests) to all but instructors."""
+    if labs_root.is_dir():
+        _own(labs_root, 0o750, INSTRUCTORS_GROUP)
+
+
+def course_config(settings: Settings, course: str) -> str:
+    """Text of a course's ``nbgrader_config.py``."""
+    lines = [
+        "# Written by northlab (hub/courses.py); rewritten by `northlab cohort add`.",
+        "c = get_config()  # noqa: F821",
+        f"c.CourseDirectory.course_id = {course!r}",
+        f"c.CourseDirectory.root = {str(settings.courses_root / course)!r}",
+        "c.CourseDirectory.groupshared = True",
+        f"c.Exchange.root = {str(settings.exchange_root)!r}",
+    ]
+    lines += [
+        f"c.ExchangeFactory.{trait} = {cls.__module__ + '.' + cls.__qualname__!r}"
+        for trait, cls in FACTORY.items()
+    ]
+    if (REPO / "graders" / "nbgrader_bridge.py").exists():
+        lines += ["import graders.nbgrader_bridge", "graders.nbgrader_bridge.configure(c)"]
+    return "\n".join(lines) + "\n"
+
+
+def ensure_course(settings: Settings, course: str) -> Path:
+    """Create the course root and its exchange folders for cohort ``course``."""
+    ensure_layout(settings)
+    ensure_group(cohort_unix_group(course))
+    root = settings.courses_root / course
+    root.mkdir(exist_ok=True)
+    _own(root, 0o2770, INSTRUCTORS_GROUP)
+    config = root / COURSE_CONFIG
+    text = course_config(settings, course)
+    if not config.exists() or config.read_text() != text:
+        config.write_text(text)
+    _own(config, 0o660, INSTRUCTORS_GROUP)
+    ensure_exchange(settings, course)
+    return root
+
+
+def ensure_exchange(settings: Settings, course: str) -> None:
+    """Create ``exchange/<course>/`` gated to the cohort (see :mod:`hub.exchange`)."""
+    course_dir = settings.exchange_root / course
+    course_dir.mkdir(exist_ok=True)
+    _own(course_dir, 0o750, cohort_unix_group(course))
+    for name, mode in (("outbound", 0o2775), ("inbound", 0o2773), ("feedback", 0o2771)):
+        (course_dir / name).mkdir(exist_ok=True)
+        _own(course_dir / name, mode, INSTRUCTORS_GROUP)
+
+
+def courses(settings: Settings) -> list[str]:
+    """Course ids that have a course root."""
+    if not settings.courses_root.is_dir():
+        return []
+    return sorted(p.name for p in settings.courses_root.iterdir() if (p / COURSE_CONFIG).exists())
+
+
+def nbgrader(course_root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ``nbgrader <args>`` in a course root as an instructor would (files group-shared)."""
+    bin_dir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ.get('PATH', '')}")
+    return subprocess.run(
+        [str(bin_dir / "nbgrader"), *args],
+        cwd=course_root, env=env, capture_output=True, text=True, check=False,
+        preexec_fn=lambda: os.umask(0o007),
+    )
+
+
+def release_lab(settings: Settings, course: str, lab_id: str, source: Path) -> bool:
+    """Copy a lab's nbgrader source into the course, generate and release it.
+
+    Returns False when it was already released (nothing done).
+    """
+    root = ensure_course(settings, course)
+    if (settings.exchange_root / course / "outbound" / lab_id).is_dir():
+        return False
+    target = root / "source" / lab_id
+    if not target.exists():
+        shutil.copytree(source, target)
+        subprocess.run(["chown", "-R", f"root:{INSTRUCTORS_GROUP}", str(root / "source")],
+                       check=True)
+        subprocess.run(["chmod", "-R", "g+rwX,o-rwx", str(root / "source")], check=True)
+    for step in (("generate_assignment", lab_id, "--force"),
+                 ("release_assignment", lab_id, "--force")):
+        result = nbgrader(root, *step)
+        if result.returncode != 0:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+            raise RuntimeError(f"nbgrader {step[0]} {lab_id} failed: {' / '.join(tail)}")
+    return True

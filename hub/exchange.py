@@ -1,0 +1,98 @@
+"""nbgrader's file-system exchange without world-writable folders.
+
+nbgrader's default exchange wants its root mode 0777 and lets any user create course
+folders. Here northlab prepares each course's exchange folders once, as root
+(:func:`hub.courses.ensure_exchange`), and these subclasses only check them:
+
+- ``exchange/``                    root, 0755: not writable by anyone else.
+- ``exchange/<course>/``           root:nl-<cohort>, 0750: only the cohort (and instructors).
+- ``exchange/<course>/outbound``   root:northlab-instructors, 2775: instructors release.
+- ``exchange/<course>/inbound``    root:northlab-instructors, 2773: learners drop, cannot list.
+- ``exchange/<course>/feedback``   root:northlab-instructors, 2771.
+
+A submission is made 0770 (group instructors) instead of nbgrader's 0777.
+"""
+
+from __future__ import annotations
+
+import os
+
+from nbgrader.exchange.default import (
+    ExchangeCollect,
+    ExchangeFetchAssignment,
+    ExchangeFetchFeedback,
+    ExchangeList,
+    ExchangeReleaseAssignment,
+    ExchangeReleaseFeedback,
+    ExchangeSubmit,
+)
+from nbgrader.utils import check_directory
+
+
+class _PreparedRoot:
+    """Check the exchange root instead of creating or chmod-ing it."""
+
+    def ensure_root(self) -> None:
+        if not check_directory(self.root, read=True, execute=True):
+            self.fail(f"The exchange folder {self.root} is missing; ask your instructor.")
+
+    def ensure_directory(self, path: str, mode: int) -> None:
+        if not os.path.isdir(path):
+            self.fail(
+                f"The exchange folder {path} is missing: run `northlab cohort add` for this "
+                "course."
+            )
+
+
+class NorthlabReleaseAssignment(_PreparedRoot, ExchangeReleaseAssignment):
+    """Release into a prepared course outbound."""
+
+
+class NorthlabReleaseFeedback(_PreparedRoot, ExchangeReleaseFeedback):
+    """Release feedback into a prepared course feedback folder."""
+
+
+class NorthlabFetchAssignment(_PreparedRoot, ExchangeFetchAssignment):
+    """Fetch from a prepared exchange."""
+
+
+class NorthlabFetchFeedback(_PreparedRoot, ExchangeFetchFeedback):
+    """Fetch feedback from a prepared exchange."""
+
+
+class NorthlabList(_PreparedRoot, ExchangeList):
+    """List a prepared exchange (courses the user cannot enter are skipped)."""
+
+
+class NorthlabCollect(_PreparedRoot, ExchangeCollect):
+    """Collect from a prepared inbound."""
+
+
+class NorthlabSubmit(_PreparedRoot, ExchangeSubmit):
+    """Submit, then close the submission to everyone but its owner and instructors."""
+
+    def copy_files(self) -> None:
+        super().copy_files()
+        dest = os.path.join(self.inbound_path, self.assignment_filename)
+        for folder, _dirs, files in os.walk(dest):
+            os.chmod(folder, 0o770)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o640)
+
+
+FACTORY = {
+    "release_assignment": NorthlabReleaseAssignment,
+    "release_feedback": NorthlabReleaseFeedback,
+    "fetch_assignment": NorthlabFetchAssignment,
+    "fetch_feedback": NorthlabFetchFeedback,
+    "list": NorthlabList,
+    "collect": NorthlabCollect,
+    "submit": NorthlabSubmit,
+}
+
+
+def configure_exchange(c, root: str) -> None:
+    """Point nbgrader config ``c`` at the exchange ``root`` and these classes."""
+    c.Exchange.root = root
+    for trait, cls in FACTORY.items():
+        setattr(c.ExchangeFactory, trait, f"{cls.__module__}.{cls.__qualname__}")

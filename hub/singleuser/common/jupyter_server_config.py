@@ -1,0 +1,16 @@
+"""Single-user server settings for every northlab learner and instructor.
+
+Loaded through JUPYTER_CONFIG_PATH (set by the spawner). Bytes over the wire matter most:
+gzip every response, keep hashed static files cached for a year.
+"""
+
+c = get_config()  # noqa: F821
+c.ServerApp.tornado_settings = {
+    "compress_response": True,
+    "static_handler_args": {"max_age": 365 * 24 * 3600},
+}
+# No network calls on a cut-off site: no news, no extension manager listings.
+c.LabApp.news_url = None
+c.LabApp.extension_manager = "readonly"
+c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
+c.ServerApp.terminals_enabled = True

@@ -1,0 +1,125 @@
+"""Local mode: each learner's JupyterLab is a process running as their own Unix user.
+
+:class:`NorthlabSpawner` is JupyterHub's ``LocalProcessSpawner`` plus:
+
+- the Unix account is created on demand (:func:`hub.accounts.ensure_user`) with home
+  ``<data_root>/home/<name>`` (0700) and Unix groups mirroring the hub groups;
+- a spawn form with the four tracks (:mod:`hub.tracks`) that sets the default kernel,
+  environment and working folder;
+- the single-user config from ``hub/singleuser/`` (nbgrader, gzip, page config).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
+from traitlets import Unicode
+
+from hub.accounts import (
+    INSTRUCTORS_GROUP,
+    AccountError,
+    cohort_unix_group,
+    ensure_user,
+)
+from hub.profiles import TrackOptions
+from hub.roles import COHORT_PREFIX, INSTRUCTORS
+from hub.tracks import SHARE_DIR, SINGLEUSER_CONFIG_DIR
+
+
+class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
+    """LocalProcessSpawner with on-demand Unix users, track profiles and nbgrader wiring."""
+
+    home_root = Unicode(
+        help="Folder holding learners' homes (<data_root>/home); each home is 0700."
+    ).tag(config=True)
+    exchange_root = Unicode(help="nbgrader exchange root (<data_root>/exchange).").tag(
+        config=True
+    )
+    courses_root = Unicode(help="nbgrader course roots (<data_root>/courses).").tag(config=True)
+
+    @property
+    def hub_groups(self) -> list[str]:
+        return sorted(g.name for g in self.user.groups)
+
+    @property
+    def cohorts(self) -> list[str]:
+        groups = self.hub_groups
+        return [g.removeprefix(COHORT_PREFIX) for g in groups if g.startswith(COHORT_PREFIX)]
+
+    @property
+    def is_instructor(self) -> bool:
+        return INSTRUCTORS in self.hub_groups
+
+    @property
+    def role(self) -> str:
+        """``instructor`` or ``learner``: picks hub/singleuser/<role>/ config."""
+        return "instructor" if self.is_instructor else "learner"
+
+    @property
+    def home(self) -> Path:
+        return Path(self.home_root) / self.user.name
+
+    def unix_groups(self) -> set[str]:
+        """Unix groups mirroring the hub groups (instructors enter every course)."""
+        cohorts = set(self.cohorts)
+        if self.is_instructor:
+            cohorts |= {p.name for p in Path(self.courses_root).iterdir() if p.is_dir()}
+            return {INSTRUCTORS_GROUP} | {cohort_unix_group(c) for c in cohorts}
+        return {cohort_unix_group(c) for c in cohorts}
+
+    def instructor_course(self) -> str:
+        """The course an instructor's formgrader opens: first cohort, else first course."""
+        available = sorted(p.name for p in Path(self.courses_root).iterdir() if p.is_dir())
+        for course in self.cohorts + available:
+            if course in available:
+                return course
+        return ""
+
+    def make_preexec_fn(self, name: str):
+        setuid = set_user_setuid(name, chdir=True)
+        umask = 0o007 if self.is_instructor else 0o077
+
+        def preexec() -> None:
+            setuid()
+            os.umask(umask)
+
+        return preexec
+
+    def user_env(self, env: dict) -> dict:
+        env = super().user_env(env)
+        track = self.track
+        env.update(track.env)
+        env.update(
+            NORTHLAB_TRACK=track.id,
+            NORTHLAB_ROLE=self.role,
+            NORTHLAB_EXCHANGE=self.exchange_root,
+            NORTHLAB_ASSIGNMENT_DIR=str(self.home / track.folder),
+            JUPYTER_CONFIG_PATH=os.pathsep.join(
+                str(SINGLEUSER_CONFIG_DIR / d) for d in (self.role, "common")
+            ),
+            JUPYTER_PATH=str(SHARE_DIR),
+            PATH=f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        )
+        if self.is_instructor:
+            course = self.instructor_course()
+            env.update(
+                NORTHLAB_COURSE=course,
+                NORTHLAB_COURSE_ROOT=str(Path(self.courses_root) / course) if course else "",
+            )
+        return env
+
+    async def start(self):
+        try:
+            entry = ensure_user(self.user.name, self.home, self.unix_groups())
+        except AccountError as exc:
+            raise RuntimeError(str(exc)) from None
+        folder = self.home / self.track.folder
+        folder.mkdir(exist_ok=True)
+        os.chown(folder, entry.pw_uid, entry.pw_gid)
+        self.notebook_dir = str(self.home)
+        self.default_url = self.track.default_url
+        self.cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
+        return await super().start()

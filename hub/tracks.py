@@ -1,0 +1,96 @@
+"""The four tracks: what each spawn profile gives a learner.
+
+A track profile chooses the learner's default kernel (one named ipykernel per track,
+shipped in ``hub/share/jupyter/kernels/``), extra environment variables, the working
+folder the lab opens in (``~/<track>``, where the Assignments tab fetches labs) and, in
+docker/kubernetes modes, the image built from ``images/<track>/``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graders.i18n import Catalog
+
+HUB_DIR = Path(__file__).resolve().parent
+SHARE_DIR = HUB_DIR / "share" / "jupyter"
+SINGLEUSER_CONFIG_DIR = HUB_DIR / "singleuser"
+LOCALE = Catalog(HUB_DIR / "locale")
+
+
+@dataclass(frozen=True)
+class Track:
+    """One spawn profile."""
+
+    id: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kernel(self) -> str:
+        """Name of the track's kernelspec."""
+        return f"northlab-{self.id}"
+
+    @property
+    def folder(self) -> str:
+        """Working folder in the learner's home; fetched labs land here."""
+        return self.id
+
+    @property
+    def default_url(self) -> str:
+        return f"/lab/tree/{self.folder}"
+
+    def title(self, language: str = "en") -> str:
+        return LOCALE.text(f"track.{self.id}.title", language)
+
+    def summary(self, language: str = "en") -> str:
+        return LOCALE.text(f"track.{self.id}.summary", language)
+
+    def image(self, prefix: str, tag: str) -> str:
+        return f"{prefix}{self.id}:{tag}"
+
+
+_HEADLESS = {"MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+TRACKS: dict[str, Track] = {
+    track.id: track
+    for track in (
+        Track("cybersecurity"),
+        Track("ai-data", env=dict(_HEADLESS)),
+        Track("robotics", env=dict(_HEADLESS)),
+        Track(
+            "gamedev",
+            env={
+                "SDL_VIDEODRIVER": "dummy",
+                "SDL_AUDIODRIVER": "dummy",
+                "PYGAME_HIDE_SUPPORT_PROMPT": "1",
+            },
+        ),
+    )
+}
+DEFAULT_TRACK = "cybersecurity"
+
+
+def kernelspec(track: Track) -> dict:
+    """The ``kernel.json`` of a track (``python`` is replaced by the server's interpreter)."""
+    return {
+        "argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": f"Python 3 ({track.title('en')})",
+        "language": "python",
+        "env": {"NORTHLAB_TRACK": track.id, **track.env},
+        "metadata": {"debugger": False},
+    }
+
+
+def write_kernelspecs(share_dir: Path = SHARE_DIR) -> list[Path]:
+    """Write every track's kernelspec; returns the kernel.json paths."""
+    written = []
+    for track in TRACKS.values():
+        path = share_dir / "kernels" / track.kernel / "kernel.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(kernelspec(track), indent=1) + "\n"
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+        written.append(path)
+    return written
