@@ -154,6 +154,9 @@ class StatusList(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     purpose: Mapped[str] = mapped_column(String(32), default="revocation")
+    #: Key whose controller issues this list's credentials; the list credential is signed by
+    #: the same issuer (verifiers require matching issuers), so each issuer DID has own lists.
+    key_id: Mapped[str] = mapped_column(ForeignKey("issuer_keys.id"))
     #: Number of bits (W3C minimum 131072 = 16 KiB).
     size: Mapped[int] = mapped_column(Integer, default=131072)
     #: Next free index; indexes are handed out in a shuffled order (see statuslist.py).

@@ -60,9 +60,14 @@ def upgrade() -> None:
         "status_lists",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("purpose", sa.String(length=32), nullable=False),
+        sa.Column("key_id", sa.String(length=512), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("allocated", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["key_id"],
+            ["issuer_keys.id"],
+        ),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(

@@ -1,0 +1,103 @@
+"""Settings of the credential service, read once from ``northlab.toml`` and ``NORTHLAB_*``.
+
+The environment wins over the file. Every setting is documented on its field below.
+``northlab.toml`` (path from ``NORTHLAB_CONFIG``, default ``<repo>/northlab.toml``) may hold
+the shared keys ``data_root`` / ``results_database_url`` / ``port`` at top level and the
+service's own keys in a ``[credentials]`` table (same names as the fields).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@dataclass(frozen=True)
+class CredentialSettings:
+    """Everything the service and the ``northlab credential`` verbs need to know."""
+
+    #: Folder holding all northlab state (NORTHLAB_DATA); the service uses ``credentials/``.
+    data_root: Path = REPO / "var"
+    #: SQLAlchemy URL of the results + credentials DB (NORTHLAB_RESULTS_DATABASE_URL);
+    #: default SQLite under ``<data_root>/credentials/``.
+    database_url: str = ""
+    #: Public URL of this service as learners and employers reach it, without trailing slash
+    #: (NORTHLAB_CREDENTIALS_PUBLIC_URL). Used in credential, achievement and status list ids
+    #: and in the certificate's QR code. Default: http://127.0.0.1:<port>/services/credentials.
+    public_url: str = "http://127.0.0.1:8000/services/credentials"
+    #: Issuer name shown in every credential (NORTHLAB_CREDENTIALS_ISSUER_NAME).
+    issuer_name: str = "northlab"
+    #: Web page of the issuing program (NORTHLAB_CREDENTIALS_ISSUER_URL); default public_url.
+    issuer_url: str = ""
+    #: "key" (did:key, verifiable fully offline; default) or "web" (did:web on did_web_domain)
+    #: (NORTHLAB_CREDENTIALS_DID_METHOD).
+    did_method: str = "key"
+    #: Host[:port][/path] for did:web, e.g. "lab.example.org:services:credentials" style ids
+    #: are derived from it (NORTHLAB_CREDENTIALS_DID_WEB_DOMAIN).
+    did_web_domain: str = ""
+    #: Years a credential stays valid; 0 = no validUntil (NORTHLAB_CREDENTIALS_VALID_YEARS).
+    valid_years: int = 0
+    #: Folder with the tracks' ``achievement.toml`` and labs (NORTHLAB_LABS).
+    labs_root: Path = REPO / "labs"
+    #: Folder holding ``node_modules`` with the JSON-LD context packages (NORTHLAB_NODE_ROOT).
+    node_root: Path = REPO
+    #: Optional shared secret accepted as a grader token when the service runs without a hub
+    #: (NORTHLAB_CREDENTIALS_REPORT_TOKEN); under the hub, hub tokens with the scope are used.
+    report_token: str = field(default="", repr=False)
+
+    @property
+    def folder(self) -> Path:
+        """``<data_root>/credentials`` (0700): DB, keys."""
+        return self.data_root / "credentials"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.folder / 'records.sqlite'}"
+
+
+_ENV = {
+    "database_url": "NORTHLAB_RESULTS_DATABASE_URL",
+    "public_url": "NORTHLAB_CREDENTIALS_PUBLIC_URL",
+    "issuer_name": "NORTHLAB_CREDENTIALS_ISSUER_NAME",
+    "issuer_url": "NORTHLAB_CREDENTIALS_ISSUER_URL",
+    "did_method": "NORTHLAB_CREDENTIALS_DID_METHOD",
+    "did_web_domain": "NORTHLAB_CREDENTIALS_DID_WEB_DOMAIN",
+    "valid_years": "NORTHLAB_CREDENTIALS_VALID_YEARS",
+    "labs_root": "NORTHLAB_LABS",
+    "node_root": "NORTHLAB_NODE_ROOT",
+    "report_token": "NORTHLAB_CREDENTIALS_REPORT_TOKEN",
+    "data_root": "NORTHLAB_DATA",
+}
+
+
+def load_settings(environ: dict[str, str] | None = None) -> CredentialSettings:
+    """Settings from ``northlab.toml`` then the environment (``environ`` defaults to os.environ)."""
+    env = dict(os.environ if environ is None else environ)
+    config_path = Path(env.get("NORTHLAB_CONFIG", REPO / "northlab.toml"))
+    top: dict = {}
+    if config_path.is_file():
+        top = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    values: dict = {}
+    if "data_root" in top:
+        values["data_root"] = top["data_root"]
+    if "results_database_url" in top:
+        values["database_url"] = top["results_database_url"]
+    port = env.get("NORTHLAB_PORT", str(top.get("port", 8000)))
+    values["public_url"] = f"http://127.0.0.1:{port}/services/credentials"
+    values.update(top.get("credentials", {}))
+    for name, var in _ENV.items():
+        if env.get(var):
+            values[name] = env[var]
+    for name in ("data_root", "labs_root", "node_root"):
+        if name in values:
+            values[name] = Path(values[name]).expanduser().resolve()
+    if "valid_years" in values:
+        values["valid_years"] = int(values["valid_years"])
+    values["public_url"] = str(values["public_url"]).rstrip("/")
+    if values.get("did_method", "key") not in ("key", "web"):
+        raise ValueError("credentials did_method must be 'key' or 'web'")
+    return CredentialSettings(**values)

