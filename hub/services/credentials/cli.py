@@ -1,0 +1,225 @@
+"""``northlab credential ...``: thin verbs over :mod:`hub.services.credentials.service`.
+
+Run them as the user that runs the credential service (they read its data root).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from graders.cli import CommandError
+from hub.services.credentials.contexts import ContextsMissing, document_loader
+from hub.services.credentials.service import Credentials, CredentialsError
+from hub.services.credentials.settings import load_settings
+from hub.services.credentials.verify import verify_credential
+
+
+def _library() -> Credentials:
+    try:
+        return Credentials(load_settings())
+    except (ContextsMissing, ValueError, OSError) as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _who(args: argparse.Namespace) -> str:
+    return args.by or os.environ.get("SUDO_USER") or getpass.getuser()
+
+
+def _write_json(document: dict[str, Any], out: str) -> None:
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if out == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(out)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from exc
+
+
+def cmd_achievements(args: argparse.Namespace) -> int:
+    from hub.services.credentials.achievements import AchievementError, load_achievements
+
+    try:
+        achievements = load_achievements(load_settings().labs_root)
+    except AchievementError as exc:
+        raise CommandError(str(exc)) from exc
+    for achievement_id in achievements:
+        print(achievement_id)
+    return 0
+
+
+def cmd_issue(args: argparse.Namespace) -> int:
+    library = _library()
+    try:
+        credential = library.award(
+            args.learner, args.achievement, awarded_by=_who(args), reason=args.reason
+        )
+    except CredentialsError as exc:
+        raise CommandError(str(exc)) from exc
+    _write_json(credential.document, args.out)
+    print(f"issued urn:uuid:{credential.id} to {args.learner}", file=sys.stderr)
+    return 0
+
+
+def _local_sources(args: argparse.Namespace):
+    """Keys, status lists and stored originals from this server's DB, when it has one."""
+    settings = load_settings()
+    sqlite_file = settings.db_url.removeprefix("sqlite:///")
+    if args.no_local or (
+        settings.db_url.startswith("sqlite:///") and not Path(sqlite_file).exists()
+    ):
+        return None
+    return _library()
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    document = _read_json(args.file)
+    given_lists = {}
+    for path in args.status_list or []:
+        status_list = _read_json(path)
+        given_lists[status_list.get("id")] = status_list
+    known: dict[str, tuple[str, str]] = {}
+    if args.did_document:
+        did = _read_json(args.did_document)
+        for method in did.get("verificationMethod", []):
+            known[method["id"]] = (did["id"], method["publicKeyMultibase"])
+    library = _local_sources(args)
+    original = None
+    if library is not None:
+        known = {**library.known_keys(), **known}
+
+        def original(credential_id: str) -> dict[str, Any] | None:
+            try:
+                return library.get(credential_id).document
+            except CredentialsError:
+                return None
+
+    def status_lists(url: str) -> dict[str, Any] | None:
+        if url in given_lists:
+            return given_lists[url]
+        list_id = library.status_list_id(url) if library else None
+        if list_id is None:
+            return None
+        try:
+            return library.status_list_credential(list_id)
+        except CredentialsError:
+            return None
+
+    try:
+        loader = document_loader(load_settings().node_root)
+    except ContextsMissing as exc:
+        raise CommandError(str(exc)) from exc
+    result = verify_credential(
+        document, loader=loader, known_keys=known, status_lists=status_lists, original=original
+    )
+    if args.json:
+        print(json.dumps(result.__dict__, indent=2))
+    else:
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(("VALID: " if result.valid else "INVALID: ") + result.message)
+    return 0 if result.valid else 1
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    try:
+        credential = _library().revoke(args.credential, revoked_by=_who(args), reason=args.reason)
+    except CredentialsError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"revoked urn:uuid:{credential.id}: {credential.revocation_reason}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    library = _library()
+    for credential in library.credentials_of(args.learner):
+        state = "revoked" if credential.revoked_at else "active"
+        print(f"urn:uuid:{credential.id}\t{credential.achievement}\t{state}")
+    return 0
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    key = _library().rotate_key()
+    print(f"new signing key {key.id}")
+    return 0
+
+
+def cmd_status_list(args: argparse.Namespace) -> int:
+    try:
+        _write_json(_library().status_list_credential(args.list_id), args.out)
+    except CredentialsError as exc:
+        raise CommandError(str(exc)) from exc
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "credential",
+        help="Open Badges 3.0 credentials: issue, verify, revoke, list",
+        description="Open Badges 3.0 microcredentials (eddsa-rdfc-2022, verifiable offline).",
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    p = verbs.add_parser("achievements", help="list achievement ids, one per line")
+    p.set_defaults(func=cmd_achievements)
+
+    p = verbs.add_parser("issue", help="award an achievement by hand (recorded with who and why)")
+    p.add_argument("--learner", required=True, help="hub user name of the learner")
+    p.add_argument("--achievement", required=True, help="achievement id (see `achievements`)")
+    p.add_argument(
+        "--out", required=True, help="file to write the signed credential to (- = stdout)"
+    )
+    p.add_argument("--reason", default="manual award", help="why it is awarded (kept in the audit)")
+    p.add_argument("--by", help="who awards it (default: the user running the command)")
+    p.set_defaults(func=cmd_issue)
+
+    p = verbs.add_parser(
+        "verify",
+        help="verify a credential offline (exit 0 valid, 1 invalid)",
+        description="Verify a credential file offline: proof, issuer key, dates, revocation.",
+    )
+    p.add_argument("file", help="credential JSON file")
+    p.add_argument(
+        "--status-list", action="append", help="status list credential JSON to check revocation"
+    )
+    p.add_argument("--did-document", help="issuer DID document (for did:web issuers)")
+    p.add_argument(
+        "--no-local",
+        action="store_true",
+        help="ignore this server's database (verify like an outside employer would)",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=cmd_verify)
+
+    p = verbs.add_parser("revoke", help="revoke a credential with a reason")
+    p.add_argument("credential", help="credential id (urn:uuid:... or the uuid)")
+    p.add_argument("--reason", required=True, help="why it is revoked (kept with the credential)")
+    p.add_argument("--by", help="who revokes it (default: the user running the command)")
+    p.set_defaults(func=cmd_revoke)
+
+    p = verbs.add_parser("list", help="list a learner's credentials")
+    p.add_argument("--learner", required=True)
+    p.set_defaults(func=cmd_list)
+
+    p = verbs.add_parser(
+        "rotate-key", help="start signing with a new key (earlier credentials stay valid)"
+    )
+    p.set_defaults(func=cmd_rotate_key)
+
+    p = verbs.add_parser("status-list", help="write a signed status list credential")
+    p.add_argument("list_id", type=int, help="status list number (from credentialStatus)")
+    p.add_argument("--out", default="-", help="output file (default: stdout)")
+    p.set_defaults(func=cmd_status_list)

@@ -1,0 +1,379 @@
+"""The credential library: results in, credentials out, revocation, status lists.
+
+:class:`Credentials` is what the web app and the ``northlab credential`` verbs call; it
+holds no per-request state besides a DB session factory.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from graders.results import validate_result
+from hub.services.credentials import badge, proof, statuslist
+from hub.services.credentials.achievements import Achievement, load_achievements
+from hub.services.credentials.contexts import document_loader
+from hub.services.credentials.keys import KeyStore, SigningKey
+from hub.services.credentials.settings import CredentialSettings
+from hub.services.records import (
+    Award,
+    Credential,
+    IssuerKey,
+    Result,
+    StatusList,
+    TestResult,
+    open_database,
+    session_factory,
+    utcnow,
+)
+
+
+class CredentialsError(ValueError):
+    """A request the library refuses (unknown achievement, unknown credential ...)."""
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Outcome of :meth:`Credentials.record_result`."""
+
+    created: bool  # False: the same (learner, lab, submission_id) was already stored
+    result_id: int
+    issued: list[str]  # ids of credentials issued because of this result
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+class Credentials:
+    """Results store and Open Badges issuer for one northlab installation."""
+
+    def __init__(
+        self,
+        settings: CredentialSettings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        migrate: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        settings.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.engine = open_database(settings.db_url, migrate=migrate)
+        self.sessions = session_factory(self.engine)
+        self.keys = KeyStore(
+            settings.folder / "keys", method=settings.did_method, web_domain=settings.did_web_domain
+        )
+        self.achievements: dict[str, Achievement] = load_achievements(settings.labs_root)
+        self.loader = document_loader(settings.node_root)
+
+    # -- results ---------------------------------------------------------------------------
+
+    def record_result(self, record: dict[str, Any], *, reported_by: str | None) -> Intake:
+        """Store a result once (idempotent on learner, lab, submission_id) and award.
+
+        Raises graders.results.InvalidResult for a bad record.
+        """
+        validate_result(record)
+        key = (record["learner"], record["lab"], record["submission_id"])
+        with self.sessions() as session:
+            existing = self._find_result(session, *key)
+            if existing is not None:
+                return Intake(False, existing.id, [])
+            result = self._result_row(record, reported_by)
+            session.add(result)
+            try:
+                session.commit()
+            except IntegrityError:  # a concurrent delivery of the same result won the race
+                session.rollback()
+                return Intake(False, self._find_result(session, *key).id, [])
+            issued = self.evaluate(session, record["learner"])
+            return Intake(True, result.id, issued)
+
+    @staticmethod
+    def _find_result(session: Session, learner: str, lab: str, submission: str) -> Result | None:
+        return session.scalars(
+            select(Result).where(
+                Result.learner == learner, Result.lab == lab, Result.submission_id == submission
+            )
+        ).first()
+
+    @staticmethod
+    def _result_row(record: dict[str, Any], reported_by: str | None) -> Result:
+        max_score = float(record["max_score"])
+        return Result(
+            learner=record["learner"],
+            lab=record["lab"],
+            track=record["track"],
+            course=record.get("course"),
+            submission_id=record["submission_id"],
+            submitted_at=_parse_time(record.get("submitted_at")),
+            graded_at=_parse_time(record["graded_at"]),
+            score=float(record["score"]),
+            max_score=max_score,
+            percent=100.0 * float(record["score"]) / max_score if max_score else 0.0,
+            duration=float(record["duration"]),
+            isolation=record["isolation"],
+            late=bool(record.get("late", False)),
+            error_code=(record.get("error") or {}).get("code"),
+            record=record,
+            reported_by=reported_by,
+            tests=[
+                TestResult(
+                    position=i,
+                    name=t["name"],
+                    points=float(t["points"]),
+                    max_points=float(t["max_points"]),
+                    passed=bool(t["passed"]),
+                    hidden=bool(t.get("hidden", False)),
+                    feedback=t["feedback"],
+                )
+                for i, t in enumerate(record["tests"])
+            ],
+        )
+
+    def best_percent(self, session: Session, learner: str) -> dict[str, tuple[float, int]]:
+        """``{lab: (best percent, result id)}`` over the learner's graded results."""
+        rows = session.execute(
+            select(Result.lab, Result.percent, Result.id)
+            .where(Result.learner == learner, Result.error_code.is_(None))
+            .order_by(Result.lab, Result.percent.desc(), Result.id)
+        ).all()
+        best: dict[str, tuple[float, int]] = {}
+        for lab, percent, result_id in rows:
+            best.setdefault(lab, (percent, result_id))
+        return best
+
+    def evaluate(self, session: Session, learner: str) -> list[str]:
+        """Issue every achievement whose criteria ``learner`` now meets and does not hold."""
+        best = self.best_percent(session, learner)
+        percents = {lab: value[0] for lab, value in best.items()}
+        issued = []
+        for achievement in self.achievements.values():
+            labs = achievement.qualifying_labs(percents)
+            if labs is None or self._holds(session, learner, achievement.id):
+                continue
+            credential = self._issue(
+                session,
+                learner,
+                achievement,
+                kind="criteria",
+                awarded_by="northlab",
+                reason=f"criteria met: {', '.join(labs)}",
+                evidence={"results": [best[lab][1] for lab in labs]},
+            )
+            issued.append(credential.id)
+        session.commit()
+        return issued
+
+    @staticmethod
+    def _holds(session: Session, learner: str, achievement: str) -> bool:
+        return (
+            session.scalars(
+                select(Credential.id).where(
+                    Credential.learner == learner,
+                    Credential.achievement == achievement,
+                    Credential.revoked_at.is_(None),
+                )
+            ).first()
+            is not None
+        )
+
+    # -- issuing ---------------------------------------------------------------------------
+
+    def achievement(self, achievement_id: str) -> Achievement:
+        try:
+            return self.achievements[achievement_id]
+        except KeyError:
+            known = ", ".join(self.achievements) or "none"
+            raise CredentialsError(
+                f"unknown achievement {achievement_id!r} (known: {known})"
+            ) from None
+
+    def award(
+        self, learner: str, achievement_id: str, *, awarded_by: str, reason: str
+    ) -> Credential:
+        """Manual award, regardless of criteria; recorded with who and why."""
+        if not learner.strip():
+            raise CredentialsError("the learner name is empty")
+        if not reason.strip():
+            raise CredentialsError("a manual award needs a reason")
+        achievement = self.achievement(achievement_id)
+        with self.sessions() as session:
+            credential = self._issue(
+                session, learner, achievement, kind="manual", awarded_by=awarded_by, reason=reason
+            )
+            session.commit()
+            return credential
+
+    def _status_slot(self, session: Session, key: SigningKey) -> tuple[StatusList, int]:
+        status_list = session.scalars(
+            select(StatusList)
+            .where(StatusList.key_id == key.id, StatusList.allocated < StatusList.size)
+            .order_by(StatusList.id)
+        ).first()
+        if status_list is None:
+            status_list = StatusList(key_id=key.id, size=statuslist.LIST_SIZE, allocated=0)
+            session.add(status_list)
+            session.flush()
+        index = statuslist.index_for(status_list.allocated, status_list.size)
+        status_list.allocated += 1
+        return status_list, index
+
+    def status_list_url(self, list_id: int) -> str:
+        return f"{self.settings.public_url}/status/{list_id}"
+
+    def _issue(
+        self,
+        session: Session,
+        learner: str,
+        achievement: Achievement,
+        *,
+        kind: str,
+        awarded_by: str,
+        reason: str,
+        evidence: dict[str, Any] | None = None,
+    ) -> Credential:
+        key = self.keys.active(session)
+        status_list, index = self._status_slot(session, key)
+        now = self.clock()
+        years = self.settings.valid_years
+        valid_until = now + timedelta(days=365 * years) if years else None
+        credential_id = str(uuid.uuid4())
+        document = badge.open_badge_credential(
+            credential_id=credential_id,
+            issuer=badge.issuer_profile(
+                key.controller,
+                self.settings.issuer_name,
+                self.settings.issuer_url or self.settings.public_url,
+            ),
+            achievement=badge.achievement_document(achievement, self.settings.public_url),
+            learner=learner,
+            salt=secrets.token_hex(8),
+            valid_from=now,
+            valid_until=valid_until,
+            status_list_url=self.status_list_url(status_list.id),
+            status_index=index,
+        )
+        credential = Credential(
+            id=credential_id,
+            learner=learner,
+            achievement=achievement.id,
+            issued_at=now,
+            valid_until=valid_until,
+            key_id=key.id,
+            status_list_id=status_list.id,
+            status_index=index,
+            document=proof.sign(document, key, created=now, loader=self.loader),
+        )
+        session.add(credential)
+        session.add(
+            Award(
+                credential_id=credential_id,
+                learner=learner,
+                achievement=achievement.id,
+                kind=kind,
+                awarded_by=awarded_by,
+                reason=reason,
+                evidence=evidence or {},
+                created_at=now,
+            )
+        )
+        session.flush()
+        return credential
+
+    # -- reading, revocation, keys ----------------------------------------------------------
+
+    def credentials_of(self, learner: str) -> list[Credential]:
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Credential)
+                    .where(Credential.learner == learner)
+                    .order_by(Credential.issued_at.desc())
+                )
+            )
+
+    def get(self, credential_id: str) -> Credential:
+        credential_id = credential_id.removeprefix("urn:uuid:")
+        with self.sessions() as session:
+            credential = session.get(Credential, credential_id)
+            if credential is None:
+                raise CredentialsError(f"no credential {credential_id}")
+            return credential
+
+    def revoke(self, credential_id: str, *, revoked_by: str, reason: str) -> Credential:
+        """Set the credential's revocation bit (idempotent; the first reason is kept)."""
+        if not reason.strip():
+            raise CredentialsError("revoking needs a reason")
+        with self.sessions() as session:
+            credential = session.get(Credential, credential_id.removeprefix("urn:uuid:"))
+            if credential is None:
+                raise CredentialsError(f"no credential {credential_id}")
+            if credential.revoked_at is None:
+                credential.revoked_at = self.clock()
+                credential.revoked_by = revoked_by
+                credential.revocation_reason = reason
+                session.commit()
+            return credential
+
+    def status_list_credential(self, list_id: int) -> dict[str, Any]:
+        """The signed BitstringStatusListCredential of list ``list_id`` (fresh each call)."""
+        with self.sessions() as session:
+            status_list = session.get(StatusList, list_id)
+            if status_list is None:
+                raise CredentialsError(f"no status list {list_id}")
+            revoked = session.scalars(
+                select(Credential.status_index).where(
+                    Credential.status_list_id == list_id, Credential.revoked_at.is_not(None)
+                )
+            ).all()
+            key = self.keys.signing_key(session, status_list.key_id)
+            now = self.clock()
+            document = badge.status_list_credential(
+                url=self.status_list_url(list_id),
+                issuer=key.controller,
+                valid_from=now,
+                encoded_list=statuslist.encode(revoked, status_list.size),
+            )
+            return proof.sign(document, key, created=now, loader=self.loader)
+
+    def status_list_id(self, url: str) -> int | None:
+        """The local list id of a status list URL of this service, else None."""
+        prefix = f"{self.settings.public_url}/status/"
+        tail = url.removeprefix(prefix)
+        return int(tail) if url.startswith(prefix) and tail.isdigit() else None
+
+    def rotate_key(self) -> SigningKey:
+        """New signing key; earlier credentials keep verifying with the key they name."""
+        with self.sessions() as session:
+            key = self.keys.create(session)
+            session.commit()
+            return key
+
+    def known_keys(self) -> dict[str, tuple[str, str]]:
+        """``{verification method: (controller, publicKeyMultibase)}`` of every issuer key."""
+        with self.sessions() as session:
+            rows = session.scalars(select(IssuerKey)).all()
+            return {row.id: (row.controller, row.public_key_multibase) for row in rows}
+
+    def did_document(self) -> dict[str, Any]:
+        with self.sessions() as session:
+            return self.keys.did_document(session)
+
+    def counts(self) -> dict[str, int]:
+        with self.sessions() as session:
+            return {
+                "results": session.scalar(select(func.count(Result.id))) or 0,
+                "credentials": session.scalar(select(func.count(Credential.id))) or 0,
+            }

@@ -1,0 +1,175 @@
+"""Offline verification of an OpenBadgeCredential: proof, issuer key, validity period, status.
+
+Nothing is fetched. ``did:key`` issuers verify from the credential alone; ``did:web`` keys
+and status lists come from what the caller passes (the local DB on the server, or files).
+Each failure has a ``code`` (bad-signature, tampered, wrong-key, unknown-key, revoked,
+expired, not-yet-valid, malformed ...) and an English sentence; the web page translates
+codes through its catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from hub.services.credentials import statuslist
+from hub.services.credentials.contexts import OB_V3, VC_V2
+from hub.services.credentials.keys import resolve_public_key
+from hub.services.credentials.proof import Loader, ProofError
+from hub.services.credentials.proof import verify as verify_proof
+from hub.services.records import utcnow
+
+
+@dataclass
+class Verification:
+    """What the verifier found; ``valid`` is the one answer that matters."""
+
+    valid: bool
+    code: str
+    message: str
+    credential_id: str | None = None
+    issuer: str | None = None
+    achievement: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else None
+
+
+def _differences(original: Any, candidate: Any, path: str = "") -> list[str]:
+    """JSON paths where ``candidate`` differs from ``original``."""
+    if isinstance(original, dict) and isinstance(candidate, dict):
+        found = []
+        for key in sorted(set(original) | set(candidate), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in original or key not in candidate:
+                found.append(sub)
+            else:
+                found.extend(_differences(original[key], candidate[key], sub))
+        return found
+    if (
+        isinstance(original, list)
+        and isinstance(candidate, list)
+        and len(original) == len(candidate)
+    ):
+        found = []
+        for i, (a, b) in enumerate(zip(original, candidate, strict=True)):
+            found.extend(_differences(a, b, f"{path}[{i}]"))
+        return found
+    return [] if original == candidate else [path or "(document)"]
+
+
+def _shape(document: Any) -> str | None:
+    if not isinstance(document, dict):
+        return "the file is not a JSON object"
+    context = document.get("@context")
+    if not isinstance(context, list) or context[:1] != [VC_V2]:
+        return f"the first @context must be {VC_V2}"
+    if OB_V3 not in context and "OpenBadgeCredential" in document.get("type", []):
+        return "an OpenBadgeCredential needs the Open Badges 3.0 context"
+    types = document.get("type")
+    if not isinstance(types, list) or "VerifiableCredential" not in types:
+        return "type must list VerifiableCredential"
+    return None
+
+
+def verify_credential(
+    document: Any,
+    *,
+    loader: Loader,
+    known_keys: dict[str, tuple[str, str]] | None = None,
+    status_lists: Callable[[str], dict[str, Any] | None] | None = None,
+    original: Callable[[str], dict[str, Any] | None] | None = None,
+    now: datetime | None = None,
+) -> Verification:
+    """Verify ``document``.
+
+    ``known_keys``: non-did:key verification methods the verifier trusts (see keys.py).
+    ``status_lists(url)``: the status list credential at ``url`` if available offline.
+    ``original(credential id)``: the issuer's stored copy, to name a tampered field.
+    """
+    problem = _shape(document)
+    if problem:
+        return Verification(False, "malformed", problem)
+    credential_id = document.get("id")
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    subject = document.get("credentialSubject")
+    achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
+    report = partial(
+        Verification,
+        credential_id=credential_id,
+        issuer=issuer_id,
+        achievement=achievement.get("name") if isinstance(achievement, dict) else None,
+    )
+    resolve = partial(resolve_public_key, known=known_keys)
+    try:
+        verify_proof(document, resolve, loader=loader)
+    except ProofError as exc:
+        stored = original(str(credential_id)) if original and credential_id else None
+        if exc.code == "bad-signature" and stored is not None:
+            changed = [p for p in _differences(stored, document) if p != "proof.proofValue"]
+            if changed:
+                return report(False, "tampered", f"tampered field: {', '.join(changed)}")
+        return report(False, exc.code, str(exc))
+    moment = now or utcnow()
+    try:
+        valid_from, valid_until = (
+            _time(document.get("validFrom")),
+            _time(document.get("validUntil")),
+        )
+    except ValueError:
+        return report(False, "malformed", "validFrom or validUntil is not a date-time")
+    if valid_from and valid_from > moment:
+        return report(False, "not-yet-valid", f"not valid before {document['validFrom']}")
+    if valid_until and valid_until < moment:
+        return report(False, "expired", f"expired on {document['validUntil']}")
+    return _check_status(document, issuer_id, report, loader, resolve, status_lists)
+
+
+def _check_status(
+    document: dict[str, Any],
+    issuer_id: Any,
+    report: Callable[..., Verification],
+    loader: Loader,
+    resolve: Callable,
+    status_lists: Callable[[str], dict[str, Any] | None] | None,
+) -> Verification:
+    status = document.get("credentialStatus")
+    if status is None:
+        return report(True, "valid", "valid (this credential has no revocation status)")
+    if not isinstance(status, dict) or status.get("type") != "BitstringStatusListEntry":
+        return report(False, "malformed", "credentialStatus is not a BitstringStatusListEntry")
+    url = str(status.get("statusListCredential", ""))
+    list_credential = status_lists(url) if status_lists else None
+    if list_credential is None:
+        result = report(True, "valid", "valid; revocation not checked (status list not at hand)")
+        result.warnings.append(f"revocation status not checked: {url} is not available offline")
+        return result
+    try:
+        verify_proof(list_credential, resolve, loader=loader)
+    except ProofError as exc:
+        return report(False, "bad-status-list", f"the status list does not verify: {exc}")
+    list_issuer = list_credential.get("issuer")
+    list_issuer = list_issuer.get("id") if isinstance(list_issuer, dict) else list_issuer
+    if list_issuer != issuer_id or list_credential.get("id") != url:
+        return report(False, "bad-status-list", "the status list is not this issuer's list")
+    subject = list_credential.get("credentialSubject", {})
+    if subject.get("statusPurpose") != status.get("statusPurpose"):
+        return report(False, "bad-status-list", "the status list has another purpose")
+    try:
+        revoked = statuslist.is_set(
+            str(subject.get("encodedList", "")), int(status.get("statusListIndex", -1))
+        )
+    except ValueError as exc:
+        return report(False, "bad-status-list", f"the status list cannot be read: {exc}")
+    if revoked:
+        return report(False, "revoked", "the issuer has revoked this credential")
+    return report(True, "valid", "valid: signature, issuer key, dates and revocation status")
