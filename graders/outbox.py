@@ -1,0 +1,293 @@
+"""Durable grading-side outbox: results wait on disk until the credential service has them.
+
+Layout of the outbox folder (``<data_root>/outbox/`` by default):
+
+    pending/<key>.json        results not yet acknowledged (written atomically, fsynced)
+    pending/<key>.state.json  delivery attempts, next attempt time and last error
+    sent/<key>.json           acknowledged by the service (201 stored / 200 already stored)
+    rejected/<key>.json       refused as invalid (400) + ``<key>.reason.txt``; never retried
+
+``<key>`` is a hash of (learner, lab, submission_id), so putting the same result twice keeps
+one file, and the service is idempotent on the same triple: a retried report (e.g. after a
+lost acknowledgement) never double-counts. Delivery retries connection errors, timeouts,
+5xx and 401/403 (a token being fixed) with exponential backoff (2 s doubling up to 5 min),
+driven by an injectable clock so tests can simulate an hour-long outage without sleeping.
+Grading never waits for or fails because of delivery.
+
+Verbs: ``northlab outbox deliver`` (once, or ``--watch``) and ``northlab outbox status``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+#: Default service endpoint (through the hub proxy); NORTHLAB_RESULTS_URL overrides it.
+DEFAULT_URL = "http://127.0.0.1:8000/services/credentials/api/results"
+BACKOFF_FIRST = 2.0  # seconds before the first retry
+BACKOFF_MAX = 300.0  # retries are never more than 5 minutes apart
+
+#: send(record) -> HTTP status; raises OSError when the service cannot be reached.
+Sender = Callable[[dict[str, Any]], int]
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a fsynced temporary file and rename (crash-safe)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait after ``attempts`` failed attempts."""
+    return min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, attempts - 1))
+
+
+@dataclass
+class DeliveryReport:
+    """What one :meth:`Outbox.deliver` pass did."""
+
+    sent: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # will be retried
+    waiting: int = 0  # pending, not yet due
+
+
+def http_sender(url: str, token: str, timeout: float = 10.0) -> Sender:
+    """A :data:`Sender` that POSTs JSON with ``Authorization: token <token>``."""
+
+    def send(record: dict[str, Any]) -> int:
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(record).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"token {token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            exc.read()
+            return exc.code
+
+    return send
+
+
+class Outbox:
+    """One outbox folder. ``clock`` returns seconds (time.time by default)."""
+
+    def __init__(self, folder: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.folder = Path(folder)
+        self.clock = clock
+        for sub in ("pending", "sent", "rejected"):
+            (self.folder / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    @staticmethod
+    def key(record: dict[str, Any]) -> str:
+        triple = "\0".join(str(record.get(k, "")) for k in ("learner", "lab", "submission_id"))
+        return hashlib.sha256(triple.encode()).hexdigest()[:32]
+
+    def put(self, record: dict[str, Any]) -> Path:
+        """Queue ``record`` durably; returns its file. Queuing a result again is a no-op."""
+        key = self.key(record)
+        for sub in ("sent", "rejected", "pending"):
+            existing = self.folder / sub / f"{key}.json"
+            if existing.exists():
+                return existing
+        path = self.folder / "pending" / f"{key}.json"
+        write_atomic(path, json.dumps(record, ensure_ascii=False).encode())
+        return path
+
+    def _state(self, key: str) -> dict[str, Any]:
+        path = self.folder / "pending" / f"{key}.state.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return {"attempts": 0, "next_attempt": 0.0, "last_error": None}
+
+    def pending(self) -> list[str]:
+        return sorted(
+            p.name.removesuffix(".json")
+            for p in (self.folder / "pending").glob("*.json")
+            if not p.name.endswith(".state.json")
+        )
+
+    def status(self) -> dict[str, Any]:
+        """Counts per folder and the oldest pending result's attempts and last error."""
+        pending = self.pending()
+        states = [self._state(key) for key in pending]
+        return {
+            "pending": len(pending),
+            "sent": len(list((self.folder / "sent").glob("*.json"))),
+            "rejected": len(list((self.folder / "rejected").glob("*.json"))),
+            "max_attempts": max((s["attempts"] for s in states), default=0),
+            "last_error": next((s["last_error"] for s in states if s["last_error"]), None),
+        }
+
+    def next_due(self) -> float | None:
+        """Clock time of the next due attempt, None when nothing is pending."""
+        return min((self._state(k)["next_attempt"] for k in self.pending()), default=None)
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        with open(self.folder / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _move(self, key: str, sub: str) -> None:
+        os.replace(self.folder / "pending" / f"{key}.json", self.folder / sub / f"{key}.json")
+        (self.folder / "pending" / f"{key}.state.json").unlink(missing_ok=True)
+        _fsync_dir(self.folder / sub)
+
+    def deliver(self, send: Sender) -> DeliveryReport:
+        """Try every due pending result once (one delivering process at a time)."""
+        report = DeliveryReport()
+        with self._lock():
+            for key in self.pending():
+                state = self._state(key)
+                now = self.clock()
+                if state["next_attempt"] > now:
+                    report.waiting += 1
+                    continue
+                path = self.folder / "pending" / f"{key}.json"
+                try:
+                    record = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, json.JSONDecodeError) as exc:
+                    self._reject(key, f"unreadable outbox file: {exc}")
+                    report.rejected.append(key)
+                    continue
+                try:
+                    status: int | None = send(record)
+                    error = f"HTTP {status}"
+                except OSError as exc:  # refused, DNS, timeout: the service is down
+                    status, error = None, f"{type(exc).__name__}: {exc}"
+                if status in (200, 201):
+                    self._move(key, "sent")
+                    report.sent.append(key)
+                elif status == 400:
+                    self._reject(key, "the service refused the result as invalid (HTTP 400)")
+                    report.rejected.append(key)
+                else:
+                    attempts = state["attempts"] + 1
+                    new_state = {
+                        "attempts": attempts,
+                        "next_attempt": now + backoff(attempts),
+                        "last_error": error,
+                    }
+                    write_atomic(
+                        self.folder / "pending" / f"{key}.state.json",
+                        json.dumps(new_state).encode(),
+                    )
+                    report.failed.append(key)
+        return report
+
+    def _reject(self, key: str, reason: str) -> None:
+        write_atomic(self.folder / "rejected" / f"{key}.reason.txt", (reason + "\n").encode())
+        self._move(key, "rejected")
+
+
+# -- CLI verbs ------------------------------------------------------------------------------
+
+
+def default_folder() -> Path:
+    return Path(os.environ.get("NORTHLAB_DATA", REPO / "var")) / "outbox"
+
+
+def _token(args: argparse.Namespace) -> str:
+    from graders.cli import CommandError
+
+    if args.token_file:
+        try:
+            return Path(args.token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise CommandError(f"cannot read the token file {args.token_file}: {exc}") from exc
+    token = os.environ.get("NORTHLAB_RESULTS_TOKEN", "")
+    if not token:
+        raise CommandError(
+            "no grader token: set NORTHLAB_RESULTS_TOKEN or pass --token-file "
+            "(a hub token with the custom:northlab:report-results scope)"
+        )
+    return token
+
+
+def cmd_deliver(args: argparse.Namespace) -> int:
+    outbox = Outbox(args.outbox)
+    send = http_sender(args.url, _token(args))
+    while True:
+        report = outbox.deliver(send)
+        if report.sent or report.rejected or report.failed:
+            print(
+                f"outbox: {len(report.sent)} sent, {len(report.rejected)} rejected, "
+                f"{len(report.failed)} to retry, {report.waiting} waiting"
+            )
+        if not args.watch:
+            return 0 if not report.failed else 1
+        due = outbox.next_due()
+        time.sleep(args.poll if due is None else min(args.poll, max(0.2, due - time.time())))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    print(json.dumps(Outbox(args.outbox).status(), indent=2))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "outbox",
+        help="deliver graded results to the credential service",
+        description="The durable outbox of grade results (retries with backoff).",
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for name, func, text in (
+        ("deliver", cmd_deliver, "send due results now (or keep sending with --watch)"),
+        ("status", cmd_status, "show pending / sent / rejected counts"),
+    ):
+        p = verbs.add_parser(name, help=text, description=text)
+        p.add_argument(
+            "--outbox",
+            type=Path,
+            default=default_folder(),
+            help="outbox folder (default: %(default)s)",
+        )
+        p.set_defaults(func=func)
+        if name == "deliver":
+            p.add_argument(
+                "--url",
+                default=os.environ.get("NORTHLAB_RESULTS_URL", DEFAULT_URL),
+                help="results endpoint (NORTHLAB_RESULTS_URL; default %(default)s)",
+            )
+            p.add_argument(
+                "--token-file", help="file holding the grader token (else NORTHLAB_RESULTS_TOKEN)"
+            )
+            p.add_argument("--watch", action="store_true", help="keep delivering until stopped")
+            p.add_argument(
+                "--poll", type=float, default=5.0, help="seconds between passes with --watch"
+            )
