@@ -108,7 +108,7 @@ def configure(c: Any, settings: Settings) -> None:
     c.DockerSpawner.notebook_dir = profiles.HOME_IN_IMAGE
     c.DockerSpawner.volumes = {HOME_VOLUME: profiles.HOME_IN_IMAGE}
     c.DockerSpawner.extra_host_config = dict(HOST_CONFIG)
-    c.DockerSpawner.environment = {profiles.EXCHANGE_URL_VARIABLE: exchange_url()}
+    profiles.set_exchange_url(c, exchange_url())
     c.DockerSpawner.http_timeout = 120
     c.DockerSpawner.start_timeout = 300
 

@@ -72,5 +72,5 @@ def configure(c: Any, settings: Settings) -> None:
     ]
     c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": profiles.HOME_IN_IMAGE}]
     c.KubeSpawner.working_dir = profiles.HOME_IN_IMAGE
-    c.KubeSpawner.environment = {profiles.EXCHANGE_URL_VARIABLE: exchange_url()}
+    profiles.set_exchange_url(c, exchange_url())
     expose(c, HUB_SERVICE)

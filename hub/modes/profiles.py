@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from hub.settings import Settings
 from hub.tracks import TRACKS, Track
@@ -80,6 +81,12 @@ def profile(track_id: str, settings: Settings) -> Profile:
         cpu_guarantee=round(cpu * GUARANTEE_SHARE, 3),
         environment={"NORTHLAB_TRACK": track.id, **track.env},
     )
+
+
+def set_exchange_url(c: Any, url: str) -> None:
+    """Tell learners' servers where the exchange service is (kept with other variables)."""
+    environment = dict(c.Spawner.environment) if "environment" in c.Spawner else {}
+    c.Spawner.environment = {**environment, EXCHANGE_URL_VARIABLE: url}
 
 
 def profiles(settings: Settings) -> list[Profile]:

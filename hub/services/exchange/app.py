@@ -1,0 +1,263 @@
+"""The exchange service: a tornado app behind the hub, authenticated by hub API tokens.
+
+Routes (under the service prefix, e.g. ``/services/exchange/``)::
+
+    GET    api/courses                                  courses the caller belongs to
+    GET    api/assignments[?course_id=]                 released assignments visible to caller
+    PUT    api/assignments/<course>/<assignment>[?force=1]   release (instructors; gzip tar body)
+    DELETE api/assignments/<course>/<assignment>        unrelease (instructors)
+    GET    api/assignments/<course>/<assignment>/archive     fetch the release
+    POST   api/submissions/<course>/<assignment>        submit (the course's learners)
+    GET    api/submissions/<course>[?assignment_id=&student_id=]  instructors: all; learners: own
+    GET    api/submissions/<course>/<assignment>/<learner>/<submission>/archive
+    PUT    api/feedback/<course>/<assignment>/<learner>/<submission>/<notebook>  (instructors)
+    GET    api/feedback/<course>[?assignment_id=&student_id=]  instructors: all; learners: own
+    GET    api/feedback/<course>/<assignment>/<learner>/<submission>/<notebook>
+
+Errors answer ``{"message": "..."}`` with 400 (bad input), 403 (not allowed), 404, 409
+(already released) or 413 (too large).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from jupyterhub.services.auth import HubAuth
+from tornado import web
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+from hub.services.exchange.access import COHORT_PREFIX, Person, courses_of_groups
+from hub.services.exchange.store import Store, StoreError, check_id
+
+#: Seconds a hub answer (a token's owner and groups, the group list) is reused.
+HUB_CACHE_SECONDS = 30
+
+
+class Refusal(web.HTTPError):
+    """An answered error: ``status`` with one sentence for the caller."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(status)
+        self.message = message
+
+
+class Groups:
+    """The hub's cohort groups, read with the service's own token and cached briefly."""
+
+    def __init__(self, hub_auth: HubAuth) -> None:
+        self.hub_auth = hub_auth
+        self._names: list[str] = []
+        self._read_at = 0.0
+
+    async def names(self) -> list[str]:
+        if time.monotonic() - self._read_at > HUB_CACHE_SECONDS:
+            request = HTTPRequest(
+                f"{self.hub_auth.api_url}/groups?limit=10000",
+                headers={"Authorization": f"token {self.hub_auth.api_token}"},
+            )
+            response = await AsyncHTTPClient().fetch(request)
+            body = json.loads(response.body)
+            items = body["items"] if isinstance(body, dict) else body
+            self._names = [group["name"] for group in items]
+            self._read_at = time.monotonic()
+        return self._names
+
+    async def courses(self) -> list[str]:
+        return courses_of_groups(await self.names())
+
+
+class ApiHandler(web.RequestHandler):
+    """Identifies the caller from their hub API token and answers JSON."""
+
+    person: Person
+
+    @property
+    def store(self) -> Store:
+        return self.settings["store"]
+
+    @property
+    def hub_auth(self) -> HubAuth:
+        return self.settings["hub_auth"]
+
+    @property
+    def groups(self) -> Groups:
+        return self.settings["groups"]
+
+    async def prepare(self) -> None:
+        model = await self.hub_auth.get_user(self, sync=False)
+        if not model or model.get("kind", "user") != "user":
+            raise Refusal(403, "A hub user's API token is required.")
+        scopes = self.hub_auth.access_scopes
+        if scopes and not self.hub_auth.check_scopes(scopes, model):
+            raise Refusal(403, "This token may not use the exchange.")
+        self.person = Person.from_model(model)
+
+    def check_xsrf_cookie(self) -> None:
+        """Token-authenticated API: no cookies, so no cross-site request forgery."""
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Answer ``{"message": ...}``: the refusal's sentence, else the HTTP reason."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        message = exc.message if isinstance(exc, Refusal) else self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": message}))
+
+    def send_json(self, value: object, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(value))
+
+    def send_bytes(self, data: bytes, content_type: str) -> None:
+        self.set_header("Content-Type", content_type)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(data)
+
+    async def require_course(self, course: str) -> None:
+        check_id("course", course)
+        if course not in await self.groups.courses():
+            raise Refusal(404, f"No course {course} (no hub group {COHORT_PREFIX}{course}).")
+
+    async def require_reader(self, course: str) -> None:
+        await self.require_course(course)
+        if not self.person.can_read(course):
+            raise Refusal(403, f"You are not in course {course}.")
+
+    async def require_instructor(self, course: str) -> None:
+        await self.require_course(course)
+        if not self.person.is_instructor:
+            raise Refusal(403, f"Only instructors may do this in course {course}.")
+
+    def allowed_learner(self, course: str, learner: str | None) -> str | None:
+        """Instructors see everyone (or ``learner``); learners see only themselves."""
+        if self.person.is_instructor:
+            return learner
+        if learner not in (None, self.person.name):
+            raise Refusal(403, "You may only see your own submissions.")
+        return self.person.name
+
+    def _execute_store(self, call: Any, *args: Any) -> Any:
+        try:
+            return call(*args)
+        except StoreError as exc:
+            raise Refusal(exc.status, str(exc)) from None
+
+
+class CoursesHandler(ApiHandler):
+    async def get(self) -> None:
+        courses = await self.groups.courses()
+        if self.person.is_instructor:
+            rows = [{"course_id": c, "role": "instructor"} for c in courses]
+        else:
+            mine = set(self.person.learner_courses())
+            rows = [{"course_id": c, "role": "learner"} for c in courses if c in mine]
+        self.send_json({"user": self.person.name, "courses": rows})
+
+
+class AssignmentsHandler(ApiHandler):
+    async def get(self) -> None:
+        course = self.get_argument("course_id", "")
+        if course:
+            await self.require_reader(course)
+            courses = [course]
+        else:
+            courses = [c for c in await self.groups.courses() if self.person.can_read(c)]
+        self.send_json(self._execute_store(self.store.released, courses))
+
+
+class AssignmentHandler(ApiHandler):
+    async def put(self, course: str, assignment: str) -> None:
+        await self.require_instructor(course)
+        force = self.get_argument("force", "0") in ("1", "true", "yes")
+        meta = self._execute_store(self.store.release, course, assignment, self.request.body, force)
+        self.send_json(meta, 201)
+
+    async def delete(self, course: str, assignment: str) -> None:
+        await self.require_instructor(course)
+        self._execute_store(self.store.unrelease, course, assignment)
+        self.send_json({"removed": assignment})
+
+
+class ReleaseArchiveHandler(ApiHandler):
+    async def get(self, course: str, assignment: str) -> None:
+        await self.require_reader(course)
+        data = self._execute_store(self.store.release_archive, course, assignment)
+        self.send_bytes(data, "application/gzip")
+
+
+class SubmitHandler(ApiHandler):
+    async def post(self, course: str, assignment: str) -> None:
+        await self.require_course(course)
+        if not self.person.is_learner(course):
+            raise Refusal(403, f"You are not a learner of course {course}.")
+        meta = self._execute_store(
+            self.store.submit, course, assignment, self.person.name, self.request.body
+        )
+        self.send_json(meta, 201)
+
+
+class SubmissionsHandler(ApiHandler):
+    async def get(self, course: str) -> None:
+        await self.require_reader(course)
+        learner = self.allowed_learner(course, self.get_argument("student_id", None))
+        assignment = self.get_argument("assignment_id", None)
+        self.send_json(self._execute_store(self.store.submissions, course, assignment, learner))
+
+
+class SubmissionArchiveHandler(ApiHandler):
+    async def get(self, course: str, assignment: str, learner: str, sub_id: str) -> None:
+        await self.require_reader(course)
+        self.allowed_learner(course, learner)
+        data = self._execute_store(
+            self.store.submission_archive, course, assignment, learner, sub_id
+        )
+        self.send_bytes(data, "application/gzip")
+
+
+class FeedbackListHandler(ApiHandler):
+    async def get(self, course: str) -> None:
+        await self.require_reader(course)
+        learner = self.allowed_learner(course, self.get_argument("student_id", None))
+        assignment = self.get_argument("assignment_id", None)
+        self.send_json(self._execute_store(self.store.feedback, course, assignment, learner))
+
+
+class FeedbackHandler(ApiHandler):
+    async def put(self, course: str, assignment: str, learner: str, sub_id: str, nb: str) -> None:
+        await self.require_instructor(course)
+        entry = self._execute_store(
+            self.store.put_feedback, course, assignment, learner, sub_id, nb, self.request.body
+        )
+        self.send_json(entry, 201)
+
+    async def get(self, course: str, assignment: str, learner: str, sub_id: str, nb: str) -> None:
+        await self.require_reader(course)
+        self.allowed_learner(course, learner)
+        data = self._execute_store(
+            self.store.feedback_html, course, assignment, learner, sub_id, nb
+        )
+        self.send_bytes(data, "text/html; charset=utf-8")
+
+
+def make_app(store: Store, hub_auth: HubAuth, prefix: str) -> web.Application:
+    """The tornado application serving the routes above under ``prefix``."""
+    seg = r"([^/]+)"
+    api = prefix.rstrip("/") + "/api"
+    routes = [
+        (rf"{api}/courses", CoursesHandler),
+        (rf"{api}/assignments", AssignmentsHandler),
+        (rf"{api}/assignments/{seg}/{seg}", AssignmentHandler),
+        (rf"{api}/assignments/{seg}/{seg}/archive", ReleaseArchiveHandler),
+        (rf"{api}/submissions/{seg}", SubmissionsHandler),
+        (rf"{api}/submissions/{seg}/{seg}", SubmitHandler),
+        (rf"{api}/submissions/{seg}/{seg}/{seg}/{seg}/archive", SubmissionArchiveHandler),
+        (rf"{api}/feedback/{seg}", FeedbackListHandler),
+        (rf"{api}/feedback/{seg}/{seg}/{seg}/{seg}/{seg}", FeedbackHandler),
+    ]
+    return web.Application(
+        routes,
+        store=store,
+        hub_auth=hub_auth,
+        groups=Groups(hub_auth),
+    )
