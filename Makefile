@@ -3,10 +3,12 @@
 # from Debian's apt when missing (needs root, as on the community-centre server and in CI).
 
 SHELL := /bin/bash
-PYTHON ?= python3
+# Debian's interpreter: learners' servers run as their own Unix users and must be able to
+# execute the venv's python (a pyenv under /root is private to root).
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := bubblewrap chromium docker-compose postgresql
+APT_PACKAGES := bubblewrap chromium docker-compose postgresql python3-venv passwd
 
 .PHONY: install system-deps demo test lint clean
 
@@ -30,6 +32,10 @@ system-deps:
 	    echo "Installing system packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else echo "northlab: please install these Debian packages first:$$missing" >&2; exit 1; fi; \
+	fi
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Node.js and npm"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
 	fi
 
 install: system-deps $(VENV)/.installed node_modules/.installed

@@ -114,6 +114,14 @@ def ensure_home(entry: pwd.struct_passwd, home: Path) -> None:
     os.chmod(home, 0o700)
 
 
+def private_ancestor(path: Path) -> Path | None:
+    """The first folder on the way to ``path`` that other users cannot traverse, if any."""
+    for folder in reversed(Path(os.path.realpath(path)).parents):
+        if not os.stat(folder).st_mode & 0o001:
+            return folder
+    return None
+
+
 def remove_user(name: str) -> None:
     """Delete a northlab-created Unix user and its private group (home is kept)."""
     if is_northlab_user(name):

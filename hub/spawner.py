@@ -23,6 +23,7 @@ from hub.accounts import (
     AccountError,
     cohort_unix_group,
     ensure_user,
+    private_ancestor,
 )
 from hub.profiles import TrackOptions
 from hub.roles import COHORT_PREFIX, INSTRUCTORS
@@ -112,6 +113,14 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
         return env
 
     async def start(self):
+        for needed in (Path(sys.executable), SINGLEUSER_CONFIG_DIR):
+            private = private_ancestor(needed)
+            if private is not None:
+                raise RuntimeError(
+                    f"Learner accounts cannot reach {needed} because {private} is private: "
+                    "install northlab where every user can read it (make demo builds .venv "
+                    "from /usr/bin/python3)."
+                )
         try:
             entry = ensure_user(self.user.name, self.home, self.unix_groups())
         except AccountError as exc:

@@ -1,0 +1,63 @@
+"""The hub itself: addresses, database, proxy, roles and groups, and local mode.
+
+Called by ``hub/jupyterhub_config.py``; each function sets one concern on config ``c``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub import managed
+from hub.courses import courses
+from hub.roles import COHORT_LEADS, CUSTOM_SCOPES, INSTRUCTORS, cohort_group, load_cohorts, roles
+from hub.settings import Settings
+
+
+def cohorts_file(settings: Settings):
+    return settings.hub_dir / "cohorts.json"
+
+
+def configure_hub(c: Any, settings: Settings) -> None:
+    """Public address, internal ports, database, cookie secret and the real proxy."""
+    c.JupyterHub.ip = settings.ip
+    c.JupyterHub.port = settings.port
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = settings.port + managed.HUB_PORT_OFFSET
+    c.JupyterHub.db_url = settings.hub_database_url
+    c.JupyterHub.cookie_secret_file = str(settings.hub_dir / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(settings.hub_dir / "jupyterhub.pid")
+    c.JupyterHub.cleanup_servers = False  # learners' servers survive a hub restart
+    c.JupyterHub.tornado_settings = {"compress_response": True}
+    c.JupyterHub.proxy_class = "configurable-http-proxy"
+    c.ConfigurableHTTPProxy.command = [str(settings.proxy_command)]
+    c.ConfigurableHTTPProxy.api_url = (
+        f"http://127.0.0.1:{settings.port + managed.PROXY_API_PORT_OFFSET}"
+    )
+    c.ConfigurableHTTPProxy.pid_file = str(settings.hub_dir / "proxy.pid")
+    c.ConfigurableHTTPProxy.should_start = True
+
+
+def configure_people(c: Any, settings: Settings) -> None:
+    """Groups, roles (instructors, cohort leads), custom scopes and the services."""
+    cohorts = load_cohorts(cohorts_file(settings))
+    for course in courses(settings):
+        cohorts.setdefault(course, {"leads": []})
+    service_list, service_roles = managed.services(settings)
+    c.JupyterHub.custom_scopes = CUSTOM_SCOPES
+    c.JupyterHub.load_groups = {
+        INSTRUCTORS: {"users": []},
+        COHORT_LEADS: {"users": []},
+        **{cohort_group(cohort): {"users": []} for cohort in cohorts},
+    }
+    c.JupyterHub.load_roles = roles(cohorts) + service_roles
+    c.JupyterHub.services = service_list
+
+
+def configure_local(c: Any, settings: Settings) -> None:
+    """Local mode: one process per learner, as their own Unix user (hub runs as root)."""
+    c.JupyterHub.spawner_class = "hub.spawner.NorthlabSpawner"
+    c.NorthlabSpawner.home_root = str(settings.home_root)
+    c.NorthlabSpawner.exchange_root = str(settings.exchange_root)
+    c.NorthlabSpawner.courses_root = str(settings.courses_root)
+    c.Spawner.http_timeout = 60
+    c.Spawner.start_timeout = 120

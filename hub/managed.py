@@ -1,0 +1,78 @@
+"""Services the hub manages: the idle culler, the northlab CLI token, the grader token,
+and the credential and gradebook services.
+
+Adding a service is one line in :data:`SERVICE_APPS`: ``(name, module, scopes)``; the hub
+starts ``python -m <module>`` with the service's environment (JupyterHub sets
+``JUPYTERHUB_SERVICE_URL``/``_PREFIX``/``JUPYTERHUB_API_TOKEN``; northlab adds
+``NORTHLAB_DATA`` and the other settings through the inherited environment).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from typing import Any
+
+from hub.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
+from hub.secrets import token_file
+from hub.settings import Settings
+
+#: Hub-managed web services: (name, module run with ``python -m``, scopes of its token).
+SERVICE_APPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("credentials", "hub.services.credentials", ("list:users", "read:users")),
+    ("gradebook", "hub.services.gradebook",
+     ("list:users", "read:users", "read:groups", "list:groups", GRADEBOOK)),
+)
+GRADER_SERVICE = "northlab-grader"
+#: Offsets from the public port: hub API, proxy API, then one per service app.
+HUB_PORT_OFFSET, PROXY_API_PORT_OFFSET, FIRST_SERVICE_PORT_OFFSET = 1, 2, 3
+
+
+def cli_token(settings: Settings) -> str:
+    """API token of the ``northlab`` command (admin of users and groups)."""
+    return token_file(settings.hub_dir / "cli-token")
+
+
+def grader_token(settings: Settings) -> str:
+    """API token the grader's outbox uses to report results to the credential service."""
+    return token_file(settings.hub_dir / "grader-token")
+
+
+def _launchable(module: str) -> bool:
+    return importlib.util.find_spec(module + ".__main__") is not None
+
+
+def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(c.JupyterHub.services, roles for them)``."""
+    culler = [
+        sys.executable, "-m", "jupyterhub_idle_culler",
+        f"--timeout={settings.idle_timeout}", f"--cull-every={max(60, settings.idle_timeout // 6)}",
+    ]
+    result: list[dict[str, Any]] = [
+        {"name": "idle-culler", "command": culler},
+        {"name": CLI_SERVICE, "api_token": cli_token(settings)},
+        {"name": GRADER_SERVICE, "api_token": grader_token(settings)},
+    ]
+    roles: list[dict[str, Any]] = [
+        {
+            "name": "idle-culler",
+            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+            "services": ["idle-culler"],
+        },
+        {"name": "grader", "scopes": [REPORT_RESULTS], "services": [GRADER_SERVICE]},
+    ]
+    for offset, (name, module, scopes) in enumerate(SERVICE_APPS):
+        if not _launchable(module):
+            continue
+        port = settings.port + FIRST_SERVICE_PORT_OFFSET + offset
+        result.append(
+            {
+                "name": name,
+                "url": f"http://127.0.0.1:{port}",
+                "command": [sys.executable, "-m", module],
+                "oauth_no_confirm": True,
+                "environment": {"NORTHLAB_DATA": str(settings.data_root)},
+            }
+        )
+        roles.append({"name": f"{name}-service", "scopes": list(scopes), "services": [name]})
+    return result, roles
