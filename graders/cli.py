@@ -13,7 +13,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMAND_MODULES: tuple[str, ...] = ("hub.services.credentials.cli", "graders.outbox")
+COMMAND_MODULES: tuple[str, ...] = ("hub.services.credentials.cli", "graders.outbox", "hub.cli")
 
 
 class CommandError(Exception):

@@ -197,8 +197,10 @@ def _check(settings: Settings) -> None:
             raise SettingsError(f"LTI login needs these settings: {', '.join(missing)}.")
 
 
-def check_can_serve(settings: Settings) -> None:
-    """Check what starting the hub needs: a free port, node and the proxy."""
+def check_can_serve(settings: Settings, port: int | None = None) -> None:
+    """Check what starting the hub needs: a free ``port`` (default: the public one),
+    node and the proxy."""
+    port = settings.port if port is None else port
     if shutil.which("node") is None:
         raise SettingsError(
             "Node.js is missing (the proxy needs it): install it with "
@@ -212,9 +214,9 @@ def check_can_serve(settings: Settings) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((settings.ip, settings.port))
+            sock.bind((settings.ip, port))
         except OSError:
             raise SettingsError(
-                f"Port {settings.port} on {settings.ip} is already in use: stop what uses it "
-                "or set NORTHLAB_PORT to a free port."
+                f"Port {port} on {settings.ip} is already in use (the hub needs NORTHLAB_PORT "
+                "and the two ports after it): stop what uses it or set NORTHLAB_PORT."
             ) from None

@@ -4,6 +4,8 @@ Loaded through JUPYTER_CONFIG_PATH (set by the spawner). Bytes over the wire mat
 gzip every response, keep hashed static files cached for a year.
 """
 
+import os
+
 c = get_config()  # noqa: F821
 c.ServerApp.tornado_settings = {
     "compress_response": True,
@@ -14,3 +16,7 @@ c.LabApp.news_url = None
 c.LabApp.extension_manager = "readonly"
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.ServerApp.terminals_enabled = True
+# New notebooks use the track's kernel (all kernels get the track's environment).
+c.MappingKernelManager.default_kernel_name = "northlab-" + os.environ.get(
+    "NORTHLAB_TRACK", "cybersecurity"
+)

@@ -1,0 +1,83 @@
+"""Start the real hub (JupyterHub + configurable-http-proxy) as a child process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from hub import managed
+from hub.courses import ensure_layout, protect_lab_sources
+from hub.settings import REPO, Settings, SettingsError, check_can_serve
+
+CONFIG = REPO / "hub" / "jupyterhub_config.py"
+
+
+def hub_env(settings: Settings) -> dict[str, str]:
+    """Environment of the hub: ours, with the venv and the proxy on PATH."""
+    bin_dirs = [str(Path(sys.executable).parent), str(settings.proxy_command.parent)]
+    return dict(
+        os.environ,
+        PATH=os.pathsep.join([*bin_dirs, os.environ.get("PATH", "/usr/bin:/bin")]),
+        NORTHLAB_DATA=str(settings.data_root),
+        NORTHLAB_PORT=str(settings.port),
+        NORTHLAB_IP=settings.ip,
+        NORTHLAB_MODE=settings.mode,
+    )
+
+
+def start_hub(settings: Settings, log_path: Path | None = None) -> subprocess.Popen:
+    """Prepare the data root and start the hub; returns once it answers."""
+    for offset in (0, managed.HUB_PORT_OFFSET, managed.PROXY_API_PORT_OFFSET):
+        check_can_serve(settings, port=settings.port + offset)
+    ensure_layout(settings)
+    if settings.mode == "local":
+        protect_lab_sources(REPO / "labs")
+    log_path = log_path or settings.hub_dir / "jupyterhub.log"
+    log = open(log_path, "ab")  # noqa: SIM115 - handed to the child
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)],
+        cwd=settings.hub_dir, env=hub_env(settings), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log.close()
+    try:
+        wait_until_up(settings, process, log_path)
+    except BaseException:
+        stop_hub(process)
+        raise
+    return process
+
+
+def wait_until_up(
+    settings: Settings, process: subprocess.Popen, log_path: Path, timeout: float = 90
+) -> None:
+    url = f"http://127.0.0.1:{settings.port}/hub/api/"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+            raise SettingsError(f"The hub stopped while starting (see {log_path}): {tail[-1:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise SettingsError(f"The hub did not answer within {timeout:.0f} s (see {log_path}).")
+
+
+def stop_hub(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop the hub, its proxy and its services (the whole process group)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
