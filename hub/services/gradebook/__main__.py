@@ -1,0 +1,5 @@
+"""``python -m hub.services.gradebook``: start the gradebook service (the hub launches it)."""
+
+from .app import main
+
+main()

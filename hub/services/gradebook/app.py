@@ -1,0 +1,111 @@
+"""The gradebook tornado application: routes, shared state and the entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
+from sqlalchemy.engine import Connection, Engine
+from tornado import web
+
+from graders.i18n import Catalog
+from hub.services.records import open_database
+
+from . import api, handlers
+from .catalogue import LabCatalogue
+from .config import GradebookConfig, load_config
+from .roster import HubRoster
+
+HERE = Path(__file__).parent
+T = TypeVar("T")
+log = logging.getLogger("northlab.gradebook")
+
+
+class Gradebook:
+    """State shared by every request: config, database, roster, catalogues, hub auth."""
+
+    def __init__(self, config: GradebookConfig, *, engine: Engine, roster, hub_auth: HubOAuth,
+                 labs: LabCatalogue | None = None) -> None:
+        self.config = config
+        self.engine = engine
+        self.roster = roster
+        self.hub_auth = hub_auth
+        self.labs = labs or LabCatalogue.from_folder(config.labs_root)
+        self.messages = Catalog(HERE / "locale")
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gradebook-db")
+
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` with a read connection in a worker thread."""
+
+        def run() -> T:
+            with self.engine.connect() as conn:
+                return work(conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self._pool, run)
+
+    def application(self) -> web.Application:
+        prefix = self.config.prefix
+        state = {"gradebook": self}
+        routes = [
+            (r"", handlers.HomeHandler),
+            (r"program", handlers.ProgramHandler),
+            (r"cohort/([a-z0-9][a-z0-9-]*)", handlers.CohortHandler),
+            (r"cohort/([a-z0-9][a-z0-9-]*)/grades\.csv", handlers.GradesCsvHandler),
+            (r"cohort/([a-z0-9][a-z0-9-]*)/summary\.csv", handlers.SummaryCsvHandler),
+            (r"export/grades\.csv", handlers.GradesCsvHandler),
+            (r"export/summary\.csv", handlers.SummaryCsvHandler),
+            (r"learner/([^/]+)", handlers.LearnerHandler),
+            (r"lab/([a-z0-9][a-z0-9-]*)", handlers.LabHandler),
+            (r"me", handlers.MyProgressHandler),
+            (r"api/cohorts", api.CohortsApiHandler),
+            (r"api/cohorts/([a-z0-9][a-z0-9-]*)/grades", api.GradesApiHandler),
+            (r"api/cohorts/([a-z0-9][a-z0-9-]*)/summary", api.SummaryApiHandler),
+            (r"api/learners/([^/]+)", api.LearnerApiHandler),
+            (r"api/me", api.MeApiHandler),
+        ]
+        specs = [(prefix + pattern, handler, state) for pattern, handler in routes]
+        specs.append((prefix + "oauth_callback", HubOAuthCallbackHandler))
+        specs.append((prefix + r".*", handlers.NotFoundHandler, state))
+        return web.Application(
+            specs,
+            template_path=str(HERE / "templates"),
+            static_path=str(HERE / "static"),
+            static_url_prefix=prefix + "static/",
+            # signs only the short-lived OAuth state and token cookies: a restart just
+            # sends people through the (silent) hub login again
+            cookie_secret=os.urandom(32),
+            hub_auth=self.hub_auth,
+            compress_response=True,
+            xsrf_cookies=False,
+        )
+
+
+def build(config: GradebookConfig) -> Gradebook:
+    """The production wiring: hub OAuth, hub roster, the shared database (read only)."""
+    hub_auth = HubOAuth(api_url=config.api_url, api_token=config.api_token,
+                        cache_max_age=60)
+    return Gradebook(
+        config,
+        engine=open_database(config.database_url, migrate=False),
+        roster=HubRoster(config.api_url, config.api_token, ttl=config.roster_ttl),
+        hub_auth=hub_auth,
+    )
+
+
+def main() -> None:
+    """Start the service (the hub runs ``python -m hub.services.gradebook``)."""
+    logging.basicConfig(level=logging.INFO, format="[gradebook %(levelname)s] %(message)s")
+    config = load_config()
+
+    async def serve() -> None:
+        build(config).application().listen(config.port, address=config.ip, xheaders=True)
+        log.info("gradebook listening on %s%s", config.bind_url, config.prefix)
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())

@@ -1,0 +1,244 @@
+"""Read-only aggregate queries over the shared results + credentials database.
+
+Every page runs a few of these (never one query per learner or per lab). A learner's mark
+on a lab is their best attempt (highest ``percent``); a lab is *completed* when that best
+reaches the pass mark. ``learners=None`` means every learner in the database; a list limits
+the query to those names (a cohort, or the cohorts a lead may see).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Integer, case, cast, distinct, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
+
+from hub.services.records import Credential, Result, TestResult
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One learner on one lab: attempts and their best mark."""
+
+    learner: str
+    lab: str
+    track: str
+    attempts: int
+    best_percent: float
+    best_score: float
+    max_score: float
+    last_activity: datetime
+    late: bool  # no submission of this lab arrived on time
+
+
+@dataclass(frozen=True)
+class LearnerTotals:
+    """One learner over all their labs."""
+
+    learner: str
+    labs_attempted: int
+    labs_completed: int
+    average_percent: float  # mean of best marks over attempted labs
+    attempts: int
+    last_activity: datetime | None
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    name: str
+    passed: bool
+    points: float
+    max_points: float
+    hidden: bool
+    feedback: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One graded submission with its tests, for a learner's history."""
+
+    id: int
+    lab: str
+    track: str
+    submitted_at: datetime | None
+    graded_at: datetime
+    score: float
+    max_score: float
+    percent: float
+    late: bool
+    error_code: str | None
+    error_message: dict[str, str] | None
+    tests: list[TestOutcome] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TestStats:
+    """How one test of a lab fares across attempts and learners."""
+
+    name: str
+    position: int
+    attempts: int
+    passed_attempts: int
+    learners: int
+    learners_passed: int
+
+    @property
+    def pass_rate(self) -> float:
+        return 100.0 * self.passed_attempts / self.attempts if self.attempts else 0.0
+
+
+@dataclass(frozen=True)
+class EarnedCredential:
+    id: str
+    achievement: str
+    issued_at: datetime
+    revoked: bool
+
+
+def _only(query: Select, column, learners: Sequence[str] | None) -> Select:
+    return query if learners is None else query.where(column.in_(list(learners)))
+
+
+def _late_flag():
+    return func.min(case((Result.late, 1), else_=0))
+
+
+def cells(conn: Connection, learners: Sequence[str] | None) -> list[Cell]:
+    """Best mark, attempts, last activity and lateness per (learner, lab)."""
+    query = _only(
+        select(
+            Result.learner, Result.lab, func.max(Result.track), func.count(),
+            func.max(Result.percent), func.max(Result.score), func.max(Result.max_score),
+            func.max(Result.graded_at), _late_flag(),
+        ).group_by(Result.learner, Result.lab),
+        Result.learner, learners,
+    )
+    return [
+        Cell(learner, lab, track, attempts, best, score, max_score, _aware(last), bool(late))
+        for learner, lab, track, attempts, best, score, max_score, last, late
+        in conn.execute(query)
+    ]
+
+
+def learner_totals(
+    conn: Connection, learners: Sequence[str] | None, pass_percent: float
+) -> dict[str, LearnerTotals]:
+    """Per learner: labs attempted and completed, average best mark, attempts, last activity."""
+    per_lab = _only(
+        select(
+            Result.learner.label("learner"),
+            func.max(Result.percent).label("best"),
+            func.count().label("attempts"),
+            func.max(Result.graded_at).label("last"),
+        ).group_by(Result.learner, Result.lab),
+        Result.learner, learners,
+    ).subquery()
+    query = select(
+        per_lab.c.learner,
+        func.count(),
+        func.sum(cast(per_lab.c.best >= pass_percent, Integer)),
+        func.avg(per_lab.c.best),
+        func.sum(per_lab.c.attempts),
+        func.max(per_lab.c.last),
+    ).group_by(per_lab.c.learner)
+    return {
+        name: LearnerTotals(name, attempted, int(completed or 0), float(average or 0.0),
+                            int(attempts), _aware(last))
+        for name, attempted, completed, average, attempts, last in conn.execute(query)
+    }
+
+
+def credential_counts(conn: Connection, learners: Sequence[str] | None) -> dict[str, int]:
+    """Credentials earned (not revoked) per learner."""
+    query = _only(
+        select(Credential.learner, func.count())
+        .where(Credential.revoked_at.is_(None))
+        .group_by(Credential.learner),
+        Credential.learner, learners,
+    )
+    return dict(conn.execute(query).tuples().all())
+
+
+def credentials_of(conn: Connection, learner: str) -> list[EarnedCredential]:
+    query = (
+        select(Credential.id, Credential.achievement, Credential.issued_at, Credential.revoked_at)
+        .where(Credential.learner == learner)
+        .order_by(Credential.issued_at)
+    )
+    return [EarnedCredential(cid, achievement, issued, revoked is not None)
+            for cid, achievement, issued, revoked in conn.execute(query)]
+
+
+def attempts_of(conn: Connection, learner: str, lab: str | None = None) -> list[Attempt]:
+    """Every attempt of a learner (optionally one lab), oldest first, with its tests."""
+    query = select(
+        Result.id, Result.lab, Result.track, Result.submitted_at, Result.graded_at,
+        Result.score, Result.max_score, Result.percent, Result.late, Result.error_code,
+        Result.record["error"],
+    ).where(Result.learner == learner)
+    if lab is not None:
+        query = query.where(Result.lab == lab)
+    attempts = {
+        row[0]: Attempt(*row[:10], error_message=(row[10] or {}).get("message") or None)
+        for row in conn.execute(query.order_by(Result.lab, Result.graded_at, Result.id))
+    }
+    tests = (
+        select(TestResult.result_id, TestResult.name, TestResult.passed, TestResult.points,
+               TestResult.max_points, TestResult.hidden, TestResult.feedback)
+        .join(Result, Result.id == TestResult.result_id)
+        .where(Result.learner == learner)
+        .order_by(TestResult.result_id, TestResult.position)
+    )
+    if lab is not None:
+        tests = tests.where(Result.lab == lab)
+    for result_id, name, passed, points, max_points, hidden, feedback in conn.execute(tests):
+        attempts[result_id].tests.append(
+            TestOutcome(name, bool(passed), points, max_points, bool(hidden), feedback or {})
+        )
+    return list(attempts.values())
+
+
+def lab_best_marks(conn: Connection, lab: str, learners: Sequence[str] | None) -> list[float]:
+    """Each learner's best mark on ``lab`` (percent)."""
+    query = _only(
+        select(func.max(Result.percent)).where(Result.lab == lab).group_by(Result.learner),
+        Result.learner, learners,
+    )
+    return [float(value) for value in conn.execute(query).scalars()]
+
+
+def lab_test_stats(conn: Connection, lab: str, learners: Sequence[str] | None) -> list[TestStats]:
+    """Per test of ``lab``: attempts passed and learners who ever passed it."""
+    query = _only(
+        select(
+            TestResult.name,
+            func.min(TestResult.position),
+            func.count(),
+            func.sum(cast(TestResult.passed, Integer)),
+            func.count(distinct(Result.learner)),
+            func.count(distinct(case((TestResult.passed, Result.learner)))),
+        )
+        .join(Result, Result.id == TestResult.result_id)
+        .where(Result.lab == lab)
+        .group_by(TestResult.name),
+        Result.learner, learners,
+    )
+    stats = [TestStats(name, pos, n, int(ok or 0), people, int(people_ok or 0))
+             for name, pos, n, ok, people, people_ok in conn.execute(query)]
+    return sorted(stats, key=lambda s: s.position)
+
+
+def labs_seen(conn: Connection) -> dict[str, str]:
+    """Every lab id that has results, with its track (one lookup per lab, via ix_results_lab)."""
+    first = select(func.min(Result.id)).group_by(Result.lab)
+    query = select(Result.lab, Result.track).where(Result.id.in_(first.scalar_subquery()))
+    return dict(conn.execute(query).tuples().all())
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
