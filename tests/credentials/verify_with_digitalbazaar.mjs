@@ -4,9 +4,9 @@
 // Nothing is fetched: contexts come from their npm packages, status list credentials from
 // files given on the command line.
 //
-// Usage: node verify_with_digitalbazaar.mjs CREDENTIAL.json [STATUS_LIST_CREDENTIAL.json ...]
-// Prints {"verified": bool, "revoked": bool, "error": "..."}; exit 0 when verified and not
-// revoked, 1 otherwise.
+// Usage: node verify_with_digitalbazaar.mjs [--status-list SLC.json ...] CREDENTIAL.json ...
+// Prints one line per credential: {"file", "verified": bool, "revoked": bool, "error"};
+// exit 0 when every credential is verified and not revoked, 1 otherwise.
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import * as vc from '@digitalbazaar/vc';
@@ -20,7 +20,16 @@ import {contexts as credentialsContexts} from '@digitalbazaar/credentials-contex
 import {contexts as bslContexts} from '@digitalbazaar/vc-bitstring-status-list-context';
 
 const require = createRequire(import.meta.url);
-const [credentialPath, ...statusListPaths] = process.argv.slice(2);
+const credentialPaths = [];
+const statusListPaths = [];
+const args = process.argv.slice(2);
+for(let i = 0; i < args.length; i++) {
+  if(args[i] === '--status-list') {
+    statusListPaths.push(args[++i]);
+  } else {
+    credentialPaths.push(args[i]);
+  }
+}
 
 const documents = new Map();
 for(const map of [
@@ -58,22 +67,30 @@ async function documentLoader(url) {
   throw new Error(`offline document loader: ${url} is not available`);
 }
 
-const credential = JSON.parse(fs.readFileSync(credentialPath, 'utf8'));
 const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
-let output;
-try {
-  const result = await vc.verifyCredential({
-    credential, suite, documentLoader,
-    checkStatus: credential.credentialStatus ? checkStatus : undefined,
-  });
-  const statuses = result.statusResult?.results ?? [];
-  const revoked = statuses.some(r => r.status === true);
-  const error = result.error ?
-    (result.error.errors || [result.error]).map(e => e.message).join('; ') :
-    (revoked ? 'credential is revoked' : '');
-  output = {verified: result.verified, revoked, error};
-} catch(e) {
-  output = {verified: false, revoked: false, error: e.message};
+
+async function verify(path) {
+  const credential = JSON.parse(fs.readFileSync(path, 'utf8'));
+  try {
+    const result = await vc.verifyCredential({
+      credential, suite, documentLoader,
+      checkStatus: credential.credentialStatus ? checkStatus : undefined,
+    });
+    const statuses = result.statusResult?.results ?? [];
+    const revoked = statuses.some(r => r.status === true);
+    const error = result.error ?
+      (result.error.errors || [result.error]).map(e => e.message).join('; ') :
+      (revoked ? 'credential is revoked' : '');
+    return {file: path, verified: result.verified, revoked, error};
+  } catch(e) {
+    return {file: path, verified: false, revoked: false, error: e.message};
+  }
 }
-console.log(JSON.stringify(output));
-process.exit(output.verified && !output.revoked ? 0 : 1);
+
+let allGood = true;
+for(const path of credentialPaths) {
+  const output = await verify(path);
+  allGood = allGood && output.verified && !output.revoked;
+  console.log(JSON.stringify(output));
+}
+process.exit(allGood ? 0 : 1);

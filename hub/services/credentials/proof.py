@@ -117,9 +117,10 @@ def verify(
     if controller != issuer_id:
         raise ProofError("wrong-key", "the signing key does not belong to the credential's issuer")
     options = {k: v for k, v in proof.items() if k != "proofValue"}
+    hash_data = _hash_data(document, options, loader)  # ProofError for malformed JSON-LD
     try:
         signature = multibase_decode(str(proof.get("proofValue", "")))
-        public_key.verify(signature, _hash_data(document, options, loader))
+        public_key.verify(signature, hash_data)
     except (ValueError, InvalidSignature) as exc:
         raise ProofError(
             "bad-signature",

@@ -1,0 +1,345 @@
+"""The credential service's web app (tornado): results API, learner pages, public documents.
+
+Routes, under the service prefix (``JUPYTERHUB_SERVICE_PREFIX``, ``/services/credentials/``):
+
+``POST api/results``                 grader token with custom:northlab:report-results;
+                                     201 stored, 200 already stored, 400 invalid, 401/403 token
+``GET  api/credentials``             the signed-in learner's credentials (JSON)
+``POST api/credentials/<id>/revoke`` instructors (hub admin or group ``instructors``), token
+                                     auth, JSON body {"reason": "..."}
+``GET  ``                            "My credentials" (hub OAuth), ``?lang=fr`` or Accept-Language
+``GET  credentials/<id>.json``       download (owner or instructor; others get 403)
+``GET  credentials/<id>/certificate.png``  printable certificate with a QR code to ``verify``
+``GET|POST verify``                  public verify page (``?id=<uuid>`` checks a stored one)
+``GET  status/<n>``                  public BitstringStatusListCredential
+``GET  achievements/<id>``           public Achievement JSON; ``did.json`` for did:web issuers
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
+from tornado import web
+
+from graders.i18n import Catalog, pick_language
+from graders.results import InvalidResult
+from hub.services.credentials.certificate import render_certificate
+from hub.services.credentials.service import Credentials, CredentialsError
+from hub.services.credentials.verify import Verification, verify_credential
+from hub.services.records import Credential
+
+REPORT_SCOPE = "custom:northlab:report-results"
+INSTRUCTORS_GROUP = "instructors"
+HERE = Path(__file__).parent
+CATALOG = Catalog(HERE / "locale")
+MAX_BODY = 2 * 1024 * 1024
+
+
+class Base(web.RequestHandler):
+    """Shared helpers: the library, language choice, translated rendering."""
+
+    @property
+    def lib(self) -> Credentials:
+        return self.settings["library"]
+
+    @property
+    def language(self) -> str:
+        wanted = self.get_argument("lang", None)
+        if wanted in CATALOG.languages:
+            return wanted
+        return pick_language(self.request.headers.get("Accept-Language"), CATALOG.languages)
+
+    def t(self, message_id: str, **values: Any) -> str:
+        return CATALOG.text(message_id, self.language, **values)
+
+    def page(self, template: str, **values: Any) -> None:
+        other = next((lang for lang in CATALOG.languages if lang != self.language), "en")
+        self.render(template, t=self.t, lang=self.language, other=other, **values)
+
+    def write_json(self, document: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(document, ensure_ascii=False, indent=2))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        reason = self._reason
+        exc = kwargs.get("exc_info", (None, None))[1]
+        if isinstance(exc, web.HTTPError) and exc.log_message:
+            reason = exc.log_message
+        self.write_json({"status": status_code, "error": reason}, status_code)
+
+
+class Learner(HubOAuthenticated, Base):
+    """Pages for a signed-in hub user."""
+
+    def prepare(self) -> None:
+        if not self.settings.get("hub"):
+            raise web.HTTPError(503, "learner pages need the hub (no JUPYTERHUB_API_URL)")
+
+    @property
+    def hub_auth(self) -> HubOAuth:
+        return self.settings["hub_auth"]
+
+    def is_instructor(self, user: dict[str, Any]) -> bool:
+        return bool(user.get("admin")) or INSTRUCTORS_GROUP in user.get("groups", [])
+
+    def owned(self, credential_id: str) -> Credential:
+        """The credential if the current user may see it; 404 / 403 otherwise."""
+        try:
+            credential = self.lib.get(credential_id)
+        except CredentialsError:
+            raise web.HTTPError(404, "no such credential") from None
+        user = self.current_user
+        if credential.learner != user["name"] and not self.is_instructor(user):
+            raise web.HTTPError(403, self.t("forbidden"))
+        return credential
+
+
+class MyCredentials(Learner):
+    @web.authenticated
+    def get(self) -> None:
+        name = self.current_user["name"]
+        credentials = self.lib.credentials_of(name)
+        with self.lib.sessions() as session:
+            best = {lab: v[0] for lab, v in self.lib.best_percent(session, name).items()}
+        progress = [
+            (a, sum(1 for lab in a.labs if best.get(lab, -1) >= a.min_percent))
+            for a in self.lib.achievements.values()
+        ]
+        self.page(
+            "mine.html",
+            name=name,
+            credentials=credentials,
+            achievements=self.lib.achievements,
+            progress=progress,
+            prefix=self.settings["prefix"],
+        )
+
+
+class MyCredentialsAPI(Learner):
+    @web.authenticated
+    def get(self) -> None:
+        learner = self.get_argument("learner", self.current_user["name"])
+        if learner != self.current_user["name"] and not self.is_instructor(self.current_user):
+            raise web.HTTPError(403, self.t("forbidden"))
+        self.write_json(
+            [
+                {
+                    "id": f"urn:uuid:{c.id}",
+                    "achievement": c.achievement,
+                    "revoked": c.revoked_at is not None,
+                    "document": c.document,
+                }
+                for c in self.lib.credentials_of(learner)
+            ]
+        )
+
+
+class CredentialJSON(Learner):
+    @web.authenticated
+    def get(self, credential_id: str) -> None:
+        credential = self.owned(credential_id)
+        self.set_header("Content-Disposition", f'attachment; filename="{credential.id}.json"')
+        self.write_json(credential.document)
+
+
+class CertificatePNG(Learner):
+    @web.authenticated
+    def get(self, credential_id: str) -> None:
+        credential = self.owned(credential_id)
+        png = render_certificate(
+            learner=credential.learner,
+            achievement=self.lib.achievement(credential.achievement),
+            issued_on=credential.issued_at.date().isoformat(),
+            issuer=self.lib.settings.issuer_name,
+            credential_id=credential.id,
+            verify_url=f"{self.lib.settings.public_url}/verify?id={credential.id}",
+            catalog=CATALOG,
+            language=self.language,
+        )
+        self.set_header("Content-Type", "image/png")
+        self.finish(png)
+
+
+def _bearer(handler: web.RequestHandler) -> str | None:
+    header = handler.request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() in ("token", "bearer") and token.strip() else None
+
+
+async def token_owner(handler: Base) -> dict[str, Any] | None:
+    """The hub model of the request's API token (or the standalone report token), else None."""
+    token = _bearer(handler)
+    if token is None:
+        return None
+    static = handler.lib.settings.report_token
+    if static and hmac.compare_digest(token.encode(), static.encode()):
+        return {"name": "report-token", "kind": "static", "scopes": [REPORT_SCOPE]}
+    hub_auth = handler.settings.get("hub_auth")
+    if hub_auth is None:
+        return None
+    return await hub_auth.user_for_token(token, sync=False)
+
+
+class ResultsAPI(Base):
+    def check_xsrf_cookie(self) -> None:  # token-authenticated API
+        pass
+
+    async def post(self) -> None:
+        owner = await token_owner(self)
+        if owner is None:
+            raise web.HTTPError(401, "a grader token is required")
+        if REPORT_SCOPE not in owner.get("scopes", []):
+            raise web.HTTPError(403, f"the token lacks the {REPORT_SCOPE} scope")
+        try:
+            record = json.loads(self.request.body)
+            intake = self.lib.record_result(record, reported_by=owner.get("name"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise web.HTTPError(400, "the body is not JSON") from None
+        except (InvalidResult, TypeError, AttributeError) as exc:
+            raise web.HTTPError(400, str(exc)) from None
+        self.write_json(
+            {"stored": intake.created, "result": intake.result_id, "issued": intake.issued},
+            201 if intake.created else 200,
+        )
+
+
+class RevokeAPI(Base):
+    def check_xsrf_cookie(self) -> None:  # token-authenticated API
+        pass
+
+    async def post(self, credential_id: str) -> None:
+        owner = await token_owner(self)
+        if owner is None:
+            raise web.HTTPError(401, "a hub token is required")
+        if not (owner.get("admin") or INSTRUCTORS_GROUP in owner.get("groups", [])):
+            raise web.HTTPError(403, "only instructors can revoke credentials")
+        try:
+            reason = str(json.loads(self.request.body or b"{}").get("reason", ""))
+            credential = self.lib.revoke(credential_id, revoked_by=owner["name"], reason=reason)
+        except (json.JSONDecodeError, AttributeError):
+            raise web.HTTPError(400, 'the body must be JSON: {"reason": "..."}') from None
+        except CredentialsError as exc:
+            raise web.HTTPError(404 if "no credential" in str(exc) else 400, str(exc)) from None
+        self.write_json({"id": f"urn:uuid:{credential.id}", "revoked": True})
+
+
+class StatusListHandler(Base):
+    def get(self, list_id: str) -> None:
+        try:
+            self.write_json(self.lib.status_list_credential(int(list_id)))
+        except CredentialsError:
+            raise web.HTTPError(404, "no such status list") from None
+
+
+class AchievementHandler(Base):
+    def get(self, achievement_id: str) -> None:
+        from hub.services.credentials.badge import achievement_document
+
+        try:
+            achievement = self.lib.achievement(achievement_id)
+        except CredentialsError:
+            raise web.HTTPError(404, "no such achievement") from None
+        self.write_json(achievement_document(achievement, self.lib.settings.public_url))
+
+
+class DidDocument(Base):
+    def get(self) -> None:
+        if self.lib.settings.did_method != "web":
+            raise web.HTTPError(404, "this issuer uses did:key")
+        self.write_json(self.lib.did_document())
+
+
+class VerifyPage(Base):
+    """Public: anyone (an employer) can check a credential here."""
+
+    def check_xsrf_cookie(self) -> None:  # public, stateless form
+        pass
+
+    def verify(self, document: Any) -> Verification:
+        lib = self.lib
+
+        def status_lists(url: str) -> dict[str, Any] | None:
+            list_id = lib.status_list_id(url)
+            try:
+                return lib.status_list_credential(list_id) if list_id else None
+            except CredentialsError:
+                return None
+
+        def original(credential_id: str) -> dict[str, Any] | None:
+            try:
+                return lib.get(credential_id).document
+            except CredentialsError:
+                return None
+
+        return verify_credential(
+            document,
+            loader=lib.loader,
+            known_keys=lib.known_keys(),
+            status_lists=status_lists,
+            original=original,
+        )
+
+    def show(self, result: Verification | None, text: str = "") -> None:
+        detail = ""
+        if result is not None and not result.valid:
+            detail = result.message.split(": ", 1)[-1]
+        reason = self.t(f"reason_{result.code}", detail=detail) if result else ""
+        self.page("verify.html", result=result, reason=reason, text=text)
+
+    def get(self) -> None:
+        credential_id = self.get_argument("id", None)
+        if not credential_id:
+            return self.show(None)
+        try:
+            document = self.lib.get(credential_id).document
+        except CredentialsError:
+            return self.show(Verification(False, "not-found", "not found"))
+        self.show(self.verify(document), json.dumps(document, indent=2, ensure_ascii=False))
+
+    def post(self) -> None:
+        files = self.request.files.get("file")
+        text = (
+            files[0]["body"].decode("utf-8", "replace") if files else self.get_argument("json", "")
+        )
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return self.show(Verification(False, "malformed", f"malformed: {exc}"), text)
+        self.show(self.verify(document), text)
+
+
+def make_app(library: Credentials, *, prefix: str, hub: bool) -> web.Application:
+    """The tornado application; ``hub`` = running under JupyterHub (HubOAuth available)."""
+    settings: dict[str, Any] = {
+        "library": library,
+        "prefix": prefix,
+        "hub": hub,
+        "template_path": str(HERE / "templates"),
+        "max_body_size": MAX_BODY,
+        "cookie_secret": os.urandom(32),
+    }
+    if hub:
+        settings["hub_auth"] = HubOAuth.instance(cache_max_age=60)
+        settings["login_url"] = settings["hub_auth"].login_url
+    routes = [
+        (r"", MyCredentials),
+        (r"oauth_callback", HubOAuthCallbackHandler),
+        (r"api/results", ResultsAPI),
+        (r"api/credentials", MyCredentialsAPI),
+        (r"api/credentials/([0-9a-f-]{36})/revoke", RevokeAPI),
+        (r"credentials/(?:urn:uuid:)?([0-9a-f-]{36})\.json", CredentialJSON),
+        (r"credentials/([0-9a-f-]{36})/certificate\.png", CertificatePNG),
+        (r"verify", VerifyPage),
+        (r"status/([0-9]+)", StatusListHandler),
+        (r"achievements/([a-z0-9-]+)", AchievementHandler),
+        (r"did\.json", DidDocument),
+    ]
+    handlers = [(prefix + pattern, handler) for pattern, handler in routes]
+    handlers.append((prefix.rstrip("/"), web.RedirectHandler, {"url": prefix}))
+    return web.Application(handlers, **settings)

@@ -1,0 +1,171 @@
+"""Fixtures for the credential service tests: a private labs tree, data root, library,
+a standalone service subprocess, and the independent JavaScript verifier."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from hub.services.credentials.service import Credentials
+from hub.services.credentials.settings import REPO, CredentialSettings
+
+HERE = Path(__file__).parent
+JS_VERIFIER = HERE / "verify_with_digitalbazaar.mjs"
+TRACK_LABS = ["lab-one", "lab-two", "lab-three", "lab-four"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def labs_root(tmp_path: Path) -> Path:
+    """A cybersecurity track with four labs counting toward one achievement (3 × 70 %)."""
+    track = tmp_path / "labs" / "cybersecurity"
+    for lab in [*TRACK_LABS, "lab-other"]:
+        (track / lab).mkdir(parents=True)
+        credential = "other-achievement" if lab == "lab-other" else "cybersecurity-foundations"
+        (track / lab / "lab.toml").write_text(
+            f'id = "{lab}"\ntrack = "cybersecurity"\ncredential = "{credential}"\n'
+        )
+    shutil.copy(REPO / "labs" / "cybersecurity" / "achievement.toml", track / "achievement.toml")
+    return tmp_path / "labs"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, labs_root: Path) -> CredentialSettings:
+    return CredentialSettings(
+        data_root=tmp_path / "data",
+        public_url="http://127.0.0.1:9/services/credentials",
+        labs_root=labs_root,
+        node_root=REPO,
+        issuer_name="northlab test",
+    )
+
+
+@pytest.fixture
+def library(settings: CredentialSettings) -> Iterator[Credentials]:
+    lib = Credentials(settings)
+    yield lib
+    lib.engine.dispose()
+
+
+def make_record(learner: str, lab: str, score: float, submission: str = "s1") -> dict[str, Any]:
+    return {
+        "schema": "northlab.result/1",
+        "learner": learner,
+        "lab": lab,
+        "track": "cybersecurity",
+        "course": "test-2026",
+        "submission_id": submission,
+        "submitted_at": "2026-11-20T10:00:00Z",
+        "graded_at": "2026-11-20T10:00:05Z",
+        "score": score,
+        "max_score": 10,
+        "duration": 1.2,
+        "isolation": "test",
+        "late": False,
+        "tests": [
+            {
+                "name": "test_main",
+                "points": score,
+                "max_points": 10,
+                "passed": score == 10,
+                "hidden": False,
+                "feedback": {"en": "Check the main step.", "fr": "Vérifiez l'étape principale."},
+            }
+        ],
+        "error": None,
+    }
+
+
+@pytest.fixture
+def js_verify(tmp_path: Path) -> Callable[..., list[dict[str, Any]]]:
+    """Run the Digital Bazaar verifier on credentials; returns one result per credential."""
+    if shutil.which("node") is None or not (REPO / "node_modules" / "@digitalbazaar").is_dir():
+        pytest.fail("node and the npm packages are required (run `make install`)")
+    counter = iter(range(10_000))
+
+    def run(credentials: list[dict], status_lists: list[dict] = ()) -> list[dict[str, Any]]:
+        args = []
+        for status_list in status_lists:
+            path = tmp_path / f"status-{next(counter)}.json"
+            path.write_text(json.dumps(status_list))
+            args += ["--status-list", str(path)]
+        for credential in credentials:
+            path = tmp_path / f"credential-{next(counter)}.json"
+            path.write_text(json.dumps(credential))
+            args.append(str(path))
+        proc = subprocess.run(
+            ["node", str(JS_VERIFIER), *args], capture_output=True, text=True, timeout=300
+        )
+        lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+        assert len(lines) == len(credentials), proc.stderr
+        return lines
+
+    return run
+
+
+class ServiceProcess:
+    """The credential service started standalone as a subprocess."""
+
+    def __init__(self, settings: CredentialSettings, port: int, token: str) -> None:
+        self.settings = settings
+        self.port = port
+        self.token = token
+        self.base = f"http://127.0.0.1:{port}/services/credentials/"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = dict(
+            os.environ,
+            NORTHLAB_DATA=str(self.settings.data_root),
+            NORTHLAB_LABS=str(self.settings.labs_root),
+            NORTHLAB_CREDENTIALS_PUBLIC_URL=self.base.rstrip("/"),
+            NORTHLAB_CREDENTIALS_REPORT_TOKEN=self.token,
+            JUPYTERHUB_SERVICE_URL=f"http://127.0.0.1:{self.port}",
+            NORTHLAB_CONFIG="/nonexistent/northlab.toml",
+        )
+        env.pop("JUPYTERHUB_API_URL", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hub.services.credentials"], cwd=REPO, env=env
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.base + "verify", timeout=1)
+                return
+            except requests.ConnectionError:
+                assert self.proc.poll() is None, "the credential service exited"
+                time.sleep(0.1)
+        raise TimeoutError("the credential service did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+
+@pytest.fixture
+def service(settings: CredentialSettings) -> Iterator[ServiceProcess]:
+    port = free_port()
+    served = replace(settings, public_url=f"http://127.0.0.1:{port}/services/credentials")
+    process = ServiceProcess(served, port, token="grader-secret-token")
+    process.start()
+    yield process
+    process.stop()
