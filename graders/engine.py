@@ -1,0 +1,261 @@
+"""The grading engine: a pool of sandboxed slots grading the submissions of one lab.
+
+Each slot holds two pre-warmed zygotes (:mod:`graders.sandbox.zygote`): a *worker* that
+runs the learner's code and a *judge* that runs the lab's tests; both are sandboxed, with
+different uids, and only the judge sees the lab's tests. Per submission the parent
+connects a fresh worker child and a fresh judge child with a socket pair, sends the
+learner's files to the worker and the plan to the judge, enforces the wall-clock limit,
+and turns the judge's per-test outcomes into a result record (:mod:`graders.record`).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graders.lab import Lab
+from graders.notebooks import NotebookError, SourceNotebook, plan, read_source
+from graders.record import build_record, error_record
+from graders.remote.codec import send_frame
+from graders.sandbox import Sandbox, detect
+from graders.sandbox.base import LaunchSpec
+from graders.sandbox.process import ZygoteFailed, ZygoteProcess, wait_frame
+from graders.submissions import Submission
+
+WORKER_PRELOAD = ["numpy", "pandas", "IPython", "graders.remote.worker"]
+JUDGE_PRELOAD = ["numpy", "pandas", "pytest", "IPython.core.inputtransformer2"]
+JUDGE_GRACE = 20.0  #: seconds the judge may take after the worker was stopped
+
+
+@dataclass
+class Outcome:
+    """What one sandboxed run produced (raw, before scoring)."""
+
+    tests: list[dict[str, Any]] | None = None
+    worker: dict[str, Any] | None = None
+    wall_hit: bool = False
+    stats: dict[str, Any] = field(default_factory=dict)
+    worker_errors: list[str] = field(default_factory=list)
+    failure: str | None = None  #: "judge-timeout" / "internal" when nothing usable came back
+
+
+def release_dir(lab: Lab, into: Path) -> Path:
+    """Copy what learners receive besides the notebook (data, starter files) into ``into``."""
+    target = into / "release"
+    shutil.copytree(lab.source_dir, target, symlinks=False,
+                    ignore=shutil.ignore_patterns("*.ipynb", ".*", "__pycache__"))
+    for root, dirs, files in os.walk(target):
+        os.chmod(root, 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+    os.chmod(into, 0o755)
+    return target
+
+
+class Slot:
+    """A worker zygote and a judge zygote that grade one submission at a time."""
+
+    def __init__(self, index: int, sandbox: Sandbox, lab: Lab, release: Path,
+                 logdir: Path) -> None:
+        limits = asdict(lab.limits)
+        common = {"kind": lab.kind, "limits": limits}
+        self.lab = lab
+        self.worker = ZygoteProcess(sandbox, LaunchSpec(
+            role="worker", slot=index, mounts={"release": release},
+            settings={**common, "role": "worker", "preload": WORKER_PRELOAD},
+            scratch_mb=int(lab.limits.disk_mb), log=logdir / f"worker-{index}.log"))
+        self.judge = ZygoteProcess(sandbox, LaunchSpec(
+            role="judge", slot=index, mounts={"lab": lab.path},
+            settings={**common, "role": "judge", "preload": JUDGE_PRELOAD},
+            scratch_mb=256, log=logdir / f"judge-{index}.log"))
+
+    def start(self) -> None:
+        self.worker.ensure()
+        self.judge.ensure()
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self.judge.stop()
+
+    def run(self, files: dict[str, bytes], judge_setup: dict[str, Any]) -> Outcome:
+        self.start()
+        outcome = Outcome()
+        chan_w, chan_j = socket.socketpair()
+        wctl, wctl_child = socket.socketpair()
+        jctl, jctl_child = socket.socketpair()
+        try:
+            self.worker.run([chan_w.fileno(), wctl_child.fileno()])
+            self.judge.run([chan_j.fileno(), jctl_child.fileno()])
+        finally:
+            for sock in (chan_w, chan_j, wctl_child, jctl_child):
+                sock.close()
+        try:
+            names = sorted(files)
+            send_frame(wctl, {"files": [[n, i] for i, n in enumerate(names)]},
+                       [files[n] for n in names])
+            send_frame(jctl, judge_setup)
+            deadline = time.monotonic() + float(self.lab.limits.wall_seconds)
+            result = wait_frame(jctl, deadline - time.monotonic())
+            if result is None:
+                outcome.wall_hit = True
+                self.worker.kill_child()
+                result = wait_frame(jctl, JUDGE_GRACE)
+            if result is None:
+                self.judge.kill_child()
+                outcome.failure = "judge-timeout"
+            else:
+                outcome.tests = result.get("tests")
+                outcome.worker_errors = list(result.get("worker_errors", []))
+            outcome.worker = self.worker.wait_done(timeout=10)
+            if outcome.worker is None:
+                outcome.worker = {"exit": None, "signal": None, "killed": True}
+            bye = wait_frame(wctl, 0)
+            outcome.stats = bye if bye and bye.get("op") == "bye" else {}
+            if self.judge.wait_done(timeout=10) is None and outcome.failure is None:
+                outcome.failure = "internal"
+        except OSError:
+            outcome.failure = "internal"
+            self.stop()
+        finally:
+            wctl.close()
+            jctl.close()
+        return outcome
+
+
+class Grader:
+    """Grade submissions of one lab; use as a context manager (starts/stops the slots)."""
+
+    def __init__(self, lab: Lab, *, workers: int | None = None, sandbox: Sandbox | None = None,
+                 course: str | None = None) -> None:
+        self.lab = lab
+        self.sandbox = sandbox or detect()
+        self.course = course
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.source: SourceNotebook | None = read_source(lab.notebook) \
+            if lab.kind == "notebook" else None
+        self._tmp: Path | None = None
+        self._slots: queue.Queue[Slot] = queue.Queue()
+        self._all: list[Slot] = []
+        #: learner -> seconds spent in the learner's own code (as the worker measured it)
+        self.learner_seconds: dict[str, float] = {}
+
+    def __enter__(self) -> Grader:
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"northlab-{self.lab.id}-"))
+        release = release_dir(self.lab, self._tmp)
+        logdir = self._tmp / "logs"
+        logdir.mkdir()
+        self._all = [Slot(i, self.sandbox, self.lab, release, logdir)
+                     for i in range(self.workers)]
+        starters = [threading.Thread(target=slot.start) for slot in self._all]
+        errors: list[BaseException] = []
+        for thread, slot in zip(starters, self._all, strict=True):
+            thread.run = _catching(slot.start, errors)  # type: ignore[method-assign]
+            thread.start()
+        for thread in starters:
+            thread.join()
+        if errors:
+            self.__exit__(None, None, None)
+            raise errors[0]
+        for slot in self._all:
+            self._slots.put(slot)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for slot in self._all:
+            slot.stop()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def judge_setup(self, submission: Submission) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """The judge's instructions and the files the worker gets (raises on bad input)."""
+        lab = self.lab
+        if lab.kind == "code":
+            files = {n: submission.files[n] for n in lab.code_files if n in submission.files}
+            return {"kind": "code"}, files
+        name = f"{lab.id}.ipynb"
+        if name not in submission.files:
+            raise NotebookError(f"missing:{name}")
+        assert self.source is not None
+        steps = plan(self.source, submission.files[name])
+        files = {n: d for n, d in submission.files.items() if not n.endswith(".ipynb")}
+        return {"kind": "notebook", "plan": steps}, files
+
+    def grade(self, submission: Submission) -> dict[str, Any]:
+        """Grade one submission and return its validated result record."""
+        started = time.monotonic()
+        isolation = self.sandbox.isolation()
+        if submission.error is not None:
+            return error_record(self.lab, submission, submission.error.code,
+                                {"detail": str(submission.error)}, started, isolation,
+                                self.course)
+        try:
+            setup, files = self.judge_setup(submission)
+        except NotebookError as exc:
+            text = str(exc)
+            if text.startswith("missing:"):
+                return error_record(self.lab, submission, "missing-notebook",
+                                    {"name": text[8:]}, started, isolation, self.course)
+            return error_record(self.lab, submission, "invalid-notebook", {"detail": text},
+                                started, isolation, self.course)
+        slot = self._slots.get()
+        try:
+            outcome = slot.run(files, setup)
+        except (ZygoteFailed, OSError):
+            slot.stop()
+            outcome = Outcome(failure="internal")
+        finally:
+            self._slots.put(slot)
+        seconds = outcome.stats.get("learner_seconds")
+        if isinstance(seconds, float):
+            self.learner_seconds[submission.learner] = seconds
+        if outcome.failure is not None and outcome.tests is None:
+            return error_record(self.lab, submission, outcome.failure, {}, started,
+                                isolation, self.course)
+        return build_record(self.lab, submission, outcome, self.source, started, isolation,
+                            self.course)
+
+    def grade_all(self, submissions: Iterable[Submission],
+                  on_done: Callable[[dict[str, Any]], None] | None = None
+                  ) -> list[dict[str, Any]]:
+        """Grade in parallel (one thread per slot); results in input order."""
+        items = list(submissions)
+        results: list[dict[str, Any] | None] = [None] * len(items)
+        todo: queue.Queue[int] = queue.Queue()
+        for i in range(len(items)):
+            todo.put(i)
+
+        def work() -> None:
+            while True:
+                try:
+                    i = todo.get_nowait()
+                except queue.Empty:
+                    return
+                results[i] = self.grade(items[i])
+                if on_done is not None:
+                    on_done(results[i])
+
+        threads = [threading.Thread(target=work) for _ in range(min(self.workers, len(items)))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [r for r in results if r is not None]
+
+
+def _catching(func: Callable[[], None], errors: list[BaseException]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            func()
+        except BaseException as exc:  # reported by the caller
+            errors.append(exc)
+    return run

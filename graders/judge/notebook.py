@@ -1,0 +1,97 @@
+"""Run an nbgrader notebook plan: learner cells in the worker, test cells here in the judge.
+
+A test cell passes when it raises nothing and writes nothing to stderr (nbgrader's rule);
+if its last line is a number, that number is its partial score (nbgrader's partial credit).
+Names the test cell does not define itself are looked up in the learner's namespace
+(remotely), except builtins, which always mean the judge's own builtins.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import io
+import warnings
+from typing import Any
+
+from graders.remote.proxy import Connection, WorkerStopped
+
+
+class LearnerNamespace(dict):
+    """Globals of the test cells: missing names are fetched from the worker."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(__builtins__=builtins, __name__="__main__")
+        self.conn = conn
+
+    def __missing__(self, name: str) -> Any:
+        if name in vars(builtins) or name.startswith("__"):
+            raise KeyError(name)
+        try:
+            return self.conn.request("name", name=name)
+        except NameError:
+            raise KeyError(name) from None
+
+
+def _compile(source: str) -> tuple[Any, Any]:
+    """Compile a test cell; the last expression (if any) separately, for partial credit."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        source = TransformerManager().transform_cell(source)
+    except Exception:
+        pass
+    tree = ast.parse(source, mode="exec")
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    return compile(tree, "<test cell>", "exec"), (
+        compile(last, "<test cell>", "eval") if last is not None else None)
+
+
+def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
+    conn = namespace.conn
+    conn.stderr_seen = False
+    err = io.StringIO()
+    value, error = None, None
+    try:
+        body, last = _compile(source)
+        with contextlib.redirect_stderr(err), warnings.catch_warnings():
+            warnings.simplefilter("default")
+            exec(body, namespace)
+            if last is not None:
+                value = eval(last, namespace)
+    except WorkerStopped:
+        error = "WorkerStopped"
+    except BaseException as exc:  # noqa: BLE001 - any failure of a test cell is a fail
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            error = type(exc).__name__
+        else:
+            error = type(exc).__name__
+    stderr = bool(err.getvalue()) or conn.stderr_seen
+    partial = None
+    if error is None and type(value) in (int, float):
+        partial = float(value)
+    return {"passed": error is None and not stderr, "error": error or (
+        "stderr" if stderr else None), "partial": partial, "stopped": conn.gone}
+
+
+def run_plan(conn: Connection, plan: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Execute the plan in order; return one outcome per test step."""
+    namespace = LearnerNamespace(conn)
+    results = []
+    for step in plan:
+        if step["kind"] == "learner":
+            if not conn.gone:
+                try:
+                    conn.request("run", source=step["source"])
+                except WorkerStopped:
+                    pass
+                except Exception:
+                    pass
+        else:
+            outcome = run_test_cell(step["source"], namespace)
+            outcome["id"] = step["id"]
+            results.append(outcome)
+    return results

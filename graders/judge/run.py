@@ -1,0 +1,44 @@
+"""Entry point of a judge child (inside the judge sandbox): grade one submission."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graders.judge.notebook import run_plan
+from graders.pytest_plugin import NorthlabPlugin
+from graders.remote.codec import recv_frame, send_frame
+from graders.remote.proxy import Connection
+
+
+def run_pytest(conn: Connection, grader: Path) -> list[dict[str, Any]]:
+    plugin = NorthlabPlugin(conn)
+    os.chdir(grader)
+    sys.dont_write_bytecode = True
+    pytest.main(
+        ["-q", "-p", "no:cacheprovider", "-p", "no:stepwise", "--rootdir", str(grader),
+         "-c", os.devnull, "-o", "python_files=test_*.py", str(grader)],
+        plugins=[plugin],
+    )
+    return list(plugin.tests.values())
+
+
+def judge_main(channel: socket.socket, control: socket.socket, settings: dict[str, Any]) -> int:
+    setup, _ = recv_frame(control)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1):
+        os.dup2(devnull, fd)
+    conn = Connection(channel)
+    if setup["kind"] == "notebook":
+        tests = run_plan(conn, setup["plan"])
+    else:
+        tests = run_pytest(conn, Path(settings["lab"]) / "grader")
+    channel.close()
+    send_frame(control, {"op": "result", "tests": tests,
+                         "worker_errors": sorted(set(conn.errors))})
+    return 0

@@ -1,0 +1,199 @@
+"""The lab model: load and validate ``lab.toml``, discover labs under a folder.
+
+A lab lives in ``labs/<track>/<lab>/`` (see the brief's "Lab format"): ``lab.toml``,
+``source/`` (nbgrader source assignment), and for code labs ``solution/`` and ``grader/``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+TRACKS = ("cybersecurity", "ai-data", "robotics", "gamedev")
+KINDS = ("notebook", "code")
+LAB_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class LabError(ValueError):
+    """A lab folder or ``lab.toml`` that cannot be used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission; each can be set in the lab's ``[limits]`` table."""
+
+    wall_seconds: float = 60  #: wall-clock time for the whole submission
+    cpu_seconds: float = 60  #: CPU seconds of the learner's process
+    memory_mb: int = 1024  #: address space the learner's code may add
+    processes: int = 32  #: processes/threads of the sandbox user (RLIMIT_NPROC)
+    output_kb: int = 512  #: text the learner's code may print
+    disk_mb: int = 64  #: largest file and size of the private working copy
+    open_files: int = 256  #: open file descriptors (RLIMIT_NOFILE)
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any], where: str) -> Limits:
+        known = {f.name: f.type for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            if key not in known:
+                raise LabError(f"{where}: unknown limit '{key}' (known: {', '.join(known)})")
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise LabError(f"{where}: limit '{key}' must be a positive number")
+            values[key] = value
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Lab:
+    """One validated lab."""
+
+    path: Path
+    id: str
+    track: str
+    kind: str
+    order: int
+    points: float
+    title: dict[str, str]
+    summary: dict[str, str]
+    floor: float = 0
+    estimated_minutes: int = 60
+    credential: str | None = None
+    prerequisites: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    code_files: tuple[str, ...] = ()
+
+    @property
+    def source_dir(self) -> Path:
+        return self.path / "source"
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.path / "solution"
+
+    @property
+    def grader_dir(self) -> Path:
+        return self.path / "grader"
+
+    @property
+    def notebook(self) -> Path:
+        """The nbgrader source notebook (instructions notebook for code labs)."""
+        return self.source_dir / f"{self.id}.ipynb"
+
+
+def _text(data: dict[str, Any], key: str, where: str) -> dict[str, str]:
+    value = data.get(key)
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(lang), str) and value[lang].strip() for lang in ("en", "fr")
+    ):
+        raise LabError(f'{where}: {key} must be a table with English and French text, '
+                       f'e.g. {key} = {{ en = "...", fr = "..." }}')
+    return dict(value)
+
+
+def _number(data: dict[str, Any], key: str, where: str, default: Any = None,
+            minimum: float = 0) -> Any:
+    value = data.get(key, default)
+    if value is None:
+        raise LabError(f"{where}: '{key}' is required")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise LabError(f"{where}: '{key}' must be a number >= {minimum}")
+    return value
+
+
+def load_lab(path: Path) -> Lab:
+    """Load and validate the lab in folder ``path`` (or its ``lab.toml``)."""
+    path = Path(path)
+    if path.name == "lab.toml":
+        path = path.parent
+    where = str(path / "lab.toml")
+    try:
+        data = tomllib.loads((path / "lab.toml").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LabError(f"{path}: no lab.toml here; is this a lab folder?") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LabError(f"{where}: cannot read: {exc}") from None
+
+    lab_id = data.get("id")
+    if not isinstance(lab_id, str) or not LAB_ID.match(lab_id):
+        raise LabError(f"{where}: 'id' must be lowercase letters, digits and hyphens")
+    if lab_id != path.resolve().name:
+        raise LabError(f"{where}: id '{lab_id}' must equal the folder name '{path.name}'")
+    if data.get("track") not in TRACKS:
+        raise LabError(f"{where}: 'track' must be one of {', '.join(TRACKS)}")
+    if data.get("kind") not in KINDS:
+        raise LabError(f"{where}: 'kind' must be 'notebook' or 'code'")
+    prerequisites = data.get("prerequisites", [])
+    if not isinstance(prerequisites, list) or not all(
+        isinstance(p, str) and LAB_ID.match(p) for p in prerequisites
+    ):
+        raise LabError(f"{where}: 'prerequisites' must be a list of lab ids")
+    credential = data.get("credential")
+    if credential is not None and not isinstance(credential, str):
+        raise LabError(f"{where}: 'credential' must be an achievement id (text)")
+    limits = data.get("limits", {})
+    if not isinstance(limits, dict):
+        raise LabError(f"{where}: [limits] must be a table")
+    code_files: tuple[str, ...] = ()
+    if data["kind"] == "code":
+        files = data.get("code", {}).get("files")
+        if not isinstance(files, list) or not files or not all(
+            isinstance(f, str) and re.match(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*\.py$", f)
+            and ".." not in f for f in files
+        ):
+            raise LabError(f"{where}: code labs need [code] files = [\"name.py\", ...]")
+        code_files = tuple(files)
+
+    lab = Lab(
+        path=path.resolve(),
+        id=lab_id,
+        track=data["track"],
+        kind=data["kind"],
+        order=int(_number(data, "order", where, minimum=1)),
+        points=_number(data, "points", where, minimum=0),
+        floor=_number(data, "floor", where, default=0),
+        estimated_minutes=int(_number(data, "estimated_minutes", where, default=60)),
+        credential=credential,
+        prerequisites=tuple(prerequisites),
+        title=_text(data, "title", where),
+        summary=_text(data, "summary", where),
+        limits=Limits.from_table(limits, f"{where} [limits]"),
+        code_files=code_files,
+    )
+    if lab.points <= 0:
+        raise LabError(f"{where}: 'points' must be more than 0")
+    if lab.floor > lab.points:
+        raise LabError(f"{where}: 'floor' cannot be larger than 'points'")
+    if not lab.notebook.is_file():
+        raise LabError(f"{where}: missing notebook source/{lab.id}.ipynb")
+    if lab.kind == "code":
+        for folder in (lab.solution_dir, lab.grader_dir):
+            if not folder.is_dir():
+                raise LabError(f"{where}: code labs need a {folder.name}/ folder")
+        for name in lab.code_files:
+            if not (lab.solution_dir / name).is_file():
+                raise LabError(f"{where}: solution/{name} is missing")
+    return lab
+
+
+def lab_dirs(folder: Path) -> list[Path]:
+    """Folders holding a ``lab.toml`` under ``folder`` (``folder`` itself if it is a lab)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise LabError(f"{folder}: no such folder")
+    if (folder / "lab.toml").is_file():
+        return [folder]
+    return [p.parent for p in sorted(folder.rglob("lab.toml"))
+            if not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+
+
+def discover_labs(folder: Path) -> list[Lab]:
+    """Every lab under ``folder``, validated, sorted by track/order; raises on the first bad one."""
+    labs = [load_lab(path) for path in lab_dirs(folder)]
+    ids = [lab.id for lab in labs]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise LabError(f"{folder}: lab ids must be unique, found twice: {', '.join(duplicates)}")
+    return sorted(labs, key=lambda lab: (lab.track, lab.order, lab.id))

@@ -1,0 +1,220 @@
+"""Judge side of the remote protocol: a connection to the worker and remote handles.
+
+A :class:`Remote` handle stands for an object that lives in the sandboxed worker.
+Attribute access, calls, indexing, ``len`` and iteration are forwarded; the answers come
+back as plain data (or more handles). Comparing, hashing or truth-testing a handle raises
+:class:`RemoteComparisonError`: a test must compare plain values, so the learner's
+``__eq__`` never decides a test.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import socket
+import sys
+from typing import Any
+
+from graders.remote.codec import (
+    CodecError,
+    Decoder,
+    Encoder,
+    PeerGone,
+    recv_frame,
+    send_frame,
+)
+
+#: Libraries the judge may import itself when the learner's namespace holds them.
+TRUSTED_PACKAGES = frozenset({
+    "numpy", "pandas", "scipy", "sklearn", "matplotlib", "cv2", "chess", "pygame", "pytest",
+    "hashlib", "math", "statistics", "collections", "itertools", "functools", "json", "re",
+    "string", "random", "datetime", "decimal", "fractions", "operator", "typing", "os",
+    "secrets", "hmac", "base64", "binascii", "struct", "time", "copy",
+})
+_EXCEPTIONS = {
+    name: cls for name, cls in vars(builtins).items()
+    if isinstance(cls, type) and issubclass(cls, Exception)
+    and cls not in (StopIteration, StopAsyncIteration)
+}
+
+
+class WorkerStopped(RuntimeError):
+    """The sandboxed worker is gone (a limit stopped it, or the learner's code exited)."""
+
+
+class RemoteComparisonError(TypeError):
+    """A test compared or truth-tested an object living in the learner's sandbox."""
+
+
+class RemoteError(Exception):
+    """An exception raised by the learner's code, re-created by name only."""
+
+
+_remote_classes: dict[str, type] = {}
+
+
+def remote_exception(name: str, message: str) -> Exception:
+    """Re-create a learner exception as a judge-side class: builtin names keep their base
+    (so ``pytest.raises(ValueError)`` works); others become :class:`RemoteError`."""
+    base = _EXCEPTIONS.get(name)
+    if base is None:
+        return RemoteError(f"{name}: {message}")
+    cls = _remote_classes.get(name)
+    if cls is None:
+        cls = type(name, (base, RemoteError), {"__module__": "learner"})
+        _remote_classes[name] = cls
+    return cls(message)
+
+
+class Connection:
+    """Request/response channel to the worker; ``stderr_seen`` records worker stderr."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.gone = False
+        self.stderr_seen = False
+        self.errors: list[str] = []
+
+    def request(self, op: str, **fields: Any) -> Any:
+        if self.gone:
+            raise WorkerStopped("the sandboxed worker has stopped")
+        encoder = Encoder(_encode_local)
+        header = {"op": op}
+        for key, value in fields.items():
+            header[key] = encoder.encode(value) if key in ("args", "kwargs", "key",
+                                                          "value") else value
+        try:
+            send_frame(self.sock, header, encoder.buffers)
+            body, buffers = recv_frame(self.sock)
+        except (OSError, PeerGone, CodecError) as exc:
+            self.gone = True
+            raise WorkerStopped("the sandboxed worker has stopped") from exc
+        if type(body) is not dict:
+            self.gone = True
+            raise WorkerStopped("the sandboxed worker sent a malformed answer")
+        if body.get("stderr") is True:
+            self.stderr_seen = True
+        if "err" in body:
+            err = body["err"]
+            name, message = (str(err[0]), str(err[1])) if type(err) is list and len(err) == 2 \
+                else ("RemoteError", "")
+            self.errors.append(name)
+            raise remote_exception(name, message)
+        try:
+            return Decoder(buffers, lambda tree: self._handle(tree)).decode(body.get("ok"))
+        except CodecError as exc:
+            self.gone = True
+            raise WorkerStopped(f"the sandboxed worker sent a malformed value: {exc}") from exc
+
+    def _handle(self, tree: list[Any]) -> Any:
+        tag = tree[0]
+        if tag == "m" and len(tree) == 3:
+            local = trusted_module(tree[1])
+            return local if local is not None else Remote(self, tree[2], "module")
+        if tag == "r" and len(tree) == 4:
+            local = trusted_object(tree[1], tree[2])
+            return local if local is not None else Remote(self, tree[3], "function")
+        if tag == "h" and len(tree) == 3:
+            return Remote(self, tree[1], str(tree[2]))
+        raise CodecError("malformed handle")
+
+
+def trusted_module(name: Any) -> Any:
+    """The judge's own copy of a library module the learner imported, when it is trusted."""
+    if type(name) is not str or name.split(".")[0] not in TRUSTED_PACKAGES | set(
+        sys.stdlib_module_names
+    ):
+        return None
+    try:
+        return importlib.import_module(name)
+    except Exception:
+        return None
+
+
+def trusted_object(module: Any, qualname: Any) -> Any:
+    """The judge's own function/class ``module.qualname`` when it comes from a trusted library
+    (learner-defined objects stay remote)."""
+    if module == "builtins" and type(qualname) is str:
+        return getattr(builtins, qualname, None)
+    owner = trusted_module(module)
+    if owner is None or type(qualname) is not str:
+        return None
+    obj: Any = owner
+    for part in qualname.split("."):
+        if part.startswith("<"):
+            return None
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj if callable(obj) else None
+
+
+def _encode_local(obj: Any) -> Any:
+    if type(obj) is Remote:
+        return ["h", object.__getattribute__(obj, "_hid"), ""]
+    raise CodecError(f"cannot send a {type(obj).__name__} to the learner's code; "
+                     "use plain values")
+
+
+def _refuse(*_: Any) -> Any:
+    raise RemoteComparisonError(
+        "a test compared an object from the learner's code; tests must compare plain "
+        "values (numbers, strings, lists, dicts, arrays, DataFrames)")
+
+
+class Remote:
+    """An object living in the sandboxed worker (see module docstring)."""
+
+    __slots__ = ("_conn", "_hid", "_kind")
+
+    def __init__(self, conn: Connection, hid: int, kind: str) -> None:
+        object.__setattr__(self, "_conn", conn)
+        object.__setattr__(self, "_hid", hid)
+        object.__setattr__(self, "_kind", kind)
+
+    def _req(self, op: str, **fields: Any) -> Any:
+        return object.__getattribute__(self, "_conn").request(
+            op, h=object.__getattribute__(self, "_hid"), **fields)
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__") and attr.endswith("__"):
+            raise AttributeError(attr)
+        return self._req("getattr", attr=attr)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        self._req("setattr", attr=attr, value=value)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._req("call", args=list(args), kwargs=kwargs)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._req("getitem", key=key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._req("setitem", key=key, value=value)
+
+    def __len__(self) -> int:
+        value = self._req("len")
+        if type(value) is not int or value < 0:
+            raise TypeError("len() of a remote object must be a non-negative int")
+        return value
+
+    def __iter__(self) -> Any:
+        iterator = self._req("iter")
+        while True:
+            try:
+                yield iterator._req("next")
+            except StopIteration:
+                return
+            except RemoteError as exc:
+                if type(exc).__name__ == "StopIteration" or "StopIteration" in str(exc)[:14]:
+                    return
+                raise
+
+    def __repr__(self) -> str:
+        kind = object.__getattribute__(self, "_kind")
+        return f"<remote {kind} from the learner's code>"
+
+    __str__ = __repr__
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
+    __bool__ = __hash__ = __contains__ = _refuse  # type: ignore[assignment]

@@ -1,0 +1,191 @@
+"""The request loop that runs *inside* the sandboxed worker, next to the learner's code.
+
+It answers the judge: run a notebook cell, look up a name, import a learner module, and
+forward attribute access / calls / indexing / len / iteration on objects it holds. Values
+go back through :mod:`graders.remote.codec`; objects that are not plain data stay here and
+the judge gets a handle id. Nothing in this process is trusted by the judge.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import re
+import socket
+import sys
+import time
+import types
+from typing import Any
+
+from graders.remote.codec import CodecError, Decoder, Encoder, PeerGone, recv_frame, send_frame
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+REF_TYPES = (types.FunctionType, types.BuiltinFunctionType, type, types.MethodType)
+
+
+class StderrFlag:
+    """A text stream that records whether anything was written (nbgrader fails a test cell
+    that writes to stderr) and forwards to ``target``."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self.written = False
+
+    def write(self, text: str) -> int:
+        if text:
+            self.written = True
+        return self.target.write(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+
+class WorkerServer:
+    """Serve the judge's requests on ``sock`` until it closes the connection."""
+
+    def __init__(self, sock: socket.socket, namespace: dict[str, Any], shell: Any = None,
+                 stderr: StderrFlag | None = None) -> None:
+        self.sock = sock
+        self.namespace = namespace
+        self.shell = shell
+        self.stderr = stderr
+        self.handles: dict[int, Any] = {}
+        self.next_id = 1
+        self.learner_seconds = 0.0
+
+    # -- encoding -----------------------------------------------------------------------
+    def _handle(self, obj: Any) -> int:
+        hid = self.next_id
+        self.next_id += 1
+        self.handles[hid] = obj
+        return hid
+
+    def _other(self, obj: Any) -> list[Any]:
+        kind = type(obj)
+        if kind is types.ModuleType and isinstance(getattr(obj, "__name__", None), str):
+            return ["m", obj.__name__, self._handle(obj)]
+        if isinstance(obj, REF_TYPES):
+            module = getattr(obj, "__module__", None)
+            qualname = getattr(obj, "__qualname__", None)
+            if isinstance(module, str) and isinstance(qualname, str):
+                return ["r", module, qualname, self._handle(obj)]
+        return ["h", self._handle(obj), type(obj).__name__]
+
+    def _encode(self, value: Any, force_handle: bool = False) -> tuple[Any, list[bytes]]:
+        encoder = Encoder(self._other)
+        tree = ["h", self._handle(value), type(value).__name__] if force_handle else \
+            encoder.encode(value)
+        return tree, encoder.buffers
+
+    def _resolve(self, tree: list[Any]) -> Any:
+        if tree[0] != "h" or tree[1] not in self.handles:
+            raise CodecError("unknown handle")
+        return self.handles[tree[1]]
+
+    # -- requests -----------------------------------------------------------------------
+    def serve(self) -> None:
+        while True:
+            try:
+                header, buffers = recv_frame(self.sock)
+            except PeerGone:
+                return
+            decoder = Decoder(buffers, self._resolve)
+            if self.stderr is not None:
+                self.stderr.written = False
+            started = time.perf_counter()
+            force = False
+            try:
+                op = header["op"]
+                force = op in ("import", "iter")
+                value = getattr(self, "op_" + op)(header, decoder)
+                reply, out = self._encode(value, force_handle=force)
+                body: dict[str, Any] = {"ok": reply}
+            except (SystemExit, KeyboardInterrupt, Exception) as exc:  # learner errors travel
+                body, out = {"err": [type(exc).__name__, _message(exc)]}, []
+            finally:
+                self.learner_seconds += time.perf_counter() - started
+            body["stderr"] = bool(self.stderr and self.stderr.written)
+            try:
+                send_frame(self.sock, body, out)
+            except OSError:
+                return
+
+    def _obj(self, header: dict[str, Any]) -> Any:
+        hid = header.get("h")
+        if hid not in self.handles:
+            raise LookupError("unknown remote object")
+        return self.handles[hid]
+
+    def op_run(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        if self.shell is None:
+            raise RuntimeError("this worker has no notebook shell")
+        result = self.shell.run_cell(str(header["source"]), store_history=False)
+        error = result.error_before_exec or result.error_in_exec
+        return None if error is None else type(error).__name__
+
+    def op_name(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        name = str(header["name"])
+        if name not in self.namespace:
+            raise NameError(f"name '{name}' is not defined")
+        return self.namespace[name]
+
+    def op_import(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        name = str(header["module"])
+        if not IDENTIFIER.match(name):
+            raise ImportError(f"bad module name {name!r}")
+        return importlib.import_module(name)
+
+    def op_getattr(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        return getattr(self._obj(header), str(header["attr"]))
+
+    def op_setattr(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        setattr(self._obj(header), str(header["attr"]), decoder.decode(header["value"]))
+
+    def op_call(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        args = decoder.decode(header["args"])
+        kwargs = decoder.decode(header["kwargs"])
+        if type(args) is not list or type(kwargs) is not dict:
+            raise CodecError("bad call")
+        return self._obj(header)(*args, **{str(k): v for k, v in kwargs.items()})
+
+    def op_getitem(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        return self._obj(header)[decoder.decode(header["key"])]
+
+    def op_setitem(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        self._obj(header)[decoder.decode(header["key"])] = decoder.decode(header["value"])
+
+    def op_len(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        return builtins.len(self._obj(header))
+
+    def op_iter(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        return builtins.iter(self._obj(header))
+
+    def op_next(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        return builtins.next(self._obj(header))
+
+    def op_str(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        return builtins.str(self._obj(header))[:100_000]
+
+    def op_repr(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        return builtins.repr(self._obj(header))[:100_000]
+
+    def op_release(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        for hid in header.get("hs", []):
+            self.handles.pop(hid, None)
+
+
+def _message(exc: BaseException) -> str:
+    try:
+        return str(exc)[:2000]
+    except Exception:  # a learner exception whose __str__ fails
+        return ""
+
+
+def run_stats(server: WorkerServer) -> dict[str, Any]:
+    return {"learner_seconds": server.learner_seconds}
+
+
+__all__ = ["WorkerServer", "StderrFlag", "run_stats", "sys"]

@@ -1,0 +1,115 @@
+"""The sandbox contract: how a pre-warmed interpreter (a zygote) is started for a role.
+
+Like JupyterHub's ``Spawner``, a sandbox is a small class behind a written contract;
+:func:`graders.sandbox.detect` picks the strongest one the host offers at start (or the
+one named by ``NORTHLAB_SANDBOX``). Everything else (the zygote, the worker/judge
+protocol, limits, scoring) is the same engine whatever the sandbox.
+
+Roles: ``worker`` runs the learner's code; ``judge`` runs the lab's trusted tests and must
+never run learner code. Each (role, slot) gets its own unprivileged uid when the grader
+runs as root: ``uid_base + 2 * slot`` for the worker and ``+ 1`` for the judge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: First uid used for sandboxed processes (``NORTHLAB_SANDBOX_UID_BASE``); the range
+#: ``[base, base + 2 * slots)`` must not belong to real users of the host.
+DEFAULT_UID_BASE = 64000
+
+
+@dataclass
+class LaunchSpec:
+    """What to start: one zygote for ``role`` in ``slot``."""
+
+    role: str  #: "worker" or "judge"
+    slot: int  #: worker slot number (0 .. workers-1)
+    settings: dict[str, Any]  #: passed to the zygote as JSON
+    #: host folders made visible read-only, by name ("release", "lab"); the sandbox tells
+    #: the zygote where they appear inside through ``settings[name]``
+    mounts: dict[str, Path] = field(default_factory=dict)
+    scratch_mb: int = 64  #: size of the private writable scratch folder
+    log: Path | None = None  #: file for the zygote's own stderr
+
+
+class Sandbox(ABC):
+    """Base class of sandbox implementations (see module docstring)."""
+
+    #: short name used in ``NORTHLAB_SANDBOX`` and in the result's ``isolation`` field
+    name: str = ""
+    #: True when each zygote gets its own pid namespace (``kill(-1)`` stays inside it)
+    pid_namespace: bool = False
+
+    def __init__(self, uid_base: int | None = None) -> None:
+        env_base = os.environ.get("NORTHLAB_SANDBOX_UID_BASE")
+        self.uid_base = uid_base if uid_base is not None else int(env_base or DEFAULT_UID_BASE)
+
+    @classmethod
+    @abstractmethod
+    def available(cls) -> bool:
+        """Return True when this host can run this sandbox (called once at start)."""
+
+    @abstractmethod
+    def isolation(self) -> str:
+        """One line saying what is enforced and what is not, for the result record."""
+
+    @abstractmethod
+    def wrap(self, spec: LaunchSpec, argv: list[str], uid: int | None) -> tuple[
+            list[str], dict[str, str], bool]:
+        """Return ``(command, paths, switch_uid)``.
+
+        ``command`` runs ``argv`` inside the sandbox; ``paths`` maps each name of
+        ``spec.mounts`` plus ``"scratch"`` to the path the zygote sees; ``switch_uid`` says
+        whether :meth:`launch` must start the command as ``uid`` (False when the command
+        drops privileges itself)."""
+
+    def uid(self, spec: LaunchSpec) -> int | None:
+        """The unprivileged uid for this role and slot, or None when not running as root."""
+        if os.geteuid() != 0:
+            return None
+        return self.uid_base + 2 * spec.slot + (1 if spec.role == "judge" else 0)
+
+    def environment(self, scratch: str) -> dict[str, str]:
+        """The whole environment of sandboxed processes (nothing leaks from the grader's)."""
+        return {
+            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": scratch, "USER": "learner", "LOGNAME": "learner",
+            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TMPDIR": scratch,
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{scratch}/.mpl",
+            "IPYTHONDIR": f"{scratch}/.ipython", "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "SDL_VIDEODRIVER": "dummy",
+            "SDL_AUDIODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1",
+        }
+
+    def launch(self, spec: LaunchSpec, ctl_fd: int) -> subprocess.Popen[bytes]:
+        """Start the zygote for ``spec``; ``ctl_fd`` is its end of the control socket."""
+        uid = self.uid(spec)
+        settings = dict(spec.settings)
+        placeholder = [sys.executable, "-I", "-m", "graders.sandbox.zygote",
+                       "--ctl", str(ctl_fd), "--settings"]
+        command, paths, switch = self.wrap(spec, placeholder, uid)
+        settings.update(paths)
+        settings["kill_all"] = self.pid_namespace or (switch and uid is not None)
+        command = [*command, json.dumps(settings)]
+        log = open(spec.log, "ab") if spec.log else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            return subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                pass_fds=(ctl_fd,), env=self.environment(paths["scratch"]), cwd="/",
+                user=uid if switch and uid is not None else None,
+                group=uid if switch and uid is not None else None,
+                extra_groups=[] if switch and uid is not None else None,
+                start_new_session=True,
+            )
+        finally:
+            if log is not subprocess.DEVNULL:
+                log.close()

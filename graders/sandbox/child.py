@@ -1,0 +1,110 @@
+"""What a forked zygote child does for one submission (runs inside the sandbox).
+
+Worker role: build a fresh working copy (lab release files + the learner's files), apply
+the limits, then serve the judge's requests next to the learner's code.
+Judge role: receive the grading plan, run the trusted tests against the worker, and send
+the per-test outcomes to the grading parent.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from graders.remote.codec import recv_frame, send_frame
+from graders.sandbox.zygote import EXIT_SETUP, CappedOutput, apply_limits
+
+
+def make_shell() -> Any:
+    """A pre-built IPython shell (created once in the zygote, used by each child)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "NoColor"
+    return InteractiveShell.instance(config=config)
+
+
+def safe_relpath(name: Any) -> PurePosixPath | None:
+    """A relative path with no ``..``, no absolute part and no hidden/odd components."""
+    if type(name) is not str or not name or "\x00" in name or len(name) > 255:
+        return None
+    path = PurePosixPath(name)
+    if path.is_absolute() or any(p in ("", ".", "..") for p in path.parts):
+        return None
+    return path
+
+
+def build_workdir(workdir: Path, release: Path | None, files: list[Any],
+                  buffers: list[bytes], lab_wins: bool) -> None:
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    def copy_release() -> None:
+        if release is not None and release.is_dir():
+            shutil.copytree(release, workdir, dirs_exist_ok=True, symlinks=False)
+
+    if not lab_wins:
+        copy_release()
+    for entry in files:
+        rel = safe_relpath(entry[0]) if type(entry) is list and len(entry) == 2 else None
+        if rel is None or type(entry[1]) is not int or not 0 <= entry[1] < len(buffers):
+            continue
+        target = workdir.joinpath(*rel.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_symlink() or target.is_dir():
+            continue
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as out:
+            out.write(buffers[entry[1]])
+    if lab_wins:
+        copy_release()
+
+
+def child_main(role: str, fds: list[int], settings: dict[str, Any], shell: Any) -> int:
+    channel = socket.socket(fileno=fds[0])
+    control = socket.socket(fileno=fds[1])
+    os.setsid()
+    if role == "judge":
+        from graders.judge.run import judge_main
+        return judge_main(channel, control, settings)
+    return worker_main(channel, control, settings, shell)
+
+
+def worker_main(channel: socket.socket, control: socket.socket, settings: dict[str, Any],
+                shell: Any) -> int:
+    from graders.remote.worker import StderrFlag, WorkerServer
+
+    setup, buffers = recv_frame(control)
+    workdir = Path(settings["scratch"]) / "work"
+    release = Path(settings["release"]) if settings.get("release") else None
+    try:
+        build_workdir(workdir, release, setup.get("files", []), buffers,
+                      lab_wins=settings.get("kind") == "notebook")
+    except OSError:
+        return EXIT_SETUP
+    del buffers, setup
+    os.chdir(workdir)
+    sys.path.insert(0, str(workdir))
+    os.environ.update({"HOME": str(Path(settings["scratch"])), "PWD": str(workdir)})
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    apply_limits(settings["limits"])
+    budget = [int(settings["limits"]["output_kb"]) * 1024]
+    stdout = CappedOutput(budget)
+    stderr = StderrFlag(CappedOutput(budget))
+    sys.stdout, sys.stderr = stdout, stderr  # this process only runs learner code from here
+    namespace: dict[str, Any] = shell.user_ns if shell is not None else {}
+    server = WorkerServer(channel, namespace, shell, stderr)
+    server.serve()
+    try:
+        send_frame(control, {"op": "bye", "learner_seconds": server.learner_seconds})
+    except OSError:
+        pass
+    return 0

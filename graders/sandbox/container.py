@@ -1,0 +1,26 @@
+"""Sandbox for Docker/Kubernetes modes: the container runtime cuts the network and sets
+memory/pids limits (``network_mode: none`` / a NetworkPolicy, resource limits); inside,
+the engine still drops to a dedicated uid and applies rlimits. Chosen with
+``NORTHLAB_SANDBOX=container`` (the grader image sets it)."""
+
+from __future__ import annotations
+
+import os
+
+from graders.sandbox.rlimits import RlimitSandbox
+
+
+class ContainerSandbox(RlimitSandbox):
+    name = "container"
+
+    @classmethod
+    def available(cls) -> bool:
+        return os.environ.get("NORTHLAB_SANDBOX") == "container"
+
+    def _net(self) -> bool:
+        return False
+
+    def isolation(self) -> str:
+        user = "uid" if os.geteuid() == 0 else "container-user"
+        return (f"container(runtime:network-none,memory,pids)+{user}"
+                "+rlimits(cpu,as,nproc,fsize,nofile)+wall-clock")

@@ -1,0 +1,108 @@
+"""Grading-parent side of a zygote: start it, hand it a submission, stop its child."""
+
+from __future__ import annotations
+
+import select
+import socket
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from graders.remote.codec import CodecError, PeerGone, recv_frame, send_frame
+from graders.sandbox.base import LaunchSpec, Sandbox
+
+
+#: All sandboxes are started from this one long-lived thread: bwrap's --die-with-parent
+#: (PR_SET_PDEATHSIG) fires when the *thread* that started it ends.
+_LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="northlab-launcher")
+
+
+class ZygoteFailed(RuntimeError):
+    """The zygote did not start or stopped answering."""
+
+
+def wait_frame(sock: socket.socket, timeout: float) -> dict[str, Any] | None:
+    """One frame header from ``sock`` within ``timeout`` seconds, or None."""
+    ready, _, _ = select.select([sock], [], [], max(0.0, timeout))
+    if not ready:
+        return None
+    try:
+        header, _ = recv_frame(sock)
+    except (PeerGone, CodecError, OSError):
+        return None
+    return header if type(header) is dict else None
+
+
+class ZygoteProcess:
+    """One sandboxed pre-warmed interpreter (see :mod:`graders.sandbox.zygote`)."""
+
+    def __init__(self, sandbox: Sandbox, spec: LaunchSpec, start_timeout: float = 120) -> None:
+        self.sandbox = sandbox
+        self.spec = spec
+        self.start_timeout = start_timeout
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.ctl: socket.socket | None = None
+
+    def start(self) -> None:
+        parent, child = socket.socketpair()
+        try:
+            self.proc = _LAUNCHER.submit(self.sandbox.launch, self.spec, child.fileno()).result()
+        finally:
+            child.close()
+        self.ctl = parent
+        ready = wait_frame(parent, self.start_timeout)
+        if not ready or ready.get("op") != "ready":
+            self.stop()
+            raise ZygoteFailed(f"the {self.spec.role} sandbox did not start "
+                               f"(see {self.spec.log})")
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None and self.ctl is not None
+
+    def ensure(self) -> None:
+        if not self.alive:
+            self.stop()
+            self.start()
+
+    def run(self, fds: list[int]) -> None:
+        assert self.ctl is not None
+        socket.send_fds(self.ctl, [b"R"], fds)
+        send_frame(self.ctl, {"op": "run"})
+
+    def kill_child(self) -> None:
+        if self.ctl is None:
+            return
+        try:
+            self.ctl.sendall(b"K")
+            send_frame(self.ctl, {"op": "kill"})
+        except OSError:
+            pass
+
+    def wait_done(self, timeout: float) -> dict[str, Any] | None:
+        """The zygote's report after the child ended; None (and a restart) if it hangs."""
+        if self.ctl is None:
+            return None
+        done = wait_frame(self.ctl, timeout)
+        if done is None or done.get("op") != "done":
+            self.stop()
+            return None
+        return done
+
+    def stop(self) -> None:
+        if self.ctl is not None:
+            self.ctl.close()
+            self.ctl = None
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            self.proc = None
+
+
+def now() -> float:
+    return time.monotonic()

@@ -1,0 +1,63 @@
+"""Fallback sandbox when bubblewrap is missing: rlimits + a dedicated uid (+ no network).
+
+What it cannot enforce is said in :meth:`isolation`: no mount isolation (the learner's
+code can read any file the sandbox uid can read on the host, so keep the data root,
+labs and keys unreadable to "other"), no private /tmp size limit (only RLIMIT_FSIZE per
+file), no pid namespace. Network is cut with ``unshare -n`` when run as root.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+from graders.sandbox.base import LaunchSpec, Sandbox
+
+
+def _can_unshare_net() -> bool:
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    try:
+        return subprocess.run(["unshare", "-n", "true"], capture_output=True,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+class RlimitSandbox(Sandbox):
+    name = "rlimits"
+    #: whether ``unshare -n`` cuts the network (probed once)
+    network_namespace: bool | None = None
+
+    @classmethod
+    def available(cls) -> bool:
+        return True
+
+    def _net(self) -> bool:
+        if RlimitSandbox.network_namespace is None:
+            RlimitSandbox.network_namespace = _can_unshare_net()
+        return RlimitSandbox.network_namespace
+
+    def isolation(self) -> str:
+        net = "netns" if self._net() else "NO-network-isolation"
+        user = "uid" if os.geteuid() == 0 else "SAME-uid-as-grader"
+        return (f"rlimits(cpu,as,nproc,fsize,nofile)+{user}+{net}+wall-clock;"
+                "NOT-enforced:mount-isolation,pid-namespace,scratch-size,cgroup")
+
+    def scratch(self, uid: int | None) -> str:
+        folder = tempfile.mkdtemp(prefix="northlab-sandbox-")
+        if uid is not None:
+            os.chown(folder, uid, uid)
+        return folder
+
+    def wrap(self, spec: LaunchSpec, argv: list[str], uid: int | None) -> tuple[
+            list[str], dict[str, str], bool]:
+        paths = {"scratch": self.scratch(uid)}
+        paths.update({name: str(host) for name, host in spec.mounts.items()})
+        if uid is not None and self._net():
+            drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+            return ["unshare", "-n", "--", *drop, *argv], paths, False
+        return argv, paths, True
