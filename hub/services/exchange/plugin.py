@@ -75,6 +75,11 @@ class Exchange(abc.Exchange):
             self.fail("No course id specified. Re-run with --course flag.")
         return self.coursedir.course_id
 
+    def one_student(self) -> str:
+        """The learner chosen with --student, or "" for all (nbgrader's default is "*")."""
+        student = self.coursedir.student_id
+        return "" if student in ("", "*") else student
+
     def local_assignment_dir(self, course: str, assignment: str) -> str:
         root = os.path.join(course, assignment) if self.path_includes_course else assignment
         return os.path.abspath(os.path.join(self.assignment_dir, root))
@@ -223,7 +228,7 @@ class ExchangeCollect(Exchange, abc.ExchangeCollect):
             "GET",
             "submissions",
             course,
-            params={"assignment_id": assignment, "student_id": self.coursedir.student_id or ""},
+            params={"assignment_id": assignment, "student_id": self.one_student()},
         )
         by_learner: dict[str, list[dict]] = defaultdict(list)
         for row in rows:
@@ -439,7 +444,7 @@ class ExchangeList(Exchange, abc.ExchangeList):
             "GET",
             "submissions",
             course,
-            params={"assignment_id": cd.assignment_id or "", "student_id": cd.student_id or ""},
+            params={"assignment_id": cd.assignment_id or "", "student_id": self.one_student()},
         )
         grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for row in rows:
