@@ -190,7 +190,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory):
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and [p for p in children if alive(p)]:
             time.sleep(0.2)
-        leftover = [(p, Path(f"/proc/{p}/cmdline").read_bytes()[:200]) for p in children if alive(p)]
+        leftover = [
+            (p, Path(f"/proc/{p}/cmdline").read_bytes()[:200]) for p in children if alive(p)
+        ]
         for pid, _ in leftover:
             os.kill(pid, signal.SIGKILL)
         assert not leftover, f"processes left behind: {leftover}"

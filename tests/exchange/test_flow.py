@@ -33,12 +33,25 @@ def source_notebook() -> nbformat.NotebookNode:
         nbformat.v4.new_code_cell("assert double(2) == 4\nassert double(-3) == -6"),
     ]
     meta = {"schema_version": 3, "locked": False}
-    nb.cells[1].metadata["nbgrader"] = {**meta, "grade_id": "double", "solution": True,
-                                        "grade": False}
-    nb.cells[2].metadata["nbgrader"] = {**meta, "grade_id": "test_double", "solution": False,
-                                        "grade": True, "points": 2, "locked": True}
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.cells[1].metadata["nbgrader"] = {
+        **meta,
+        "grade_id": "double",
+        "solution": True,
+        "grade": False,
+    }
+    nb.cells[2].metadata["nbgrader"] = {
+        **meta,
+        "grade_id": "test_double",
+        "solution": False,
+        "grade": True,
+        "points": 2,
+        "locked": True,
+    }
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return nb
 
 
@@ -60,8 +73,12 @@ class Person:
 
     def nbgrader(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            [str(BIN / "nbgrader"), *args], cwd=self.folder, env=self.env,
-            capture_output=True, text=True, timeout=300,
+            [str(BIN / "nbgrader"), *args],
+            cwd=self.folder,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if ok:
             assert result.returncode == 0, result.stdout + result.stderr
@@ -98,20 +115,26 @@ class Server:
         return self.call("GET", "assignments", course_id=course)
 
     def action(self, verb: str, course: str, assignment: str) -> list[dict]:
-        return self.call("POST", f"assignments/{verb}", course_id=course,
-                         assignment_id=assignment)
+        return self.call("POST", f"assignments/{verb}", course_id=course, assignment_id=assignment)
 
 
 def exchange_get(hub: Hub, token: str, path: str, **params: str) -> requests.Response:
-    return requests.get(f"{hub.exchange_url}api/{path}", params=params,
-                        headers={"Authorization": f"token {token}"}, timeout=60)
+    return requests.get(
+        f"{hub.exchange_url}api/{path}",
+        params=params,
+        headers={"Authorization": f"token {token}"},
+        timeout=60,
+    )
 
 
 def test_release_fetch_submit_collect_grade_feedback(hub: Hub) -> None:
     course_root = hub.root / "instructor" / "north"
-    ines = Person(hub, "ines", course_root,
-                  'c.CourseDirectory.course_id = "north"\n'
-                  f'c.CourseDirectory.root = "{course_root}"\n')
+    ines = Person(
+        hub,
+        "ines",
+        course_root,
+        f'c.CourseDirectory.course_id = "north"\nc.CourseDirectory.root = "{course_root}"\n',
+    )
     nbformat.write(source_notebook(), _mkdirs(course_root / "source" / "lab1") / "lab1.ipynb")
     ines.nbgrader("generate_assignment", "lab1", "--force")
     ines.nbgrader("release_assignment", "lab1")
@@ -153,8 +176,10 @@ def test_release_fetch_submit_collect_grade_feedback(hub: Hub) -> None:
     assert not set(ana.home.rglob("*")) & set(ben.home.rglob("*"))
     assert exchange_get(hub, ben.token, "submissions/north", student_id="ana").status_code == 403
     ben_exchange = Person(hub, "ben", hub.root / "ben-cli")
-    assert exchange_get(hub, ben_exchange.token, "submissions/north",
-                        student_id="ana").status_code == 403
+    assert (
+        exchange_get(hub, ben_exchange.token, "submissions/north", student_id="ana").status_code
+        == 403
+    )
     own = exchange_get(hub, ben_exchange.token, "submissions/north").json()
     assert [s["student_id"] for s in own] == ["ben"]
     assert requests.get(f"{hub.exchange_url}api/courses", timeout=30).status_code == 403

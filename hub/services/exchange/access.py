@@ -1,7 +1,8 @@
 """Who may do what in which course, from hub groups.
 
-A course ``<id>`` exists when the hub group ``cohort-<id>`` exists. Its learners are that
-group's members; members of ``instructors`` teach every course.
+A course ``<id>`` exists when the hub group ``cohort-<id>`` exists (``cohort-leads`` is the
+cohort leads' group, not a course). Its learners are that group's members; members of
+``instructors`` teach every course.
 """
 
 from __future__ import annotations
@@ -10,6 +11,15 @@ from dataclasses import dataclass
 
 COHORT_PREFIX = "cohort-"
 INSTRUCTORS_GROUP = "instructors"
+#: Groups named like cohorts that are not courses (cohort leads' own group).
+NOT_COURSES = frozenset({"cohort-leads"})
+
+
+def course_of_group(group: str) -> str | None:
+    """The course id of a cohort group, or None for any other group."""
+    if group.startswith(COHORT_PREFIX) and group not in NOT_COURSES:
+        return group.removeprefix(COHORT_PREFIX)
+    return None
 
 
 @dataclass(frozen=True)
@@ -29,12 +39,10 @@ class Person:
 
     def learner_courses(self) -> list[str]:
         """Courses this person is a learner of."""
-        return sorted(
-            g.removeprefix(COHORT_PREFIX) for g in self.groups if g.startswith(COHORT_PREFIX)
-        )
+        return courses_of_groups(list(self.groups))
 
     def is_learner(self, course: str) -> bool:
-        return f"{COHORT_PREFIX}{course}" in self.groups
+        return course in self.learner_courses()
 
     def can_read(self, course: str) -> bool:
         """May list and fetch the course's releases."""
@@ -43,4 +51,4 @@ class Person:
 
 def courses_of_groups(group_names: list[str]) -> list[str]:
     """Course ids of the hub's cohort groups."""
-    return sorted(g.removeprefix(COHORT_PREFIX) for g in group_names if g.startswith(COHORT_PREFIX))
+    return sorted(c for c in map(course_of_group, group_names) if c is not None)
