@@ -159,7 +159,7 @@ def credential_counts(conn: Connection, learners: Sequence[str] | None) -> dict[
         .group_by(Credential.learner),
         Credential.learner, learners,
     )
-    return dict(conn.execute(query).tuples().all())
+    return dict(conn.execute(query).all())
 
 
 def credentials_of(conn: Connection, learner: str) -> list[EarnedCredential]:
@@ -235,7 +235,7 @@ def labs_seen(conn: Connection) -> dict[str, str]:
     """Every lab id that has results, with its track (one lookup per lab, via ix_results_lab)."""
     first = select(func.min(Result.id)).group_by(Result.lab)
     query = select(Result.lab, Result.track).where(Result.id.in_(first.scalar_subquery()))
-    return dict(conn.execute(query).tuples().all())
+    return dict(conn.execute(query).all())
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -9,6 +9,7 @@ labs and scores are invented; nothing refers to a real person.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -62,8 +63,12 @@ def _record(learner: str, lab: str, track: str, submission: str, graded: datetim
     }
 
 
-def seed(engine: Engine, plan: Plan, *, batch: int = 20_000) -> dict[str, list[str]]:
-    """Insert the plan's results and credentials; returns the roster."""
+def seed(engine: Engine, plan: Plan, *, batch: int = 20_000,
+         progress: Callable[[int], object] | None = None) -> dict[str, list[str]]:
+    """Insert the plan's results and credentials; returns the roster.
+
+    ``progress(1)`` is called after each learner (e.g. ``tqdm.update``).
+    """
     rng = random.Random(plan.seed)
     labs = lab_ids(plan)
     difficulty = {lab: rng.uniform(-0.25, 0.15) for lab, _ in labs}
@@ -127,6 +132,8 @@ def seed(engine: Engine, plan: Plan, *, batch: int = 20_000) -> dict[str, list[s
                     flush()
             earned.extend((learner, f"{track}-foundations")
                           for track, done in tracks_done.items() if done >= 2)
+            if progress is not None:
+                progress(1)
     flush()
     _credentials(engine, earned)
     return cohorts

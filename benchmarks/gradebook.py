@@ -1,0 +1,157 @@
+"""Gradebook page speed at program scale.
+
+Seeds 2,000 learners (50 cohorts of 40) x 40 labs x 3 attempts (240,000 results, 960,000
+test rows) into a throwaway copy of the shared results database (SQLite, the default),
+starts the real gradebook tornado app (only the hub identity lookup is stubbed, as in
+tests/gradebook/stub.py) and times each page over HTTP. Server time = the ``total`` of the
+``Server-Timing`` header the app sends (queries + rendering); the first (cold) request and
+the median of the following ones are printed. The last line is ``slowest page: <ms> ms``
+(the slower of the cohort and program pages, median).
+
+    python benchmarks/gradebook.py [--learners 2000 --labs 40 --attempts 3 --repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tornado.httpclient import AsyncHTTPClient
+from tqdm import tqdm
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "gradebook"))
+
+from stub import StubAuth, scopes_for  # noqa: E402
+
+from hub.services.gradebook import synthetic  # noqa: E402
+from hub.services.gradebook.app import Gradebook  # noqa: E402
+from hub.services.gradebook.config import GradebookConfig  # noqa: E402
+from hub.services.gradebook.roster import StaticRoster  # noqa: E402
+from hub.services.records import open_database  # noqa: E402
+
+#: Composite indexes the gradebook's aggregates would use (proposed for records.py).
+PROPOSED_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS ix_results_learner_lab_marks ON results "
+    "(learner, lab, percent, graded_at, late, score, max_score, track)",
+)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--learners", type=int, default=2000, help="learners in total")
+    parser.add_argument("--cohort-size", type=int, default=40, help="learners per cohort")
+    parser.add_argument("--labs", type=int, default=40, help="labs per learner")
+    parser.add_argument("--attempts", type=int, default=3, help="attempts per lab")
+    parser.add_argument("--repeat", type=int, default=5, help="timed requests per page")
+    parser.add_argument("--keep", type=Path, help="keep the seeded database at this path")
+    return parser.parse_args()
+
+
+async def time_pages(gradebook: Gradebook, pages: list[tuple[str, str, str]],
+                     repeat: int) -> dict[str, tuple[float, float, int]]:
+    """``{label: (cold ms, median ms, bytes)}`` of each page's server time."""
+    server = gradebook.application().listen(0, "127.0.0.1")
+    port = next(iter(server._sockets.values())).getsockname()[1]
+    client = AsyncHTTPClient()
+    timings = {}
+    try:
+        for label, user, path in pages:
+            server_ms = []
+            size = 0
+            for _ in range(repeat + 1):
+                response = await client.fetch(
+                    f"http://127.0.0.1:{port}{gradebook.config.prefix}{path}",
+                    headers={"X-Stub-User": user, "Accept-Encoding": "gzip"},
+                    decompress_response=False, request_timeout=300)
+                total = response.headers["Server-Timing"].rpartition("total;dur=")[2]
+                server_ms.append(float(total))
+                size = len(response.body)
+            timings[label] = (server_ms[0], statistics.median(server_ms[1:]), size)
+    finally:
+        server.stop()
+    return timings
+
+
+def report(title: str, timings: dict[str, tuple[float, float, int]]) -> None:
+    print(f"\n{title}")
+    print(f"  {'page':<44} {'cold ms':>9} {'median ms':>10} {'gzip KB':>8}")
+    for label, (cold, median, size) in timings.items():
+        print(f"  {label:<44} {cold:>9.1f} {median:>10.1f} {size / 1024:>8.1f}")
+
+
+def main() -> int:
+    args = parse_args()
+    cohorts = max(1, args.learners // args.cohort_size)
+    plan = synthetic.Plan(cohorts=cohorts, learners_per_cohort=args.cohort_size,
+                          labs=args.labs, attempts=args.attempts)
+    folder = Path(tempfile.mkdtemp(prefix="northlab-gradebook-bench-"))
+    try:
+        db_path = folder / "records.sqlite"
+        url = f"sqlite:///{db_path}"
+        engine = open_database(url)
+        started = time.perf_counter()
+        total = cohorts * args.cohort_size
+        with tqdm(total=total, unit="learner", desc="seeding", file=sys.stderr) as bar:
+            roster = synthetic.seed(engine, plan, progress=bar.update)
+        rows = total * args.labs * args.attempts
+        print(f"seeded {total} learners x {args.labs} labs x {args.attempts} attempts = "
+              f"{rows} results in {time.perf_counter() - started:.1f} s")
+        engine.dispose()
+
+        lead_cohort = sorted(roster)[len(roster) // 2]
+        learner = roster[lead_cohort][0]
+        auth = StubAuth({"admin": scopes_for(admin=True),
+                         "lead": scopes_for(cohorts=(lead_cohort,)),
+                         learner: scopes_for()})
+        pages = [
+            ("program page (admin, all cohorts)", "admin", "program"),
+            ("program page (lead, one cohort)", "lead", "program"),
+            ("cohort page (40 learners x 40 labs)", "lead", f"cohort/{lead_cohort}"),
+            ("cohort page sorted by average", "lead",
+             f"cohort/{lead_cohort}?sort=average&dir=desc"),
+            ("learner page (120 attempts)", "lead", f"learner/{learner}"),
+            ("lab page (all cohorts)", "admin", "lab/lab-01"),
+            ("my progress (learner)", learner, "me"),
+            ("CSV export: one cohort", "lead", f"cohort/{lead_cohort}/grades.csv"),
+            ("CSV export: program, learner x lab", "admin", "export/grades.csv"),
+            ("CSV export: program summary (Moodle)", "admin",
+             "export/summary.csv?layout=moodle"),
+        ]
+        results = {}
+        for label, setup in (("schema as committed (hub/services/records.py)", ()),
+                             ("with the proposed composite index", PROPOSED_INDEXES)):
+            engine = open_database(url, migrate=False)
+            with engine.begin() as conn:
+                for statement in setup:
+                    conn.exec_driver_sql(statement)
+            gradebook = Gradebook(GradebookConfig(), engine=engine,
+                                  roster=StaticRoster(roster), hub_auth=auth)
+            results[label] = asyncio.run(time_pages(gradebook, pages, args.repeat))
+            report(label, results[label])
+            engine.dispose()
+        if args.keep:
+            shutil.copy(db_path, args.keep)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    committed = results["schema as committed (hub/services/records.py)"]
+    targets = [label for label, _, _ in pages if label.startswith(("program", "cohort"))]
+    print(f"\nCSV export time (program, learner x lab): "
+          f"{committed['CSV export: program, learner x lab'][1]:.0f} ms; one cohort: "
+          f"{committed['CSV export: one cohort'][1]:.0f} ms")
+    print("target: cohort and program pages <= 300 ms (median server time, committed schema)")
+    slowest = max(committed[label][1] for label in targets)
+    print(f"slowest page: {slowest:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
