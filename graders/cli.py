@@ -13,7 +13,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMAND_MODULES: tuple[str, ...] = ("hub.services.credentials.cli", "graders.outbox", "hub.cli")
+COMMAND_MODULES: tuple[str, ...] = ("hub.services.credentials.cli", "graders.outbox", "hub.cli",
+                                   "graders.commands")
 
 
 class CommandError(Exception):

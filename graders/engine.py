@@ -53,7 +53,7 @@ def release_dir(lab: Lab, into: Path) -> Path:
     target = into / "release"
     shutil.copytree(lab.source_dir, target, symlinks=False,
                     ignore=shutil.ignore_patterns("*.ipynb", ".*", "__pycache__"))
-    for root, dirs, files in os.walk(target):
+    for root, _dirs, files in os.walk(target):
         os.chmod(root, 0o755)
         for name in files:
             os.chmod(os.path.join(root, name), 0o644)

@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import signal
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from graders.i18n import catalog
 from graders.lab import Lab
 from graders.notebooks import SourceNotebook
 from graders.results import SCHEMA_ID, validate_result
-from graders.submissions import Submission
 from graders.sandbox.zygote import EXIT_OUTPUT
+from graders.submissions import Submission
 
 if TYPE_CHECKING:
     from graders.engine import Outcome
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _base(lab: Lab, submission: Submission, started: float, isolation: str,

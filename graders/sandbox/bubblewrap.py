@@ -19,7 +19,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import graders
 from graders.sandbox.base import LaunchSpec, Sandbox
 
 BWRAP = "/usr/bin/bwrap"
@@ -34,7 +33,7 @@ NAMESPACES = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"
 
 def python_dirs() -> list[str]:
     """Folders the interpreter and the engine need: base Python, venv, graders package."""
-    dirs = {sys.base_prefix, sys.prefix, str(Path(graders.__file__).resolve().parent)}
+    dirs = {sys.base_prefix, sys.prefix, str(Path(__file__).resolve().parents[1])}
     return sorted(d for d in dirs if not any(d.startswith(s + "/") for s in SYSTEM_DIRS))
 
 

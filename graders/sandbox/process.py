@@ -12,7 +12,6 @@ from typing import Any
 from graders.remote.codec import CodecError, PeerGone, recv_frame, send_frame
 from graders.sandbox.base import LaunchSpec, Sandbox
 
-
 #: All sandboxes are started from this one long-lived thread: bwrap's --die-with-parent
 #: (PR_SET_PDEATHSIG) fires when the *thread* that started it ends.
 _LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="northlab-launcher")

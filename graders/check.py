@@ -1,0 +1,148 @@
+"""``northlab check``: every lab's solution gets full marks, its release no more than the
+floor, and its metadata is valid (points add up, bilingual text present)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import nbformat
+
+from graders.engine import Grader
+from graders.lab import Lab, LabError, lab_dirs, load_lab
+from graders.notebooks import read_source
+from graders.release import release_notebook
+from graders.sandbox import Sandbox
+from graders.submissions import Submission, read_files
+
+
+@dataclass
+class LabReport:
+    """Outcome of checking one lab: a list of (check name, problem or None)."""
+
+    path: Path
+    lab: Lab | None = None
+    checks: list[tuple[str, str | None]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(problem is None for _, problem in self.checks)
+
+    @property
+    def name(self) -> str:
+        return f"{self.lab.track}/{self.lab.id}" if self.lab else str(self.path)
+
+
+def _bilingual(text: object) -> bool:
+    return isinstance(text, dict) and all(
+        isinstance(text.get(lang), str) and text[lang].strip() for lang in ("en", "fr"))
+
+
+def metadata_problems(lab: Lab) -> list[str]:
+    """Points and bilingual feedback of a notebook lab's test cells."""
+    problems = []
+    if lab.kind == "notebook":
+        source = read_source(lab.notebook)
+        if source.manual:
+            problems.append(f"manually graded cells are not supported: {', '.join(source.manual)}")
+        if not source.tests:
+            problems.append("the notebook has no autograded test cells")
+        if abs(source.max_score - lab.points) > 1e-9:
+            problems.append(f"test cells add up to {source.max_score:g} points, lab.toml says "
+                            f"{lab.points:g}")
+        for test in source.tests.values():
+            if not _bilingual(test.feedback):
+                problems.append(f"test cell {test.id} needs northlab feedback in en and fr")
+    return problems
+
+
+def _record_problems(lab: Lab, record: dict, what: str, full: bool) -> str | None:
+    if record["error"] is not None:
+        return f"{what} could not be graded: {record['error']['message']['en']}"
+    if lab.kind == "code":
+        if abs(record["max_score"] - lab.points) > 1e-9:
+            return f"grader tests add up to {record['max_score']:g} points, lab.toml says " \
+                   f"{lab.points:g}"
+        for test in record["tests"]:
+            if test["name"] != "sandbox" and test["max_points"] <= 0:
+                return f"{test['name']} has no @pytest.mark.points(n)"
+    failed = [t["name"] for t in record["tests"] if not t["passed"]]
+    if full and record["score"] < lab.points - 1e-9:
+        return f"{what} scored {record['score']:g}/{lab.points:g}; failing: {', '.join(failed)}"
+    if not full and record["score"] > lab.floor + 1e-9:
+        return f"{what} scored {record['score']:g}, above the floor {lab.floor:g}"
+    return None
+
+
+def submissions_for(lab: Lab) -> tuple[Submission, Submission]:
+    """(instructor solution, blank release) as submissions."""
+    if lab.kind == "code":
+        solution = read_files(lab.solution_dir)
+        starter = read_files(lab.source_dir)
+    else:
+        solution = read_files(lab.source_dir)
+        starter = dict(solution)
+        starter[f"{lab.id}.ipynb"] = nbformat.writes(release_notebook(lab.notebook)).encode()
+    return (Submission("solution", lab.solution_dir, files=solution),
+            Submission("release", lab.source_dir, files=starter))
+
+
+def check_lab(path: Path, *, sandbox: Sandbox | None = None) -> LabReport:
+    report = LabReport(path)
+    try:
+        report.lab = lab = load_lab(path)
+        problems = metadata_problems(lab)
+    except (LabError, ValueError, OSError) as exc:
+        report.checks.append(("metadata", str(exc)))
+        return report
+    report.checks.append(("metadata", "; ".join(problems) or None))
+    try:
+        solution, release = submissions_for(lab)
+        with Grader(lab, workers=1, sandbox=sandbox) as grader:
+            solved, blank = grader.grade_all([solution, release])
+        report.checks.append(("solution", _record_problems(lab, solved, "the solution", True)))
+        report.checks.append(("release", _record_problems(lab, blank, "the release", False)))
+        if lab.kind == "code":
+            missing = [t["name"] for t in solved["tests"]
+                       if t["name"] != "sandbox" and not _has_feedback(lab, blank, t["name"])]
+            report.checks.append(("feedback", "tests without en+fr feedback: "
+                                  + ", ".join(missing) if missing else None))
+    except Exception as exc:  # report the lab as failing, keep checking the others
+        report.checks.append(("grading", f"{type(exc).__name__}: {exc}"))
+    return report
+
+
+def _has_feedback(lab: Lab, blank: dict, name: str) -> bool:
+    """A failing test of the blank release shows its hint: check it is bilingual and not
+    the catalogue's generic line (i.e. the @pytest.mark.feedback marker exists)."""
+    from graders.i18n import catalog
+
+    for test in blank["tests"]:
+        if test["name"] == name and not test["passed"]:
+            generic = catalog().all_languages("test.failed")
+            fb = test["feedback"]
+            return _bilingual(fb) and fb.get("en") != generic["en"] and \
+                fb.get("fr") != generic["fr"]
+    return True
+
+
+def check_labs(folder: Path, *, sandbox: Sandbox | None = None,
+               progress: bool = False) -> list[LabReport]:
+    paths = lab_dirs(folder)
+    if progress:
+        from tqdm import tqdm
+        paths = tqdm(paths, desc="checking labs", unit="lab")
+    return [check_lab(p, sandbox=sandbox) for p in paths]
+
+
+def junit_xml(reports: list[LabReport]) -> str:
+    suite = ET.Element("testsuite", name="northlab-check",
+                       tests=str(sum(len(r.checks) for r in reports)),
+                       failures=str(sum(1 for r in reports for _, p in r.checks if p)))
+    for report in reports:
+        for name, problem in report.checks:
+            case = ET.SubElement(suite, "testcase", classname=report.name, name=name)
+            if problem:
+                ET.SubElement(case, "failure", message=problem).text = problem
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)

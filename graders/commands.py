@@ -1,0 +1,140 @@
+"""CLI verbs of the grading engine: ``northlab grade`` and ``northlab check``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from graders.cli import CommandError
+from graders.lab import LabError, load_lab
+
+
+def outbox_folder(args: argparse.Namespace) -> Path | None:
+    """``--outbox DIR``; inside the hub (NORTHLAB_DATA or a JupyterHub service/server env)
+    the data root's ``outbox/``; otherwise no outbox."""
+    if args.outbox:
+        return Path(args.outbox)
+    if args.no_outbox:
+        return None
+    if os.environ.get("NORTHLAB_DATA") or os.environ.get("JUPYTERHUB_API_URL"):
+        from hub.settings import load_settings
+
+        return Path(load_settings().data_root) / "outbox"
+    return None
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from graders.engine import Grader
+    from graders.sandbox import SandboxUnavailable
+    from graders.submissions import find_submissions
+
+    try:
+        lab = load_lab(Path(args.lab_dir))
+    except LabError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        submissions = find_submissions(Path(args.submissions_dir), lab.id)
+    except FileNotFoundError as exc:
+        raise CommandError(str(exc)) from None
+    if not submissions:
+        raise CommandError(f"{args.submissions_dir}: no learner folders found")
+    outbox = None
+    folder = outbox_folder(args)
+    if folder is not None:
+        from graders.outbox import Outbox
+
+        outbox = Outbox(folder)
+    bar = None
+    if sys.stderr.isatty() and not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(submissions), desc=f"grading {lab.id}", unit="submission")
+
+    def done(record: dict[str, Any]) -> None:
+        if outbox is not None:
+            outbox.put(record)
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        with Grader(lab, workers=args.workers, course=args.course) as grader:
+            records = grader.grade_all(submissions, on_done=done)
+    except SandboxUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        Path(args.json).write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n",
+                                   encoding="utf-8")
+    failed = [r for r in records if r["error"] is not None]
+    if not args.quiet:
+        for record in records:
+            print(summary_line(record, args.lang))
+        print(f"{len(records) - len(failed)} graded, {len(failed)} could not be graded"
+              + (f"; results in {args.json}" if args.json else ""))
+    return 0 if not failed else 1
+
+
+def summary_line(record: dict[str, Any], lang: str) -> str:
+    if record["error"] is not None:
+        message = record["error"]["message"]
+        return f"{record['learner']}: {message.get(lang) or message['en']}"
+    return f"{record['learner']}: {record['score']:g}/{record['max_score']:g}"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from graders.check import check_labs, junit_xml
+
+    try:
+        reports = check_labs(Path(args.labs_dir), progress=sys.stderr.isatty())
+    except LabError as exc:
+        raise CommandError(str(exc)) from None
+    if not reports:
+        raise CommandError(f"{args.labs_dir}: no labs (folders with a lab.toml) found")
+    for report in reports:
+        print(("ok   " if report.ok else "FAIL ") + report.name)
+        for name, problem in report.checks:
+            if problem:
+                print(f"     {name}: {problem}")
+    if args.junit:
+        Path(args.junit).write_text(junit_xml(reports), encoding="utf-8")
+    bad = sum(1 for r in reports if not r.ok)
+    print(f"{len(reports) - bad} of {len(reports)} labs ok")
+    return 0 if bad == 0 else 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    grade = subparsers.add_parser(
+        "grade", help="grade every learner's submission of one lab in the sandbox",
+        description="Grade SUBMISSIONS_DIR (one folder per learner, or nbgrader's "
+        "submitted/<learner>/<lab>/ layout) against LAB_DIR. Exit 0 when every "
+        "submission was graded (low scores are not errors).")
+    grade.add_argument("lab_dir", metavar="LAB_DIR", help="the lab folder (with lab.toml)")
+    grade.add_argument("submissions_dir", metavar="SUBMISSIONS_DIR")
+    grade.add_argument("--json", metavar="OUT", help="write the result records (a JSON list)")
+    grade.add_argument("--workers", type=int, default=None,
+                       help="parallel sandboxed workers (default: number of CPUs)")
+    grade.add_argument("--lang", choices=("en", "fr"), default="en",
+                       help="language of the summary printed here (records hold both)")
+    grade.add_argument("--course", default=None, help="nbgrader course id for the records")
+    grade.add_argument("--outbox", metavar="DIR", default=None,
+                       help="also put each record into this outbox (default inside the hub: "
+                       "<data_root>/outbox)")
+    grade.add_argument("--no-outbox", action="store_true",
+                       help="do not deliver records to the outbox even inside the hub")
+    grade.add_argument("-q", "--quiet", action="store_true", help="print nothing")
+    grade.set_defaults(func=cmd_grade)
+
+    check = subparsers.add_parser(
+        "check", help="check labs: solution gets full marks, release at most the floor",
+        description="For every lab under LABS_DIR: the instructor solution must get full "
+        "marks, the released (blank) version no more than the lab's floor, and the metadata "
+        "must be valid. Exit 1 if any lab fails.")
+    check.add_argument("labs_dir", metavar="LABS_DIR", nargs="?", default="labs")
+    check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+    check.set_defaults(func=cmd_check)
