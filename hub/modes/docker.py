@@ -16,13 +16,14 @@ from traitlets import default
 
 from hub.modes import profiles
 from hub.modes.services import SERVICE_PORTS, externalize
+from hub.services.exchange import hubconfig as exchange
 from hub.settings import Settings
 from hub.tracks import DEFAULT_TRACK, LOCALE, TRACKS
 
 #: Docker network learners' containers join (``internal``: no route to the internet).
 LEARNER_NETWORK = "northlab-learners"
 #: Compose service names reached from the hub and from learners' containers.
-HUB_HOST = "hub"
+HUB_HOST, HUB_PORT = "hub", 8081
 PROXY_API_URL = "http://proxy:8001"
 #: Named volume per learner, mounted as the home folder.
 HOME_VOLUME = "northlab-home-{username}"
@@ -108,12 +109,18 @@ def configure(c: Any, settings: Settings) -> None:
     c.DockerSpawner.notebook_dir = profiles.HOME_IN_IMAGE
     c.DockerSpawner.volumes = {HOME_VOLUME: profiles.HOME_IN_IMAGE}
     c.DockerSpawner.extra_host_config = dict(HOST_CONFIG)
-    profiles.set_exchange_url(c, exchange_url())
     c.DockerSpawner.http_timeout = 120
     c.DockerSpawner.start_timeout = 300
 
     c.JupyterHub.hub_ip = "0.0.0.0"
-    c.JupyterHub.hub_connect_url = f"http://{HUB_HOST}:8081"
+    c.JupyterHub.hub_port = HUB_PORT
+    c.JupyterHub.hub_connect_url = f"http://{HUB_HOST}:{HUB_PORT}"
     c.ConfigurableHTTPProxy.should_start = False
     c.ConfigurableHTTPProxy.api_url = PROXY_API_URL
+    exchange.configure(
+        c,
+        settings.data_root,
+        service_url=f"http://exchange:{SERVICE_PORTS['exchange']}",
+        learner_url=exchange_url(),
+    )
     externalize(c)

@@ -2,11 +2,12 @@
 
 ``hub/kubernetes/values.yaml`` configures the Zero to JupyterHub chart; its hub image runs
 northlab's ``jupyterhub_config.py`` through ``hub.extraConfig``, which calls
-:func:`configure`. The chart already sets the proxy, hub address and database; this module
-adds what is northlab's: the track profiles (image, CPU/memory limits and guarantees,
-environment), one volume claim per learner, and the services inside the hub pod. The
-values file repeats the profile list for the chart's image pre-puller; a test keeps both
-equal (:func:`profile_list`).
+:func:`configure`. The chart sets the proxy, hub address and database; this module puts
+the chart's addresses back (the local-mode defaults of ``hub.hubconfig.configure_hub``
+replaced them) and adds what is northlab's: the track profiles (image, CPU/memory limits
+and guarantees, environment), one volume claim per learner, the exchange service and the
+other services inside the hub pod. The values file repeats the profile list for the
+chart's image pre-puller; a test keeps both equal (:func:`profile_list`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from typing import Any
 
 from hub.modes import profiles
 from hub.modes.services import SERVICE_PORTS, expose
+from hub.services.exchange import hubconfig as exchange
 from hub.settings import Settings
 from hub.tracks import DEFAULT_TRACK
 
-#: The chart's Kubernetes Service in front of the hub pod (services listen there too).
-HUB_SERVICE = "hub"
+#: Kubernetes Service in front of the hub pod's service ports (hub/kubernetes/services.yaml);
+#: the hub pod maps the name to 0.0.0.0 (hostAliases in values.yaml).
+SERVICES_HOST = "northlab-services"
+#: The chart's Kubernetes Services for the hub and the proxy's API (fullnameOverride "").
+HUB_SERVICE, HUB_PORT = "hub", 8081
+PROXY_API_URL = "http://proxy-api:8001"
 #: Per-learner volume claim and its size.
 PVC_NAME_TEMPLATE = "northlab-home-{username}"
 STORAGE_CAPACITY = "2Gi"
@@ -51,11 +57,15 @@ def profile_list(settings: Settings) -> list[dict[str, Any]]:
 
 def exchange_url() -> str:
     """The exchange service (hub-managed, in the hub pod) as learners' pods reach it."""
-    return f"http://{HUB_SERVICE}:{SERVICE_PORTS['exchange']}/services/exchange/"
+    return f"http://{SERVICES_HOST}:{SERVICE_PORTS['exchange']}/services/exchange/"
 
 
 def configure(c: Any, settings: Settings) -> None:
     """Kubernetes mode settings (call after the hub's own services and roles)."""
+    c.JupyterHub.hub_bind_url = f"http://:{HUB_PORT}"
+    c.JupyterHub.hub_connect_url = f"http://{HUB_SERVICE}:{HUB_PORT}"
+    c.ConfigurableHTTPProxy.should_start = False
+    c.ConfigurableHTTPProxy.api_url = PROXY_API_URL
     c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
     c.KubeSpawner.profile_list = profile_list(settings)
     c.KubeSpawner.image = profiles.profile(DEFAULT_TRACK, settings).image
@@ -72,5 +82,10 @@ def configure(c: Any, settings: Settings) -> None:
     ]
     c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": profiles.HOME_IN_IMAGE}]
     c.KubeSpawner.working_dir = profiles.HOME_IN_IMAGE
-    profiles.set_exchange_url(c, exchange_url())
-    expose(c, HUB_SERVICE)
+    exchange.configure(
+        c,
+        settings.data_root,
+        service_url=f"http://{SERVICES_HOST}:{SERVICE_PORTS['exchange']}",
+        learner_url=exchange_url(),
+    )
+    expose(c, SERVICES_HOST)

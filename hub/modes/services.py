@@ -20,10 +20,6 @@ def token_variable(name: str) -> str:
     return f"NORTHLAB_{name.upper()}_API_TOKEN"
 
 
-#: Set for hub-managed services that must listen on every interface of their pod.
-BIND_ALL_VARIABLE = "NORTHLAB_SERVICE_IP"
-
-
 def _services(c: Any) -> list[dict[str, Any]]:
     return [dict(s) for s in c.JupyterHub.services] if "services" in c.JupyterHub else []
 
@@ -52,16 +48,13 @@ def externalize(c: Any, host: str | None = None, environ: dict[str, str] | None 
 def expose(c: Any, host: str) -> None:
     """Keep the services hub-managed but reachable from other pods (kubernetes mode).
 
-    Each service of :data:`SERVICE_PORTS` keeps its ``command``, listens on every interface
-    (:data:`BIND_ALL_VARIABLE`) at its fixed port and is reached at ``http://<host>:<port>``.
+    Each service of :data:`SERVICE_PORTS` keeps its ``command`` and gets ``url``
+    ``http://<host>:<port>``. ``host`` names a Kubernetes Service in front of the hub pod
+    for the proxy and learners; inside the hub pod a host alias maps it to 0.0.0.0, so the
+    services (which listen on their URL's host) listen on every interface of the pod.
     """
     services = _services(c)
     for service in services:
-        name = service.get("name", "")
-        if name in SERVICE_PORTS:
-            service["url"] = f"http://{host}:{SERVICE_PORTS[name]}"
-            service["environment"] = {
-                **service.get("environment", {}),
-                BIND_ALL_VARIABLE: "0.0.0.0",
-            }
+        if service.get("name", "") in SERVICE_PORTS:
+            service["url"] = f"http://{host}:{SERVICE_PORTS[service['name']]}"
     c.JupyterHub.services = services

@@ -3,7 +3,7 @@
 Started by JupyterHub as a managed service (local and kubernetes modes) or in its own
 container (docker mode). It reads JupyterHub's service variables: JUPYTERHUB_API_TOKEN,
 JUPYTERHUB_API_URL, JUPYTERHUB_SERVICE_URL (where to listen) and
-JUPYTERHUB_SERVICE_PREFIX; NORTHLAB_SERVICE_IP overrides the address to listen on.
+JUPYTERHUB_SERVICE_PREFIX.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     app = make_app(Store(args.store, args.max_bytes), hub_auth, prefix)
     server = HTTPServer(app, max_body_size=args.max_bytes + 1024 * 1024, xheaders=True)
-    server.listen(url.port or 80, os.environ.get("NORTHLAB_SERVICE_IP") or url.hostname)
+    server.listen(url.port or 80, url.hostname)
     logging.info("listening on %s%s, store %s", url.geturl().rstrip("/"), prefix, args.store)
     IOLoop.current().start()
     return 0
