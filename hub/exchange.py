@@ -10,7 +10,7 @@ folders. Here northlab prepares each course's exchange folders once, as root
 - ``exchange/<course>/inbound``    root:northlab-instructors, 2773: learners drop, cannot list.
 - ``exchange/<course>/feedback``   root:northlab-instructors, 2771.
 
-A submission is made 0770 (group instructors) instead of nbgrader's 0777.
+A submission's folders are made 0770 (group instructors) instead of nbgrader's 0777.
 """
 
 from __future__ import annotations
@@ -69,7 +69,11 @@ class NorthlabCollect(_PreparedRoot, ExchangeCollect):
 
 
 class NorthlabSubmit(_PreparedRoot, ExchangeSubmit):
-    """Submit, then close the submission to everyone but its owner and instructors."""
+    """Submit, then close the submission to everyone but its owner and instructors.
+
+    The submission folder's group is northlab-instructors (inherited from inbound); its
+    folders become 0770, so the files' own read bits matter only to those two.
+    """
 
     def copy_files(self) -> None:
         super().copy_files()
@@ -77,7 +81,7 @@ class NorthlabSubmit(_PreparedRoot, ExchangeSubmit):
         for folder, _dirs, files in os.walk(dest):
             os.chmod(folder, 0o770)
             for name in files:
-                os.chmod(os.path.join(folder, name), 0o640)
+                os.chmod(os.path.join(folder, name), 0o644)
 
 
 FACTORY = {

@@ -1,0 +1,155 @@
+"""A real hub (JupyterHub + configurable-http-proxy) on a random port with a temp data root.
+
+Unix accounts made for the test carry a random prefix and are deleted afterwards, with
+the cohort's Unix group and the data root.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from hub.accounts import cohort_unix_group, remove_user
+from hub.people import HubClient, add_cohort
+from hub.runner import start_hub, stop_hub
+from hub.settings import Settings, load_settings
+
+
+def free_port_block(count: int = 3) -> int:
+    """A port ``p`` with ``p .. p+count-1`` all free on 127.0.0.1."""
+    for _ in range(200):
+        base = 20000 + secrets.randbelow(30000)
+        socks = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sock.bind(("127.0.0.1", port))
+                socks.append(sock)
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no free port block")
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    process: subprocess.Popen
+    client: HubClient
+    prefix: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
+    def cohort(self) -> str:
+        return f"{self.prefix}-cohort"
+
+    def name(self, role: str) -> str:
+        return f"{self.prefix}-{role}"
+
+    def user_token(self, name: str) -> str:
+        response = self.client.request("POST", f"/users/{name}/tokens", json={"note": "test"})
+        return response.json()["token"]
+
+    def start_server(self, name: str, track: str, timeout: float = 120) -> str:
+        """Start ``name``'s server with ``track``; wait until /user/<name>/lab answers 200."""
+        self.client.request("POST", f"/users/{name}/server", json={"track": track})
+        token = self.user_token(name)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            user = self.client.user(name)
+            if user["servers"].get("", {}).get("ready"):
+                response = requests.get(
+                    f"{self.url}/user/{name}/lab", headers={"Authorization": f"token {token}"},
+                    timeout=30,
+                )
+                if response.status_code == 200:
+                    return token
+            elif not user["pending"] and not user["servers"]:
+                pytest.fail(f"{name}'s server failed to start; see {self.log}")
+            time.sleep(1)
+        pytest.fail(f"{name}'s server did not start within {timeout} s; see {self.log}")
+
+    def stop_server(self, name: str, timeout: float = 60) -> None:
+        self.client.request("DELETE", f"/users/{name}/server")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.client.user(name)["servers"]:
+                return
+            time.sleep(0.5)
+        pytest.fail(f"{name}'s server did not stop within {timeout} s")
+
+    @property
+    def log(self) -> Path:
+        return self.settings.hub_dir / "jupyterhub.log"
+
+
+def processes_of(user: str) -> list[int]:
+    try:
+        uid = pwd.getpwnam(user).pw_uid
+    except KeyError:
+        return []
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    pids.append(int(entry.name))
+            except FileNotFoundError:
+                continue
+    return pids
+
+
+@pytest.fixture(scope="session")
+def hub() -> Iterator[Hub]:
+    """A running hub as root in local mode, with one cohort; torn down completely."""
+    if os.geteuid() != 0:
+        pytest.fail("the hub tests need root (local mode creates Unix users), as in CI")
+    prefix = "t" + secrets.token_hex(2)
+    data_root = Path(tempfile.mkdtemp(prefix="northlab-test-", dir="/tmp"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NORTHLAB_")}
+    env.update(NORTHLAB_DATA=str(data_root), NORTHLAB_PORT=str(free_port_block()))
+    settings = load_settings(env)
+    hub = Hub(settings, None, HubClient(settings), prefix)  # type: ignore[arg-type]
+    add_cohort(settings, hub.cohort, leads=(hub.name("lead"),))
+    process = start_hub(settings)
+    hub.process = process
+    try:
+        yield hub
+    finally:
+        for user in hub.client.request("GET", "/users").json():
+            if user["servers"]:
+                hub.stop_server(user["name"])
+        stop_hub(process)
+        leftovers = {}
+        for entry in pwd.getpwall():
+            if entry.pw_name.startswith(prefix + "-"):
+                leftovers[entry.pw_name] = processes_of(entry.pw_name)
+                for pid in leftovers[entry.pw_name]:
+                    os.kill(pid, 9)
+                remove_user(entry.pw_name)
+        try:
+            grp.getgrnam(cohort_unix_group(hub.cohort))
+            subprocess.run(["groupdel", cohort_unix_group(hub.cohort)], check=True)
+        except KeyError:
+            pass
+        shutil.rmtree(data_root, ignore_errors=True)
+        assert not any(leftovers.values()), f"processes left behind: {leftovers}"

@@ -1,0 +1,112 @@
+"""End to end through the real hub: a learner in a cohort, a track server, nbgrader.
+
+Everything goes through the JupyterHub REST API, the proxy and the single-user servers'
+HTTP/WebSocket APIs, as a browser would; instructor work runs in the instructor's kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from nbgrader.api import Gradebook
+
+from hub.roles import INSTRUCTORS, cohort_group
+
+from .conftest import processes_of
+from .kernel import execute, start_kernel
+from .smoke_lab import LAB_ID, SOLUTION, write_source
+
+pytestmark = pytest.mark.slow
+
+
+def _api(hub, name: str, token: str, method: str, path: str, **kwargs) -> requests.Response:
+    response = requests.request(
+        method, f"{hub.url}/user/{name}/{path}", headers={"Authorization": f"token {token}"},
+        timeout=120, **kwargs,
+    )
+    assert response.status_code < 400, (path, response.status_code, response.text[:500])
+    return response
+
+
+def _run_as(hub, name: str, token: str, code: str) -> str:
+    server = f"{hub.url}/user/{name}/"
+    return execute(server, token, start_kernel(server, token), textwrap.dedent(code))
+
+
+def test_learner_nbgrader_flow(hub, tmp_path):
+    learner, other, teacher = hub.name("learner"), hub.name("other"), hub.name("teacher")
+    for name in (learner, other, teacher):
+        hub.client.ensure_user(name)
+    hub.client.add_to_group(cohort_group(hub.cohort), learner, other)
+    hub.client.add_to_group(INSTRUCTORS, teacher)
+    course_root = hub.settings.courses_root / hub.cohort
+
+    # The instructor's server: formgrader is there; it releases the lab from its kernel.
+    teacher_token = hub.start_server(teacher, "cybersecurity")
+    _api(hub, teacher, teacher_token, "GET", "formgrader")
+    write_source(tmp_path)
+    staging = hub.settings.data_root / "staging"
+    shutil.copytree(tmp_path, staging)
+    shutil.chown(staging, group="northlab-instructors")
+    staging.chmod(0o750)
+    out = _run_as(hub, teacher, teacher_token, f"""
+        import shutil, subprocess
+        shutil.copytree({str(staging / LAB_ID)!r}, {str(course_root / 'source' / LAB_ID)!r})
+        for step in ("generate_assignment", "release_assignment"):
+            r = subprocess.run(["nbgrader", step, {LAB_ID!r}], cwd={str(course_root)!r},
+                               capture_output=True, text=True)
+            print(step, r.returncode, r.stderr[-300:] if r.returncode else "")
+    """)
+    assert "generate_assignment 0" in out and "release_assignment 0" in out, out
+
+    # The learner: a track server, the Assignments list, fetch, work, submit.
+    token = hub.start_server(learner, "ai-data")
+    formgrader = requests.get(f"{hub.url}/user/{learner}/formgrader",
+                              headers={"Authorization": f"token {token}"}, timeout=30)
+    assert formgrader.status_code == 404
+    listing = _api(hub, learner, token, "GET", "assignments", params={"course_id": hub.cohort})
+    assert [a["assignment_id"] for a in listing.json()["value"]] == [LAB_ID]
+    _api(hub, learner, token, "POST", "assignments/fetch",
+         data={"course_id": hub.cohort, "assignment_id": LAB_ID})
+    nb_path = f"ai-data/{LAB_ID}/{LAB_ID}.ipynb"
+    model = _api(hub, learner, token, "GET", f"api/contents/{nb_path}").json()
+    released = "".join(model["content"]["cells"][1]["source"])
+    assert "return 2 * x" not in released and "NotImplementedError" in released
+    assert "21" not in json.dumps(model["content"])  # hidden test stripped
+    model["content"]["cells"][1]["source"] = SOLUTION
+    _api(hub, learner, token, "PUT", f"api/contents/{nb_path}",
+         json={"type": "notebook", "format": "json", "content": model["content"]})
+    _api(hub, learner, token, "POST", "assignments/submit",
+         data={"course_id": hub.cohort, "assignment_id": LAB_ID})
+
+    # The instructor collects and autogrades; the score lands in nbgrader's gradebook.
+    out = _run_as(hub, teacher, teacher_token, f"""
+        import subprocess
+        for step in (["collect", {LAB_ID!r}], ["autograde", {LAB_ID!r}]):
+            r = subprocess.run(["nbgrader", *step], cwd={str(course_root)!r},
+                               capture_output=True, text=True)
+            print(step[0], r.returncode, r.stderr[-600:] if r.returncode else "")
+    """)
+    assert "collect 0" in out and "autograde 0" in out, out
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(LAB_ID, learner)
+        assert (submission.score, submission.max_score) == (2.0, 2.0)
+
+    # Stop the servers: nothing of the learner keeps running.
+    for name in (learner, teacher):
+        hub.stop_server(name)
+        assert_gone(name)
+
+
+def assert_gone(name: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while processes_of(name) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    left = {pid: Path(f"/proc/{pid}/cmdline").read_bytes() for pid in processes_of(name)}
+    assert not left, f"{name} left processes running: {left}"
