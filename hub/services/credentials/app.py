@@ -193,7 +193,9 @@ class ResultsAPI(Base):
     async def post(self) -> None:
         owner = await token_owner(self)
         if owner is None:
-            raise web.HTTPError(401, "a grader token is required")
+            if _bearer(self) is None:
+                raise web.HTTPError(401, "a grader token is required")
+            raise web.HTTPError(403, "the token is not valid")
         if REPORT_SCOPE not in owner.get("scopes", []):
             raise web.HTTPError(403, f"the token lacks the {REPORT_SCOPE} scope")
         try:
@@ -216,7 +218,9 @@ class RevokeAPI(Base):
     async def post(self, credential_id: str) -> None:
         owner = await token_owner(self)
         if owner is None:
-            raise web.HTTPError(401, "a hub token is required")
+            raise web.HTTPError(
+                401 if _bearer(self) is None else 403, "a valid hub token is required"
+            )
         if not (owner.get("admin") or INSTRUCTORS_GROUP in owner.get("groups", [])):
             raise web.HTTPError(403, "only instructors can revoke credentials")
         try:

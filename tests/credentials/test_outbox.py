@@ -1,0 +1,135 @@
+"""The grading-side outbox against the real service: an hour-long outage, then every result
+arrives exactly once (the hour is simulated with a controllable clock, not slept)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+from sqlalchemy import func, select
+
+from graders.outbox import BACKOFF_MAX, Outbox, backoff, http_sender
+from hub.services.credentials.service import Credentials
+from hub.services.records import Result
+from tests.credentials.conftest import ServiceProcess, free_port, make_record
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def stored_results(settings) -> dict[tuple[str, str, str], int]:
+    library = Credentials(settings)
+    try:
+        with library.sessions() as session:
+            rows = session.execute(
+                select(Result.learner, Result.lab, Result.submission_id, func.count()).group_by(
+                    Result.learner, Result.lab, Result.submission_id
+                )
+            ).all()
+        return {(a, b, c): n for a, b, c, n in rows}
+    finally:
+        library.engine.dispose()
+
+
+def test_put_is_atomic_private_and_idempotent(tmp_path):
+    outbox = Outbox(tmp_path / "outbox")
+    record = make_record("ana", "lab-one", 9)
+    path = outbox.put(record)
+    assert json.loads(path.read_text()) == record
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert outbox.put(dict(record)) == path  # same (learner, lab, submission): one file
+    assert outbox.put(make_record("ana", "lab-one", 9, "other-submission")) != path
+    assert outbox.status()["pending"] == 2
+    assert not [p for p in (tmp_path / "outbox" / "pending").iterdir() if p.name.startswith(".")]
+
+
+def test_backoff_doubles_and_is_capped():
+    delays = [backoff(n) for n in range(1, 12)]
+    assert delays[:4] == [2, 4, 8, 16]
+    assert max(delays) == BACKOFF_MAX and delays == sorted(delays)
+
+
+@pytest.mark.slow
+def test_hour_long_outage_then_every_result_arrives_exactly_once(tmp_path, settings):
+    clock = FakeClock()
+    outbox = Outbox(tmp_path / "outbox", clock=clock)
+    records = [
+        make_record(learner, lab, 8, submission)
+        for learner in ("ana", "bob", "cy")
+        for lab in ("lab-one", "lab-two", "lab-three")
+        for submission in ("s1", "s2")
+    ]
+    for record in records:
+        outbox.put(record)
+    port = free_port()  # nothing listens yet: the service is down
+    token = "grader-secret-token"
+    send = http_sender(f"http://127.0.0.1:{port}/services/credentials/api/results", token, 2)
+
+    attempts = 0
+    start = clock.now
+    while clock.now - start < 3600:  # one simulated hour of failures
+        report = outbox.deliver(send)
+        assert not report.sent and not report.rejected
+        attempts += bool(report.failed)
+        clock.now = max(clock.now + 1, outbox.next_due())
+    status = outbox.status()
+    assert status["pending"] == len(records) and status["sent"] == 0
+    assert "ConnectionRefused" in status["last_error"] or "URLError" in status["last_error"]
+    # backoff: about log2(300/2)+1 growing waits, then one try per 5 minutes
+    assert 10 <= attempts <= 25, attempts
+
+    # simulate a lost acknowledgement: one result reached the service, the reply was lost
+    from dataclasses import replace
+
+    served = replace(settings, public_url=f"http://127.0.0.1:{port}/services/credentials")
+    service = ServiceProcess(served, port, token)
+    service.start()
+    try:
+        assert send(records[0]) == 201
+        clock.now += BACKOFF_MAX  # everything is due again
+        report = outbox.deliver(send)
+        assert len(report.sent) == len(records) and not report.failed
+        assert outbox.status() == {
+            "pending": 0,
+            "sent": len(records),
+            "rejected": 0,
+            "max_attempts": 0,
+            "last_error": None,
+        }
+        assert outbox.deliver(send).sent == []  # nothing left to send twice
+    finally:
+        service.stop()
+    counts = stored_results(served)
+    assert counts == {(r["learner"], r["lab"], r["submission_id"]): 1 for r in records}
+
+
+@pytest.mark.slow
+def test_invalid_result_is_rejected_with_reason_and_not_retried(tmp_path, service):
+    outbox = Outbox(tmp_path / "outbox")
+    bad = make_record("ana", "lab-one", 9)
+    bad["score"] = 99  # above max_score: the service answers 400
+    outbox.put(bad)
+    good = outbox.put(make_record("ana", "lab-two", 9))
+    send = http_sender(service.base + "api/results", service.token)
+    report = outbox.deliver(send)
+    assert len(report.rejected) == 1 and len(report.sent) == 1
+    reason = next((tmp_path / "outbox" / "rejected").glob("*.reason.txt")).read_text()
+    assert "400" in reason
+    assert not good.exists() and outbox.status()["pending"] == 0
+
+
+@pytest.mark.slow
+def test_bad_token_is_retried_not_dropped(tmp_path, service):
+    outbox = Outbox(tmp_path / "outbox")
+    outbox.put(make_record("ana", "lab-one", 9))
+    report = outbox.deliver(http_sender(service.base + "api/results", "wrong-token"))
+    assert len(report.failed) == 1
+    assert outbox.status()["pending"] == 1 and outbox.status()["last_error"] == "HTTP 403"
+    assert os.listdir(tmp_path / "outbox" / "rejected") == []
