@@ -12,6 +12,9 @@ chart's image pre-puller; a test keeps both equal (:func:`profile_list`).
 
 from __future__ import annotations
 
+import os
+import runpy
+from pathlib import Path
 from typing import Any
 
 from hub.modes import profiles
@@ -23,6 +26,8 @@ from hub.tracks import DEFAULT_TRACK
 #: Kubernetes Service in front of the hub pod's service ports (hub/kubernetes/services.yaml);
 #: the hub pod maps the name to 0.0.0.0 (hostAliases in values.yaml).
 SERVICES_HOST = "northlab-services"
+#: northlab's hub config, run inside the chart's by :func:`load_northlab_config`.
+NORTHLAB_CONFIG = Path(__file__).resolve().parents[1] / "jupyterhub_config.py"
 #: The chart's Kubernetes Services for the hub and the proxy's API (fullnameOverride "").
 HUB_SERVICE, HUB_PORT = "hub", 8081
 PROXY_API_URL = "http://proxy-api:8001"
@@ -89,3 +94,22 @@ def configure(c: Any, settings: Settings) -> None:
         learner_url=exchange_url(),
     )
     expose(c, SERVICES_HOST)
+
+
+def _named(items: list[dict[str, Any]], extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = {item["name"] for item in items}
+    return [*items, *(item for item in extra if item["name"] not in names)]
+
+
+def load_northlab_config(c: Any) -> None:
+    """Run ``hub/jupyterhub_config.py`` inside the chart's config (``hub.extraConfig``).
+
+    Services and roles that the chart made from ``hub.services`` / ``hub.loadRoles`` are
+    kept next to northlab's (northlab's win on a name clash).
+    """
+    chart_services = list(c.JupyterHub.services) if "services" in c.JupyterHub else []
+    chart_roles = list(c.JupyterHub.load_roles) if "load_roles" in c.JupyterHub else []
+    os.environ.setdefault("NORTHLAB_MODE", "kubernetes")
+    runpy.run_path(str(NORTHLAB_CONFIG), init_globals={"get_config": lambda: c})
+    c.JupyterHub.services = _named(list(c.JupyterHub.services), chart_services)
+    c.JupyterHub.load_roles = _named(list(c.JupyterHub.load_roles), chart_roles)
