@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import replace
 
-from hub.services.gradebook import queries, views
+from sqlalchemy import delete, select
+
+from hub.services.gradebook import queries, synthetic, views
 from hub.services.gradebook.access import Viewer
 from hub.services.gradebook.catalogue import LabCatalogue
+from hub.services.gradebook.marks import MarkBook
 from hub.services.gradebook.roster import Snapshot
-from hub.services.records import Result
+from hub.services.records import Result, open_database
 
 
 def recompute(conn, learners):
@@ -26,8 +29,9 @@ def test_cells_and_totals_match_a_recomputation(seeded):
     members = roster["site02-2026"]
     with engine.connect() as conn:
         best, attempts = recompute(conn, members)
-        cells = queries.cells(conn, members)
-        totals = queries.learner_totals(conn, members, 60)
+        marks = MarkBook().refresh(conn)
+        cells = marks.cells(members)
+        totals = marks.totals(members, 60)
     assert {(c.learner, c.lab): c.best_percent for c in cells} == best
     assert {(c.learner, c.lab): c.attempts for c in cells} == attempts
     for name, total in totals.items():
@@ -42,7 +46,7 @@ def test_program_view_limits_a_lead_to_their_cohort(seeded):
     snapshot = Snapshot({k: tuple(v) for k, v in roster.items()})
     lead = Viewer("lead", cohorts=frozenset({"site03-2026"}))
     with engine.connect() as conn:
-        view = views.program(conn, snapshot, lead, LabCatalogue({}), 60)
+        view = views.program(conn, snapshot, lead, LabCatalogue({}), 60, MarkBook())
         test_stats = queries.lab_test_stats(conn, "lab-01", roster["site03-2026"])
     assert [c.id for c in view.cohorts] == ["site03-2026"]
     assert view.learners == len(roster["site03-2026"])
@@ -54,9 +58,28 @@ def test_cohort_view_marks_missing_labs(seeded):
     engine, roster = seeded
     snapshot = Snapshot({k: tuple(v) for k, v in roster.items()})
     with engine.connect() as conn:
-        view = views.cohort(conn, snapshot, "site01-2026", LabCatalogue({}), 60,
+        view = views.cohort(conn, snapshot, "site01-2026", LabCatalogue({}), 60, MarkBook(),
                             status="missing")
     lab_ids = {lab.id for lab in view.labs}
     assert view.rows, "the seeded plan leaves some labs missing"
     for row in view.rows:
         assert row.missing and set(row.missing) == lab_ids - set(row.cells)
+
+
+def test_mark_book_folds_new_results_and_rebuilds_after_deletion(tmp_path):
+    engine = open_database(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    plan = synthetic.Plan(cohorts=1, learners_per_cohort=2, labs=2, attempts=1)
+    roster = synthetic.seed(engine, plan)
+    book = MarkBook()
+    with engine.connect() as conn:
+        assert {c.attempts for c in book.refresh(conn).cells(None)} == {1}
+    synthetic.seed(engine, replace(plan, seed=8))  # everyone hands every lab in again
+    with engine.connect() as conn:
+        cells = book.refresh(conn).cells(roster["site01-2026"])
+        best, attempts = recompute(conn, roster["site01-2026"])
+    assert {(c.learner, c.lab): c.attempts for c in cells} == attempts
+    assert {(c.learner, c.lab): c.best_percent for c in cells} == best
+    with engine.begin() as conn:
+        conn.execute(delete(Result).where(Result.lab == "lab-01"))
+    with engine.connect() as conn:
+        assert {c.lab for c in book.refresh(conn).cells(None)} == {"lab-02"}

@@ -39,7 +39,7 @@ class CohortsApiHandler(ApiHandler):
         snapshot = await self.snapshot()
         gb = self.gb
         view = await self.read(lambda conn: views.program(
-            conn, snapshot, self.viewer, gb.labs, gb.config.pass_percent))
+            conn, snapshot, self.viewer, gb.labs, gb.config.pass_percent, gb.marks))
         self.send({"cohorts": [asdict(c) for c in view.cohorts],
                    "labs": [asdict(lab) for lab in view.labs]})
 
@@ -51,7 +51,7 @@ class GradesApiHandler(ApiHandler):
         self.check_cohort(snapshot, cohort)
         gb = self.gb
         found = await self.read(lambda conn: views.cohorts(
-            conn, snapshot, self.viewer, [cohort], gb.labs, gb.config.pass_percent))
+            conn, snapshot, [cohort], gb.labs, gb.config.pass_percent, gb.marks))
         self.send({"cohort": cohort,
                    "grades": exports.grade_rows(found, self.language, gb.config.pass_percent)})
 
@@ -65,8 +65,8 @@ class SummaryApiHandler(ApiHandler):
         members = list(snapshot.learners(cohort))
 
         def work(conn):
-            found = views.cohorts(conn, snapshot, self.viewer, [cohort], gb.labs,
-                                  gb.config.pass_percent)
+            found = views.cohorts(conn, snapshot, [cohort], gb.labs,
+                                  gb.config.pass_percent, gb.marks)
             return exports.summary_rows(found, queries.credential_counts(conn, members))
 
         self.send({"cohort": cohort, "learners": await self.read(work)})

@@ -20,6 +20,7 @@ from hub.services.records import open_database
 from . import api, handlers
 from .catalogue import LabCatalogue
 from .config import GradebookConfig, load_config
+from .marks import MarkBook
 from .roster import HubRoster
 
 HERE = Path(__file__).parent
@@ -38,6 +39,7 @@ class Gradebook:
         self.hub_auth = hub_auth
         self.labs = labs or LabCatalogue.from_folder(config.labs_root)
         self.messages = Catalog(HERE / "locale")
+        self.marks = MarkBook()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gradebook-db")
 
     async def read(self, work: Callable[[Connection], T]) -> T:
@@ -104,8 +106,11 @@ def main() -> None:
     config = load_config()
 
     async def serve() -> None:
-        build(config).application().listen(config.port, address=config.ip, xheaders=True)
+        gradebook = build(config)
+        gradebook.application().listen(config.port, address=config.ip, xheaders=True)
         log.info("gradebook listening on %s%s", config.bind_url, config.prefix)
+        await gradebook.read(gradebook.marks.refresh)  # warm up: read every result once
+        log.info("gradebook marks loaded")
         await asyncio.Event().wait()
 
     asyncio.run(serve())

@@ -166,7 +166,7 @@ class ProgramHandler(BaseHandler):
         snapshot = await self.snapshot()
         gb = self.gb
         view = await self.read(lambda conn: views.program(
-            conn, snapshot, self.viewer, gb.labs, gb.config.pass_percent))
+            conn, snapshot, self.viewer, gb.labs, gb.config.pass_percent, gb.marks))
         self.render_page("program.html", view=view, layouts=exports.LMS_LAYOUTS)
 
 
@@ -185,7 +185,7 @@ class CohortHandler(BaseHandler):
             raise web.HTTPError(400)
         gb = self.gb
         view = await self.read(lambda conn: views.cohort(
-            conn, snapshot, cohort, gb.labs, gb.config.pass_percent,
+            conn, snapshot, cohort, gb.labs, gb.config.pass_percent, gb.marks,
             sort=sort, direction=direction, query=query, status=status))
 
         def sort_url(key: str) -> str:
@@ -266,7 +266,7 @@ class ExportHandler(BaseHandler):
             ids = self.viewer.visible_cohorts(snapshot.cohorts)
         gb = self.gb
         found = await self.read(lambda conn: views.cohorts(
-            conn, snapshot, self.viewer, ids, gb.labs, gb.config.pass_percent))
+            conn, snapshot, ids, gb.labs, gb.config.pass_percent, gb.marks))
         return found, snapshot
 
     def send_csv(self, body: str, filename: str) -> None:

@@ -1,9 +1,10 @@
-"""Read-only aggregate queries over the shared results + credentials database.
+"""Read-only queries over the shared results + credentials database, and their row types.
 
 Every page runs a few of these (never one query per learner or per lab). A learner's mark
 on a lab is their best attempt (highest ``percent``); a lab is *completed* when that best
 reaches the pass mark. ``learners=None`` means every learner in the database; a list limits
-the query to those names (a cohort, or the cohorts a lead may see).
+the query to those names (a cohort, or the cohorts a lead may see). Per (learner, lab)
+marks for whole cohorts and programs come from :mod:`.marks` (kept up to date in memory).
 """
 
 from __future__ import annotations
@@ -100,55 +101,6 @@ class EarnedCredential:
 
 def _only(query: Select, column, learners: Sequence[str] | None) -> Select:
     return query if learners is None else query.where(column.in_(list(learners)))
-
-
-def _late_flag():
-    return func.min(case((Result.late, 1), else_=0))
-
-
-def cells(conn: Connection, learners: Sequence[str] | None) -> list[Cell]:
-    """Best mark, attempts, last activity and lateness per (learner, lab)."""
-    query = _only(
-        select(
-            Result.learner, Result.lab, func.max(Result.track), func.count(),
-            func.max(Result.percent), func.max(Result.score), func.max(Result.max_score),
-            func.max(Result.graded_at), _late_flag(),
-        ).group_by(Result.learner, Result.lab),
-        Result.learner, learners,
-    )
-    return [
-        Cell(learner, lab, track, attempts, best, score, max_score, _aware(last), bool(late))
-        for learner, lab, track, attempts, best, score, max_score, last, late
-        in conn.execute(query)
-    ]
-
-
-def learner_totals(
-    conn: Connection, learners: Sequence[str] | None, pass_percent: float
-) -> dict[str, LearnerTotals]:
-    """Per learner: labs attempted and completed, average best mark, attempts, last activity."""
-    per_lab = _only(
-        select(
-            Result.learner.label("learner"),
-            func.max(Result.percent).label("best"),
-            func.count().label("attempts"),
-            func.max(Result.graded_at).label("last"),
-        ).group_by(Result.learner, Result.lab),
-        Result.learner, learners,
-    ).subquery()
-    query = select(
-        per_lab.c.learner,
-        func.count(),
-        func.sum(cast(per_lab.c.best >= pass_percent, Integer)),
-        func.avg(per_lab.c.best),
-        func.sum(per_lab.c.attempts),
-        func.max(per_lab.c.last),
-    ).group_by(per_lab.c.learner)
-    return {
-        name: LearnerTotals(name, attempted, int(completed or 0), float(average or 0.0),
-                            int(attempts), _aware(last))
-        for name, attempted, completed, average, attempts, last in conn.execute(query)
-    }
 
 
 def credential_counts(conn: Connection, learners: Sequence[str] | None) -> dict[str, int]:

@@ -109,8 +109,9 @@ def seed(engine: Engine, plan: Plan, *, batch: int = 20_000,
                             "feedback": {"en": f"Check step {t + 1} of the lab.",
                                          "fr": f"Vérifiez l'étape {t + 1} du lab."},
                         })
-                    record = _record(learner, lab, track, f"s{attempt + 1}", graded, outcome,
-                                     late, cohort)
+                    submission = f"s{plan.seed}-{attempt + 1}"
+                    record = _record(learner, lab, track, submission, graded, outcome, late,
+                                     cohort)
                     percent = 100.0 * record["score"] / record["max_score"]
                     results.append({
                         "id": next_id, "learner": learner, "lab": lab, "track": track,

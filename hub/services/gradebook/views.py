@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from . import queries
 from .access import Viewer
 from .catalogue import LabCatalogue, LabInfo
+from .marks import MarkBook
 from .roster import Snapshot
 
 SORT_KEYS = ("learner", "completed", "average", "last")
@@ -110,9 +111,9 @@ def visible_learners(snapshot: Snapshot, viewer: Viewer) -> list[str] | None:
 
 
 def program(conn: Connection, snapshot: Snapshot, viewer: Viewer, catalogue: LabCatalogue,
-            pass_percent: float) -> ProgramView:
+            pass_percent: float, marks: MarkBook) -> ProgramView:
     learners = visible_learners(snapshot, viewer)
-    totals = queries.learner_totals(conn, learners, pass_percent)
+    totals = marks.refresh(conn).totals(learners, pass_percent)
     earned = queries.credential_counts(conn, learners)
     rows = []
     for cohort in viewer.visible_cohorts(snapshot.cohorts):
@@ -136,20 +137,18 @@ def program(conn: Connection, snapshot: Snapshot, viewer: Viewer, catalogue: Lab
 
 
 def cohort(conn: Connection, snapshot: Snapshot, cohort_id: str, catalogue: LabCatalogue,
-           pass_percent: float, *, sort: str = "learner", direction: str = "asc",
-           query: str = "", status: str = "all") -> CohortView:
-    cells = queries.cells(conn, snapshot.learners(cohort_id))
+           pass_percent: float, marks: MarkBook, *, sort: str = "learner",
+           direction: str = "asc", query: str = "", status: str = "all") -> CohortView:
+    cells = marks.refresh(conn).cells(snapshot.learners(cohort_id))
     return _cohort_view(snapshot, cohort_id, cells, catalogue, pass_percent, sort=sort,
                         direction=direction, query=query, status=status)
 
 
-def cohorts(conn: Connection, snapshot: Snapshot, viewer: Viewer, cohort_ids: Sequence[str],
-            catalogue: LabCatalogue, pass_percent: float) -> list[CohortView]:
-    """Several cohorts from one query (exports)."""
-    learners = visible_learners(snapshot, viewer)
-    if learners is not None:
-        learners = sorted({name for c in cohort_ids for name in snapshot.learners(c)})
-    cells = queries.cells(conn, learners)
+def cohorts(conn: Connection, snapshot: Snapshot, cohort_ids: Sequence[str],
+            catalogue: LabCatalogue, pass_percent: float, marks: MarkBook) -> list[CohortView]:
+    """Several cohorts at once (exports)."""
+    learners = sorted({name for c in cohort_ids for name in snapshot.learners(c)})
+    cells = marks.refresh(conn).cells(learners)
     return [_cohort_view(snapshot, c, cells, catalogue, pass_percent) for c in cohort_ids]
 
 
