@@ -4,9 +4,10 @@ Seeds 2,000 learners (50 cohorts of 40) x 40 labs x 3 attempts (240,000 results,
 test rows) into a throwaway copy of the shared results database (SQLite, the default),
 starts the real gradebook tornado app (only the hub identity lookup is stubbed, as in
 tests/gradebook/stub.py) and times each page over HTTP. Server time = the ``total`` of the
-``Server-Timing`` header the app sends (queries + rendering); the first (cold) request and
-the median of the following ones are printed. The last line is ``slowest page: <ms> ms``
-(the slower of the cohort and program pages, median).
+``Server-Timing`` header the app sends (queries + rendering); the first request and the
+median of the following ones are printed, after the service's one-off start-up read of all
+marks (timed too), plus the program page right after new results arrive. The last line is
+``slowest page: <ms> ms`` (the slower of the cohort and program pages, median).
 
     python benchmarks/gradebook.py [--learners 2000 --labs 40 --attempts 3 --repeat 5]
 """
@@ -37,12 +38,6 @@ from hub.services.gradebook.config import GradebookConfig  # noqa: E402
 from hub.services.gradebook.roster import StaticRoster  # noqa: E402
 from hub.services.records import open_database  # noqa: E402
 
-#: Composite indexes the gradebook's aggregates would use (proposed for records.py).
-PROPOSED_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS ix_results_learner_lab_marks ON results "
-    "(learner, lab, percent, graded_at, late, score, max_score, track)",
-)
-
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -57,7 +52,7 @@ def parse_args() -> argparse.Namespace:
 
 async def time_pages(gradebook: Gradebook, pages: list[tuple[str, str, str]],
                      repeat: int) -> dict[str, tuple[float, float, int]]:
-    """``{label: (cold ms, median ms, bytes)}`` of each page's server time."""
+    """``{label: (first ms, median ms, gzip bytes)}`` of each page's server time."""
     server = gradebook.application().listen(0, "127.0.0.1")
     port = next(iter(server._sockets.values())).getsockname()[1]
     client = AsyncHTTPClient()
@@ -74,7 +69,7 @@ async def time_pages(gradebook: Gradebook, pages: list[tuple[str, str, str]],
                 total = response.headers["Server-Timing"].rpartition("total;dur=")[2]
                 server_ms.append(float(total))
                 size = len(response.body)
-            timings[label] = (server_ms[0], statistics.median(server_ms[1:]), size)
+            timings[label] = (server_ms[0], statistics.median(server_ms[1:] or server_ms), size)
     finally:
         server.stop()
     return timings
@@ -82,7 +77,7 @@ async def time_pages(gradebook: Gradebook, pages: list[tuple[str, str, str]],
 
 def report(title: str, timings: dict[str, tuple[float, float, int]]) -> None:
     print(f"\n{title}")
-    print(f"  {'page':<44} {'cold ms':>9} {'median ms':>10} {'gzip KB':>8}")
+    print(f"  {'page':<44} {'first ms':>9} {'median ms':>10} {'gzip KB':>8}")
     for label, (cold, median, size) in timings.items():
         print(f"  {label:<44} {cold:>9.1f} {median:>10.1f} {size / 1024:>8.1f}")
 
@@ -114,10 +109,12 @@ def main() -> int:
         pages = [
             ("program page (admin, all cohorts)", "admin", "program"),
             ("program page (lead, one cohort)", "lead", "program"),
-            ("cohort page (40 learners x 40 labs)", "lead", f"cohort/{lead_cohort}"),
+            (f"cohort page ({args.cohort_size} learners x {args.labs} labs)", "lead",
+             f"cohort/{lead_cohort}"),
             ("cohort page sorted by average", "lead",
              f"cohort/{lead_cohort}?sort=average&dir=desc"),
-            ("learner page (120 attempts)", "lead", f"learner/{learner}"),
+            (f"learner page ({args.labs * args.attempts} attempts)", "lead",
+             f"learner/{learner}"),
             ("lab page (all cohorts)", "admin", "lab/lab-01"),
             ("my progress (learner)", learner, "me"),
             ("CSV export: one cohort", "lead", f"cohort/{lead_cohort}/grades.csv"),
@@ -125,29 +122,33 @@ def main() -> int:
             ("CSV export: program summary (Moodle)", "admin",
              "export/summary.csv?layout=moodle"),
         ]
-        results = {}
-        for label, setup in (("schema as committed (hub/services/records.py)", ()),
-                             ("with the proposed composite index", PROPOSED_INDEXES)):
-            engine = open_database(url, migrate=False)
-            with engine.begin() as conn:
-                for statement in setup:
-                    conn.exec_driver_sql(statement)
-            gradebook = Gradebook(GradebookConfig(), engine=engine,
-                                  roster=StaticRoster(roster), hub_auth=auth)
-            results[label] = asyncio.run(time_pages(gradebook, pages, args.repeat))
-            report(label, results[label])
-            engine.dispose()
+        engine = open_database(url, migrate=False)
+        gradebook = Gradebook(GradebookConfig(), engine=engine, roster=StaticRoster(roster),
+                              hub_auth=auth)
+        started = time.perf_counter()
+        asyncio.run(gradebook.read(gradebook.marks.refresh))
+        print(f"service start: marks of {rows} results loaded in "
+              f"{(time.perf_counter() - started) * 1000:.0f} ms (once, in the background)")
+        timings = asyncio.run(time_pages(gradebook, pages, args.repeat))
+        report("server time per page (first request, then median of the next ones)", timings)
+        # new results arrive (one lab handed in by a whole cohort): pages fold in only those
+        synthetic.seed(engine, synthetic.Plan(cohorts=1, learners_per_cohort=args.cohort_size,
+                                              labs=1, attempts=1, seed=99))
+        fresh = asyncio.run(time_pages(gradebook, pages[:1], 0))
+        print(f"  program page right after {args.cohort_size} new results: "
+              f"{fresh[pages[0][0]][0]:.1f} ms")
+        engine.dispose()
         if args.keep:
             shutil.copy(db_path, args.keep)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-    committed = results["schema as committed (hub/services/records.py)"]
+    committed = {label: values for label, values in timings.items()}
     targets = [label for label, _, _ in pages if label.startswith(("program", "cohort"))]
     print(f"\nCSV export time (program, learner x lab): "
           f"{committed['CSV export: program, learner x lab'][1]:.0f} ms; one cohort: "
           f"{committed['CSV export: one cohort'][1]:.0f} ms")
-    print("target: cohort and program pages <= 300 ms (median server time, committed schema)")
+    print("target: cohort and program pages <= 300 ms (median server time)")
     slowest = max(committed[label][1] for label in targets)
     print(f"slowest page: {slowest:.0f} ms")
     return 0
