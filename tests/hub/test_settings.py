@@ -1,0 +1,74 @@
+"""Settings: file and environment, documented keys, one-sentence errors."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from hub.settings import Settings, SettingsError, check_can_serve, help_text, load_settings
+
+
+def test_defaults_and_env_wins_over_file(tmp_path):
+    config = tmp_path / "northlab.toml"
+    config.write_text('mode = "docker"\nport = 9000\ndata_root = "/srv/x"\n')
+    settings = load_settings({"NORTHLAB_CONFIG": str(config), "NORTHLAB_PORT": "9100"})
+    assert (settings.mode, settings.port, settings.data_root) == ("docker", 9100, Path("/srv/x"))
+    assert settings.hub_database_url == "sqlite:////srv/x/hub/jupyterhub.sqlite"
+    defaults = load_settings({})
+    assert defaults.mode == "local" and defaults.port == 8000
+
+
+def test_northlab_data_alias_and_lists(tmp_path):
+    settings = load_settings({"NORTHLAB_DATA": str(tmp_path), "NORTHLAB_ADMIN_USERS": "a, b"})
+    assert settings.data_root == tmp_path and settings.admin_users == ("a", "b")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"NORTHLAB_MODE": "swarm"}, "Unknown mode 'swarm'"),
+        ({"NORTHLAB_PORT": "eighty"}, "not a valid int"),
+        ({"NORTHLAB_PORT": "70000"}, "out of range"),
+        ({"NORTHLAB_AUTHENTICATOR": "lti"}, "LTI login needs these settings"),
+        ({"NORTHLAB_CONFIG": "/nonexistent/northlab.toml"}, "does not exist"),
+    ],
+)
+def test_bad_settings_are_one_sentence(env, message):
+    with pytest.raises(SettingsError) as info:
+        load_settings(env)
+    text = str(info.value)
+    assert message in text and "\n" not in text and text.endswith(".")
+
+
+def test_unknown_key_in_file(tmp_path):
+    config = tmp_path / "northlab.toml"
+    config.write_text('mood = "local"\n')
+    with pytest.raises(SettingsError, match="Unknown setting 'mood'"):
+        load_settings({"NORTHLAB_CONFIG": str(config)})
+
+
+def test_every_setting_is_documented():
+    documented = {key for key, _, help in help_text() if len(help) > 20}
+    assert documented == {f.name for f in fields(Settings)}
+
+
+def test_port_in_use_and_missing_proxy(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        busy = sock.getsockname()[1]
+        settings = load_settings({"NORTHLAB_PORT": str(busy)})
+        with pytest.raises(SettingsError, match=f"Port {busy} on 127.0.0.1 is already in use"):
+            check_can_serve(settings)
+    missing = load_settings({"NORTHLAB_PROXY_COMMAND": str(tmp_path / "chp")})
+    with pytest.raises(SettingsError, match="configurable-http-proxy is missing"):
+        check_can_serve(missing)
+
+
+def test_missing_node(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(SettingsError, match="Node.js is missing"):
+        check_can_serve(load_settings({}))
