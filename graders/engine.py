@@ -116,8 +116,8 @@ class Slot:
                 outcome.tests = result.get("tests")
                 outcome.worker_errors = list(result.get("worker_errors", []))
             outcome.worker = self.worker.wait_done(timeout=10)
-            if outcome.worker is None:
-                outcome.worker = {"exit": None, "signal": None, "killed": True}
+            if outcome.worker is None:  # the zygote itself died (restarted on next use)
+                outcome.worker = {"exit": None, "signal": 9, "killed": False}
             bye = wait_frame(wctl, 0)
             outcome.stats = bye if bye and bye.get("op") == "bye" else {}
             if self.judge.wait_done(timeout=10) is None and outcome.failure is None:

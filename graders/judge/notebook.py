@@ -65,10 +65,7 @@ def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
     except WorkerStopped:
         error = "WorkerStopped"
     except BaseException as exc:  # noqa: BLE001 - any failure of a test cell is a fail
-        if isinstance(exc, KeyboardInterrupt | SystemExit):
-            error = type(exc).__name__
-        else:
-            error = type(exc).__name__
+        error = type(exc).__name__
     stderr = bool(err.getvalue()) or conn.stderr_seen
     partial = None
     if error is None and type(value) in (int, float):
@@ -85,11 +82,11 @@ def run_plan(conn: Connection, plan: list[dict[str, Any]]) -> list[dict[str, Any
         if step["kind"] == "learner":
             if not conn.gone:
                 try:
-                    conn.request("run", source=step["source"])
-                except WorkerStopped:
-                    pass
-                except Exception:
-                    pass
+                    error = conn.request("run", source=step["source"])
+                except Exception:  # the worker stopped or answered nonsense: tests will fail
+                    error = None
+                if type(error) is str:
+                    conn.errors.append(error[:40])
         else:
             outcome = run_test_cell(step["source"], namespace)
             outcome["id"] = step["id"]

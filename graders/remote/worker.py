@@ -9,10 +9,10 @@ the judge gets a handle id. Nothing in this process is trusted by the judge.
 from __future__ import annotations
 
 import builtins
+import errno
 import importlib
 import re
 import socket
-import sys
 import time
 import types
 from typing import Any
@@ -104,7 +104,7 @@ class WorkerServer:
                 reply, out = self._encode(value, force_handle=force)
                 body: dict[str, Any] = {"ok": reply}
             except (SystemExit, KeyboardInterrupt, Exception) as exc:  # learner errors travel
-                body, out = {"err": [type(exc).__name__, _message(exc)]}, []
+                body, out = {"err": [error_name(exc), _message(exc)]}, []
             finally:
                 self.learner_seconds += time.perf_counter() - started
             body["stderr"] = bool(self.stderr and self.stderr.written)
@@ -124,7 +124,7 @@ class WorkerServer:
             raise RuntimeError("this worker has no notebook shell")
         result = self.shell.run_cell(str(header["source"]), store_history=False)
         error = result.error_before_exec or result.error_in_exec
-        return None if error is None else type(error).__name__
+        return None if error is None else error_name(error)
 
     def op_name(self, header: dict[str, Any], decoder: Decoder) -> Any:
         name = str(header["name"])
@@ -177,6 +177,13 @@ class WorkerServer:
             self.handles.pop(hid, None)
 
 
+def error_name(exc: BaseException) -> str:
+    """The exception's class name; a full disk or too large a file is ``DiskFull``."""
+    if isinstance(exc, OSError) and exc.errno in (errno.EFBIG, errno.ENOSPC, errno.EDQUOT):
+        return "DiskFull"
+    return type(exc).__name__
+
+
 def _message(exc: BaseException) -> str:
     try:
         return str(exc)[:2000]
@@ -184,8 +191,3 @@ def _message(exc: BaseException) -> str:
         return ""
 
 
-def run_stats(server: WorkerServer) -> dict[str, Any]:
-    return {"learner_seconds": server.learner_seconds}
-
-
-__all__ = ["WorkerServer", "StderrFlag", "run_stats", "sys"]

@@ -65,7 +65,19 @@ def build_workdir(workdir: Path, release: Path | None, files: list[Any],
         copy_release()
 
 
+def close_other_fds(keep: set[int]) -> None:
+    """Close every inherited descriptor except ``keep`` (and 0-2)."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def child_main(role: str, fds: list[int], settings: dict[str, Any], shell: Any) -> int:
+    close_other_fds(set(fds))
     channel = socket.socket(fileno=fds[0])
     control = socket.socket(fileno=fds[1])
     os.setsid()
