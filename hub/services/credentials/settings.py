@@ -27,7 +27,8 @@ class CredentialSettings:
     database_url: str = ""
     #: Public URL of this service as learners and employers reach it, without trailing slash
     #: (NORTHLAB_CREDENTIALS_PUBLIC_URL). Used in credential, achievement and status list ids
-    #: and in the certificate's QR code. Default: http://127.0.0.1:<port>/services/credentials.
+    #: and in the certificate's QR code. Default: JUPYTERHUB_PUBLIC_URL (set by the hub when
+    #: c.JupyterHub.public_url is), else http://127.0.0.1:<port>/services/credentials.
     public_url: str = "http://127.0.0.1:8000/services/credentials"
     #: Issuer name shown in every credential (NORTHLAB_CREDENTIALS_ISSUER_NAME).
     issuer_name: str = "northlab"
@@ -87,7 +88,9 @@ def load_settings(environ: dict[str, str] | None = None) -> CredentialSettings:
     if "results_database_url" in top:
         values["database_url"] = top["results_database_url"]
     port = env.get("NORTHLAB_PORT", str(top.get("port", 8000)))
-    values["public_url"] = f"http://127.0.0.1:{port}/services/credentials"
+    values["public_url"] = env.get("JUPYTERHUB_PUBLIC_URL") or (
+        f"http://127.0.0.1:{port}/services/credentials"
+    )
     values.update(top.get("credentials", {}))
     for name, var in _ENV.items():
         if env.get(var):

@@ -1,0 +1,215 @@
+"""The credential service under a real JupyterHub + configurable-http-proxy: hub OAuth for
+people, hub API tokens with the custom scope for graders, 403 between learners."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from hub.services.credentials.settings import REPO
+from tests.credentials.conftest import free_port, make_record
+
+pytestmark = pytest.mark.slow
+GRADER_TOKEN = "grader-" + os.urandom(12).hex()
+BOT_TOKEN = "bot-" + os.urandom(12).hex()
+PASSWORD = "correct horse battery"
+
+
+def hub_config(tmp: Path, port: int, labs_root: Path) -> str:
+    service_port, hub_port, proxy_api = free_port(), free_port(), free_port()
+    public = f"http://127.0.0.1:{port}/services/credentials"
+    return f"""
+c = get_config()  # noqa
+c.JupyterHub.ip = "127.0.0.1"
+c.JupyterHub.port = {port}
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = {hub_port}
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api}"
+c.ConfigurableHTTPProxy.command = [{str(REPO / "node_modules/.bin/configurable-http-proxy")!r}]
+c.JupyterHub.db_url = "sqlite:///{tmp}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = "{tmp}/cookie_secret"
+c.JupyterHub.pid_file = "{tmp}/jupyterhub.pid"
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = {PASSWORD!r}
+c.Authenticator.allow_all = True
+c.JupyterHub.custom_scopes = {{
+    "custom:northlab:report-results": {{"description": "Report grade results."}},
+}}
+c.JupyterHub.load_groups = {{"instructors": {{"users": ["prof"]}}}}
+c.JupyterHub.services = [
+    {{
+        "name": "credentials",
+        "url": "http://127.0.0.1:{service_port}",
+        "command": [{sys.executable!r}, "-m", "hub.services.credentials"],
+        "cwd": {str(REPO)!r},
+        "oauth_no_confirm": True,
+        "oauth_client_allowed_scopes": ["read:users:groups!user"],
+        "environment": {{
+            "NORTHLAB_DATA": "{tmp}/data",
+            "NORTHLAB_LABS": {str(labs_root)!r},
+            "NORTHLAB_CONFIG": "/nonexistent/northlab.toml",
+            "NORTHLAB_CREDENTIALS_PUBLIC_URL": "{public}",
+        }},
+    }},
+    {{"name": "northlab-grader", "api_token": {GRADER_TOKEN!r}}},
+    {{"name": "test-bot", "api_token": {BOT_TOKEN!r}}},
+]
+c.JupyterHub.load_roles = [
+    {{"name": "user", "scopes": ["self", "access:services!service=credentials"]}},
+    {{"name": "grader", "scopes": ["custom:northlab:report-results"],
+      "services": ["northlab-grader"]}},
+    {{"name": "test-bot", "scopes": ["admin:users", "tokens"], "services": ["test-bot"]}},
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("hub")
+    labs = tmp / "labs" / "cybersecurity"
+    for lab in ("lab-one", "lab-two", "lab-three"):
+        (labs / lab).mkdir(parents=True)
+        (labs / lab / "lab.toml").write_text(
+            f'id = "{lab}"\ntrack = "cybersecurity"\ncredential = "cybersecurity-foundations"\n'
+        )
+    (labs / "achievement.toml").write_text(
+        (REPO / "labs/cybersecurity/achievement.toml").read_text(encoding="utf-8")
+    )
+    port = free_port()
+    config = tmp / "jupyterhub_config.py"
+    config.write_text(hub_config(tmp, port, tmp / "labs"))
+    env = dict(os.environ, PATH=f"{REPO / 'node_modules/.bin'}:{os.environ['PATH']}")
+    log = open(tmp / "hub.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterhub", "-f", str(config)],
+        cwd=tmp,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, (tmp / "hub.log").read_text()[-3000:]
+            try:
+                up = requests.get(base + "/services/credentials/verify", timeout=2)
+                if up.status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, (tmp / "hub.log").read_text()[-3000:]
+            time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+        log.close()
+
+
+def login(base: str, name: str) -> requests.Session:
+    session = requests.Session()
+    session.get(base + "/hub/login", timeout=30)
+    response = session.post(
+        base + "/hub/login?next=/services/credentials/",  # (no learner server is spawned)
+        data={"username": name, "password": PASSWORD, "_xsrf": session.cookies.get("_xsrf")},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text[:500]
+    return session
+
+
+def user_token(base: str, name: str) -> str:
+    bot = {"Authorization": f"token {BOT_TOKEN}"}
+    requests.post(f"{base}/hub/api/users/{name}", headers=bot, timeout=30)  # may already exist
+    response = requests.post(
+        f"{base}/hub/api/users/{name}/tokens", headers=bot, json={"note": "test"}, timeout=30
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
+def report(base: str, token: str, record: dict) -> requests.Response:
+    return requests.post(
+        base + "/services/credentials/api/results",
+        data=json.dumps(record),
+        headers={"Authorization": f"token {token}"},
+        timeout=60,
+    )
+
+
+def test_grader_token_with_custom_scope_reports_results(hub):
+    for lab in ("lab-one", "lab-two"):
+        assert report(hub, GRADER_TOKEN, make_record("alice", lab, 8)).status_code == 201
+    third = report(hub, GRADER_TOKEN, make_record("alice", "lab-three", 9))
+    assert third.status_code == 201 and len(third.json()["issued"]) == 1
+    assert report(hub, GRADER_TOKEN, make_record("alice", "lab-three", 9)).status_code == 200
+    # a learner's own token lacks custom:northlab:report-results
+    learner = user_token(hub, "mallory")
+    forged = report(hub, learner, make_record("mallory", "lab-one", 10))
+    assert forged.status_code == 403
+    assert report(hub, "not-a-token", make_record("mallory", "lab-one", 10)).status_code == 403
+
+
+def test_learner_sees_own_credentials_only(hub):
+    report(hub, GRADER_TOKEN, make_record("alice", "lab-one", 8))
+    for lab in ("lab-one", "lab-two", "lab-three"):
+        report(hub, GRADER_TOKEN, make_record("alice", lab, 8))
+    alice = login(hub, "alice")
+    page = alice.get(hub + "/services/credentials/", timeout=60)
+    assert page.status_code == 200 and "My credentials" in page.text
+    french = alice.get(hub + "/services/credentials/?lang=fr", timeout=60)
+    assert "Mes attestations" in french.text and "Learner Credential Wallet" in french.text
+    mine = alice.get(hub + "/services/credentials/api/credentials", timeout=60).json()
+    assert len(mine) == 1
+    credential_id = mine[0]["id"].removeprefix("urn:uuid:")
+    download = alice.get(f"{hub}/services/credentials/credentials/{credential_id}.json", timeout=60)
+    assert download.status_code == 200 and download.json()["id"] == mine[0]["id"]
+    png = alice.get(
+        f"{hub}/services/credentials/credentials/{credential_id}/certificate.png", timeout=60
+    )
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+    bob = login(hub, "bob")
+    assert "You have no credentials yet" in bob.get(hub + "/services/credentials/").text
+    for path in (
+        f"credentials/{credential_id}.json",
+        f"credentials/{credential_id}/certificate.png",
+        "api/credentials?learner=alice",
+    ):
+        response = bob.get(f"{hub}/services/credentials/{path}", timeout=60)
+        assert response.status_code == 403, path
+
+    # an instructor can revoke (with a reason); a learner cannot
+    revoke = f"{hub}/services/credentials/api/credentials/{credential_id}/revoke"
+    as_bob = requests.post(
+        revoke,
+        json={"reason": "x"},
+        headers={"Authorization": f"token {user_token(hub, 'bob')}"},
+        timeout=60,
+    )
+    assert as_bob.status_code == 403
+    as_prof = requests.post(
+        revoke,
+        json={"reason": "submitted someone else's work"},
+        headers={"Authorization": f"token {user_token(hub, 'prof')}"},
+        timeout=60,
+    )
+    assert as_prof.status_code == 200, as_prof.text
+    page = alice.get(hub + "/services/credentials/", timeout=60)
+    assert "Revoked" in page.text and "submitted someone else" in page.text
+    check = requests.get(f"{hub}/services/credentials/verify?id={credential_id}", timeout=60)
+    assert 'data-code="revoked"' in check.text
