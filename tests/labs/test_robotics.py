@@ -1,0 +1,141 @@
+"""Robotics track: `northlab check` passes, wrong solutions lose the right points, data is
+reproducible. All grading is real (sandboxed engine, no mocks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from graders.engine import Grader
+from graders.lab import discover_labs, load_lab
+from graders.submissions import Submission, read_files
+
+REPO = Path(__file__).resolve().parents[2]
+TRACK = REPO / "labs" / "robotics"
+
+
+def northlab_check(folder: Path, tmp_path: Path) -> tuple[int, ET.Element]:
+    """Run the real CLI on ``folder``; return its exit status and JUnit report."""
+    junit = tmp_path / "check.xml"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "graders.cli", "check", str(folder), "--junit", str(junit)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert junit.exists(), done.stderr
+    return done.returncode, ET.parse(junit).getroot()
+
+
+def grade(lab_id: str, files: dict[str, bytes]) -> dict[str, bool]:
+    """Grade ``files`` as a submission of ``lab_id``: {test name: passed}."""
+    lab = load_lab(TRACK / lab_id)
+    with Grader(lab, workers=1) as grader:
+        record = grader.grade(Submission("mutant", lab.path, files=files))
+    assert record["error"] is None, record["error"]
+    return {test["name"].split("::")[-1]: test["passed"] for test in record["tests"]}
+
+
+def mutate_notebook(lab_id: str, old: str, new: str) -> dict[str, bytes]:
+    """The lab's own files with one piece of its solution code replaced."""
+    lab = load_lab(TRACK / lab_id)
+    files = read_files(lab.source_dir)
+    notebook = json.loads(files[f"{lab_id}.ipynb"])
+    found = 0
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"])
+        found += source.count(old)
+        cell["source"] = source.replace(old, new)
+    assert found == 1, f"mutation target found {found} times in {lab_id}"
+    files[f"{lab_id}.ipynb"] = json.dumps(notebook).encode()
+    return files
+
+
+def test_track_has_first_steps_to_capstone():
+    labs = [lab for lab in discover_labs(REPO / "labs") if lab.track == "robotics"]
+    assert len(labs) >= 3
+    assert sorted(lab.order for lab in labs) == list(range(1, len(labs) + 1))
+    assert all(lab.credential == "robotics-foundations" for lab in labs)
+    ids = {lab.id for lab in labs}
+    assert all(set(lab.prerequisites) <= ids for lab in labs)
+
+
+def test_northlab_check_passes(tmp_path):
+    status, report = northlab_check(TRACK, tmp_path)
+    failures = [(case.get("classname"), case.get("name"), case.find("failure").get("message"))
+                for case in report.iter("testcase") if case.find("failure") is not None]
+    assert failures == []
+    assert status == 0
+    checked = {case.get("classname") for case in report.iter("testcase")
+               if case.get("name") == "solution"}
+    expected = {f"robotics/{lab.id}" for lab in discover_labs(TRACK)}
+    assert checked == expected
+
+
+def test_kinematics_rejects_euler_steps():
+    exact = "x += v / omega * (math.sin(new_theta) - math.sin(theta))"
+    files = mutate_notebook("diff-drive-kinematics", exact,
+                            "x += v * dt * math.cos(theta)")
+    passed = grade("diff-drive-kinematics", files)
+    assert passed["test-body-velocity"] and passed["test-track-speeds"]
+    assert not passed["test-step-pose"]
+
+
+def test_route_planner_needs_costs_not_steps():
+    files = mutate_notebook(
+        "sea-ice-route-planning",
+        "    start, goal = tuple(start), tuple(goal)\n    costs = cell_costs(grid, margin_penalty)",
+        "    return fewest_steps(grid, start, goal)\n    costs = None")
+    passed = grade("sea-ice-route-planning", files)
+    assert passed["test-bfs"] and passed["test-cell-costs"]
+    assert not passed["test-safest"]
+
+
+NAIVE_PID = '''
+class PID:
+    def __init__(self, kp, ki, kd, out_min=-1.0, out_max=1.0):
+        self.kp, self.ki, self.kd = kp, ki, kd
+        self.out_min, self.out_max = out_min, out_max
+        self.reset()
+
+    def reset(self):
+        self.integral, self.last_error = 0.0, None
+
+    def update(self, setpoint, measurement, dt):
+        if dt <= 0:
+            raise ValueError("dt")
+        error = setpoint - measurement
+        self.integral += error * dt
+        derivative = 0.0 if self.last_error is None else (error - self.last_error) / dt
+        self.last_error = error
+        out = self.kp * error + self.ki * self.integral + self.kd * derivative
+        return min(self.out_max, max(self.out_min, out))
+
+
+def make_speed_controller():
+    return PID(1.5, 0.6, 0.1)
+'''
+
+
+def test_pid_without_anti_windup_loses_points():
+    passed = grade("pid-speed-control", {"controller.py": NAIVE_PID.encode()})
+    assert passed["test_proportional"] and passed["test_integral"]
+    assert not passed["test_anti_windup"]
+    assert not passed["test_derivative_on_measurement"]
+    assert not all(passed.values())
+
+
+@pytest.mark.parametrize("lab_id, data", [
+    ("diff-drive-kinematics", "source/data/delivery_run.csv"),
+    ("sea-ice-route-planning", "source/data/bay_map.txt"),
+])
+def test_invented_data_is_reproducible(tmp_path, lab_id, data):
+    shutil.copy(TRACK / lab_id / "make_data.py", tmp_path / "make_data.py")
+    subprocess.run([sys.executable, "make_data.py"], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=60)
+    assert (tmp_path / data).read_bytes() == (TRACK / lab_id / data).read_bytes()
