@@ -1,0 +1,139 @@
+"""docker and kubernetes modes as the hub builds them: spawner, profiles, limits, services."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from dockerspawner import DockerSpawner
+from kubespawner import KubeSpawner
+from traitlets.utils.importstring import import_item
+
+from graders.lab import Limits
+from hub.modes import grading
+from hub.modes.docker import LEARNER_NETWORK, TrackDockerSpawner
+from hub.modes.profiles import parse_bytes
+from hub.services.exchange.hubconfig import ACCESS_SCOPE
+from hub.tracks import TRACKS
+
+GiB = 1024**3
+
+
+def services(config) -> dict[str, dict]:
+    return {s["name"]: s for s in config.JupyterHub.services}
+
+
+def test_docker_mode_spawns_track_images_with_limits(hub_config) -> None:
+    c = hub_config(
+        "docker",
+        image_prefix="registry.example/northlab-",
+        image_tag="2026.1",
+        mem_limit="2G",
+        cpu_limit="1.5",
+    )
+    spawner_class = c.JupyterHub.spawner_class
+    assert spawner_class is TrackDockerSpawner and issubclass(spawner_class, DockerSpawner)
+    profiles = c.TrackDockerSpawner.track_profiles
+    assert set(profiles) == set(TRACKS)
+    for track, profile in profiles.items():
+        assert profile["image"] == f"registry.example/northlab-{track}:2026.1"
+        assert profile["environment"]["NORTHLAB_TRACK"] == track
+    assert parse_bytes(profiles["cybersecurity"]["mem_limit"]) == 2 * GiB
+    assert profiles["cybersecurity"]["cpu_limit"] == 1.5
+    assert parse_bytes(profiles["ai-data"]["mem_limit"]) == 4 * GiB
+    assert profiles["ai-data"]["cpu_limit"] == 3.0
+    assert c.DockerSpawner.network_name == LEARNER_NETWORK
+    assert c.DockerSpawner.volumes == {"northlab-home-{username}": "/home/jovyan"}
+    assert c.DockerSpawner.extra_host_config["cap_drop"] == ["ALL"]
+    assert c.ConfigurableHTTPProxy.should_start is False
+
+
+def test_docker_spawner_applies_the_chosen_track(hub_config) -> None:
+    c = hub_config("docker", mem_limit="1G", cpu_limit="1")
+    user = SimpleNamespace(
+        name="ana",
+        escaped_name="ana",
+        url="/user/ana/",
+        id=1,
+        orm_user=None,
+        server=None,
+        settings={},
+        base_url="/",
+    )
+    spawner = TrackDockerSpawner(config=c, user=user)
+    assert 'value="gamedev"' in spawner.options_form and "Choisissez" in spawner.options_form
+    assert spawner.options_from_form({"track": ["gamedev"]}) == {"track": "gamedev"}
+    spawner.apply_track("robotics")
+    assert spawner.image == "northlab/robotics:latest"
+    assert spawner.mem_limit == int(1.5 * GiB)
+    assert spawner.cpu_limit == 1.5
+    assert spawner.environment["NORTHLAB_TRACK"] == "robotics"
+    assert spawner.default_url == "/lab/tree/robotics"
+    with pytest.raises(ValueError, match="Unknown track"):
+        spawner.apply_track("../../etc")
+
+
+def test_docker_mode_runs_services_in_their_containers(hub_config) -> None:
+    c = hub_config("docker", exchange_api_token="from-compose")
+    found = services(c)
+    assert found["exchange"]["url"] == "http://exchange:9030"
+    assert found["exchange"]["api_token"] == "from-compose"
+    for name, port in (("exchange", 9030), ("credentials", 9010), ("gradebook", 9020)):
+        assert found[name]["url"] == f"http://{name}:{port}"
+        assert "command" not in found[name], name
+    assert (
+        c.Spawner.environment["NORTHLAB_EXCHANGE_URL"] == "http://exchange:9030/services/exchange/"
+    )
+    assert ACCESS_SCOPE in c.Spawner.server_token_scopes
+    user_role = next(r for r in c.JupyterHub.load_roles if r["name"] == "user")
+    assert ACCESS_SCOPE in user_role["scopes"]
+
+
+def test_kubernetes_mode_profiles_per_track(hub_config) -> None:
+    c = hub_config("kubernetes", mem_limit="2G", cpu_limit="1")
+    assert import_item(c.JupyterHub.spawner_class) is KubeSpawner
+    profiles = {p["slug"]: p for p in c.KubeSpawner.profile_list}
+    assert set(profiles) == set(TRACKS)
+    assert [p["slug"] for p in c.KubeSpawner.profile_list if p["default"]] == ["cybersecurity"]
+    for track, profile in profiles.items():
+        override = profile["kubespawner_override"]
+        assert override["image"] == f"northlab/{track}:latest"
+        assert parse_bytes(override["mem_guarantee"]) < parse_bytes(override["mem_limit"])
+        assert 0 < override["cpu_guarantee"] < override["cpu_limit"]
+    assert profiles["ai-data"]["kubespawner_override"]["mem_limit"] == "4G"
+    assert profiles["gamedev"]["kubespawner_override"]["environment"]["SDL_VIDEODRIVER"] == "dummy"
+    assert c.KubeSpawner.allow_privilege_escalation is False
+    assert c.KubeSpawner.pvc_name_template == "northlab-home-{username}"
+    # the services stay hub-managed in the hub pod, reached through northlab-services
+    exchange = services(c)["exchange"]
+    assert exchange["url"] == "http://northlab-services:9030" and exchange["command"]
+    assert c.ConfigurableHTTPProxy.api_url == "http://proxy-api:8001"
+    assert c.JupyterHub.hub_connect_url == "http://hub:8081"
+
+
+def test_grading_has_no_network_and_lab_limits() -> None:
+    limits = Limits(memory_mb=512, processes=16, disk_mb=32)
+    docker = grading.docker_run_options(limits, workers=2)
+    assert docker["network_mode"] == "none"
+    assert docker["mem_limit"] == f"{grading.ENGINE_MB + 2 * 512}m"
+    assert docker["pids_limit"] == 64 + 2 * 16 and docker["cap_drop"] == ["ALL"]
+    assert docker["read_only"] is True
+    policy = grading.network_policy()
+    assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    assert policy["spec"]["ingress"] == [] and policy["spec"]["egress"] == []
+    job = grading.kubernetes_job("b1", "/labs/x", limits, shards=3, image="northlab/grader:t")
+    pod = job["spec"]["template"]
+    assert pod["metadata"]["labels"] == policy["spec"]["podSelector"]["matchLabels"]
+    container = pod["spec"]["containers"][0]
+    assert container["resources"]["limits"]["memory"] == f"{grading.ENGINE_MB + 1024}Mi"
+    assert pod["spec"]["automountServiceAccountToken"] is False
+    assert job["spec"]["completionMode"] == "Indexed" and job["spec"]["completions"] == 3
+
+
+def test_split_batch_spreads_learners_over_shards(tmp_path) -> None:
+    for name in ("ana", "ben", "cal", "dee", "eve"):
+        (tmp_path / "in" / name / "lab1").mkdir(parents=True)
+        (tmp_path / "in" / name / "lab1" / "lab1.ipynb").write_text(name)
+    counts = grading.split_batch(tmp_path / "in", tmp_path / "batch", shards=2)
+    assert counts == [3, 2]
+    assert (tmp_path / "batch" / "1" / "ben" / "lab1" / "lab1.ipynb").read_text() == "ben"
