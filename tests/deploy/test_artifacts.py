@@ -1,0 +1,169 @@
+"""The deployment files, checked the way this machine can: compose with docker-compose,
+Dockerfiles with hadolint, Helm values against the chart's schema, manifests with
+kubernetes-validate."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+from traitlets.config import Config
+
+from graders.lab import discover_labs
+from hub.modes import grading
+from hub.modes.kubernetes import profile_list
+from hub.settings import load_settings
+from hub.tracks import TRACKS
+from tests.deploy.conftest import REPO
+
+COMPOSE = REPO / "hub" / "docker" / "compose.yaml"
+VALUES = REPO / "hub" / "kubernetes" / "values.yaml"
+Z2JH_SCHEMA = REPO.parent / "shared" / "schemas" / "z2jh-values.schema.yaml"
+K8S_VERSION = "1.33.0"
+IMAGES = sorted(p.parent.name for p in (REPO / "images").glob("*/Dockerfile"))
+
+
+def tool(name: str) -> str:
+    """A checker installed by `make test` (venv or Debian); fail clearly when missing."""
+    path = shutil.which(name, path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    if path is None:
+        pytest.fail(f"{name} is not installed; run `make test` (it installs it).")
+    return path
+
+
+def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NORTHLAB_")}
+    return subprocess.run(
+        [tool("docker-compose"), "-f", str(COMPOSE), "config"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def example_env() -> dict[str, str]:
+    lines = (REPO / "hub" / "docker" / "env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_compose_file_is_valid_and_isolates_learners_and_grading() -> None:
+    result = compose_config(example_env())
+    assert result.returncode == 0, result.stderr
+    config = yaml.safe_load(result.stdout)
+    services = config["services"]
+    assert {"hub", "proxy", "postgres", "credentials", "gradebook", "exchange"} <= set(services)
+    assert services["grader"]["network_mode"] == "none"
+    assert services["grader"]["read_only"] is True and services["grader"]["cap_drop"] == ["ALL"]
+    learners = config["networks"]["learners"]
+    assert learners["name"] == "northlab-learners" and learners["internal"] is True
+    assert "ports" not in services["hub"], "only the proxy is published"
+    published = [s for s, spec in services.items() if spec.get("ports")]
+    assert published == ["proxy"]
+    db_url = services["hub"]["environment"]["NORTHLAB_DATABASE_URL"]
+    assert db_url.startswith("postgresql://") and "@postgres/" in db_url
+
+
+def test_compose_refuses_to_start_without_secrets() -> None:
+    result = compose_config({})
+    assert result.returncode != 0
+    assert "set NORTHLAB_" in result.stderr and "hub/docker/.env" in result.stderr
+
+
+@pytest.mark.parametrize("image", IMAGES)
+def test_dockerfile_lints_clean_runs_non_root_and_holds_no_secret(image: str) -> None:
+    dockerfile = REPO / "images" / image / "Dockerfile"
+    result = subprocess.run([tool("hadolint"), str(dockerfile)], capture_output=True, text=True)
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+    text = dockerfile.read_text()
+    users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
+    assert not users or users[-1] not in ("root", "0"), "the image must end as a non-root user"
+    assert not re.search(r"(TOKEN|PASSWORD|SECRET)\w*\s*=", text, re.IGNORECASE)
+    for base in re.findall(r"^FROM\s+(\S+)", text, re.MULTILINE):
+        if not base.startswith("${"):
+            assert re.search(r":[\w.-]+$", base) and not base.endswith(":latest"), base
+
+
+def test_every_track_has_an_image_installing_its_extra() -> None:
+    for track in TRACKS:
+        text = (REPO / "images" / track / "Dockerfile").read_text()
+        assert f"/opt/northlab/src[{track}]" in text
+        assert (REPO / "images" / track / "requirements.txt").exists()
+
+
+def test_helm_values_match_the_chart_schema_and_the_generated_profiles() -> None:
+    schema = yaml.safe_load(Z2JH_SCHEMA.read_text())
+    values = yaml.safe_load(VALUES.read_text())
+    errors = [
+        f"{list(e.path)}: {e.message}"
+        for e in jsonschema.Draft7Validator(schema).iter_errors(values)
+    ]
+    assert not errors
+    settings = load_settings({"NORTHLAB_MODE": "kubernetes", "NORTHLAB_CONFIG": os.devnull})
+    assert values["singleuser"]["profileList"] == profile_list(settings)
+    assert values["singleuser"]["networkPolicy"]["egressAllowRules"]["nonPrivateIPs"] is False
+    assert values["hub"]["db"]["type"] == "postgres"
+
+
+def test_helm_extra_config_runs_northlab_config_and_keeps_chart_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NORTHLAB_CONFIG", str(tmp_path / "none.toml"))
+    (tmp_path / "none.toml").write_text("")
+    values = yaml.safe_load(VALUES.read_text())
+    for key, value in values["hub"]["extraEnv"].items():
+        if isinstance(value, str):
+            monkeypatch.setenv(key, value)
+    monkeypatch.setenv("NORTHLAB_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("NORTHLAB_DATABASE_URL", f"sqlite:///{tmp_path}/hub.sqlite")
+    c = Config()
+    c.JupyterHub.services = [{"name": "chart-extra", "url": "http://extra:1"}]
+    for snippet in values["hub"]["extraConfig"].values():
+        exec(snippet, {"c": c})  # as the chart's jupyterhub_config.py does
+    names = [s["name"] for s in c.JupyterHub.services]
+    assert "chart-extra" in names and "exchange" in names and "idle-culler" in names
+    assert [p["slug"] for p in c.KubeSpawner.profile_list] == list(TRACKS)
+
+
+def test_kubernetes_manifests_validate() -> None:
+    for path in sorted((REPO / "hub" / "kubernetes").glob("*.yaml")):
+        if path == VALUES:
+            continue
+        for document in yaml.safe_load_all(path.read_text()):
+            kubernetes_validate.validate(document, K8S_VERSION, strict=True)
+
+
+def test_grading_job_file_is_the_generators_output() -> None:
+    path = REPO / "hub" / "kubernetes" / "grading-job.yaml"
+    argv = path.read_text().splitlines()[0].removeprefix("# Generated by: python -m ")
+    args = argv.split()[1:]
+    result = subprocess.run(
+        [sys.executable, "-m", "hub.modes.grading", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert list(yaml.safe_load_all(path.read_text())) == list(yaml.safe_load_all(result.stdout))
+
+
+def test_a_grading_job_for_every_lab_validates() -> None:
+    labs = discover_labs(REPO / "labs")
+    assert labs, "no labs found"
+    for lab in labs:
+        job = grading.kubernetes_job(
+            lab.id[:40],
+            f"/opt/northlab/src/labs/{lab.track}/{lab.id}",
+            lab.limits,
+            4,
+            "northlab/grader:latest",
+        )
+        kubernetes_validate.validate(job, K8S_VERSION, strict=True)
