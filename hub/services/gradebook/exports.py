@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from .views import CohortView
 
 LMS_LAYOUTS = ("generic", "moodle", "canvas", "brightspace")
+_FORMULA_STARTS = frozenset("=+-@\t\r")
 ROW_FIELDS = ("username", "cohort", "lab", "lab_title", "track", "status", "score",
               "max_score", "percent", "attempts", "late", "last_activity")
 
@@ -32,11 +33,12 @@ def grade_rows(views: Iterable[CohortView], language: str, pass_percent: float) 
     """One dict per learner x lab of each cohort (labs never submitted are ``missing``)."""
     rows = []
     for view in views:
+        titles = [(lab, lab.title_in(language)) for lab in view.labs]
         for learner in view.rows:
-            for lab in view.labs:
+            for lab, title in titles:
                 cell = learner.cells.get(lab.id)
                 base = {"username": learner.learner, "cohort": view.id, "lab": lab.id,
-                        "lab_title": lab.title_in(language), "track": lab.track}
+                        "lab_title": title, "track": lab.track}
                 if cell is None:
                     rows.append({**base, "status": "missing", "score": None, "max_score": None,
                                  "percent": None, "attempts": 0, "late": False,
@@ -121,10 +123,10 @@ def _csv(table: Iterable[Sequence[object]]) -> str:
 
 
 def _safe(value: object) -> object:
+    if value.__class__ is str:
+        return "'" + value if value[:1] in _FORMULA_STARTS else value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if value is True or value is False:
         return "yes" if value else "no"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
     return value

@@ -147,9 +147,9 @@ def cohort(conn: Connection, snapshot: Snapshot, cohort_id: str, catalogue: LabC
 def cohorts(conn: Connection, snapshot: Snapshot, cohort_ids: Sequence[str],
             catalogue: LabCatalogue, pass_percent: float, marks: MarkBook) -> list[CohortView]:
     """Several cohorts at once (exports)."""
-    learners = sorted({name for c in cohort_ids for name in snapshot.learners(c)})
-    cells = marks.refresh(conn).cells(learners)
-    return [_cohort_view(snapshot, c, cells, catalogue, pass_percent) for c in cohort_ids]
+    marks.refresh(conn)
+    return [_cohort_view(snapshot, c, marks.cells(snapshot.learners(c)), catalogue, pass_percent)
+            for c in cohort_ids]
 
 
 def _cohort_view(snapshot: Snapshot, cohort_id: str, cells: list[queries.Cell],
