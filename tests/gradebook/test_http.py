@@ -121,3 +121,25 @@ async def test_pages_are_light_and_locked_down(get):
     assert "script" not in response.body.decode().lower()
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["Server-Timing"].startswith("db;dur=")
+
+
+async def test_missing_results_database_is_503_not_a_crash(tmp_path):
+    from hub.services.gradebook.app import Gradebook
+    from hub.services.gradebook.config import GradebookConfig
+    from hub.services.gradebook.roster import StaticRoster
+    from hub.services.records import open_database
+
+    from .stub import StubAuth, scopes_for
+
+    empty = open_database(f"sqlite:///{tmp_path / 'not-created-yet.sqlite'}", migrate=False)
+    gradebook = Gradebook(GradebookConfig(), engine=empty, roster=StaticRoster({"a": ["x"]}),
+                          hub_auth=StubAuth({"boss": scopes_for(admin=True)}))
+    server = gradebook.application().listen(0, "127.0.0.1")
+    port = next(iter(server._sockets.values())).getsockname()[1]
+    try:
+        response = await AsyncHTTPClient().fetch(
+            f"http://127.0.0.1:{port}{PREFIX}program", headers={"X-Stub-User": "boss"},
+            raise_error=False)
+    finally:
+        server.stop()
+    assert response.code == 503 and "Try again in a minute" in response.body.decode()

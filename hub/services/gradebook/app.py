@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from tornado import web
 
 from graders.i18n import Catalog
@@ -109,8 +110,11 @@ def main() -> None:
         gradebook = build(config)
         gradebook.application().listen(config.port, address=config.ip, xheaders=True)
         log.info("gradebook listening on %s%s", config.bind_url, config.prefix)
-        await gradebook.read(gradebook.marks.refresh)  # warm up: read every result once
-        log.info("gradebook marks loaded")
+        try:
+            await gradebook.read(gradebook.marks.refresh)  # warm up: read every result once
+            log.info("gradebook marks loaded")
+        except OperationalError as exc:  # no results database yet: pages answer 503 until then
+            log.warning("results database not readable yet: %s", exc)
         await asyncio.Event().wait()
 
     asyncio.run(serve())

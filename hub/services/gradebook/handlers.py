@@ -15,7 +15,9 @@ from urllib.parse import urlencode
 
 from jupyterhub.services.auth import HubOAuthenticated, UserNotAllowed
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from tornado import web
+from tornado.log import app_log
 
 from graders.i18n import pick_language
 
@@ -86,6 +88,10 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         started = time.perf_counter()
         try:
             return await self.gb.read(work)
+        except OperationalError:
+            # e.g. the credential service has not created the results database yet
+            app_log.exception("gradebook: cannot read the results database")
+            raise web.HTTPError(503) from None
         finally:
             self.db_ms += (time.perf_counter() - started) * 1000
 

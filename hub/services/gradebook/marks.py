@@ -37,7 +37,9 @@ class MarkBook:
     def refresh(self, conn: Connection) -> MarkBook:
         """Fold in results added since the last call (rebuild if the table shrank)."""
         with self._lock:
-            top, rows = conn.execute(select(func.max(Result.id), func.count())).one()
+            # two statements: each alone is an index lookup / a covering-index count
+            top = conn.execute(select(func.max(Result.id))).scalar()
+            rows = conn.execute(select(func.count()).select_from(Result)).scalar()
             if rows < self._rows or (top or 0) < self._last_id:
                 self._reset()
             if rows != self._rows:
