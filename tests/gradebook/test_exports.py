@@ -49,7 +49,7 @@ def test_lms_layouts():
     assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert canvas[2][3] == "ana" and canvas[2][4] == "iqaluit-2026"
     bright = parse(exports.summary_csv(summary, titles, points, "brightspace"))
-    assert bright[0][2] == "Alpha Points Grade <Numeric MaxPoints:8>"
-    assert bright[0][-1] == "End-of-Line Indicator" and bright[2][1] == "#ana"
+    assert bright[0][:2] == ["Username", "Alpha Points Grade <Numeric MaxPoints:8>"]
+    assert bright[0][-1] == "End-of-Line Indicator" and bright[2] == ["ana", "", "", "#"]
     generic = parse(exports.summary_csv(summary, titles, points, "generic"))
     assert generic[2][:3] == ["ana", "iqaluit-2026", "0"] and generic[2][6] == "1"

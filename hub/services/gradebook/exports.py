@@ -9,8 +9,8 @@ read accents right). Summary layouts:
                  map "Username" to the username field).
 ``canvas``       Student, ID, SIS User ID, SIS Login ID, Section, then one column per lab
                  (Canvas matches learners on SIS Login ID = hub username).
-``brightspace``  OrgDefinedId, Username (``#``-prefixed), "<lab> Points Grade <Numeric
-                 MaxPoints:N>" columns and the End-of-Line Indicator Brightspace expects.
+``brightspace``  Username, "<lab> Points Grade <Numeric MaxPoints:N>" columns (the suffix
+                 lets the import create missing grade items) and the End-of-Line Indicator.
 
 Cells that a spreadsheet would run as a formula (``= + - @``) are prefixed with ``'``.
 """
@@ -98,10 +98,10 @@ def summary_csv(rows: Sequence[dict], lab_titles: dict[str, str],
         body = [[r["username"], "", "", r["username"], r["cohort"],
                  *(points(r, lab) for lab in labs)] for r in rows]
     elif layout == "brightspace":
-        header = ["OrgDefinedId", "Username",
+        header = ["Username",
                   *(f"{lab_titles[lab]} Points Grade <Numeric MaxPoints:{lab_points[lab]:g}>"
                     for lab in labs), "End-of-Line Indicator"]
-        body = [["", f"#{r['username']}", *(points(r, lab) for lab in labs), "#"] for r in rows]
+        body = [[r["username"], *(points(r, lab) for lab in labs), "#"] for r in rows]
     else:
         header = ["Username", "Cohort", "Labs completed", "Labs attempted", "Labs",
                   "Average (%)", "Credentials", "Last activity",
