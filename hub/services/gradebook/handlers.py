@@ -262,7 +262,7 @@ class LabHandler(BaseHandler):
 class ExportHandler(BaseHandler):
     """CSV downloads of one cohort (``cohort/<id>/...``) or every visible cohort."""
 
-    async def cohort_views(self, cohort: str | None) -> tuple[list[views.CohortView], Snapshot]:
+    async def cohort_views(self, cohort: str | None) -> list[views.CohortView]:
         self.require_staff()
         snapshot = await self.snapshot()
         if cohort is not None:
@@ -271,9 +271,8 @@ class ExportHandler(BaseHandler):
         else:
             ids = self.viewer.visible_cohorts(snapshot.cohorts)
         gb = self.gb
-        found = await self.read(lambda conn: views.cohorts(
+        return await self.read(lambda conn: views.cohorts(
             conn, snapshot, ids, gb.labs, gb.config.pass_percent, gb.marks))
-        return found, snapshot
 
     def send_csv(self, body: str, filename: str) -> None:
         self.timing()
@@ -285,7 +284,7 @@ class ExportHandler(BaseHandler):
 
 class GradesCsvHandler(ExportHandler):
     async def get(self, cohort: str | None = None) -> None:
-        found, _ = await self.cohort_views(cohort)
+        found = await self.cohort_views(cohort)
         rows = exports.grade_rows(found, self.language, self.gb.config.pass_percent)
         self.send_csv(exports.grade_rows_csv(rows), f"grades-{cohort or 'program'}.csv")
 
@@ -295,7 +294,7 @@ class SummaryCsvHandler(ExportHandler):
         layout = self.get_query_argument("layout", "generic")
         if layout not in exports.LMS_LAYOUTS:
             raise web.HTTPError(400)
-        found, snapshot = await self.cohort_views(cohort)
+        found = await self.cohort_views(cohort)
         learners = sorted({row.learner for view in found for row in view.rows})
         earned = await self.read(lambda conn: queries.credential_counts(conn, learners))
         titles: dict[str, str] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -80,7 +80,6 @@ class MarkBook:
         query = select(*_COLUMNS).where(Result.id > self._last_id).order_by(Result.id)
         for rid, learner, lab, track, percent, score, max_score, graded, late in \
                 conn.execute(query):
-            graded = graded if graded.tzinfo else graded.replace(tzinfo=UTC)
             labs = self._cells.setdefault(learner, {})
             old = labs.get(lab)
             labs[lab] = _merge(old, learner, lab, track, percent, score, max_score, graded,

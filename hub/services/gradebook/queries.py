@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Integer, case, cast, distinct, func, select
 from sqlalchemy.engine import Connection
@@ -188,9 +188,3 @@ def labs_seen(conn: Connection) -> dict[str, str]:
     first = select(func.min(Result.id)).group_by(Result.lab)
     query = select(Result.lab, Result.track).where(Result.id.in_(first.scalar_subquery()))
     return dict(conn.execute(query).all())
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
