@@ -130,12 +130,37 @@ def test_pid_without_anti_windup_loses_points():
     assert not all(passed.values())
 
 
+def test_marker_mask_must_reject_dark_rocks():
+    files = mutate_notebook("trail-marker-steering",
+                            "return cv2.inRange(hsv, LOWER_HSV, UPPER_HSV)",
+                            "return cv2.inRange(hsv, (5, 120, 0), UPPER_HSV)")
+    passed = grade("trail-marker-steering", files)
+    assert passed["test-steering"] and passed["test-distance"]
+    assert not passed["test-mask"]
+
+
 @pytest.mark.parametrize("lab_id, data", [
     ("diff-drive-kinematics", "source/data/delivery_run.csv"),
     ("sea-ice-route-planning", "source/data/bay_map.txt"),
+    ("trail-marker-steering", "source/data/frames.csv"),
 ])
 def test_invented_data_is_reproducible(tmp_path, lab_id, data):
     shutil.copy(TRACK / lab_id / "make_data.py", tmp_path / "make_data.py")
     subprocess.run([sys.executable, "make_data.py"], cwd=tmp_path, check=True,
                    capture_output=True, timeout=60)
     assert (tmp_path / data).read_bytes() == (TRACK / lab_id / data).read_bytes()
+
+
+def test_invented_frames_are_reproducible(tmp_path):
+    import cv2
+    import numpy as np
+
+    lab = TRACK / "trail-marker-steering"
+    shutil.copy(lab / "make_data.py", tmp_path / "make_data.py")
+    subprocess.run([sys.executable, "make_data.py"], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=60)
+    frames = sorted((lab / "source" / "data").glob("frame_*.png"))
+    assert len(frames) == 6
+    for frame in frames:
+        fresh = cv2.imread(str(tmp_path / "source" / "data" / frame.name))
+        assert np.array_equal(fresh, cv2.imread(str(frame))), frame.name
