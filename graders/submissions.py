@@ -83,6 +83,7 @@ def _timestamp(folder: Path) -> str | None:
     """nbgrader's timestamp.txt, as ISO 8601 UTC, when present and sane."""
     try:
         text = (folder / "timestamp.txt").read_text(encoding="utf-8")[:64].strip()
+        text = text.removesuffix(" UTC")  # nbgrader writes "%Y-%m-%d %H:%M:%S.%f %Z"
         moment = datetime.fromisoformat(text.replace(" ", "T"))
     except (OSError, ValueError, UnicodeDecodeError):
         return None

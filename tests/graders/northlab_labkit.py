@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "labs"
 NB_LAB = FIXTURES / "ai-data" / "nb-basics"
 CODE_LAB = FIXTURES / "gamedev" / "code-basics"
-NORTHLAB = [sys.executable, "-m", "graders.cli"]
+NORTHLAB = [str(Path(sys.executable).parent / "northlab")]
 
 SOLUTIONS = {
     "answer-square": "def square(x):\n    return x * x",

@@ -1,0 +1,130 @@
+"""``northlab grade`` and ``northlab check`` driven as a user would, on the fixture labs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from northlab_labkit import (  # noqa: E402
+    CODE_LAB,
+    FIXTURES,
+    NB_LAB,
+    SOLUTIONS,
+    by_learner,
+    honest,
+    northlab,
+    notebook,
+    write_submission,
+)
+
+from graders.i18n import catalog  # noqa: E402
+from graders.results import validate_result  # noqa: E402
+
+
+def test_grade_a_cohort(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    write_submission(subs, "alice", honest())
+    write_submission(subs, "bob", notebook({**SOLUTIONS, "answer-square": "def square(x):\n"
+                                                                           "    return x + x"}))
+    write_submission(subs, "carol", notebook({"answer-square": "1 / 0"}))
+    out = tmp_path / "results.json"
+    outbox = tmp_path / "outbox"
+    result = northlab("grade", str(NB_LAB), str(subs), "--json", str(out), "--workers", "2",
+                      "--outbox", str(outbox), "--lang", "fr")
+    assert result.returncode == 0, result.stderr
+    records = by_learner(json.loads(out.read_text()))
+    for record in records.values():
+        validate_result(record)
+        assert record["lab"] == "nb-basics" and record["max_score"] == 6
+    assert records["alice"]["score"] == 6
+    assert records["bob"]["score"] == 4
+    failed = [t for t in records["bob"]["tests"] if not t["passed"]]
+    assert [t["name"] for t in failed] == ["test-square"]
+    assert failed[0]["feedback"] == {"en": "square(x) should return x times x.",
+                                     "fr": "square(x) doit renvoyer x fois x."}
+    assert records["carol"]["score"] == 0
+    assert "alice: 6/6" in result.stdout and "3 graded" in result.stdout
+    assert len(list((outbox / "pending").glob("*.json"))) >= 3
+    # idempotent: grading again gives the same scores and the same submission ids
+    again = northlab("grade", str(NB_LAB), str(subs), "--json", str(out), "-q")
+    assert again.returncode == 0 and again.stdout == ""
+    records2 = by_learner(json.loads(out.read_text()))
+    assert {k: (r["score"], r["submission_id"]) for k, r in records2.items()} == {
+        k: (r["score"], r["submission_id"]) for k, r in records.items()}
+
+
+def test_nbgrader_submitted_layout_and_ungradable_submissions(tmp_path: Path) -> None:
+    submitted = tmp_path / "course" / "submitted"
+    write_submission(submitted / "dana", "nb-basics", honest())  # submitted/dana/nb-basics/
+    (submitted / "dana" / "nb-basics" / "timestamp.txt").write_text(
+        "2026-03-01 10:00:00.000000 UTC")
+    (submitted / "erin" / "nb-basics").mkdir(parents=True)  # no notebook at all
+    out = tmp_path / "r.json"
+    result = northlab("grade", str(NB_LAB), str(tmp_path / "course"), "--json", str(out))
+    assert result.returncode == 1  # erin could not be graded
+    records = by_learner(json.loads(out.read_text()))
+    assert records["dana"]["score"] == 6
+    assert records["dana"]["submitted_at"] == "2026-03-01T10:00:00Z"
+    assert records["erin"]["error"]["code"] == "missing-notebook"
+    assert records["erin"]["error"]["message"]["fr"].startswith("Votre remise")
+
+
+def test_grade_a_code_lab(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    for name, source in (("sol", CODE_LAB / "solution"), ("starter", CODE_LAB / "source")):
+        (subs / name).mkdir(parents=True)
+        shutil.copy(source / "game.py", subs / name / "game.py")
+    out = tmp_path / "r.json"
+    assert northlab("grade", str(CODE_LAB), str(subs), "--json", str(out)).returncode == 0
+    records = by_learner(json.loads(out.read_text()))
+    assert records["sol"]["score"] == 4 and records["starter"]["score"] == 0
+    assert {t["name"] for t in records["sol"]["tests"]} == {
+        "test_game.py::test_start", "test_game.py::test_moves_right",
+        "test_game.py::test_unknown_key"}
+
+
+def test_grade_errors_are_one_sentence(tmp_path: Path) -> None:
+    result = northlab("grade", str(tmp_path), str(tmp_path))
+    assert result.returncode == 2 and "no lab.toml" in result.stderr
+    result = northlab("grade", str(NB_LAB), str(tmp_path / "nope"))
+    assert result.returncode == 2 and "no such folder" in result.stderr
+    assert northlab("grade", "--help").returncode == 0
+    assert northlab("check", "--help").returncode == 0
+
+
+def test_check_fixture_labs_with_junit(tmp_path: Path) -> None:
+    junit = tmp_path / "check.xml"
+    result = northlab("check", str(FIXTURES), "--junit", str(junit))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 of 2 labs ok" in result.stdout
+    suite = ET.parse(junit).getroot()
+    assert suite.get("failures") == "0" and len(suite.findall("testcase")) >= 7
+
+
+def test_check_finds_broken_labs(tmp_path: Path) -> None:
+    # points do not add up
+    bad_points = tmp_path / "labs" / "ai-data" / "nb-basics"
+    shutil.copytree(NB_LAB, bad_points)
+    toml = bad_points / "lab.toml"
+    toml.write_text(toml.read_text().replace("points = 6", "points = 7"))
+    # the blank release passes a test (a test cell that asserts nothing)
+    leaky = tmp_path / "labs" / "gamedev" / "code-basics"
+    shutil.copytree(CODE_LAB, leaky)
+    test = leaky / "grader" / "test_game.py"
+    test.write_text(test.read_text().replace(
+        'assert learner.module("game").new_state() == {"x": 10, "y": 0}', "assert True"))
+    junit = tmp_path / "check.xml"
+    result = northlab("check", str(tmp_path / "labs"), "--junit", str(junit))
+    assert result.returncode == 1
+    assert "add up to 6 points, lab.toml says 7" in result.stdout
+    assert "the release scored 1, above the floor 0" in result.stdout
+    assert ET.parse(junit).getroot().get("failures") == "3"  # metadata, solution, release
+
+
+def test_every_english_message_has_a_french_translation() -> None:
+    assert catalog().missing() == {}
+    assert set(catalog().languages) >= {"en", "fr"}
