@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-#: Default service endpoint (through the hub proxy); NORTHLAB_RESULTS_URL overrides it.
-DEFAULT_URL = "http://127.0.0.1:8000/services/credentials/api/results"
+#: Service endpoint through the hub proxy on NORTHLAB_PORT; NORTHLAB_RESULTS_URL overrides it.
+DEFAULT_URL = "http://127.0.0.1:{port}/services/credentials/api/results"
 BACKOFF_FIRST = 2.0  # seconds before the first retry
 BACKOFF_MAX = 300.0  # retries are never more than 5 minutes apart
 
@@ -229,11 +229,16 @@ def _token(args: argparse.Namespace) -> str:
             return Path(args.token_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise CommandError(f"cannot read the token file {args.token_file}: {exc}") from exc
-    token = os.environ.get("NORTHLAB_RESULTS_TOKEN", "")
+    # a hub-managed deliverer gets its own service token as JUPYTERHUB_API_TOKEN
+    token = os.environ.get("NORTHLAB_RESULTS_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN")
+    hub_token_file = default_folder().parent / "hub" / "grader-token"  # written by the hub
+    if not token and hub_token_file.is_file():
+        token = hub_token_file.read_text(encoding="utf-8").strip()
     if not token:
         raise CommandError(
             "no grader token: set NORTHLAB_RESULTS_TOKEN or pass --token-file "
-            "(a hub token with the custom:northlab:report-results scope)"
+            f"(a hub token with the custom:northlab:report-results scope; {hub_token_file} "
+            "is used when present)"
         )
     return token
 
@@ -281,11 +286,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         if name == "deliver":
             p.add_argument(
                 "--url",
-                default=os.environ.get("NORTHLAB_RESULTS_URL", DEFAULT_URL),
+                default=os.environ.get("NORTHLAB_RESULTS_URL")
+                or DEFAULT_URL.format(port=os.environ.get("NORTHLAB_PORT", "8000")),
                 help="results endpoint (NORTHLAB_RESULTS_URL; default %(default)s)",
             )
             p.add_argument(
-                "--token-file", help="file holding the grader token (else NORTHLAB_RESULTS_TOKEN)"
+                "--token-file",
+                help="file holding the grader token (else NORTHLAB_RESULTS_TOKEN, "
+                "JUPYTERHUB_API_TOKEN, or <data_root>/hub/grader-token)",
             )
             p.add_argument("--watch", action="store_true", help="keep delivering until stopped")
             p.add_argument(

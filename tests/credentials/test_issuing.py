@@ -96,3 +96,12 @@ def test_credential_shape_is_open_badges_3(library):
     assert doc["validFrom"].endswith("Z")
     assert doc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert doc["credentialStatus"]["type"] == "BitstringStatusListEntry"
+
+
+def test_revoked_credential_is_not_reissued_by_the_next_result(library):
+    for lab in ("lab-one", "lab-two", "lab-three"):
+        issued = library.record_result(make_record("hal", lab, 9), reported_by="g").issued
+    library.revoke(issued[0], revoked_by="prof", reason="copied work")
+    assert library.record_result(make_record("hal", "lab-four", 10), reported_by="g").issued == []
+    again = library.award("hal", "cybersecurity-foundations", awarded_by="prof", reason="redone")
+    assert [c.id for c in library.credentials_of("hal")] == [again.id, issued[0]]

@@ -41,7 +41,7 @@ async def serve() -> None:
 def main() -> int:
     try:
         asyncio.run(serve())
-    except (ContextsMissing, ValueError) as exc:
+    except (ContextsMissing, ValueError, OSError) as exc:
         print(f"credentials: error: {exc}", file=sys.stderr)
         return 2
     return 0

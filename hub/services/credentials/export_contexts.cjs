@@ -22,5 +22,6 @@ for(const name of PACKAGES) {
     all[url] = context;
   }
 }
-fs.writeFileSync(output + '.tmp', JSON.stringify(all));
-fs.renameSync(output + '.tmp', output);
+const tmp = `${output}.${process.pid}.tmp`;
+fs.writeFileSync(tmp, JSON.stringify(all));
+fs.renameSync(tmp, output);

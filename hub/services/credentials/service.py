@@ -69,6 +69,7 @@ class Credentials:
         self.settings = settings
         self.clock = clock
         settings.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        settings.folder.chmod(0o700)
         self.engine = open_database(settings.db_url, migrate=migrate)
         self.sessions = session_factory(self.engine)
         self.keys = KeyStore(
@@ -178,16 +179,14 @@ class Credentials:
 
     @staticmethod
     def _holds(session: Session, learner: str, achievement: str) -> bool:
-        return (
-            session.scalars(
-                select(Credential.id).where(
-                    Credential.learner == learner,
-                    Credential.achievement == achievement,
-                    Credential.revoked_at.is_(None),
-                )
-            ).first()
-            is not None
-        )
+        """Whether ``learner`` was ever issued ``achievement``; a revoked one counts too, so
+        an instructor's revocation is not undone by the next result (re-award by hand)."""
+        found = session.scalars(
+            select(Credential.id).where(
+                Credential.learner == learner, Credential.achievement == achievement
+            )
+        ).first()
+        return found is not None
 
     # -- issuing ---------------------------------------------------------------------------
 
