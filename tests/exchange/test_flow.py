@@ -16,6 +16,7 @@ import nbformat
 import pytest
 import requests
 
+from hub.services.exchange import archive
 from hub.services.exchange.hubconfig import ACCESS_SCOPE
 from tests.exchange.conftest import BIN, Hub, write_nbgrader_config
 
@@ -152,6 +153,18 @@ def test_release_fetch_submit_collect_grade_feedback(hub: Hub) -> None:
     assert refused.returncode != 0
     assert "not in course north" in refused.stdout + refused.stderr
     assert not (cal.folder / "lab1").exists()
+    blank = (course_root / "release" / "lab1").resolve()
+    body = archive.pack(blank)
+    as_cal = {"Authorization": f"token {cal.token}"}
+    api = f"{hub.exchange_url}api"
+    sneaky = requests.post(f"{api}/submissions/north/lab1", data=body, headers=as_cal, timeout=30)
+    assert sneaky.status_code == 403 and "not a learner" in sneaky.json()["message"]
+    hijack = requests.put(f"{api}/assignments/south/lab1", data=body, headers=as_cal, timeout=30)
+    assert hijack.status_code == 403
+    unknown = requests.get(
+        f"{api}/assignments", params={"course_id": "nowhere"}, headers=as_cal, timeout=30
+    )
+    assert unknown.status_code == 404
 
     # Learners fetch into their own homes and submit; ana answers, ben submits blank.
     for learner in (ana, ben):
