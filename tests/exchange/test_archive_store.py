@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from nbgrader.utils import parse_utc
 
+from graders.i18n import Catalog
 from hub.services.exchange import archive
 from hub.services.exchange.access import Person, courses_of_groups
 from hub.services.exchange.store import Store, StoreError
+
+LOCALE = Path(archive.__file__).parent / "locale"
 
 
 def tar_with(*members: tuple[tarfile.TarInfo, bytes]) -> bytes:
@@ -122,6 +125,14 @@ def test_submitting_an_unreleased_assignment_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as refused:
         store.submit("north", "lab9", "ana", lab_archive(tmp_path))
     assert refused.value.status == 404
+
+
+def test_errors_speak_english_and_french(tmp_path: Path) -> None:
+    assert Catalog(LOCALE).missing() == {}
+    with pytest.raises(StoreError) as refused:
+        Store(tmp_path / "store").release_meta("north", "lab9")
+    assert set(refused.value.messages) >= {"en", "fr"}
+    assert "lab9" in refused.value.messages["fr"] and "publié" in str(refused.value)
 
 
 def test_course_roles_come_from_groups() -> None:

@@ -14,8 +14,8 @@ Routes (under the service prefix, e.g. ``/services/exchange/``)::
     GET    api/feedback/<course>[?assignment_id=&student_id=]  instructors: all; learners: own
     GET    api/feedback/<course>/<assignment>/<learner>/<submission>/<notebook>
 
-Errors answer ``{"message": "..."}`` with 400 (bad input), 403 (not allowed), 404, 409
-(already released) or 413 (too large).
+Errors answer ``{"message": "<English>", "messages": {"en": ..., "fr": ...}}`` with 400
+(bad input), 403 (not allowed), 404, 409 (already released) or 413 (too large).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from jupyterhub.services.auth import HubAuth
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
-from hub.services.exchange.access import COHORT_PREFIX, Person, courses_of_groups
+from hub.services.exchange.access import Person, courses_of_groups
+from hub.services.exchange.messages import translate
 from hub.services.exchange.store import Store, StoreError, check_id
 
 #: Seconds a hub answer (a token's owner and groups, the group list) is reused.
@@ -36,11 +37,11 @@ HUB_CACHE_SECONDS = 30
 
 
 class Refusal(web.HTTPError):
-    """An answered error: ``status`` with one sentence for the caller."""
+    """An answered error: ``status`` with its sentence in every language."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message_id: str, **values: object) -> None:
         super().__init__(status)
-        self.message = message
+        self.messages = translate(message_id, **values)
 
 
 class Groups:
@@ -88,21 +89,21 @@ class ApiHandler(web.RequestHandler):
     async def prepare(self) -> None:
         model = await self.hub_auth.get_user(self, sync=False)
         if not model or model.get("kind", "user") != "user":
-            raise Refusal(403, "A hub user's API token is required.")
+            raise Refusal(403, "exchange.token_required")
         scopes = self.hub_auth.access_scopes
         if scopes and not self.hub_auth.check_scopes(scopes, model):
-            raise Refusal(403, "This token may not use the exchange.")
+            raise Refusal(403, "exchange.token_scope")
         self.person = Person.from_model(model)
 
     def check_xsrf_cookie(self) -> None:
         """Token-authenticated API: no cookies, so no cross-site request forgery."""
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """Answer ``{"message": ...}``: the refusal's sentence, else the HTTP reason."""
+        """Answer ``{"message": <English>, "messages": {<language>: <text>}}``."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        message = exc.message if isinstance(exc, Refusal) else self._reason
+        messages = exc.messages if isinstance(exc, Refusal) else {"en": self._reason}
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"message": message}))
+        self.finish(json.dumps({"message": messages.get("en", ""), "messages": messages}))
 
     def send_json(self, value: object, status: int = 200) -> None:
         self.set_status(status)
@@ -117,31 +118,31 @@ class ApiHandler(web.RequestHandler):
     async def require_course(self, course: str) -> None:
         check_id("course", course)
         if course not in await self.groups.courses():
-            raise Refusal(404, f"No course {course} (no hub group {COHORT_PREFIX}{course}).")
+            raise Refusal(404, "exchange.no_course", course=course)
 
     async def require_reader(self, course: str) -> None:
         await self.require_course(course)
         if not self.person.can_read(course):
-            raise Refusal(403, f"You are not in course {course}.")
+            raise Refusal(403, "exchange.not_in_course", course=course)
 
     async def require_instructor(self, course: str) -> None:
         await self.require_course(course)
         if not self.person.is_instructor:
-            raise Refusal(403, f"Only instructors may do this in course {course}.")
+            raise Refusal(403, "exchange.instructors_only", course=course)
 
     def allowed_learner(self, course: str, learner: str | None) -> str | None:
         """Instructors see everyone (or ``learner``); learners see only themselves."""
         if self.person.is_instructor:
             return learner
         if learner not in (None, self.person.name):
-            raise Refusal(403, "You may only see your own submissions.")
+            raise Refusal(403, "exchange.own_only")
         return self.person.name
 
     def _execute_store(self, call: Any, *args: Any) -> Any:
         try:
             return call(*args)
         except StoreError as exc:
-            raise Refusal(exc.status, str(exc)) from None
+            raise Refusal(exc.status, exc.message_id, **exc.values) from None
 
 
 class CoursesHandler(ApiHandler):
@@ -190,7 +191,7 @@ class SubmitHandler(ApiHandler):
     async def post(self, course: str, assignment: str) -> None:
         await self.require_course(course)
         if not self.person.is_learner(course):
-            raise Refusal(403, f"You are not a learner of course {course}.")
+            raise Refusal(403, "exchange.not_learner", course=course)
         meta = self._execute_store(
             self.store.submit, course, assignment, self.person.name, self.request.body
         )

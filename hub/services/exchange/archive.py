@@ -15,13 +15,15 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
+from hub.services.exchange.messages import Translated
+
 #: Most members and uncompressed bytes one archive may hold.
 MAX_MEMBERS = 5000
 MAX_BYTES = 200 * 1024 * 1024
 
 
-class ArchiveError(ValueError):
-    """The archive is malformed, unsafe or too large (message is one sentence)."""
+class ArchiveError(Translated, ValueError):
+    """The archive is malformed, unsafe or too large (one sentence per language)."""
 
 
 def pack(folder: Path, ignore: Callable[[str, list[str]], set[str]] | None = None) -> bytes:
@@ -53,22 +55,22 @@ def inspect(data: bytes, max_bytes: int = MAX_BYTES) -> list[str]:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
             for count, member in enumerate(tar, start=1):
                 if count > MAX_MEMBERS:
-                    raise ArchiveError(f"The archive has more than {MAX_MEMBERS} entries.")
+                    raise ArchiveError("archive.too_many", limit=MAX_MEMBERS)
                 name = PurePosixPath(member.name)
                 if name.is_absolute() or ".." in name.parts or "\\" in member.name:
-                    raise ArchiveError(f"The archive entry {member.name!r} leaves its folder.")
+                    raise ArchiveError("archive.escapes", name=repr(member.name))
                 if member.isdir():
                     continue
                 if not member.isfile():
-                    raise ArchiveError(f"The archive entry {member.name!r} is not a plain file.")
+                    raise ArchiveError("archive.not_file", name=repr(member.name))
                 total += member.size
                 if total > max_bytes:
-                    raise ArchiveError(f"The archive holds more than {max_bytes} bytes.")
+                    raise ArchiveError("archive.too_big", limit=max_bytes)
                 names.append(name.as_posix())
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         if isinstance(exc, ArchiveError):
             raise
-        raise ArchiveError(f"The archive cannot be read: {exc}.") from None
+        raise ArchiveError("archive.unreadable", reason=exc) from None
     return sorted(names)
 
 

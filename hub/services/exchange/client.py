@@ -11,13 +11,20 @@ import urllib.error
 import urllib.request
 from urllib.parse import quote, urlencode
 
+from hub.services.exchange.messages import one_line, translate
+
 
 class ServiceError(Exception):
-    """The service refused or could not be reached; ``status`` is 0 when unreachable."""
+    """The service refused or could not be reached; ``status`` is 0 when unreachable.
+    The message holds every language (``English / Français``)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+def _local(status: int, message_id: str, **values: object) -> ServiceError:
+    return ServiceError(status, one_line(translate(message_id, **values)))
 
 
 class ExchangeClient:
@@ -25,9 +32,9 @@ class ExchangeClient:
 
     def __init__(self, url: str, token: str, timeout: float = 60.0) -> None:
         if not url:
-            raise ServiceError(0, "NORTHLAB_EXCHANGE_URL is not set: the exchange is unknown.")
+            raise _local(0, "client.no_url")
         if not token:
-            raise ServiceError(0, "No hub API token (JUPYTERHUB_API_TOKEN) to use the exchange.")
+            raise _local(0, "client.no_token")
         self.base = url.rstrip("/") + "/api/"
         self.token = token
         self.timeout = timeout
@@ -55,7 +62,7 @@ class ExchangeClient:
         except urllib.error.HTTPError as exc:
             raise ServiceError(exc.code, _message(exc.read(), exc.code)) from None
         except (urllib.error.URLError, OSError) as exc:
-            raise ServiceError(0, f"The exchange service cannot be reached: {exc}.") from None
+            raise _local(0, "client.unreachable", reason=exc) from None
 
     def json(
         self,
@@ -69,6 +76,7 @@ class ExchangeClient:
 
 def _message(body: bytes, status: int) -> str:
     try:
-        return str(json.loads(body)["message"])
-    except (ValueError, KeyError, TypeError):
-        return f"The exchange service answered HTTP {status}."
+        answer = json.loads(body)
+        return one_line(answer["messages"]) or str(answer["message"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return one_line(translate("client.http_status", status=status))

@@ -32,6 +32,7 @@ from traitlets import Bool, Float, Unicode, default
 
 from hub.services.exchange import archive
 from hub.services.exchange.client import ExchangeClient, ServiceError
+from hub.services.exchange.messages import one_line, translate
 
 
 class Exchange(abc.Exchange):
@@ -70,6 +71,10 @@ class Exchange(abc.Exchange):
         except ServiceError as exc:
             self.fail(str(exc))
 
+    def fail_in_all(self, message_id: str, **values: object) -> None:
+        """Fail with the message in every language (learners read these)."""
+        self.fail(one_line(translate(message_id, **values)))
+
     def require_course(self) -> str:
         if not self.coursedir.course_id:
             self.fail("No course id specified. Re-run with --course flag.")
@@ -99,7 +104,9 @@ class Exchange(abc.Exchange):
             for name in names
         )
         if size > 1000 * self.coursedir.max_dir_size:
-            self.fail(f"{folder} is too big ({size} bytes; CourseDirectory.max_dir_size).")
+            self.fail_in_all(
+                "plugin.too_big", folder=folder, size=size, limit=1000 * self.coursedir.max_dir_size
+            )
         return archive.pack(Path(folder), ignore=self.ignore())
 
     def unpack_to(self, data: bytes, destination: str) -> None:
@@ -157,9 +164,7 @@ class ExchangeFetchAssignment(Exchange, abc.ExchangeFetchAssignment):
         cd = self.coursedir
         self.dest_path = self.local_assignment_dir(cd.course_id, cd.assignment_id)
         if os.path.isdir(self.dest_path) and not self.replace_missing_files:
-            self.fail(
-                f"You already have a copy of the assignment in this directory: {cd.assignment_id}"
-            )
+            self.fail_in_all("plugin.already_fetched", assignment=cd.assignment_id)
 
     def copy_files(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
@@ -179,14 +184,14 @@ class ExchangeSubmit(Exchange, abc.ExchangeSubmit):
         self.src_path = self.local_assignment_dir(cd.course_id, cd.assignment_id)
         cd.assignment_id = os.path.basename(self.src_path)
         if not os.path.isdir(self.src_path):
-            self.fail(f"Assignment not found at: {self.src_path}")
+            self.fail_in_all("plugin.not_found", path=self.src_path)
 
     def init_dest(self) -> None:
         course, assignment = self.require_course(), self.coursedir.assignment_id
         released = self.call("GET", "assignments", params={"course_id": course})
         matches = [r for r in released if r["assignment_id"] == assignment]
         if not matches:
-            self.fail(f"Assignment {assignment} is not released in course {course}.")
+            self.fail_in_all("exchange.not_released", assignment=assignment, course=course)
         self.released_notebooks = matches[0]["notebooks"]
 
     def check_notebooks(self) -> None:
@@ -194,9 +199,10 @@ class ExchangeSubmit(Exchange, abc.ExchangeSubmit):
         missing = sorted(set(self.released_notebooks) - set(submitted))
         extra = sorted(set(submitted) - set(self.released_notebooks))
         if missing and self.strict:
-            self.fail(
-                f"Assignment {self.coursedir.assignment_id} not submitted: "
-                f"missing notebooks {', '.join(missing)}."
+            self.fail_in_all(
+                "plugin.missing_notebooks",
+                assignment=self.coursedir.assignment_id,
+                notebooks=", ".join(missing),
             )
         if missing or extra:
             self.log.warning(
@@ -362,7 +368,11 @@ class ExchangeFetchFeedback(Exchange, abc.ExchangeFetchFeedback):
 
     def copy_files(self) -> None:
         if not self.entries:
-            self.log.warning("No feedback available for %s yet", self.coursedir.assignment_id)
+            self.log.warning(
+                one_line(
+                    translate("plugin.no_feedback_yet", assignment=self.coursedir.assignment_id)
+                )
+            )
         for e in self.entries:
             html = self.call(
                 "GET",

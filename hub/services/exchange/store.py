@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 from hub.services.exchange import archive
+from hub.services.exchange.messages import Translated
 
 #: Course, assignment and notebook ids: what nbgrader and folder names both accept.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
@@ -31,17 +32,18 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
 
 
-class StoreError(Exception):
+class StoreError(Translated):
     """A request the store cannot satisfy; ``status`` is the HTTP status to answer."""
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, status: int, message_id: str, **values: object) -> None:
+        super().__init__(message_id, **values)
         self.status = status
 
 
 def check_id(kind: str, value: str) -> str:
+    """``value`` if it is a safe id (of a ``kind``: course, assignment, ...), else 400."""
     if not ID_PATTERN.fullmatch(value or "") or value.endswith("."):
-        raise StoreError(400, f"Invalid {kind} id {value!r}: use letters, digits, - _ and .")
+        raise StoreError(400, "exchange.bad_id", value=repr(value))
     return value
 
 
@@ -90,9 +92,7 @@ class Store:
         names = self._inspect(data)
         folder = self._release_dir(course, assignment)
         if (folder / "meta.json").exists() and not force:
-            raise StoreError(
-                409, f"Assignment {assignment} is already released in {course}; use --force."
-            )
+            raise StoreError(409, "exchange.already_released", assignment=assignment, course=course)
         meta = {
             "course_id": course,
             "assignment_id": assignment,
@@ -107,7 +107,7 @@ class Store:
     def unrelease(self, course: str, assignment: str) -> None:
         folder = self._release_dir(course, assignment)
         if not folder.exists():
-            raise StoreError(404, f"Assignment {assignment} is not released in {course}.")
+            raise StoreError(404, "exchange.not_released", assignment=assignment, course=course)
         shutil.rmtree(folder)
 
     def released(self, courses: list[str]) -> list[dict]:
@@ -122,7 +122,7 @@ class Store:
     def release_meta(self, course: str, assignment: str) -> dict:
         path = self._release_dir(course, assignment) / "meta.json"
         if not path.exists():
-            raise StoreError(404, f"Assignment {assignment} is not released in {course}.")
+            raise StoreError(404, "exchange.not_released", assignment=assignment, course=course)
         return _read_json(path)
 
     def release_archive(self, course: str, assignment: str) -> bytes:
@@ -175,7 +175,13 @@ class Store:
             / check_id("submission", sub_id)
         )
         if not (folder / "meta.json").exists():
-            raise StoreError(404, f"No submission {sub_id} of {assignment} by {learner}.")
+            raise StoreError(
+                404,
+                "exchange.no_submission",
+                submission=sub_id,
+                assignment=assignment,
+                learner=learner,
+            )
         return folder
 
     def submission_meta(self, course: str, assignment: str, learner: str, sub_id: str) -> dict:
@@ -194,7 +200,7 @@ class Store:
         self, course: str, assignment: str, learner: str, sub_id: str, notebook: str, html: bytes
     ) -> dict:
         if len(html) > self.max_bytes:
-            raise StoreError(413, f"Feedback over {self.max_bytes} bytes.")
+            raise StoreError(413, "exchange.feedback_too_big", limit=self.max_bytes)
         folder = self._feedback_dir(course, assignment, learner, sub_id)
         path = folder / f"{check_id('notebook', notebook)}.html"
         _write_atomic(path, html)
@@ -234,14 +240,14 @@ class Store:
             f"{check_id('notebook', notebook)}.html"
         )
         if not path.exists():
-            raise StoreError(404, f"No feedback for {notebook} in submission {sub_id}.")
+            raise StoreError(404, "exchange.no_feedback", notebook=notebook, submission=sub_id)
         return path.read_bytes()
 
     def _inspect(self, data: bytes) -> list[str]:
         try:
             return archive.inspect(data, self.max_bytes)
         except archive.ArchiveError as exc:
-            raise StoreError(400, str(exc)) from None
+            raise StoreError(400, exc.message_id, **exc.values) from None
 
 
 def _now() -> str:
