@@ -47,6 +47,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--attempts", type=int, default=3, help="attempts per lab")
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per page")
     parser.add_argument("--keep", type=Path, help="keep the seeded database at this path")
+    parser.add_argument("--nbgrader-learners", type=int, default=400,
+                        help="scale of the nbgrader comparison (0 skips it)")
+    parser.add_argument("--nbgrader-labs", type=int, default=10,
+                        help="labs in the nbgrader comparison")
     return parser.parse_args()
 
 
@@ -80,6 +84,86 @@ def report(title: str, timings: dict[str, tuple[float, float, int]]) -> None:
     print(f"  {'page':<44} {'first ms':>9} {'median ms':>10} {'gzip KB':>8}")
     for label, (cold, median, size) in timings.items():
         print(f"  {label:<44} {cold:>9.1f} {median:>10.1f} {size / 1024:>8.1f}")
+
+
+def compare_nbgrader(learners: int, labs: int, repeat: int) -> None:
+    """Same-scale comparison with nbgrader's gradebook (the stock tool), one attempt each.
+
+    nbgrader: ``Gradebook.student_dicts()`` (the formgrader's students page, DB part only)
+    and ``submission_dicts`` for every assignment (its per-assignment grade tables).
+    northlab: the program page and the program-wide CSV, server time including rendering.
+    """
+    import random
+    import warnings
+
+    from nbgrader.api import Grade
+    from nbgrader.api import Gradebook as NbGradebook
+
+    folder = Path(tempfile.mkdtemp(prefix="northlab-gradebook-nbgrader-"))
+    try:
+        cohort_size = min(40, learners)
+        plan = synthetic.Plan(cohorts=max(1, learners // cohort_size),
+                              learners_per_cohort=cohort_size, labs=labs, attempts=1)
+        engine = open_database(f"sqlite:///{folder / 'records.sqlite'}")
+        roster = synthetic.seed(engine, plan)
+        students = [name for names in roster.values() for name in names]
+        assignments = [lab for lab, _ in synthetic.lab_ids(plan)]
+        rng = random.Random(1)
+        # nbgrader's own add_submission trips SQLAlchemy 2 autoflush warnings: not ours to fix
+        warnings.filterwarnings("ignore", module="nbgrader")
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        with NbGradebook(f"sqlite:///{folder / 'gradebook.db'}") as gb:
+            for name in students:
+                gb.add_student(name)
+            for assignment in assignments:
+                gb.add_assignment(assignment)
+                gb.add_notebook(assignment, assignment)
+                for t in range(plan.tests_per_lab):
+                    gb.add_grade_cell(f"test_{t + 1}", assignment, assignment, max_score=2.0,
+                                      cell_type="code")
+            with tqdm(total=len(students) * len(assignments), unit="submission",
+                      desc="seeding nbgrader", file=sys.stderr) as bar:
+                for assignment in assignments:
+                    for name in students:
+                        gb.add_submission(assignment, name)
+                        bar.update(1)
+            for grade in gb.db.query(Grade):
+                grade.auto_score = rng.choice((0.0, 2.0))
+            gb.db.commit()
+
+            def stock() -> tuple[float, float]:
+                started = time.perf_counter()
+                gb.student_dicts()
+                overview = (time.perf_counter() - started) * 1000
+                started = time.perf_counter()
+                for assignment in assignments:
+                    gb.submission_dicts(assignment)
+                return overview, (time.perf_counter() - started) * 1000
+
+            stock_runs = [stock() for _ in range(repeat + 1)][1:]
+        gradebook = Gradebook(GradebookConfig(), engine=open_database(
+            f"sqlite:///{folder / 'records.sqlite'}", migrate=False),
+            roster=StaticRoster(roster), hub_auth=StubAuth({"admin": scopes_for(admin=True)}))
+        ours = asyncio.run(time_pages(gradebook, [
+            ("overview", "admin", "program"), ("table", "admin", "export/grades.csv")], repeat))
+        nb_overview = statistics.median(r[0] for r in stock_runs)
+        nb_table = statistics.median(r[1] for r in stock_runs)
+        print(f"\nvs nbgrader {nbgrader_version()} gradebook, same run, {len(students)} learners "
+              f"x {labs} labs x 1 attempt (median ms):")
+        print(f"  all-learner overview: nbgrader student_dicts {nb_overview:.1f}, northlab "
+              f"program page {ours['overview'][1]:.1f} (first request, marks not yet in "
+              f"memory: {ours['overview'][0]:.1f}) -> {nb_overview / ours['overview'][1]:.1f}x")
+        print(f"  learner x lab table:  nbgrader submission_dicts x {labs} {nb_table:.1f}, "
+              f"northlab grades.csv {ours['table'][1]:.1f} -> "
+              f"{nb_table / ours['table'][1]:.1f}x")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def nbgrader_version() -> str:
+    from importlib.metadata import version
+
+    return version("nbgrader")
 
 
 def main() -> int:
@@ -143,6 +227,8 @@ def main() -> int:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
+    if args.nbgrader_learners:
+        compare_nbgrader(args.nbgrader_learners, args.nbgrader_labs, args.repeat)
     committed = {label: values for label, values in timings.items()}
     targets = [label for label, _, _ in pages if label.startswith(("program", "cohort"))]
     print(f"\nCSV export time (program, learner x lab): "
