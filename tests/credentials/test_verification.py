@@ -194,3 +194,28 @@ def test_loader_is_offline(library):
     tricky = {"@context": ["https://www.w3.org/ns/credentials/v2", "https://evil.test/ctx"]}
     with pytest.raises(proof.ProofError):
         proof.canonize(tricky, library.loader)
+
+
+def test_hostile_documents_are_invalid_not_crashes(library, issued):
+    deep: dict = {}
+    node = deep
+    for _ in range(5000):
+        node["credentialSubject"] = {}
+        node = node["credentialSubject"]
+    shapes = [
+        [],
+        "text",
+        {"@context": "https://www.w3.org/ns/credentials/v2"},
+        {**issued, "proof": "nope"},
+        {**issued, "proof": [issued["proof"], issued["proof"]]},
+        {**issued, "validFrom": "yesterday"},
+        {
+            **issued,
+            "credentialStatus": {"type": "BitstringStatusListEntry", "statusListIndex": "x"},
+        },
+        {**issued, "credentialSubject": deep},
+        {**issued, "issuer": 42},
+    ]
+    for shape in shapes:
+        result = check(library, shape)
+        assert not result.valid, shape if not isinstance(shape, dict) else list(shape)

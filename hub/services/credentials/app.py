@@ -38,6 +38,9 @@ INSTRUCTORS_GROUP = "instructors"
 HERE = Path(__file__).parent
 CATALOG = Catalog(HERE / "locale")
 MAX_BODY = 2 * 1024 * 1024
+#: Largest credential the public verify page accepts (ours are ~3 KB; caps the CPU a
+#: stranger can make the canonicaliser spend).
+MAX_VERIFY = 64 * 1024
 
 
 class Base(web.RequestHandler):
@@ -311,6 +314,8 @@ class VerifyPage(Base):
         text = (
             files[0]["body"].decode("utf-8", "replace") if files else self.get_argument("json", "")
         )
+        if len(text) > MAX_VERIFY:
+            return self.show(Verification(False, "malformed", "malformed: larger than 64 KB"))
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:

@@ -51,6 +51,8 @@ def canonize(document: dict[str, Any], loader: Loader) -> str:
                 "base": None,
             },
         )
+    except (RecursionError, TypeError, AttributeError) as exc:  # hostile shapes
+        raise ProofError("malformed", f"not valid JSON-LD: {type(exc).__name__}") from exc
     except JsonLdError as exc:
         cause = exc
         while cause.__cause__ is not None:
