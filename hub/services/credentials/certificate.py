@@ -52,7 +52,7 @@ def render_certificate(
     y = _centered(draw, y + 20, achievement.name.get(language, achievement.name["en"]), _font(56))
     y = _centered(draw, y, achievement.name.get(other, achievement.name["en"]), _font(34))
     y = _centered(draw, y + 20, catalog.text("issued_on", language, date=issued_on), _font(30))
-    _centered(draw, y, f"{catalog.text('issuer', language)}: {issuer}", _font(26))
+    _centered(draw, y, catalog.text("issuer_line", language, name=issuer), _font(26))
     qr = qrcode.QRCode(border=2, box_size=8)
     qr.add_data(verify_url)
     qr.make(fit=True)
@@ -64,7 +64,7 @@ def render_certificate(
         (WIDTH - 400, HEIGHT - 115), catalog.text("cert_scan", language), font=small, fill="black"
     )
     draw.text(
-        (100, HEIGHT - 150), f"{catalog.text('credential_id', language)}:", font=small, fill="black"
+        (100, HEIGHT - 150), catalog.text("credential_id_line", language), font=small, fill="black"
     )
     draw.text((100, HEIGHT - 120), f"urn:uuid:{credential_id}", font=small, fill="black")
     draw.text((100, HEIGHT - 90), verify_url, font=small, fill="#1b2a41")
