@@ -173,6 +173,9 @@ def test_learner_sees_own_credentials_only(hub):
     assert page.status_code == 200 and "My credentials" in page.text
     french = alice.get(hub + "/services/credentials/?lang=fr", timeout=60)
     assert "Mes attestations" in french.text and "Learner Credential Wallet" in french.text
+    remembered = alice.get(hub + "/services/credentials/", timeout=60)
+    assert "Mes attestations" in remembered.text  # the choice is kept in a cookie
+    alice.get(hub + "/services/credentials/?lang=en", timeout=60)
     mine = alice.get(hub + "/services/credentials/api/credentials", timeout=60).json()
     assert len(mine) == 1
     credential_id = mine[0]["id"].removeprefix("urn:uuid:")

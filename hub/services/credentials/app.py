@@ -35,6 +35,7 @@ from hub.services.records import Credential
 
 REPORT_SCOPE = "custom:northlab:report-results"
 INSTRUCTORS_GROUP = "instructors"
+LANG_COOKIE = "northlab-credentials-lang"
 HERE = Path(__file__).parent
 CATALOG = Catalog(HERE / "locale")
 MAX_BODY = 2 * 1024 * 1024
@@ -52,9 +53,15 @@ class Base(web.RequestHandler):
 
     @property
     def language(self) -> str:
+        """``?lang=`` (then remembered in a cookie), the cookie, else Accept-Language."""
         wanted = self.get_argument("lang", None)
         if wanted in CATALOG.languages:
+            if self.get_cookie(LANG_COOKIE) != wanted:
+                self.set_cookie(LANG_COOKIE, wanted, path=self.settings["prefix"], httponly=True)
             return wanted
+        remembered = self.get_cookie(LANG_COOKIE)
+        if remembered in CATALOG.languages:
+            return remembered
         return pick_language(self.request.headers.get("Accept-Language"), CATALOG.languages)
 
     def t(self, message_id: str, **values: Any) -> str:
