@@ -79,8 +79,10 @@ def test_hour_long_outage_then_every_result_arrives_exactly_once(tmp_path, setti
         assert not report.sent and not report.rejected
         attempts += bool(report.failed)
         clock.now = max(clock.now + 1, outbox.next_due())
+    outbox = Outbox(tmp_path / "outbox", clock=clock)  # the deliverer restarts: state is on disk
     status = outbox.status()
     assert status["pending"] == len(records) and status["sent"] == 0
+    assert status["max_attempts"] == attempts
     assert "ConnectionRefused" in status["last_error"] or "URLError" in status["last_error"]
     # backoff: about log2(300/2)+1 growing waits, then one try per 5 minutes
     assert 10 <= attempts <= 25, attempts
@@ -133,3 +135,22 @@ def test_bad_token_is_retried_not_dropped(tmp_path, service):
     assert len(report.failed) == 1
     assert outbox.status()["pending"] == 1 and outbox.status()["last_error"] == "HTTP 403"
     assert os.listdir(tmp_path / "outbox" / "rejected") == []
+
+
+@pytest.mark.slow
+def test_outbox_verbs_deliver_and_report_status(tmp_path, service, monkeypatch, capsys):
+    from graders.cli import main
+
+    folder = tmp_path / "outbox"
+    Outbox(folder).put(make_record("ana", "lab-one", 9))
+    url = service.base + "api/results"
+    monkeypatch.delenv("NORTHLAB_RESULTS_TOKEN", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_API_TOKEN", raising=False)
+    monkeypatch.setenv("NORTHLAB_DATA", str(tmp_path / "no-hub-here"))
+    assert main(["outbox", "deliver", "--outbox", str(folder), "--url", url]) == 2
+    assert "no grader token" in capsys.readouterr().err
+    monkeypatch.setenv("NORTHLAB_RESULTS_TOKEN", service.token)
+    assert main(["outbox", "deliver", "--outbox", str(folder), "--url", url]) == 0
+    assert "1 sent" in capsys.readouterr().out
+    assert main(["outbox", "status", "--outbox", str(folder)]) == 0
+    assert json.loads(capsys.readouterr().out)["sent"] == 1
