@@ -1,0 +1,159 @@
+"""nbgrader bridge: ``nbgrader autograde`` and formgrader's Autograde button grade through the
+northlab engine, so learner code never runs unsandboxed and every path yields the same
+result record.
+
+In a course's ``nbgrader_config.py``::
+
+    from graders.nbgrader_bridge import configure
+    configure(c, labs_dir="/srv/northlab-labs", outbox="/srv/northlab/outbox")
+
+:func:`configure` replaces nbgrader's ``Execute`` step (which runs the notebook in an
+ordinary kernel with the instructor's rights) by :class:`NorthlabExecute`. That step
+grades the submission in the sandbox, then writes each test cell's outcome as the cell's
+output (nothing on a pass, an error output on a failure, a number for partial credit), so
+nbgrader's own ``SaveAutoGrades`` records exactly the engine's scores. It also puts the
+northlab result record into the outbox. The assignment id must be a lab id under
+``labs_dir``; an unknown assignment is an error, never a silent unsandboxed run.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert.preprocessors import Preprocessor
+from nbformat.notebooknode import NotebookNode
+from traitlets import Bool, Integer, Unicode
+
+from graders.engine import Grader
+from graders.lab import Lab, LabError, discover_labs
+from graders.submissions import Submission, _timestamp, read_files
+
+REPO = Path(__file__).resolve().parents[1]
+_GRADERS: dict[str, Grader] = {}
+_LOCK = threading.Lock()
+
+
+def _grader(lab: Lab, workers: int, course: str | None) -> Grader:
+    """One warm engine per lab for the life of the nbgrader process."""
+    with _LOCK:
+        grader = _GRADERS.get(lab.id)
+        if grader is None:
+            grader = Grader(lab, workers=workers, course=course).__enter__()
+            _GRADERS[lab.id] = grader
+        return grader
+
+
+@atexit.register
+def _close_all() -> None:
+    for grader in _GRADERS.values():
+        grader.__exit__(None, None, None)
+    _GRADERS.clear()
+
+
+class NorthlabExecute(Preprocessor):
+    """Grade the notebook in the northlab sandbox instead of executing it (see module doc)."""
+
+    labs_dir = Unicode(
+        str(REPO / "labs"),
+        help="Folder holding the labs (labs/<track>/<lab>/lab.toml); the assignment id "
+             "names the lab.").tag(config=True)
+    outbox = Unicode(
+        "", help="Outbox folder for northlab result records; empty: <data_root>/outbox when "
+                 "NORTHLAB_DATA is set, else no record is delivered.").tag(config=True)
+    course = Unicode("", help="Course id written into the result records.").tag(config=True)
+    workers = Integer(1, help="Sandboxed worker slots kept warm per lab.").tag(config=True)
+    enabled = Bool(True, help="Always on: nbconvert skips disabled preprocessors, which "
+                              "would leave every test cell without output (full marks).")
+
+    def _lab(self, lab_id: str) -> Lab:
+        for lab in discover_labs(Path(self.labs_dir)):
+            if lab.id == lab_id:
+                return lab
+        raise LabError(f"assignment '{lab_id}' is not a northlab lab under {self.labs_dir}; "
+                       "refusing to run learner code outside the sandbox")
+
+    def _outbox(self) -> Path | None:
+        if self.outbox:
+            return Path(self.outbox)
+        if os.environ.get("NORTHLAB_DATA"):
+            return Path(os.environ["NORTHLAB_DATA"]) / "outbox"
+        return None
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
+            NotebookNode, dict[str, Any]]:
+        info = resources["nbgrader"]
+        lab = self._lab(info["assignment"])
+        folder = Path(resources.get("metadata", {}).get("path") or ".")
+        files = read_files(folder) if folder.is_dir() else {}
+        files[f"{lab.id}.ipynb"] = nbformat.writes(nb).encode()
+        submission = Submission(learner=info["student"], path=folder,
+                                submitted_at=_timestamp(folder), files=files)
+        grader = _grader(lab, self.workers, self.course or None)
+        record = grader.grade(submission)
+        if record["error"] is not None:
+            raise RuntimeError(f"northlab could not grade {info['student']}: "
+                               f"{record['error']['message']['en']}")
+        mark_outputs(nb, record)
+        box = self._outbox()
+        if box is not None:
+            from graders.outbox import Outbox
+
+            Outbox(box).put(record)
+        resources.setdefault("northlab", {})["record"] = record
+        return nb, resources
+
+
+def mark_outputs(nb: NotebookNode, record: dict[str, Any]) -> None:
+    """Write each test cell's outcome as outputs nbgrader's ``determine_grade`` reads."""
+    tests = {t["name"]: t for t in record["tests"]}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = []
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        test = tests.get(grade_id) if cell.metadata.get("nbgrader", {}).get("grade") else None
+        if test is None:
+            continue
+        if not test["passed"]:
+            cell.outputs = [nbformat.v4.new_output(
+                "error", ename="NorthlabTestFailed", evalue=test["feedback"]["en"],
+                traceback=[test["feedback"]["en"]])]
+        elif test["points"] < test["max_points"]:
+            cell.outputs = [nbformat.v4.new_output(
+                "execute_result", data={"text/plain": repr(float(test["points"]))},
+                execution_count=None)]
+
+
+def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path | None = None,
+              course: str | None = None, workers: int = 1) -> None:
+    """Make nbgrader autograde (CLI and formgrader) grade through the northlab sandbox.
+
+    Call from a course's ``nbgrader_config.py`` with its config object ``c``:
+
+    - ``labs_dir``: folder of labs (default ``<repo>/labs``); assignment ids are lab ids.
+    - ``outbox``: where result records go (default ``<NORTHLAB_DATA>/outbox`` if set).
+    - ``course``: course id for the records (default ``c.CourseDirectory.course_id``).
+    - ``workers``: sandbox slots kept warm per lab during one autograde run.
+
+    It replaces ``Execute`` in ``c.Autograde.autograde_preprocessors`` (keeping nbgrader's
+    other steps, so ``SaveAutoGrades`` still records the scores).
+    """
+    from nbgrader.converters.autograde import Autograde
+    from nbgrader.preprocessors import Execute
+
+    steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    c.Autograde.autograde_preprocessors = [
+        NorthlabExecute if step is Execute else step for step in steps]
+    if labs_dir is not None:
+        c.NorthlabExecute.labs_dir = str(labs_dir)
+    if outbox is not None:
+        c.NorthlabExecute.outbox = str(outbox)
+    course_id = course or c.CourseDirectory.get("course_id") or ""
+    if course_id:
+        c.NorthlabExecute.course = str(course_id)
+    c.NorthlabExecute.workers = int(workers)

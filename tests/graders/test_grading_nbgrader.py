@@ -1,0 +1,98 @@
+"""Same scores as stock ``nbgrader autograde`` on the same honest submissions, and the
+nbgrader bridge: ``nbgrader autograde`` configured with :func:`configure` grades in the
+sandbox, records the engine's scores in nbgrader's gradebook and writes the same records."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from northlab_labkit import NB_LAB, by_learner, honest, northlab, notebook  # noqa: E402
+
+from graders.lab import load_lab  # noqa: E402
+from graders.nbgrader_course import NbgraderCourse  # noqa: E402
+from graders.release import release_notebook  # noqa: E402
+
+MARKER = Path(f"/tmp/northlab-bridge-escape-{uuid.uuid4().hex}")
+HONEST = {
+    "full": honest(),
+    "square-wrong": honest(**{"answer-square": "def square(x):\n    return x + x"}),
+    "means-wrong-type": honest(**{"answer-means": "def column_means(df):\n"
+                                                  "    return list(df.mean())"}),
+    "first-cell-crashes": honest(**{"answer-square": "1 / 0"}),
+    "numpy-floats": honest(**{"answer-means": "def column_means(df):\n    return "
+                                              "{k: np.float64(v) for k, v in df.mean().items()}"}),
+    "warns-on-stderr": honest(**{"answer-square": "import warnings\ndef square(x):\n"
+                                                  "    warnings.warn('careful')\n"
+                                                  "    return x * x"}),
+    "prints": honest(**{"answer-square": "def square(x):\n    print('thinking')\n"
+                                         "    return x * x"}),
+    "total-is-int": honest(**{"answer-total": "total = 10"}),
+    "only-total": notebook({"answer-total": 'total = float(np.loadtxt("data/values.txt")'
+                                            '.sum())'}),
+}
+
+
+def fill(course: NbgraderCourse, extra: dict[str, str] | None = None) -> None:
+    data = (NB_LAB / "source" / "data" / "values.txt").read_bytes()
+    blank = json.dumps(release_notebook(NB_LAB / "source" / "nb-basics.ipynb"))
+    for learner, text in {**HONEST, "blank-release": blank, **(extra or {})}.items():
+        course.add_submission(learner, {"nb-basics.ipynb": text.encode(),
+                                        "data/values.txt": data})
+
+
+@pytest.mark.slow
+def test_same_scores_as_stock_nbgrader(tmp_path: Path) -> None:
+    lab = load_lab(NB_LAB)
+    course = NbgraderCourse(tmp_path / "course", lab)
+    course.generate()
+    fill(course)
+    course.autograde()
+    stock = course.scores()
+    out = tmp_path / "northlab.json"
+    result = northlab("grade", str(NB_LAB), str(tmp_path / "course"), "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    ours = {k: r["score"] for k, r in by_learner(json.loads(out.read_text())).items()}
+    assert stock == ours
+    # the comparison is not trivial: the cohort spans several different scores
+    assert len(set(stock.values())) >= 4 and stock["full"] == 6 and stock["blank-release"] == 0
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_runs_through_the_sandbox(tmp_path: Path) -> None:
+    lab = load_lab(NB_LAB)
+    outbox = tmp_path / "outbox"
+    config = ("from graders.nbgrader_bridge import configure\n"
+              f"configure(c, labs_dir={str(NB_LAB.parent.parent)!r}, outbox={str(outbox)!r})")
+    course = NbgraderCourse(tmp_path / "course", lab, extra_config=config)
+    course.generate()
+    escape = honest(**{"answer-total": f"open({str(MARKER)!r}, 'w').write('escaped')\n"
+                                       'total = float(np.loadtxt("data/values.txt").sum())'})
+    fill(course, {"escape-attempt": escape})
+    course.autograde()
+    bridged = course.scores()
+    # the learner code ran in the sandbox: its write to the host's /tmp did not happen
+    assert not MARKER.exists()
+    assert bridged["escape-attempt"] == 6
+    out = tmp_path / "northlab.json"
+    assert northlab("grade", str(NB_LAB), str(tmp_path / "course"), "--json",
+                    str(out)).returncode == 0
+    direct = by_learner(json.loads(out.read_text()))
+    assert bridged == {k: r["score"] for k, r in direct.items()}
+    records = {}
+    for path in (outbox / "pending").glob("*.json"):
+        if not path.name.endswith(".state.json"):
+            record = json.loads(path.read_text())
+            records[record["learner"]] = record
+    assert set(records) == set(bridged)
+    for learner, record in records.items():
+        assert record["course"] == "test-course"
+        assert record["isolation"] == direct[learner]["isolation"]
+        assert record["submitted_at"] == "2026-01-15T12:00:00Z"
+        assert [t["passed"] for t in record["tests"]] == [
+            t["passed"] for t in direct[learner]["tests"]]
