@@ -54,6 +54,9 @@ c.JupyterHub.pid_file = "{root}/jupyterhub.pid"
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allowed_users = {users!r}
 c.JupyterHub.load_groups = {groups!r}
+# one group per API page, so the exchange must follow the hub's pagination to see courses
+c.JupyterHub.api_page_default_limit = 1
+c.JupyterHub.api_page_max_limit = 1
 c.JupyterHub.services = [{{"name": "test-admin", "api_token": {admin_token!r}}}]
 c.JupyterHub.load_roles = [{{
     "name": "test-admin",

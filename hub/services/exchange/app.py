@@ -54,15 +54,21 @@ class Groups:
 
     async def names(self) -> list[str]:
         if time.monotonic() - self._read_at > HUB_CACHE_SECONDS:
-            request = HTTPRequest(
-                f"{self.hub_auth.api_url}/groups?limit=10000",
-                headers={"Authorization": f"token {self.hub_auth.api_token}"},
-            )
-            response = await AsyncHTTPClient().fetch(request)
-            body = json.loads(response.body)
-            items = body["items"] if isinstance(body, dict) else body
-            self._names = [group["name"] for group in items]
-            self._read_at = time.monotonic()
+            names: list[str] = []
+            offset: int | None = 0
+            while offset is not None:
+                request = HTTPRequest(
+                    f"{self.hub_auth.api_url}/groups?offset={offset}",
+                    headers={
+                        "Authorization": f"token {self.hub_auth.api_token}",
+                        "Accept": "application/jupyterhub-pagination+json",
+                    },
+                )
+                page = json.loads((await AsyncHTTPClient().fetch(request)).body)
+                names += [group["name"] for group in page["items"]]
+                following = (page.get("_pagination") or {}).get("next")
+                offset = following["offset"] if following else None
+            self._names, self._read_at = names, time.monotonic()
         return self._names
 
     async def courses(self) -> list[str]:
