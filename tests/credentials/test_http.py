@@ -7,7 +7,7 @@ import copy
 import pytest
 import requests
 
-from tests.credentials.conftest import make_record
+from .conftest import make_record
 
 pytestmark = pytest.mark.slow
 

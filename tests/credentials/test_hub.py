@@ -15,7 +15,8 @@ import pytest
 import requests
 
 from hub.services.credentials.settings import REPO
-from tests.credentials.conftest import free_port, make_record
+
+from .conftest import free_port, make_record
 
 pytestmark = pytest.mark.slow
 GRADER_TOKEN = "grader-" + os.urandom(12).hex()

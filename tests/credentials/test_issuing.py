@@ -8,7 +8,8 @@ from sqlalchemy import select
 from graders.results import InvalidResult
 from hub.services.credentials.service import CredentialsError
 from hub.services.records import Award, Result, TestResult
-from tests.credentials.conftest import make_record
+
+from .conftest import make_record
 
 
 def test_learner_below_the_criteria_gets_nothing(library):

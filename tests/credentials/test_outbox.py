@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from graders.outbox import BACKOFF_MAX, Outbox, backoff, http_sender
 from hub.services.credentials.service import Credentials
 from hub.services.records import Result
-from tests.credentials.conftest import ServiceProcess, free_port, make_record
+
+from .conftest import ServiceProcess, free_port, make_record
 
 
 class FakeClock:
