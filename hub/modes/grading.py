@@ -1,8 +1,9 @@
 """Grading in the container modes: the grading image, no network, limits from the lab.
 
 The engine is the same as in local mode (``northlab grade``); the container runtime adds
-the outer walls: no network at all, a read-only root, no capabilities, and CPU, memory
-and process limits sized from the lab's ``[limits]`` times the parallel workers.
+the outer walls: no network at all, a read-only root, only the capabilities the engine
+needs to run learners' code under throw-away uids (:data:`GRADER_CAPABILITIES`), and CPU,
+memory and process limits sized from the lab's ``[limits]`` times the parallel workers.
 
 - Docker host: :func:`docker_run_options` (the ``grader`` service in
   ``hub/docker/compose.yaml`` carries the same defaults).
@@ -31,6 +32,9 @@ GRADER_LABEL = {"app.kubernetes.io/name": "northlab-grader"}
 DATA_ROOT = "/srv/northlab"
 #: Memory the engine itself needs next to the learners' code.
 ENGINE_MB = 512
+#: The only capabilities a grading container keeps: the engine runs as root to start each
+#: learner's code under its own throw-away uid (set up its folder, switch uid, kill it).
+GRADER_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "KILL"]
 
 
 def container_limits(limits: Limits, workers: int) -> dict[str, Any]:
@@ -50,11 +54,12 @@ def docker_run_options(limits: Limits, workers: int = 2) -> dict[str, Any]:
         "read_only": True,
         "tmpfs": {"/tmp": f"size={limits.disk_mb * workers}m"},
         "cap_drop": ["ALL"],
+        "cap_add": list(GRADER_CAPABILITIES),
         "security_opt": ["no-new-privileges:true"],
         "pids_limit": sized["pids"],
         "mem_limit": f"{sized['memory_mb']}m",
         "nano_cpus": int(sized["cpus"] * 1e9),
-        "user": "1000:1000",
+        "user": "0:0",
     }
 
 
@@ -100,10 +105,8 @@ def kubernetes_job(
                     "automountServiceAccountToken": False,
                     "enableServiceLinks": False,
                     "securityContext": {
-                        "runAsNonRoot": True,
-                        "runAsUser": 1000,
-                        "runAsGroup": 1000,
-                        "fsGroup": 1000,
+                        "runAsUser": 0,
+                        "runAsGroup": 0,
                         "seccompProfile": {"type": "RuntimeDefault"},
                     },
                     "containers": [
@@ -116,7 +119,7 @@ def kubernetes_job(
                             "securityContext": {
                                 "allowPrivilegeEscalation": False,
                                 "readOnlyRootFilesystem": True,
-                                "capabilities": {"drop": ["ALL"]},
+                                "capabilities": {"drop": ["ALL"], "add": list(GRADER_CAPABILITIES)},
                             },
                             "volumeMounts": [
                                 {"name": "data", "mountPath": DATA_ROOT},

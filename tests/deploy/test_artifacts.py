@@ -62,7 +62,9 @@ def test_compose_file_is_valid_and_isolates_learners_and_grading() -> None:
     services = config["services"]
     assert {"hub", "proxy", "postgres", "credentials", "gradebook", "exchange"} <= set(services)
     assert services["grader"]["network_mode"] == "none"
-    assert services["grader"]["read_only"] is True and services["grader"]["cap_drop"] == ["ALL"]
+    grader = services["grader"]
+    assert grader["read_only"] is True and grader["cap_drop"] == ["ALL"]
+    assert sorted(grader["cap_add"]) == sorted(grading.GRADER_CAPABILITIES)
     learners = config["networks"]["learners"]
     assert learners["name"] == "northlab-learners" and learners["internal"] is True
     assert "ports" not in services["hub"], "only the proxy is published"

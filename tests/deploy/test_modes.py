@@ -117,6 +117,7 @@ def test_grading_has_no_network_and_lab_limits() -> None:
     assert docker["network_mode"] == "none"
     assert docker["mem_limit"] == f"{grading.ENGINE_MB + 2 * 512}m"
     assert docker["pids_limit"] == 64 + 2 * 16 and docker["cap_drop"] == ["ALL"]
+    assert set(docker["cap_add"]) == {"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "KILL"}
     assert docker["read_only"] is True
     policy = grading.network_policy()
     assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
@@ -127,6 +128,8 @@ def test_grading_has_no_network_and_lab_limits() -> None:
     container = pod["spec"]["containers"][0]
     assert container["resources"]["limits"]["memory"] == f"{grading.ENGINE_MB + 1024}Mi"
     assert pod["spec"]["automountServiceAccountToken"] is False
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["capabilities"]["add"] == grading.GRADER_CAPABILITIES
     assert job["spec"]["completionMode"] == "Indexed" and job["spec"]["completions"] == 3
 
 
