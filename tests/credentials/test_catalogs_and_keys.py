@@ -95,3 +95,14 @@ def test_settings_from_file_and_environment(tmp_path: Path):
         {"NORTHLAB_CONFIG": str(config), "NORTHLAB_CREDENTIALS_ISSUER_NAME": "Env Lab"}
     )
     assert env.issuer_name == "Env Lab"
+
+
+def test_public_url_may_be_the_hubs_address():
+    bare = load_settings(
+        {"NORTHLAB_CONFIG": "/none", "NORTHLAB_CREDENTIALS_PUBLIC_URL": "https://lab.example.org/"}
+    )
+    assert bare.public_url == "https://lab.example.org/services/credentials"
+    full = load_settings(
+        {"NORTHLAB_CONFIG": "/none", "NORTHLAB_CREDENTIALS_PUBLIC_URL": "https://x.org/a/b/"}
+    )
+    assert full.public_url == "https://x.org/a/b"

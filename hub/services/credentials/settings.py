@@ -12,6 +12,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -26,9 +27,11 @@ class CredentialSettings:
     #: default SQLite under ``<data_root>/credentials/``.
     database_url: str = ""
     #: Public URL of this service as learners and employers reach it, without trailing slash
-    #: (NORTHLAB_CREDENTIALS_PUBLIC_URL). Used in credential, achievement and status list ids
-    #: and in the certificate's QR code. Default: JUPYTERHUB_PUBLIC_URL (set by the hub when
-    #: c.JupyterHub.public_url is), else http://127.0.0.1:<port>/services/credentials.
+    #: (NORTHLAB_CREDENTIALS_PUBLIC_URL); a bare hub address (no path) gets the service
+    #: prefix (JUPYTERHUB_SERVICE_PREFIX, default /services/credentials) appended. Used in
+    #: credential, achievement and status list ids and in the certificate's QR code.
+    #: Default: JUPYTERHUB_PUBLIC_URL (set by the hub when c.JupyterHub.public_url is),
+    #: else http://127.0.0.1:<port>/services/credentials.
     public_url: str = "http://127.0.0.1:8000/services/credentials"
     #: Issuer name shown in every credential (NORTHLAB_CREDENTIALS_ISSUER_NAME).
     issuer_name: str = "northlab"
@@ -100,7 +103,10 @@ def load_settings(environ: dict[str, str] | None = None) -> CredentialSettings:
             values[name] = Path(values[name]).expanduser().resolve()
     if "valid_years" in values:
         values["valid_years"] = int(values["valid_years"])
-    values["public_url"] = str(values["public_url"]).rstrip("/")
+    public = str(values["public_url"]).rstrip("/")
+    if not urlparse(public).path:  # the hub's address was given: add the service's prefix
+        public += env.get("JUPYTERHUB_SERVICE_PREFIX", "/services/credentials/").rstrip("/")
+    values["public_url"] = public
     if values.get("did_method", "key") not in ("key", "web"):
         raise ValueError("credentials did_method must be 'key' or 'web'")
     return CredentialSettings(**values)
