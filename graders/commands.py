@@ -71,6 +71,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n",
                                    encoding="utf-8")
+    if args.timings:
+        timings = {r["learner"]: {"duration": r["duration"],
+                                  "learner_seconds": grader.learner_seconds.get(r["learner"])}
+                   for r in records}
+        Path(args.timings).write_text(json.dumps(timings, indent=1) + "\n", encoding="utf-8")
     failed = [r for r in records if r["error"] is not None]
     if not args.quiet:
         for record in records:
@@ -127,6 +132,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "<data_root>/outbox)")
     grade.add_argument("--no-outbox", action="store_true",
                        help="do not deliver records to the outbox even inside the hub")
+    grade.add_argument("--timings", metavar="FILE",
+                       help="write per-learner grading time and time spent in the learner's "
+                       "own code (JSON; used by benchmarks/grading.py)")
     grade.add_argument("-q", "--quiet", action="store_true", help="print nothing")
     grade.set_defaults(func=cmd_grade)
 
