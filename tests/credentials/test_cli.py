@@ -180,9 +180,27 @@ def test_rotation_keeps_earlier_credentials_valid(run, tmp_path, js_verify):
 
 
 def test_help_on_every_verb(run):
-    for verb in ("achievements", "issue", "verify", "revoke", "list", "rotate-key", "status-list"):
+    verbs = ("achievements", "issue", "verify", "revoke", "list", "evaluate", "rotate-key")
+    for verb in (*verbs, "status-list"):
         result = run("credential", verb, "--help")
         assert result.returncode == 0 and "usage:" in result.stdout
     for verb in ("deliver", "status"):
         assert run("outbox", verb, "--help").returncode == 0
     assert Path(REPO / "hub" / "services" / "credentials" / "cli.py").is_file()
+
+
+def test_evaluate_awards_learners_who_met_a_new_achievement(run, settings, tmp_path):
+    from .conftest import make_record
+
+    achievement = settings.labs_root / "cybersecurity" / "achievement.toml"
+    saved = achievement.read_text()
+    achievement.unlink()  # results arrive before the achievement exists
+    library = Credentials(settings)
+    for lab in ("lab-one", "lab-two", "lab-three"):
+        library.record_result(make_record("ivy", lab, 9), reported_by="g")
+    library.record_result(make_record("jon", "lab-one", 9), reported_by="g")
+    library.engine.dispose()
+    achievement.write_text(saved)
+    first = run("credential", "evaluate")
+    assert first.returncode == 0 and first.stdout.count("issued") == 1 and "ivy" in first.stdout
+    assert run("credential", "evaluate").stdout == ""  # idempotent

@@ -151,6 +151,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    library = _library()
+    learners = [args.learner] if args.learner else library.learners()
+    issued = 0
+    for learner in tqdm(learners, desc="evaluating", unit="learner", disable=len(learners) < 20):
+        for credential_id in library.evaluate_learner(learner):
+            issued += 1
+            print(f"issued urn:uuid:{credential_id} to {learner}")
+    print(f"{issued} credential(s) issued to {len(learners)} learner(s) checked", file=sys.stderr)
+    return 0
+
+
 def cmd_rotate_key(args: argparse.Namespace) -> int:
     key = _library().rotate_key()
     print(f"new signing key {key.id}")
@@ -213,6 +227,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("list", help="list a learner's credentials")
     p.add_argument("--learner", required=True)
     p.set_defaults(func=cmd_list)
+
+    p = verbs.add_parser(
+        "evaluate", help="re-check stored results against the achievements (idempotent)"
+    )
+    p.add_argument("--learner", help="only this learner (default: everyone with results)")
+    p.set_defaults(func=cmd_evaluate)
 
     p = verbs.add_parser(
         "rotate-key", help="start signing with a new key (earlier credentials stay valid)"

@@ -177,6 +177,16 @@ class Credentials:
         session.commit()
         return issued
 
+    def learners(self) -> list[str]:
+        """Every learner with at least one stored result."""
+        with self.sessions() as session:
+            return list(session.scalars(select(Result.learner).distinct().order_by(Result.learner)))
+
+    def evaluate_learner(self, learner: str) -> list[str]:
+        """Re-check ``learner`` against every achievement (e.g. after adding one)."""
+        with self.sessions() as session:
+            return self.evaluate(session, learner)
+
     @staticmethod
     def _holds(session: Session, learner: str, achievement: str) -> bool:
         """Whether ``learner`` was ever issued ``achievement``; a revoked one counts too, so
