@@ -100,8 +100,14 @@ def js_verify(tmp_path: Path) -> Callable[..., list[dict[str, Any]]]:
         pytest.fail("node and the npm packages are required (run `make install`)")
     counter = iter(range(10_000))
 
-    def run(credentials: list[dict], status_lists: list[dict] = ()) -> list[dict[str, Any]]:
+    def run(
+        credentials: list[dict], status_lists: list[dict] = (), did_documents: list[dict] = ()
+    ) -> list[dict[str, Any]]:
         args = []
+        for did_document in did_documents:
+            path = tmp_path / f"did-{next(counter)}.json"
+            path.write_text(json.dumps(did_document))
+            args += ["--did-document", str(path)]
         for status_list in status_lists:
             path = tmp_path / f"status-{next(counter)}.json"
             path.write_text(json.dumps(status_list))

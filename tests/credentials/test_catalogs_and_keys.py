@@ -61,7 +61,7 @@ def test_did_web_identifiers():
     )
 
 
-def test_did_web_rotation_keeps_old_credentials_verifiable(settings):
+def test_did_web_rotation_keeps_old_credentials_verifiable(settings, js_verify):
     web = replace(settings, did_method="web", did_web_domain="lab.example.org")
     library = Credentials(web)
     first = library.award("ana", "cybersecurity-foundations", awarded_by="t", reason="r").document
@@ -80,6 +80,11 @@ def test_did_web_rotation_keeps_old_credentials_verifiable(settings):
         assert result.valid, result.message
         # without the DID document, a did:web credential cannot be checked offline
         assert verify_credential(document, loader=library.loader).code == "unknown-key"
+    lists = [library.status_list_credential(n) for n in (1, 2)]
+    both = js_verify([first, second], lists, [did_document])
+    assert all(r["verified"] and not r["revoked"] for r in both), both
+    forged = dict(second, name="Changed")
+    assert not js_verify([forged], lists, [did_document])[0]["verified"]
 
 
 def test_settings_from_file_and_environment(tmp_path: Path):

@@ -4,7 +4,9 @@
 // Nothing is fetched: contexts come from their npm packages, status list credentials from
 // files given on the command line.
 //
-// Usage: node verify_with_digitalbazaar.mjs [--status-list SLC.json ...] CREDENTIAL.json ...
+// Usage: node verify_with_digitalbazaar.mjs [--status-list SLC.json ...]
+//          [--did-document DID.json ...] CREDENTIAL.json ...
+// (did:key is resolved by did-method-key; did:web only from the DID documents given.)
 // Prints one line per credential: {"file", "verified": bool, "revoked": bool, "error"};
 // exit 0 when every credential is verified and not revoked, 1 otherwise.
 import fs from 'node:fs';
@@ -22,10 +24,13 @@ import {contexts as bslContexts} from '@digitalbazaar/vc-bitstring-status-list-c
 const require = createRequire(import.meta.url);
 const credentialPaths = [];
 const statusListPaths = [];
+const didDocumentPaths = [];
 const args = process.argv.slice(2);
 for(let i = 0; i < args.length; i++) {
   if(args[i] === '--status-list') {
     statusListPaths.push(args[++i]);
+  } else if(args[i] === '--did-document') {
+    didDocumentPaths.push(args[++i]);
   } else {
     credentialPaths.push(args[i]);
   }
@@ -48,6 +53,28 @@ for(const path of statusListPaths) {
   documents.set(doc.id, doc);
 }
 
+const didDocuments = new Map();
+for(const path of didDocumentPaths) {
+  const doc = JSON.parse(fs.readFileSync(path, 'utf8'));
+  didDocuments.set(doc.id, doc);
+}
+
+function resolveDidWeb(url) {
+  const [did, fragment] = url.split('#');
+  const doc = didDocuments.get(did);
+  if(!doc) {
+    throw new Error(`offline document loader: no DID document for ${did}`);
+  }
+  if(!fragment) {
+    return doc;
+  }
+  const method = doc.verificationMethod.find(m => m.id === url);
+  if(!method) {
+    throw new Error(`${url} is not in the DID document`);
+  }
+  return {'@context': doc['@context'], ...method};
+}
+
 const didKeyDriver = DidKey.driver();
 didKeyDriver.use({
   multibaseMultikeyHeader: 'z6Mk',
@@ -57,6 +84,9 @@ const resolver = new CachedResolver();
 resolver.use(didKeyDriver);
 
 async function documentLoader(url) {
+  if(url.startsWith('did:web:')) {
+    return {contextUrl: null, documentUrl: url, document: resolveDidWeb(url)};
+  }
   if(url.startsWith('did:')) {
     const document = await resolver.get({url});
     return {contextUrl: null, documentUrl: url, document};
