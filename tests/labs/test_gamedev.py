@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -105,3 +106,24 @@ def test_greedy_chess_without_safety_walks_into_mate():
     passed = grade("chess-tactics", {"tactics.py": tactics.replace(old, "safe = moves").encode()})
     assert passed["test_mate_in_one_finds_mates"] and passed["test_choose_move_wins_material"]
     assert not passed["test_choose_move_avoids_mate"]
+
+
+def test_animation_time_restarts_on_state_change():
+    tail = "\n        clip = clips[new]\n        i = frame_index("
+    files = mutate_notebook("sprite-animation", "time = 0.0 if new != state else time + dt" + tail,
+                            "time = time + dt" + tail)
+    passed = grade("sprite-animation", files)
+    assert passed["test-slice"] and passed["test-state"]
+    assert not passed["test-play"]
+
+
+def test_invented_sprite_sheet_is_reproducible(tmp_path):
+    import cv2
+    import numpy as np
+
+    lab = TRACK / "sprite-animation"
+    shutil.copy(lab / "make_data.py", tmp_path / "make_data.py")
+    subprocess.run([sys.executable, "make_data.py"], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=60)
+    name = "source/data/rover_sheet.png"
+    assert np.array_equal(cv2.imread(str(tmp_path / name)), cv2.imread(str(lab / name)))
