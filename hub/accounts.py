@@ -100,6 +100,8 @@ def ensure_user(name: str, home: Path, groups: set[str]) -> pwd.struct_passwd:
         _run("gpasswd", "--add", name, group)
     for group in sorted(current - groups):
         _run("gpasswd", "--delete", name, group)
+    if pwd.getpwnam(name).pw_dir != str(home):
+        _run("usermod", "--home", str(home), name)  # the data root moved
     entry = pwd.getpwnam(name)
     ensure_home(entry, home)
     return entry

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from hub.accounts import INSTRUCTORS_GROUP, cohort_unix_group, ensure_group
 from hub.exchange import FACTORY
-from hub.settings import REPO, Settings
+from hub.settings import Settings
 
-PRIVATE_DIRS = ("hub", "results", "outbox", "credentials", "gradebook")
+PRIVATE_DIRS = ("hub", "results", "credentials", "gradebook")
 COURSE_CONFIG = "nbgrader_config.py"
 
 
@@ -36,6 +36,8 @@ def ensure_layout(settings: Settings) -> None:
     for name in PRIVATE_DIRS:
         (root / name).mkdir(exist_ok=True)
         _own(root / name, 0o700)
+    (root / "outbox").mkdir(exist_ok=True)  # instructors' autograde queues results here
+    _own(root / "outbox", 0o2770, INSTRUCTORS_GROUP)
     settings.home_root.mkdir(exist_ok=True)
     _own(settings.home_root, 0o711)
     settings.courses_root.mkdir(exist_ok=True)
@@ -64,8 +66,14 @@ def course_config(settings: Settings, course: str) -> str:
         f"c.ExchangeFactory.{trait} = {cls.__module__ + '.' + cls.__qualname__!r}"
         for trait, cls in FACTORY.items()
     ]
-    if (REPO / "graders" / "nbgrader_bridge.py").exists():
-        lines += ["import graders.nbgrader_bridge", "graders.nbgrader_bridge.configure(c)"]
+    lines += [
+        "# Autograde through the northlab sandbox (never nbgrader's plain Execute).",
+        "import graders.nbgrader_bridge",
+        "graders.nbgrader_bridge.configure(",
+        f"    c, labs_dir={str(settings.labs_root)!r},",
+        f"    outbox={str(settings.data_root / 'outbox')!r}, course={course!r},",
+        ")",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from graders.lab import Lab, LabError, lab_dirs, load_lab
 from hub.courses import release_lab
 from hub.people import HubClient, add_cohort, add_person
-from hub.settings import REPO, Settings
+from hub.settings import Settings
 
 DEMO_COHORT = "demo"
 DEMO_PEOPLE = (
@@ -50,7 +50,7 @@ def demo_logins(settings: Settings) -> list[Login]:
     return [Login(name, role, stored[name]) for name, role in DEMO_PEOPLE]
 
 
-def first_lab_per_track(labs_root: Path = REPO / "labs") -> list[Lab]:
+def first_lab_per_track(labs_root: Path) -> list[Lab]:
     """The first valid lab (lowest ``order``) of every track that has one."""
     first: dict[str, Lab] = {}
     for path in lab_dirs(labs_root):

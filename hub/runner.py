@@ -28,16 +28,34 @@ def hub_env(settings: Settings) -> dict[str, str]:
         NORTHLAB_PORT=str(settings.port),
         NORTHLAB_IP=settings.ip,
         NORTHLAB_MODE=settings.mode,
+        NORTHLAB_LABS_ROOT=str(settings.labs_root),
     )
+
+
+def stop_stale_proxy(settings: Settings, timeout: float = 10) -> None:
+    """Stop the proxy a crashed hub of this data root left running (found by its pid file)."""
+    pid_file = settings.hub_dir / "proxy.pid"
+    try:
+        pid = int(pid_file.read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return
+    if b"configurable-http-proxy" not in cmdline:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def start_hub(settings: Settings, log_path: Path | None = None) -> subprocess.Popen:
     """Prepare the data root and start the hub; returns once it answers."""
+    stop_stale_proxy(settings)
     for offset in (0, managed.HUB_PORT_OFFSET, managed.PROXY_API_PORT_OFFSET):
         check_can_serve(settings, port=settings.port + offset)
     ensure_layout(settings)
     if settings.mode == "local":
-        protect_lab_sources(REPO / "labs")
+        protect_lab_sources(settings.labs_root)
     log_path = log_path or settings.hub_dir / "jupyterhub.log"
     log = open(log_path, "ab")  # noqa: SIM115 - handed to the child
     process = subprocess.Popen(

@@ -51,6 +51,11 @@ class Settings:
         "exchange/, results/, outbox/, credentials/, gradebook/. /srv/northlab is "
         "recommended in production.",
     )
+    labs_root: Path = _setting(
+        REPO / "labs",
+        "Folder of labs (<track>/<lab>/lab.toml) that the demo releases and the grader reads; "
+        "in local mode only instructors may read it (it holds solutions and hidden tests).",
+    )
     port: int = _setting(8000, "TCP port the hub's proxy listens on.")
     ip: str = _setting("127.0.0.1", "Address the hub's proxy listens on (0.0.0.0 for a LAN).")
     database_url: str = _setting(

@@ -27,6 +27,8 @@ from hub.people import HubClient, add_cohort
 from hub.runner import start_hub, stop_hub
 from hub.settings import Settings, load_settings
 
+from .smoke_lab import write_lab
+
 
 def free_port_block(count: int = 3) -> int:
     """A port ``p`` with ``p .. p+count-1`` all free on 127.0.0.1."""
@@ -126,7 +128,10 @@ def hub() -> Iterator[Hub]:
     prefix = "t" + secrets.token_hex(2)
     data_root = Path(tempfile.mkdtemp(prefix="northlab-test-", dir="/tmp"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("NORTHLAB_")}
-    env.update(NORTHLAB_DATA=str(data_root), NORTHLAB_PORT=str(free_port_block()))
+    labs_root = data_root / "labs"
+    write_lab(labs_root)
+    env.update(NORTHLAB_DATA=str(data_root), NORTHLAB_PORT=str(free_port_block()),
+               NORTHLAB_LABS_ROOT=str(labs_root))
     settings = load_settings(env)
     hub = Hub(settings, None, HubClient(settings), prefix)  # type: ignore[arg-type]
     add_cohort(settings, hub.cohort, leads=(hub.name("lead"),))

@@ -7,7 +7,6 @@ HTTP/WebSocket APIs, as a browser would; instructor work runs in the instructor'
 from __future__ import annotations
 
 import json
-import shutil
 import textwrap
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from hub.roles import INSTRUCTORS, cohort_group
 
 from .conftest import processes_of
 from .kernel import execute, start_kernel
-from .smoke_lab import LAB_ID, SOLUTION, write_source
+from .smoke_lab import LAB_ID, SOLUTION
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +38,7 @@ def _run_as(hub, name: str, token: str, code: str) -> str:
     return execute(server, token, start_kernel(server, token), textwrap.dedent(code))
 
 
-def test_learner_nbgrader_flow(hub, tmp_path):
+def test_learner_nbgrader_flow(hub):
     learner, other, teacher = hub.name("learner"), hub.name("other"), hub.name("teacher")
     for name in (learner, other, teacher):
         hub.client.ensure_user(name)
@@ -47,17 +46,14 @@ def test_learner_nbgrader_flow(hub, tmp_path):
     hub.client.add_to_group(INSTRUCTORS, teacher)
     course_root = hub.settings.courses_root / hub.cohort
 
-    # The instructor's server: formgrader is there; it releases the lab from its kernel.
+    # The instructor's server: formgrader is there; it releases the lab from its kernel,
+    # copying it from the labs folder that only instructors can read.
     teacher_token = hub.start_server(teacher, "cybersecurity")
     _api(hub, teacher, teacher_token, "GET", "formgrader")
-    write_source(tmp_path)
-    staging = hub.settings.data_root / "staging"
-    shutil.copytree(tmp_path, staging)
-    shutil.chown(staging, group="northlab-instructors")
-    staging.chmod(0o750)
+    lab_source = hub.settings.labs_root / "cybersecurity" / LAB_ID / "source"
     out = _run_as(hub, teacher, teacher_token, f"""
         import shutil, subprocess
-        shutil.copytree({str(staging / LAB_ID)!r}, {str(course_root / 'source' / LAB_ID)!r})
+        shutil.copytree({str(lab_source)!r}, {str(course_root / 'source' / LAB_ID)!r})
         for step in ("generate_assignment", "release_assignment"):
             r = subprocess.run(["nbgrader", step, {LAB_ID!r}], cwd={str(course_root)!r},
                                capture_output=True, text=True)
@@ -78,7 +74,7 @@ def test_learner_nbgrader_flow(hub, tmp_path):
     model = _api(hub, learner, token, "GET", f"api/contents/{nb_path}").json()
     released = "".join(model["content"]["cells"][1]["source"])
     assert "return 2 * x" not in released and "NotImplementedError" in released
-    assert "21" not in json.dumps(model["content"])  # hidden test stripped
+    assert "double(21)" not in json.dumps(model["content"])  # hidden test stripped
     model["content"]["cells"][1]["source"] = SOLUTION
     _api(hub, learner, token, "PUT", f"api/contents/{nb_path}",
          json={"type": "notebook", "format": "json", "content": model["content"]})
@@ -97,6 +93,12 @@ def test_learner_nbgrader_flow(hub, tmp_path):
     with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission(LAB_ID, learner)
         assert (submission.score, submission.max_score) == (2.0, 2.0)
+    # Graded through the northlab sandbox (the course's nbgrader bridge): a result record
+    # waits in the outbox for the credential service.
+    pending = hub.settings.data_root / "outbox" / "pending"
+    records = [json.loads(p.read_text()) for p in pending.glob("*.json")
+               if not p.name.endswith(".state.json")]
+    assert [(r["learner"], r["lab"], r["score"]) for r in records] == [(learner, LAB_ID, 2)]
 
     # Stop the servers: nothing of the learner keeps running.
     for name in (learner, teacher):

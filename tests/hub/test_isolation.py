@@ -10,7 +10,6 @@ import pytest
 
 from hub.people import add_cohort
 from hub.roles import cohort_group
-from hub.settings import REPO
 
 from .kernel import execute, start_kernel
 
@@ -57,7 +56,7 @@ def test_learner_kernel_is_confined(hub):
         f"DATA = {str(data)!r}\nOTHER_HOME = {str(hub.settings.home_root / other)!r}\n"
         f"COURSE = {str(hub.settings.courses_root / hub.cohort)!r}\n"
         f"COHORT = {hub.cohort!r}\nOTHER_COHORT = {other_cohort!r}\n"
-        f"LABS = {str(REPO / 'labs')!r}\n"
+        f"LABS = {str(hub.settings.labs_root)!r}\n"
     )
     server = f"{hub.url}/user/{learner}/"
     out = execute(server, token, start_kernel(server, token), setup + textwrap.dedent(PROBE))
