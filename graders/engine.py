@@ -10,6 +10,7 @@ and turns the judge's per-test outcomes into a result record (:mod:`graders.reco
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import shutil
@@ -25,14 +26,15 @@ from typing import Any
 from graders.lab import Lab
 from graders.notebooks import NotebookError, SourceNotebook, plan, read_source
 from graders.record import build_record, error_record
-from graders.remote.codec import send_frame
+from graders.remote.codec import CodecError, PeerGone, send_frame
 from graders.sandbox import Sandbox, detect
 from graders.sandbox.base import LaunchSpec
-from graders.sandbox.process import ZygoteFailed, ZygoteProcess, wait_frame
+from graders.sandbox.process import Timeout, ZygoteFailed, ZygoteProcess, read_frame, wait_frame
 from graders.submissions import Submission
 
 WORKER_PRELOAD = ["numpy", "pandas", "IPython", "graders.remote.worker"]
 JUDGE_PRELOAD = ["numpy", "pandas", "pytest", "IPython.core.inputtransformer2"]
+LOG = logging.getLogger("northlab.grader")
 JUDGE_GRACE = 20.0  #: seconds the judge may take after the worker was stopped
 
 
@@ -103,16 +105,22 @@ class Slot:
             send_frame(wctl, {"files": [[n, i] for i, n in enumerate(names)]},
                        [files[n] for n in names])
             send_frame(jctl, judge_setup)
-            deadline = time.monotonic() + float(self.lab.limits.wall_seconds)
-            result = wait_frame(jctl, deadline - time.monotonic())
-            if result is None:
+            result: dict[str, Any] | None = None
+            try:
+                result = read_frame(jctl, float(self.lab.limits.wall_seconds))
+            except Timeout:
                 outcome.wall_hit = True
                 self.worker.kill_child()
-                result = wait_frame(jctl, JUDGE_GRACE)
-            if result is None:
-                self.judge.kill_child()
-                outcome.failure = "judge-timeout"
-            else:
+                try:
+                    result = read_frame(jctl, JUDGE_GRACE)
+                except Timeout:
+                    self.judge.kill_child()
+                    outcome.failure = "judge-timeout"
+                except (PeerGone, CodecError):
+                    outcome.failure = "internal"
+            except (PeerGone, CodecError):
+                outcome.failure = "internal"  # the judge died: never the learner's fault
+            if result is not None:
                 outcome.tests = result.get("tests")
                 outcome.worker_errors = list(result.get("worker_errors", []))
             outcome.worker = self.worker.wait_done(timeout=10)
@@ -122,6 +130,11 @@ class Slot:
             outcome.stats = bye if bye and bye.get("op") == "bye" else {}
             if self.judge.wait_done(timeout=10) is None and outcome.failure is None:
                 outcome.failure = "internal"
+            if outcome.failure is not None:
+                log = self.judge.spec.log
+                tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+                LOG.warning("grading failed in slot %s (%s); judge log:\n%s",
+                            self.judge.spec.slot, outcome.failure, tail)
         except OSError:
             outcome.failure = "internal"
             self.stop()

@@ -71,6 +71,11 @@ class Sandbox(ABC):
         whether :meth:`launch` must start the command as ``uid`` (False when the command
         drops privileges itself)."""
 
+    def cleanup(self, spec: LaunchSpec) -> None:
+        """Called after the zygote of ``spec`` was stopped: remove what it may have left
+        on the host (nothing for sandboxes with their own pid namespace and tmpfs)."""
+        return None
+
     def uid(self, spec: LaunchSpec) -> int | None:
         """The unprivileged uid for this role and slot, or None when not running as root."""
         if os.geteuid() != 0:

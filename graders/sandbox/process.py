@@ -21,16 +21,28 @@ class ZygoteFailed(RuntimeError):
     """The zygote did not start or stopped answering."""
 
 
-def wait_frame(sock: socket.socket, timeout: float) -> dict[str, Any] | None:
-    """One frame header from ``sock`` within ``timeout`` seconds, or None."""
+class Timeout(Exception):
+    """Nothing arrived in time."""
+
+
+def read_frame(sock: socket.socket, timeout: float) -> dict[str, Any]:
+    """One frame header from ``sock``; :class:`Timeout` if none within ``timeout`` seconds,
+    :class:`PeerGone`/:class:`CodecError` if the peer closed or sent garbage."""
     ready, _, _ = select.select([sock], [], [], max(0.0, timeout))
     if not ready:
-        return None
+        raise Timeout()
+    header, _ = recv_frame(sock)
+    if type(header) is not dict:
+        raise CodecError("expected an object")
+    return header
+
+
+def wait_frame(sock: socket.socket, timeout: float) -> dict[str, Any] | None:
+    """One frame header from ``sock`` within ``timeout`` seconds, or None."""
     try:
-        header, _ = recv_frame(sock)
-    except (PeerGone, CodecError, OSError):
+        return read_frame(sock, timeout)
+    except (Timeout, PeerGone, CodecError, OSError):
         return None
-    return header if type(header) is dict else None
 
 
 class ZygoteProcess:
@@ -101,6 +113,7 @@ class ZygoteProcess:
             except subprocess.TimeoutExpired:
                 pass
             self.proc = None
+            self.sandbox.cleanup(self.spec)
 
 
 def now() -> float:

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 
 from graders.sandbox.base import LaunchSpec, Sandbox
+
+
+def _owner(pid: str) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
 
 
 def _can_unshare_net() -> bool:
@@ -31,6 +40,10 @@ class RlimitSandbox(Sandbox):
     #: whether ``unshare -n`` cuts the network (probed once)
     network_namespace: bool | None = None
 
+    def __init__(self, uid_base: int | None = None) -> None:
+        super().__init__(uid_base)
+        self._scratch: dict[tuple[str, int], str] = {}
+
     @classmethod
     def available(cls) -> bool:
         return True
@@ -46,15 +59,36 @@ class RlimitSandbox(Sandbox):
         return (f"rlimits(cpu,as,nproc,fsize,nofile)+{user}+{net}+wall-clock;"
                 "NOT-enforced:mount-isolation,pid-namespace,scratch-size,cgroup")
 
-    def scratch(self, uid: int | None) -> str:
-        folder = tempfile.mkdtemp(prefix="northlab-sandbox-")
+    def scratch(self, spec: LaunchSpec, uid: int | None) -> str:
+        folder = tempfile.mkdtemp(prefix=f"northlab-{spec.role}{spec.slot}-")
         if uid is not None:
             os.chown(folder, uid, uid)
+        self._scratch[(spec.role, spec.slot)] = folder
         return folder
+
+    def cleanup(self, spec: LaunchSpec) -> None:
+        """Kill every process of the slot's dedicated uid (there is no pid namespace) and
+        remove its scratch folder."""
+        uid = self.uid(spec)
+        if uid is not None:
+            for _ in range(20):
+                pids = [int(p) for p in os.listdir("/proc") if p.isdigit()
+                        and _owner(p) == uid]
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                time.sleep(0.01)
+        folder = self._scratch.pop((spec.role, spec.slot), None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def wrap(self, spec: LaunchSpec, argv: list[str], uid: int | None) -> tuple[
             list[str], dict[str, str], bool]:
-        paths = {"scratch": self.scratch(uid)}
+        paths = {"scratch": self.scratch(spec, uid)}
         paths.update({name: str(host) for name, host in spec.mounts.items()})
         if uid is not None and self._net():
             drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",

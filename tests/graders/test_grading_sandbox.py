@@ -1,0 +1,80 @@
+"""Sandbox selection and the fallback sandboxes, on a real (tiny) grading run each."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from northlab_labkit import NB_LAB, SOLUTIONS, honest, notebook  # noqa: E402
+
+from graders.engine import Grader  # noqa: E402
+from graders.lab import load_lab  # noqa: E402
+from graders.sandbox import (  # noqa: E402
+    BubblewrapSandbox,
+    ContainerSandbox,
+    RlimitSandbox,
+    SandboxUnavailable,
+    detect,
+)
+from graders.submissions import Submission  # noqa: E402
+
+DATA = (NB_LAB / "source" / "data" / "values.txt").read_bytes()
+NETWORK_PROBE = {**SOLUTIONS, "answer-total": (
+    "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=1)\n"
+    "    total = 10.0\nexcept OSError:\n    total = 'no network'")}
+
+
+def grade(sandbox: object, notebooks: dict[str, str]) -> dict[str, dict]:
+    lab = load_lab(NB_LAB)
+    subs = [Submission(name, NB_LAB, files={"nb-basics.ipynb": text.encode(),
+                                            "data/values.txt": DATA})
+            for name, text in notebooks.items()]
+    with Grader(lab, workers=1, sandbox=sandbox) as grader:
+        return {r["learner"]: r for r in grader.grade_all(subs)}
+
+
+def test_detect_prefers_bubblewrap_and_honours_the_setting(monkeypatch) -> None:
+    detect.cache_clear()
+    if BubblewrapSandbox.available():
+        assert detect().name == "bubblewrap"
+    assert detect("rlimits").name == "rlimits"
+    with pytest.raises(SandboxUnavailable, match="unknown sandbox 'jail'"):
+        detect("jail")
+    monkeypatch.setenv("NORTHLAB_SANDBOX", "container")
+    detect.cache_clear()
+    assert isinstance(detect(), ContainerSandbox)
+    detect.cache_clear()
+
+
+def test_bubblewrap_isolation_is_reported() -> None:
+    if not BubblewrapSandbox.available():
+        pytest.fail("bubblewrap is installed on this host (Makefile APT_PACKAGES) but fails")
+    records = grade(BubblewrapSandbox(), {"ok": honest(), "probe": notebook(NETWORK_PROBE)})
+    assert records["ok"]["score"] == 6
+    assert records["ok"]["isolation"].startswith("bubblewrap(pid,net")
+    assert records["probe"]["score"] == 5  # no network inside
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the uid switch and netns need root")
+def test_rlimits_fallback_grades_and_says_what_it_cannot_enforce() -> None:
+    records = grade(RlimitSandbox(), {"ok": honest(), "probe": notebook(NETWORK_PROBE),
+                                      "loop": honest(**{"answer-total": "while True: pass"})})
+    assert records["ok"]["score"] == 6
+    isolation = records["ok"]["isolation"]
+    assert "uid" in isolation and "netns" in isolation
+    assert "NOT-enforced:mount-isolation" in isolation
+    assert records["probe"]["score"] == 5
+    assert records["loop"]["score"] == 5
+    leftovers = [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) in (64000, 64001)]
+    assert leftovers == []
+
+
+def _uid(pid: str) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
