@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import http.client
 import json
 import os
 import time
@@ -39,7 +40,8 @@ DEFAULT_URL = "http://127.0.0.1:{port}/services/credentials/api/results"
 BACKOFF_FIRST = 2.0  # seconds before the first retry
 BACKOFF_MAX = 300.0  # retries are never more than 5 minutes apart
 
-#: send(record) -> HTTP status; raises OSError when the service cannot be reached.
+#: send(record) -> HTTP status; raises OSError (or http.client.HTTPException) when the
+#: service cannot be reached or answers garbage.
 Sender = Callable[[dict[str, Any]], int]
 
 
@@ -187,7 +189,7 @@ class Outbox:
                 try:
                     status: int | None = send(record)
                     error = f"HTTP {status}"
-                except OSError as exc:  # refused, DNS, timeout: the service is down
+                except (OSError, http.client.HTTPException) as exc:  # down, timeout, garbled
                     status, error = None, f"{type(exc).__name__}: {exc}"
                 if status in (200, 201):
                     self._move(key, "sent")

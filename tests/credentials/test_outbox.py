@@ -155,3 +155,27 @@ def test_outbox_verbs_deliver_and_report_status(tmp_path, service, monkeypatch, 
     assert "1 sent" in capsys.readouterr().out
     assert main(["outbox", "status", "--outbox", str(folder)]) == 0
     assert json.loads(capsys.readouterr().out)["sent"] == 1
+
+
+def test_garbled_answers_and_server_errors_are_retried(tmp_path):
+    import http.client
+
+    clock = FakeClock()
+    outbox = Outbox(tmp_path / "outbox", clock=clock)
+    outbox.put(make_record("ana", "lab-one", 9))
+    answers = iter(
+        [http.client.RemoteDisconnected("eof"), http.client.BadStatusLine("x"), 500, 201]
+    )
+
+    def send(record):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    for expected_attempts in (1, 2, 3):
+        assert outbox.deliver(send).failed
+        assert outbox.status()["max_attempts"] == expected_attempts
+        assert outbox.deliver(send).waiting == 1  # not due before its backoff
+        clock.now = outbox.next_due()
+    assert outbox.deliver(send).sent and outbox.status()["sent"] == 1
