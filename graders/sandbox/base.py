@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graders.sandbox.cgroup import Cgroups
+from graders.sandbox.cgroup import find as find_cgroups
+
 #: First uid used for sandboxed processes (``NORTHLAB_SANDBOX_UID_BASE``); the range
 #: ``[base, base + 2 * slots)`` must not belong to real users of the host.
 DEFAULT_UID_BASE = 64000
@@ -48,9 +51,15 @@ class Sandbox(ABC):
     #: True when each zygote gets its own pid namespace (``kill(-1)`` stays inside it)
     pid_namespace: bool = False
 
-    def __init__(self, uid_base: int | None = None) -> None:
+    def __init__(self, uid_base: int | None = None, cgroups: Cgroups | None = None) -> None:
         env_base = os.environ.get("NORTHLAB_SANDBOX_UID_BASE")
         self.uid_base = uid_base if uid_base is not None else int(env_base or DEFAULT_UID_BASE)
+        #: cgroup v2 limits when the host delegates them (None: rlimits only)
+        self.cgroups = cgroups if cgroups is not None else find_cgroups()
+
+    def cgroup_note(self) -> str:
+        """``cgroup(memory,pids)`` or ``no-cgroup`` for :meth:`isolation`."""
+        return "cgroup(memory,pids)" if self.cgroups is not None else "no-cgroup"
 
     @classmethod
     @abstractmethod
@@ -105,6 +114,13 @@ class Sandbox(ABC):
         settings.update(paths)
         settings["kill_all"] = self.pid_namespace or (switch and uid is not None)
         command = [*command, json.dumps(settings)]
+        preexec = None
+        if self.cgroups is not None and not switch:
+            limits = spec.settings.get("limits", {})
+            group = self.cgroups.prepare(f"{spec.role}-{spec.slot}",
+                                         int(limits.get("memory_mb", 1024)),
+                                         int(limits.get("processes", 32)))
+            preexec = self.cgroups.joiner(group)
         log = open(spec.log, "ab") if spec.log else subprocess.DEVNULL  # noqa: SIM115
         try:
             return subprocess.Popen(
@@ -113,7 +129,7 @@ class Sandbox(ABC):
                 user=uid if switch and uid is not None else None,
                 group=uid if switch and uid is not None else None,
                 extra_groups=[] if switch and uid is not None else None,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=preexec,
             )
         finally:
             if log is not subprocess.DEVNULL:

@@ -65,7 +65,7 @@ class BubblewrapSandbox(Sandbox):
     def isolation(self) -> str:
         user = "uid" if os.geteuid() == 0 else "userns-same-uid"
         return (f"bubblewrap(pid,net,ipc,uts,mount;ro-system,private-tmpfs)+{user}"
-                "+rlimits(cpu,as,nproc,fsize,nofile)+wall-clock;no-cgroup")
+                f"+rlimits(cpu,as,nproc,fsize,nofile)+wall-clock;{self.cgroup_note()}")
 
     def wrap(self, spec: LaunchSpec, argv: list[str], uid: int | None) -> tuple[
             list[str], dict[str, str], bool]:

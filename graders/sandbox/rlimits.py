@@ -16,6 +16,7 @@ import tempfile
 import time
 
 from graders.sandbox.base import LaunchSpec, Sandbox
+from graders.sandbox.cgroup import Cgroups
 
 
 def _owner(pid: str) -> int | None:
@@ -40,8 +41,8 @@ class RlimitSandbox(Sandbox):
     #: whether ``unshare -n`` cuts the network (probed once)
     network_namespace: bool | None = None
 
-    def __init__(self, uid_base: int | None = None) -> None:
-        super().__init__(uid_base)
+    def __init__(self, uid_base: int | None = None, cgroups: Cgroups | None = None) -> None:
+        super().__init__(uid_base, cgroups)
         self._scratch: dict[tuple[str, int], str] = {}
 
     @classmethod
@@ -56,8 +57,10 @@ class RlimitSandbox(Sandbox):
     def isolation(self) -> str:
         net = "netns" if self._net() else "NO-network-isolation"
         user = "uid" if os.geteuid() == 0 else "SAME-uid-as-grader"
+        missing = "" if self.cgroups is not None else ",cgroup"
         return (f"rlimits(cpu,as,nproc,fsize,nofile)+{user}+{net}+wall-clock;"
-                "NOT-enforced:mount-isolation,pid-namespace,scratch-size,cgroup")
+                f"{self.cgroup_note()};NOT-enforced:mount-isolation,pid-namespace,"
+                f"scratch-size{missing}")
 
     def scratch(self, spec: LaunchSpec, uid: int | None) -> str:
         folder = tempfile.mkdtemp(prefix=f"northlab-{spec.role}{spec.slot}-")

@@ -78,3 +78,17 @@ def _uid(pid: str) -> int | None:
         return os.stat(f"/proc/{pid}").st_uid
     except OSError:
         return None
+
+
+def test_cgroup_limits_are_written_where_delegated(tmp_path: Path) -> None:
+    from graders.sandbox.cgroup import HEADROOM_MB, Cgroups
+
+    assert not Cgroups.usable(tmp_path)  # no cgroup.controllers: not a cgroup v2 tree
+    (tmp_path / "cgroup.controllers").write_text("cpu io memory pids\n")
+    assert Cgroups.usable(tmp_path)
+    group = Cgroups(tmp_path).prepare("worker-0", memory_mb=256, processes=16)
+    assert (tmp_path / "cgroup.subtree_control").read_text() == "+memory +pids"
+    assert int((group / "memory.max").read_text()) == (256 + HEADROOM_MB) * 2**20
+    assert (group / "pids.max").read_text() == "24"
+    Cgroups.joiner(group)()
+    assert (group / "cgroup.procs").read_text() == "0"
