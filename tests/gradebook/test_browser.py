@@ -197,3 +197,10 @@ def test_api_tokens_follow_the_same_scopes(world):
     assert denied.status_code == 403
     anonymous = requests.get(f"{base}/cohorts/site01-2026/grades", timeout=30)
     assert anonymous.status_code == 403
+    # the program admin's role holds the unfiltered scope: every cohort
+    r = hub.api("POST", "/users/boss/tokens", json={"note": "gradebook api test"})
+    admin = {"Authorization": f"token {r.json()['token']}"}
+    cohorts = requests.get(f"{base}/cohorts", headers=admin, timeout=30).json()["cohorts"]
+    assert sorted(c["id"] for c in cohorts) == sorted(roster)
+    assert requests.get(f"{base}/cohorts/site02-2026/grades", headers=admin,
+                        timeout=30).status_code == 200

@@ -83,3 +83,4 @@ def test_mark_book_folds_new_results_and_rebuilds_after_deletion(tmp_path):
         conn.execute(delete(Result).where(Result.lab == "lab-01"))
     with engine.connect() as conn:
         assert {c.lab for c in book.refresh(conn).cells(None)} == {"lab-02"}
+    assert book.labs() == {"lab-02": "ai-data"}

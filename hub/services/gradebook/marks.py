@@ -30,6 +30,7 @@ class MarkBook:
 
     def __init__(self) -> None:
         self._cells: dict[str, dict[str, Cell]] = {}
+        self._labs: dict[str, str] = {}
         self._last_id = 0
         self._rows = 0
         self._lock = threading.Lock()
@@ -48,6 +49,10 @@ class MarkBook:
                     self._reset()
                     self._fold(conn)
         return self
+
+    def labs(self) -> dict[str, str]:
+        """Every lab id that has results, with its track."""
+        return dict(self._labs)
 
     def cells(self, learners: Sequence[str] | None) -> list[Cell]:
         names = self._cells.keys() if learners is None else learners
@@ -73,6 +78,7 @@ class MarkBook:
 
     def _reset(self) -> None:
         self._cells = {}
+        self._labs = {}
         self._last_id = 0
         self._rows = 0
 
@@ -80,6 +86,7 @@ class MarkBook:
         query = select(*_COLUMNS).where(Result.id > self._last_id).order_by(Result.id)
         for rid, learner, lab, track, percent, score, max_score, graded, late in \
                 conn.execute(query):
+            self._labs[lab] = track
             labs = self._cells.setdefault(learner, {})
             old = labs.get(lab)
             labs[lab] = _merge(old, learner, lab, track, percent, score, max_score, graded,

@@ -181,10 +181,3 @@ def lab_test_stats(conn: Connection, lab: str, learners: Sequence[str] | None) -
     stats = [TestStats(name, pos, n, int(ok or 0), people, int(people_ok or 0))
              for name, pos, n, ok, people, people_ok in conn.execute(query)]
     return sorted(stats, key=lambda s: s.position)
-
-
-def labs_seen(conn: Connection) -> dict[str, str]:
-    """Every lab id that has results, with its track (one lookup per lab, via ix_results_lab)."""
-    first = select(func.min(Result.id)).group_by(Result.lab)
-    query = select(Result.lab, Result.track).where(Result.id.in_(first.scalar_subquery()))
-    return dict(conn.execute(query).all())

@@ -129,7 +129,7 @@ def program(conn: Connection, snapshot: Snapshot, viewer: Viewer, catalogue: Lab
             credentials=sum(earned.get(name, 0) for name in snapshot.learners(cohort)),
             last_activity=max(last) if last else None,
         ))
-    labs = catalogue.ordered(queries.labs_seen(conn))
+    labs = catalogue.ordered(marks.labs())
     return ProgramView(
         cohorts=rows, labs=labs, learners=sum(c.learners for c in rows),
         credentials=sum(c.credentials for c in rows),
