@@ -30,6 +30,7 @@ from graders.remote.codec import CodecError, PeerGone, send_frame
 from graders.sandbox import Sandbox, detect
 from graders.sandbox.base import LaunchSpec
 from graders.sandbox.process import Timeout, ZygoteFailed, ZygoteProcess, read_frame, wait_frame
+from graders.sandbox.uids import BLOCK_SIZE, UidBlock
 from graders.submissions import Submission
 
 WORKER_PRELOAD = ["numpy", "pandas", "IPython", "graders.remote.worker"]
@@ -67,18 +68,18 @@ class Slot:
     """A worker zygote and a judge zygote that grade one submission at a time."""
 
     def __init__(self, index: int, sandbox: Sandbox, lab: Lab, release: Path,
-                 logdir: Path) -> None:
+                 logdir: Path, block: int = 0) -> None:
         limits = asdict(lab.limits)
         common = {"kind": lab.kind, "limits": limits}
         self.lab = lab
         self.worker = ZygoteProcess(sandbox, LaunchSpec(
             role="worker", slot=index, mounts={"release": release},
             settings={**common, "role": "worker", "preload": WORKER_PRELOAD},
-            scratch_mb=int(lab.limits.disk_mb), log=logdir / f"worker-{index}.log"))
+            scratch_mb=int(lab.limits.disk_mb), log=logdir / f"worker-{index}.log", block=block))
         self.judge = ZygoteProcess(sandbox, LaunchSpec(
             role="judge", slot=index, mounts={"lab": lab.path},
             settings={**common, "role": "judge", "preload": JUDGE_PRELOAD},
-            scratch_mb=256, log=logdir / f"judge-{index}.log"))
+            scratch_mb=256, log=logdir / f"judge-{index}.log", block=block))
 
     def start(self) -> None:
         self.worker.ensure()
@@ -152,10 +153,11 @@ class Grader:
         self.lab = lab
         self.sandbox = sandbox or detect()
         self.course = course
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.workers = min(max(1, workers or os.cpu_count() or 1), BLOCK_SIZE // 2)
         self.source: SourceNotebook | None = read_source(lab.notebook) \
             if lab.kind == "notebook" else None
         self._tmp: Path | None = None
+        self._uids: UidBlock | None = None
         self._slots: queue.Queue[Slot] = queue.Queue()
         self._all: list[Slot] = []
         #: learner -> seconds spent in the learner's own code (as the worker measured it)
@@ -166,7 +168,9 @@ class Grader:
         release = release_dir(self.lab, self._tmp)
         logdir = self._tmp / "logs"
         logdir.mkdir()
-        self._all = [Slot(i, self.sandbox, self.lab, release, logdir)
+        self._uids = UidBlock.acquire() if os.geteuid() == 0 else None
+        block = self._uids.index if self._uids else 0
+        self._all = [Slot(i, self.sandbox, self.lab, release, logdir, block)
                      for i in range(self.workers)]
         starters = [threading.Thread(target=slot.start) for slot in self._all]
         errors: list[BaseException] = []
@@ -185,6 +189,9 @@ class Grader:
     def __exit__(self, *exc: object) -> None:
         for slot in self._all:
             slot.stop()
+        if self._uids is not None:
+            self._uids.release()
+            self._uids = None
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None

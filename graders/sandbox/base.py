@@ -7,7 +7,8 @@ protocol, limits, scoring) is the same engine whatever the sandbox.
 
 Roles: ``worker`` runs the learner's code; ``judge`` runs the lab's trusted tests and must
 never run learner code. Each (role, slot) gets its own unprivileged uid when the grader
-runs as root: ``uid_base + 2 * slot`` for the worker and ``+ 1`` for the judge.
+runs as root: ``uid_base + block * 64 + 2 * slot`` for the worker and ``+ 1`` for the judge,
+where ``block`` is the grading run's uid block (:mod:`graders.sandbox.uids`).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from typing import Any
 
 from graders.sandbox.cgroup import Cgroups
 from graders.sandbox.cgroup import find as find_cgroups
+from graders.sandbox.uids import BLOCK_SIZE
 
 #: First uid used for sandboxed processes (``NORTHLAB_SANDBOX_UID_BASE``); the range
-#: ``[base, base + 2 * slots)`` must not belong to real users of the host.
+#: ``[base, base + 64 * 32)`` must not belong to real users of the host.
 DEFAULT_UID_BASE = 64000
 
 
@@ -40,6 +42,7 @@ class LaunchSpec:
     #: the zygote where they appear inside through ``settings[name]``
     mounts: dict[str, Path] = field(default_factory=dict)
     scratch_mb: int = 64  #: size of the private writable scratch folder
+    block: int = 0  #: uid block of the grading run (:mod:`graders.sandbox.uids`)
     log: Path | None = None  #: file for the zygote's own stderr
 
 
@@ -89,7 +92,8 @@ class Sandbox(ABC):
         """The unprivileged uid for this role and slot, or None when not running as root."""
         if os.geteuid() != 0:
             return None
-        return self.uid_base + 2 * spec.slot + (1 if spec.role == "judge" else 0)
+        return (self.uid_base + spec.block * BLOCK_SIZE + 2 * spec.slot
+                + (1 if spec.role == "judge" else 0))
 
     def environment(self, scratch: str) -> dict[str, str]:
         """The whole environment of sandboxed processes (nothing leaks from the grader's)."""

@@ -28,12 +28,17 @@ NETWORK_PROBE = {**SOLUTIONS, "answer-total": (
     "    total = 10.0\nexcept OSError:\n    total = 'no network'")}
 
 
+USED_UIDS: list[int] = []
+
+
 def grade(sandbox: object, notebooks: dict[str, str]) -> dict[str, dict]:
     lab = load_lab(NB_LAB)
     subs = [Submission(name, NB_LAB, files={"nb-basics.ipynb": text.encode(),
                                             "data/values.txt": DATA})
             for name, text in notebooks.items()]
     with Grader(lab, workers=1, sandbox=sandbox) as grader:
+        slot = grader._all[0]
+        USED_UIDS[:] = [sandbox.uid(slot.worker.spec), sandbox.uid(slot.judge.spec)]
         return {r["learner"]: r for r in grader.grade_all(subs)}
 
 
@@ -69,8 +74,9 @@ def test_rlimits_fallback_grades_and_says_what_it_cannot_enforce() -> None:
     assert "NOT-enforced:mount-isolation" in isolation
     assert records["probe"]["score"] == 5
     assert records["loop"]["score"] == 5
-    leftovers = [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) in (64000, 64001)]
-    assert leftovers == []
+    # no process of the run's sandbox uids is left (there is no pid namespace to kill)
+    assert USED_UIDS and all(uid >= 64000 for uid in USED_UIDS)
+    assert [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) in USED_UIDS] == []
 
 
 def _uid(pid: str) -> int | None:
@@ -92,3 +98,15 @@ def test_cgroup_limits_are_written_where_delegated(tmp_path: Path) -> None:
     assert (group / "pids.max").read_text() == "24"
     Cgroups.joiner(group)()
     assert (group / "cgroup.procs").read_text() == "0"
+
+
+def test_concurrent_runs_get_different_uid_blocks(tmp_path: Path) -> None:
+    from graders.sandbox.uids import UidBlock
+
+    first, second = UidBlock.acquire(tmp_path), UidBlock.acquire(tmp_path)
+    assert first.index != second.index
+    first.release()
+    third = UidBlock.acquire(tmp_path)
+    assert third.index == first.index  # a released block is reused
+    second.release()
+    third.release()
