@@ -60,7 +60,23 @@ def release_dir(lab: Lab, into: Path) -> Path:
         os.chmod(root, 0o755)
         for name in files:
             os.chmod(os.path.join(root, name), 0o644)
-    os.chmod(into, 0o755)
+    os.chmod(into, 0o711)
+    return target
+
+
+def judge_copy(lab: Lab, into: Path, uid: int | None) -> Path:
+    """A private copy of the lab for one judge (owned by its uid, mode 0700), so the lab
+    folder itself can stay closed to everyone but instructors, and no other sandbox uid
+    (in particular a worker in the fallback sandbox) can read the hidden tests."""
+    target = into / "lab"
+    into.mkdir(mode=0o700)
+    shutil.copytree(lab.path, target, symlinks=False,
+                    ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    if uid is not None:
+        for root, dirs, files in os.walk(into):
+            for name in [*dirs, *files]:
+                os.chown(os.path.join(root, name), uid, uid)
+        os.chown(into, uid, uid)
     return target
 
 
@@ -68,7 +84,8 @@ class Slot:
     """A worker zygote and a judge zygote that grade one submission at a time."""
 
     def __init__(self, index: int, sandbox: Sandbox, lab: Lab, release: Path,
-                 logdir: Path, block: int = 0) -> None:
+                 workdir: Path, block: int = 0) -> None:
+        logdir = workdir / "logs"
         limits = asdict(lab.limits)
         common = {"kind": lab.kind, "limits": limits}
         self.lab = lab
@@ -76,10 +93,12 @@ class Slot:
             role="worker", slot=index, mounts={"release": release},
             settings={**common, "role": "worker", "preload": WORKER_PRELOAD},
             scratch_mb=int(lab.limits.disk_mb), log=logdir / f"worker-{index}.log", block=block))
-        self.judge = ZygoteProcess(sandbox, LaunchSpec(
-            role="judge", slot=index, mounts={"lab": lab.path},
-            settings={**common, "role": "judge", "preload": JUDGE_PRELOAD},
-            scratch_mb=256, log=logdir / f"judge-{index}.log", block=block))
+        spec = LaunchSpec(
+            role="judge", slot=index, settings={**common, "role": "judge",
+                                                 "preload": JUDGE_PRELOAD},
+            scratch_mb=256, log=logdir / f"judge-{index}.log", block=block)
+        spec.mounts["lab"] = judge_copy(lab, workdir / f"judge-{index}", sandbox.uid(spec))
+        self.judge = ZygoteProcess(sandbox, spec)
 
     def start(self) -> None:
         self.worker.ensure()
@@ -166,11 +185,10 @@ class Grader:
     def __enter__(self) -> Grader:
         self._tmp = Path(tempfile.mkdtemp(prefix=f"northlab-{self.lab.id}-"))
         release = release_dir(self.lab, self._tmp)
-        logdir = self._tmp / "logs"
-        logdir.mkdir()
+        (self._tmp / "logs").mkdir(mode=0o700)
         self._uids = UidBlock.acquire() if os.geteuid() == 0 else None
         block = self._uids.index if self._uids else 0
-        self._all = [Slot(i, self.sandbox, self.lab, release, logdir, block)
+        self._all = [Slot(i, self.sandbox, self.lab, release, self._tmp, block)
                      for i in range(self.workers)]
         starters = [threading.Thread(target=slot.start) for slot in self._all]
         errors: list[BaseException] = []

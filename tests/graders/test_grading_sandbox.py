@@ -28,6 +28,15 @@ NETWORK_PROBE = {**SOLUTIONS, "answer-total": (
     "    total = 10.0\nexcept OSError:\n    total = 'no network'")}
 
 
+HIDDEN_PROBE = (
+    "import glob\ntotal = 'nothing found'\n"
+    "for path in glob.glob('/tmp/northlab-*/**/*.ipynb', recursive=True) + "
+    "glob.glob('/tmp/northlab-*/judge-*/lab/source/*.ipynb'):\n"
+    "    try:\n"
+    "        if 'BEGIN HIDDEN' in open(path).read():\n"
+    "            total = 10.0\n"
+    "    except OSError:\n"
+    "        pass")
 USED_UIDS: list[int] = []
 
 
@@ -66,14 +75,17 @@ def test_bubblewrap_isolation_is_reported() -> None:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the uid switch and netns need root")
 def test_rlimits_fallback_grades_and_says_what_it_cannot_enforce() -> None:
-    records = grade(RlimitSandbox(), {"ok": honest(), "probe": notebook(NETWORK_PROBE),
-                                      "loop": honest(**{"answer-total": "while True: pass"})})
+    records = grade(RlimitSandbox(), {
+        "ok": honest(), "probe": notebook(NETWORK_PROBE),
+        "loop": honest(**{"answer-total": "while True: pass"}),
+        "peek": honest(**{"answer-total": HIDDEN_PROBE})})
     assert records["ok"]["score"] == 6
     isolation = records["ok"]["isolation"]
     assert "uid" in isolation and "netns" in isolation
     assert "NOT-enforced:mount-isolation" in isolation
     assert records["probe"]["score"] == 5
     assert records["loop"]["score"] == 5
+    assert records["peek"]["score"] == 5  # the judge's copy of the lab is not readable
     # no process of the run's sandbox uids is left (there is no pid namespace to kill)
     assert USED_UIDS and all(uid >= 64000 for uid in USED_UIDS)
     assert [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) in USED_UIDS] == []
@@ -84,6 +96,20 @@ def _uid(pid: str) -> int | None:
         return os.stat(f"/proc/{pid}").st_uid
     except OSError:
         return None
+
+
+def test_a_lab_closed_to_others_still_grades(tmp_path: Path) -> None:
+    import shutil
+
+    lab_dir = tmp_path / "labs" / "nb-basics"
+    shutil.copytree(NB_LAB, lab_dir)
+    os.chmod(tmp_path / "labs", 0o700)
+    os.chmod(lab_dir, 0o700)
+    lab = load_lab(lab_dir)
+    sub = Submission("ok", lab_dir, files={"nb-basics.ipynb": honest().encode(),
+                                           "data/values.txt": DATA})
+    with Grader(lab, workers=1) as grader:
+        assert grader.grade(sub)["score"] == 6
 
 
 def test_cgroup_limits_are_written_where_delegated(tmp_path: Path) -> None:
