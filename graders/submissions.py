@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 MAX_FILES = 2000
-MAX_TOTAL_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 48 * 1024 * 1024  # below the codec's frame limit
 MAX_FILE_BYTES = 32 * 1024 * 1024
 LEARNER = re.compile(r"^[A-Za-z0-9_.@+-]{1,128}$")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import sys
 from pathlib import Path
@@ -28,8 +29,13 @@ def run_pytest(conn: Connection, grader: Path) -> list[dict[str, Any]]:
     return list(plugin.tests.values())
 
 
+JUDGE_MEMORY = 2048 * 1024 * 1024  #: address space the judge may add (decoding learner data)
+
+
 def judge_main(channel: socket.socket, control: socket.socket, settings: dict[str, Any]) -> int:
     setup, _ = recv_frame(control)
+    vm = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (vm + JUDGE_MEMORY, vm + JUDGE_MEMORY))
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1):
         os.dup2(devnull, fd)

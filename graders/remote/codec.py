@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 MAGIC = b"NLF1"
-MAX_FRAME = 256 * 1024 * 1024
+MAX_FRAME = 64 * 1024 * 1024  #: largest message either side accepts
 MAX_DEPTH = 64
 
 PLAIN_SCALARS = (type(None), bool, int, float, str)

@@ -34,10 +34,9 @@ def safe_relpath(name: Any) -> PurePosixPath | None:
     """A relative path with no ``..``, no absolute part and no hidden/odd components."""
     if type(name) is not str or not name or "\x00" in name or len(name) > 255:
         return None
-    path = PurePosixPath(name)
-    if path.is_absolute() or any(p in ("", ".", "..") for p in path.parts):
-        return None
-    return path
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        return None  # also refuses absolute names (leading "") and "a//b"
+    return PurePosixPath(name)
 
 
 def build_workdir(workdir: Path, release: Path | None, files: list[Any],

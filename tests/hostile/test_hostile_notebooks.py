@@ -125,6 +125,42 @@ ATTACKS: dict[str, tuple[dict[str, str], float, str | None]] = {
         "for _ in range(400):\\n    time.sleep(0.05)\\n"
         "    [os.kill(-1, 9)]'], start_new_session=True)")}, 0, None),
 }
+
+
+def forged(cells: dict[str, str], edit: object) -> str:
+    nb = json.loads(notebook(cells))
+    edit(nb)
+    return json.dumps(nb)
+
+
+def _inflate(nb: dict) -> None:
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade"):
+            meta["points"] = 100
+    bonus = {"cell_type": "code", "source": "pass", "outputs": [], "execution_count": None,
+             "metadata": {"nbgrader": {"grade": True, "solution": False, "locked": True,
+                                       "grade_id": "bonus", "points": 50}}}
+    nb["cells"].append(bonus)
+
+
+def _rewrite_tests(nb: dict) -> None:
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade"):
+            cell["source"] = "pass"
+
+
+def _drop_tests(nb: dict) -> None:
+    nb["cells"] = [c for c in nb["cells"] if not c["metadata"].get("nbgrader", {}).get("grade")]
+
+
+WRONG_SQUARE = {**SOLUTIONS, "answer-square": "def square(x):\n    return x + x"}
+# forged nbgrader metadata / test cells: (notebook, the honest score of the same answers)
+FORGED: dict[str, tuple[str, float]] = {
+    "inflate-points-and-add-a-bonus-test": (forged(SOLUTIONS, _inflate), 6),
+    "rewrite-test-cells-to-pass": (forged(WRONG_SQUARE, _rewrite_tests), 4),
+    "delete-test-cells": (forged(SOLUTIONS, _drop_tests), 0),
+}
 RAW_ATTACKS: dict[str, bytes] = {
     "malformed-json": b"{this is not json",
     "json-list": b"[]",
@@ -143,7 +179,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     lab = load_lab(copy_lab(NB_LAB, root, LIMITS))
     subs_dir = root / "subs"
     names = []
-    for name in [*ATTACKS, *RAW_ATTACKS]:
+    for name in [*ATTACKS, *RAW_ATTACKS, *FORGED]:
         names += [name, f"honest-after-{name}"]
     data = (NB_LAB / "source" / "data" / "values.txt").read_bytes()
     subs = []
@@ -152,6 +188,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
             files = {"nb-basics.ipynb": honest().encode()}
         elif name in ATTACKS:
             files = {"nb-basics.ipynb": notebook(ATTACKS[name][0]).encode()}
+        elif name in FORGED:
+            files = {"nb-basics.ipynb": FORGED[name][0].encode()}
         else:
             files = {"nb-basics.ipynb": RAW_ATTACKS[name]}
         files["data/values.txt"] = data
@@ -183,6 +221,13 @@ def test_malformed_notebooks_are_refused_and_batch_goes_on(graded: dict[str, dic
     assert record["error"]["code"] == "invalid-notebook"
     assert record["error"]["message"]["fr"]
     assert graded[f"honest-after-{name}"]["score"] == 6
+
+
+@pytest.mark.parametrize("name", list(FORGED))
+def test_forged_metadata_changes_nothing(graded: dict[str, dict], name: str) -> None:
+    record = graded[name]
+    assert record["max_score"] == 6 and record["score"] == FORGED[name][1]
+    assert {t["name"] for t in record["tests"]} == {"test-square", "test-means", "test-total"}
 
 
 def test_control_payload_solves_the_lab(graded: dict[str, dict]) -> None:
