@@ -119,6 +119,9 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         args["lang"] = language
         return self.request.path + "?" + urlencode(args)
 
+    def percent(self, value: float | None) -> str:
+        return "—" if value is None else self.t("format.percent", value=f"{value:.0f}")
+
     def timing(self) -> None:
         total = (time.perf_counter() - self.started) * 1000
         self.set_header("Server-Timing", f"db;dur={self.db_ms:.1f}, total;dur={total:.1f}")
@@ -127,7 +130,7 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         namespace = super().get_template_namespace()
         namespace.update(
             _=self.t, lang=self.language, viewer=self.viewer, url=self.url,
-            switch_language=self.switch_language, pct=_percent, when=_when,
+            switch_language=self.switch_language, pct=self.percent, when=_when,
             hub_url=self.hub_auth.hub_prefix,
             languages=[(code, self.gb.messages.text("language.name", code))
                        for code in self.gb.messages.languages],
@@ -316,8 +319,6 @@ class NotFoundHandler(BaseHandler):
         raise web.HTTPError(404)
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}%"
 
 
 def _when(value: datetime | None) -> str:
