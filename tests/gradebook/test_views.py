@@ -50,6 +50,12 @@ def test_program_view_limits_a_lead_to_their_cohort(seeded):
         test_stats = queries.lab_test_stats(conn, "lab-01", roster["site03-2026"])
     assert [c.id for c in view.cohorts] == ["site03-2026"]
     assert view.learners == len(roster["site03-2026"])
+    with engine.connect() as conn:
+        best, _ = recompute(conn, roster["site03-2026"])
+    for totals in view.labs:
+        marks = [v for (_, lab), v in best.items() if lab == totals.lab.id]
+        assert totals.learners == len(marks)
+        assert totals.completed == sum(1 for v in marks if v >= 60)
     assert all(t.learners <= len(roster["site03-2026"]) for t in test_stats)
     assert [t.name for t in test_stats] == sorted(t.name for t in test_stats)
 

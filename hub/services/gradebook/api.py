@@ -41,7 +41,9 @@ class CohortsApiHandler(ApiHandler):
         view = await self.read(lambda conn: views.program(
             conn, snapshot, self.viewer, gb.labs, gb.config.pass_percent, gb.marks))
         self.send({"cohorts": [asdict(c) for c in view.cohorts],
-                   "labs": [asdict(lab) for lab in view.labs]})
+                   "labs": [{"id": t.lab.id, "track": t.lab.track, "title": t.lab.title,
+                             "learners": t.learners, "completed": t.completed,
+                             "average_percent": t.average} for t in view.labs]})
 
 
 class GradesApiHandler(ApiHandler):

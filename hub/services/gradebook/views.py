@@ -33,10 +33,28 @@ class CohortTotals:
     last_activity: datetime | None
 
 
+@dataclass
+class LabTotals:
+    """One lab across the learners a viewer may see: is it too hard?"""
+
+    lab: LabInfo
+    learners: int = 0  # who handed it in
+    completed: int = 0
+    best_sum: float = 0.0
+
+    @property
+    def average(self) -> float | None:
+        return self.best_sum / self.learners if self.learners else None
+
+    @property
+    def completed_share(self) -> float | None:
+        return 100.0 * self.completed / self.learners if self.learners else None
+
+
 @dataclass(frozen=True)
 class ProgramView:
     cohorts: list[CohortTotals]
-    labs: list[LabInfo]
+    labs: list[LabTotals]
     learners: int
     credentials: int
 
@@ -129,9 +147,14 @@ def program(conn: Connection, snapshot: Snapshot, viewer: Viewer, catalogue: Lab
             credentials=sum(earned.get(name, 0) for name in snapshot.learners(cohort)),
             last_activity=max(last) if last else None,
         ))
-    labs = catalogue.ordered(marks.labs())
+    labs = {info.id: LabTotals(info) for info in catalogue.ordered(marks.labs())}
+    for cell in marks.cells(learners):
+        totals_of_lab = labs[cell.lab]
+        totals_of_lab.learners += 1
+        totals_of_lab.best_sum += cell.best_percent
+        totals_of_lab.completed += cell.best_percent >= pass_percent
     return ProgramView(
-        cohorts=rows, labs=labs, learners=sum(c.learners for c in rows),
+        cohorts=rows, labs=list(labs.values()), learners=sum(c.learners for c in rows),
         credentials=sum(c.credentials for c in rows),
     )
 
