@@ -30,6 +30,7 @@ def outbox_folder(args: argparse.Namespace) -> Path | None:
 def cmd_grade(args: argparse.Namespace) -> int:
     from graders.engine import Grader
     from graders.sandbox import SandboxUnavailable
+    from graders.sandbox.process import ZygoteFailed
     from graders.submissions import find_submissions
 
     try:
@@ -63,7 +64,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     try:
         with Grader(lab, workers=args.workers, course=args.course) as grader:
             records = grader.grade_all(submissions, on_done=done)
-    except SandboxUnavailable as exc:
+    except (SandboxUnavailable, ZygoteFailed) as exc:
         raise CommandError(str(exc)) from None
     finally:
         if bar is not None:

@@ -29,7 +29,7 @@ from graders.record import build_record, error_record
 from graders.remote.codec import CodecError, PeerGone, send_frame
 from graders.sandbox import Sandbox, detect
 from graders.sandbox.base import LaunchSpec
-from graders.sandbox.process import Timeout, ZygoteFailed, ZygoteProcess, read_frame, wait_frame
+from graders.sandbox.process import Timeout, ZygoteProcess, read_frame, wait_frame
 from graders.sandbox.uids import BLOCK_SIZE, UidBlock
 from graders.submissions import Submission
 
@@ -248,7 +248,8 @@ class Grader:
         slot = self._slots.get()
         try:
             outcome = slot.run(files, setup)
-        except (ZygoteFailed, OSError):
+        except Exception:  # never lose the batch: this submission gets an error record
+            LOG.exception("grading %s failed; restarting slot", submission.learner)
             slot.stop()
             outcome = Outcome(failure="internal")
         finally:
