@@ -12,6 +12,7 @@ import io
 
 import pytest
 import requests
+from playwright.sync_api import sync_playwright
 
 from hub.services.gradebook import synthetic
 from hub.services.records import open_database
@@ -20,8 +21,6 @@ from hub.settings import REPO
 from . import realhub
 
 pytestmark = pytest.mark.slow
-
-playwright_sync = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -47,7 +46,7 @@ def world(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_sync.sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield browser
