@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,10 +18,11 @@ from tornado import web
 
 from graders.i18n import Catalog
 from hub.services.records import open_database
+from hub.settings import SettingsError
 
 from . import api, handlers
 from .catalogue import LabCatalogue
-from .config import GradebookConfig, load_config
+from .config import ConfigError, GradebookConfig, load_config
 from .marks import MarkBook
 from .roster import HubRoster
 
@@ -104,7 +106,13 @@ def build(config: GradebookConfig) -> Gradebook:
 def main() -> None:
     """Start the service (the hub runs ``python -m hub.services.gradebook``)."""
     logging.basicConfig(level=logging.INFO, format="[gradebook %(levelname)s] %(message)s")
-    config = load_config()
+    try:
+        config = load_config()
+    except (ConfigError, SettingsError) as exc:
+        sys.exit(f"gradebook: {exc}")
+    if not config.api_token:
+        sys.exit("gradebook: JUPYTERHUB_API_TOKEN is not set; the gradebook runs as a "
+                 "JupyterHub-managed service (see hub/services/gradebook/__init__.py).")
 
     async def serve() -> None:
         gradebook = build(config)
@@ -115,6 +123,18 @@ def main() -> None:
             log.info("gradebook marks loaded")
         except OperationalError as exc:  # no results database yet: pages answer 503 until then
             log.warning("results database not readable yet: %s", exc)
-        await asyncio.Event().wait()
+        await _until_parent_exits()
 
     asyncio.run(serve())
+
+
+async def _until_parent_exits(every: float = 5.0) -> None:
+    """Run until the process that started us (the hub) is gone, then stop.
+
+    A hub killed hard cannot stop its managed services; an orphaned gradebook would keep
+    its port and block the next start.
+    """
+    parent = os.getppid()
+    while os.getppid() == parent:
+        await asyncio.sleep(every)
+    log.warning("the hub (pid %s) is gone: stopping the gradebook", parent)
