@@ -75,6 +75,14 @@ def stop_reason(lab: Lab, outcome: Outcome) -> dict[str, str] | None:
     return None
 
 
+def partial_points(value: float, max_points: float) -> float:
+    """nbgrader's partial credit: a number between 0 and the cell's points; a negative or
+    NaN number means full points (as nbgrader), more than the points is capped."""
+    if not value >= 0.0:
+        return max_points
+    return min(value, max_points)
+
+
 def _n(value: float) -> str:
     return f"{value:g}"
 
@@ -106,7 +114,7 @@ def build_record(lab: Lab, submission: Submission, outcome: Outcome,
             passed = bool(got and got.get("passed") is True)
             points = test.points if passed else 0.0
             if passed and got and type(got.get("partial")) is float:
-                points = min(max(got["partial"], 0.0), test.points)
+                points = partial_points(got["partial"], test.points)
             tests.append({
                 "name": test.id, "points": points, "max_points": test.points,
                 "passed": passed, "hidden": test.hidden,

@@ -13,17 +13,29 @@ import builtins
 import contextlib
 import io
 import warnings
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graders.remote.proxy import Connection, WorkerStopped
 
 
 class LearnerNamespace(dict):
-    """Globals of the test cells: missing names are fetched from the worker."""
+    """Globals of the test cells: missing names are fetched from the worker.
+
+    ``dir()``, ``globals()`` and ``locals()`` see the learner's names too, as they would in
+    the learner's kernel (``assert "answer" in globals()`` is a common nbgrader test)."""
 
     def __init__(self, conn: Connection) -> None:
         super().__init__(__builtins__=builtins, __name__="__main__")
         self.conn = conn
+        view = NamespaceView(self)
+        self["dir"] = lambda *args: builtins.dir(*args) if args else sorted(view)
+        self["globals"] = self["locals"] = lambda: view
+
+    def names(self) -> set[str]:
+        remote = self.conn.request("names")
+        return {k for k in self if type(k) is str} | (
+            {n for n in remote if type(n) is str} if type(remote) is list else set())
 
     def __missing__(self, name: str) -> Any:
         if name in vars(builtins) or name.startswith("__"):
@@ -32,6 +44,25 @@ class LearnerNamespace(dict):
             return self.conn.request("name", name=name)
         except NameError:
             raise KeyError(name) from None
+
+
+class NamespaceView(Mapping[str, Any]):
+    """What ``globals()`` returns in a test cell: the judge's names and the learner's."""
+
+    def __init__(self, namespace: LearnerNamespace) -> None:
+        self.namespace = namespace
+
+    def __getitem__(self, name: str) -> Any:
+        return self.namespace[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.namespace.names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.namespace.names()))
+
+    def __len__(self) -> int:
+        return len(self.namespace.names())
 
 
 def _compile(source: str) -> tuple[Any, Any]:

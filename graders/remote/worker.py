@@ -132,6 +132,9 @@ class WorkerServer:
             raise NameError(f"name '{name}' is not defined")
         return self.namespace[name]
 
+    def op_names(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        return [name for name in list(self.namespace)[:100_000] if type(name) is str]
+
     def op_import(self, header: dict[str, Any], decoder: Decoder) -> Any:
         name = str(header["module"])
         if not IDENTIFIER.match(name):

@@ -68,3 +68,11 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
     shutil.copytree(NB_LAB, tmp_path / "b" / "nb-basics")
     with pytest.raises(LabError, match="found twice: nb-basics"):
         discover_labs(tmp_path)
+
+
+@pytest.mark.parametrize(("value", "points"), [(0.5, 0.5), (0.0, 0.0), (-1.0, 2.0),
+                                               (float("nan"), 2.0), (7.0, 2.0)])
+def test_partial_credit_like_nbgrader(value: float, points: float) -> None:
+    from graders.record import partial_points
+
+    assert partial_points(value, 2.0) == points

@@ -5,6 +5,7 @@ sandbox, records the engine's scores in nbgrader's gradebook and writes the same
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import uuid
 from pathlib import Path
@@ -46,21 +47,40 @@ def fill(course: NbgraderCourse, extra: dict[str, str] | None = None) -> None:
                                         "data/values.txt": data})
 
 
+PARTIAL_TEST = ("assert 'total' in dir()\n"
+                "0.5 if not isinstance(total, float) else (1 if abs(total - 10) < 1e-9 else 0.25)")
+
+
+def with_partial_credit(tmp_path: Path) -> Path:
+    """A copy of the fixture lab whose last test cell gives partial credit (its last line
+    is a number), the nbgrader feature northlab reproduces."""
+    lab_dir = tmp_path / "labs" / "nb-basics"
+    shutil.copytree(NB_LAB, lab_dir)
+    path = lab_dir / "source" / "nb-basics.ipynb"
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "test-total":
+            cell["source"] = PARTIAL_TEST
+    path.write_text(json.dumps(nb))
+    return lab_dir
+
+
 @pytest.mark.slow
 def test_same_scores_as_stock_nbgrader(tmp_path: Path) -> None:
-    lab = load_lab(NB_LAB)
+    lab = load_lab(with_partial_credit(tmp_path))
     course = NbgraderCourse(tmp_path / "course", lab)
     course.generate()
     fill(course)
     course.autograde()
     stock = course.scores()
     out = tmp_path / "northlab.json"
-    result = northlab("grade", str(NB_LAB), str(tmp_path / "course"), "--json", str(out))
+    result = northlab("grade", str(lab.path), str(tmp_path / "course"), "--json", str(out))
     assert result.returncode == 0, result.stderr
     ours = {k: r["score"] for k, r in by_learner(json.loads(out.read_text())).items()}
     assert stock == ours
-    # the comparison is not trivial: the cohort spans several different scores
+    # the comparison is not trivial: several scores, partial credit included (5.5)
     assert len(set(stock.values())) >= 4 and stock["full"] == 6 and stock["blank-release"] == 0
+    assert stock["total-is-int"] == 5.5
 
 
 @pytest.mark.slow
