@@ -193,6 +193,13 @@ class Remote:
     def __setitem__(self, key: Any, value: Any) -> None:
         self._req("setitem", key=key, value=value)
 
+    def __instancecheck__(self, obj: Any) -> bool:
+        """``isinstance(x, LearnerClass)``: asked of the worker (the class is the learner's)."""
+        answer = self._req("isinstance", value=obj)
+        if type(answer) is not bool:
+            raise TypeError("isinstance() on a remote class must give a bool")
+        return answer
+
     def __len__(self) -> int:
         value = self._req("len")
         if type(value) is not int or value < 0:

@@ -160,6 +160,9 @@ class WorkerServer:
     def op_setitem(self, header: dict[str, Any], decoder: Decoder) -> Any:
         self._obj(header)[decoder.decode(header["key"])] = decoder.decode(header["value"])
 
+    def op_isinstance(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        return builtins.isinstance(decoder.decode(header["value"]), self._obj(header))
+
     def op_len(self, header: dict[str, Any], decoder: Decoder) -> Any:
         return builtins.len(self._obj(header))
 
