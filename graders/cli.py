@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 COMMAND_MODULES: tuple[str, ...] = ("hub.services.credentials.cli", "graders.outbox", "hub.cli",
-                                   "graders.commands")
+                                   "graders.commands", "hub.services.gradebook.cli")
 
 
 class CommandError(Exception):

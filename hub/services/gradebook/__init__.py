@@ -8,7 +8,8 @@ Pages (server-rendered HTML, no JavaScript, English and French): ``program``, ``
 (sortable, filterable learner x lab table), ``learner/<name>`` (per-test feedback history),
 ``lab/<id>`` (SVG plots), ``me`` (my progress); CSV exports ``cohort/<id>/grades.csv``,
 ``cohort/<id>/summary.csv?layout=generic|moodle|canvas|brightspace`` and ``export/*.csv``
-for every cohort one may see; the same data as JSON under ``api/``.
+for every cohort one may see; the same data as JSON under ``api/``; the CSV files also
+from the shell with ``northlab gradebook export`` (:mod:`.cli`).
 
 Roles and scopes the gradebook expects from the hub
 ----------------------------------------------------

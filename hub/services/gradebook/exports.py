@@ -21,6 +21,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from .catalogue import LabInfo
 from .views import CohortView
 
 LMS_LAYOUTS = ("generic", "moodle", "canvas", "brightspace")
@@ -74,6 +75,21 @@ def summary_rows(views: Iterable[CohortView], credentials: dict[str, int]) -> li
                 },
             })
     return rows
+
+
+def summary_for(views: Sequence[CohortView], credentials: dict[str, int], language: str,
+                layout: str) -> str:
+    """The per-learner summary CSV of ``views``, one column per lab in course order."""
+    labs: dict[str, LabInfo] = {}
+    points: dict[str, float] = {}
+    for view in views:
+        labs.update((lab.id, lab) for lab in view.labs)
+        for row in view.rows:
+            for lab_id, cell in row.cells.items():
+                points[lab_id] = max(points.get(lab_id, 0.0), cell.max_score)
+    titles = {lab.id: lab.title_in(language)
+              for lab in sorted(labs.values(), key=lambda info: info.sort_key)}
+    return summary_csv(summary_rows(views, credentials), titles, points, layout)
 
 
 def grade_rows_csv(rows: Sequence[dict]) -> str:

@@ -300,17 +300,7 @@ class SummaryCsvHandler(ExportHandler):
         found = await self.cohort_views(cohort)
         learners = sorted({row.learner for view in found for row in view.rows})
         earned = await self.read(lambda conn: queries.credential_counts(conn, learners))
-        titles: dict[str, str] = {}
-        points: dict[str, float] = {}
-        for view in found:
-            for lab in view.labs:
-                titles.setdefault(lab.id, lab.title_in(self.language))
-            for row in view.rows:
-                for lab_id, cell in row.cells.items():
-                    points[lab_id] = max(points.get(lab_id, 0.0), cell.max_score)
-        ordered = {lab.id: titles[lab.id] for lab in self.gb.labs.ordered(
-            {lab.id: lab.track for view in found for lab in view.labs})}
-        body = exports.summary_csv(exports.summary_rows(found, earned), ordered, points, layout)
+        body = exports.summary_for(found, earned, self.language, layout)
         self.send_csv(body, f"summary-{cohort or 'program'}-{layout}.csv")
 
 
