@@ -168,8 +168,10 @@ class Grader:
     """Grade submissions of one lab; use as a context manager (starts/stops the slots)."""
 
     def __init__(self, lab: Lab, *, workers: int | None = None, sandbox: Sandbox | None = None,
-                 course: str | None = None) -> None:
+                 course: str | None = None, keep_outcomes: bool = False) -> None:
         self.lab = lab
+        #: learner -> raw judge outcome (for ``northlab check``), when ``keep_outcomes``
+        self.outcomes: dict[str, Outcome] | None = {} if keep_outcomes else None
         self.sandbox = sandbox or detect()
         self.course = course
         self.workers = min(max(1, workers or os.cpu_count() or 1), BLOCK_SIZE // 2)
@@ -254,6 +256,8 @@ class Grader:
             outcome = Outcome(failure="internal")
         finally:
             self._slots.put(slot)
+        if self.outcomes is not None:
+            self.outcomes[submission.learner] = outcome
         seconds = outcome.stats.get("learner_seconds")
         if isinstance(seconds, float):
             self.learner_seconds[submission.learner] = seconds

@@ -116,13 +116,17 @@ def test_check_finds_broken_labs(tmp_path: Path) -> None:
     shutil.copytree(CODE_LAB, leaky)
     test = leaky / "grader" / "test_game.py"
     test.write_text(test.read_text().replace(
-        'assert learner.module("game").new_state() == {"x": 10, "y": 0}', "assert True"))
+        'assert learner.module("game").new_state() == {"x": 10, "y": 0}', "assert True").replace(
+        '\n                      fr="Votre joueur doit aller à droite quand RIGHT est pressé.")',
+        ")"))
     junit = tmp_path / "check.xml"
     result = northlab("check", str(tmp_path / "labs"), "--junit", str(junit))
     assert result.returncode == 1
     assert "add up to 6 points, lab.toml says 7" in result.stdout
     assert "the release scored 1, above the floor 0" in result.stdout
-    assert ET.parse(junit).getroot().get("failures") == "3"  # metadata, solution, release
+    assert "fr=...): test_game.py::test_moves_right" in result.stdout
+    # nb-basics: metadata and solution (points); code-basics: release and feedback
+    assert ET.parse(junit).getroot().get("failures") == "4"
 
 
 def test_every_english_message_has_a_french_translation() -> None:
