@@ -113,7 +113,7 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
         return env
 
     async def start(self):
-        for needed in (Path(sys.executable), SINGLEUSER_CONFIG_DIR):
+        for needed in (Path(sys.executable), SINGLEUSER_CONFIG_DIR, Path(self.home_root)):
             private = private_ancestor(needed)
             if private is not None:
                 raise RuntimeError(

@@ -26,6 +26,8 @@ class Track:
 
     id: str
     env: dict[str, str] = field(default_factory=dict)
+    #: JupyterLab extensions a learner of the track loads (nothing else is sent).
+    lab_extensions: tuple[str, ...] = ("@jupyter/nbgrader",)
 
     @property
     def kernel(self) -> str:
@@ -53,12 +55,14 @@ class Track:
 
 _HEADLESS = {"MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
+_WITH_WIDGETS = ("@jupyter/nbgrader", "@jupyter-widgets/jupyterlab-manager")
+
 TRACKS: dict[str, Track] = {
     track.id: track
     for track in (
         Track("cybersecurity"),
-        Track("ai-data", env=dict(_HEADLESS)),
-        Track("robotics", env=dict(_HEADLESS)),
+        Track("ai-data", env=dict(_HEADLESS), lab_extensions=_WITH_WIDGETS),
+        Track("robotics", env=dict(_HEADLESS), lab_extensions=_WITH_WIDGETS),
         Track(
             "gamedev",
             env={

@@ -5,6 +5,11 @@ gzip every response, keep hashed static files cached for a year.
 """
 
 import os
+from pathlib import Path
+
+from jupyterlab.commands import get_app_dir
+
+from hub import labassets
 
 c = get_config()  # noqa: F821
 c.ServerApp.tornado_settings = {
@@ -16,7 +21,15 @@ c.LabApp.news_url = None
 c.LabApp.extension_manager = "readonly"
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.ServerApp.terminals_enabled = True
+# A 16x16 favicon instead of the 6 KB multi-size one, fetched on every page load.
+c.ServerApp.static_custom_path = [str(Path(__file__).resolve().parents[1] / "static")]
 # New notebooks use the track's kernel (all kernels get the track's environment).
 c.MappingKernelManager.default_kernel_name = "northlab-" + os.environ.get(
     "NORTHLAB_TRACK", "cybersecurity"
+)
+# Only the extensions and settings schemas the role and track use reach the browser.
+labassets.configure(
+    c, role=os.environ.get("NORTHLAB_ROLE", "learner"),
+    track=os.environ.get("NORTHLAB_TRACK", "cybersecurity"), home=Path.home(),
+    schemas_dir=Path(get_app_dir()) / "schemas",
 )
