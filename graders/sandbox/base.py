@@ -31,6 +31,13 @@ from graders.sandbox.uids import BLOCK_SIZE
 DEFAULT_UID_BASE = 64000
 
 
+def drop_privileges(uid: int) -> list[str]:
+    """Command prefix (util-linux ``setpriv``) that becomes ``uid`` with no supplementary
+    groups, no capabilities (inheritable, bounding) and ``no_new_privs``."""
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+
+
 @dataclass
 class LaunchSpec:
     """What to start: one zygote for ``role`` in ``slot``."""
@@ -75,13 +82,10 @@ class Sandbox(ABC):
 
     @abstractmethod
     def wrap(self, spec: LaunchSpec, argv: list[str], uid: int | None) -> tuple[
-            list[str], dict[str, str], bool]:
-        """Return ``(command, paths, switch_uid)``.
-
-        ``command`` runs ``argv`` inside the sandbox; ``paths`` maps each name of
-        ``spec.mounts`` plus ``"scratch"`` to the path the zygote sees; ``switch_uid`` says
-        whether :meth:`launch` must start the command as ``uid`` (False when the command
-        drops privileges itself)."""
+            list[str], dict[str, str]]:
+        """Return ``(command, paths)``: ``command`` runs ``argv`` inside the sandbox and, when
+        ``uid`` is given, drops to it (see :func:`drop_privileges`); ``paths`` maps each name
+        of ``spec.mounts`` plus ``"scratch"`` to the path the zygote sees."""
 
     def cleanup(self, spec: LaunchSpec) -> None:
         """Called after the zygote of ``spec`` was stopped: remove what it may have left
@@ -114,12 +118,12 @@ class Sandbox(ABC):
         settings = dict(spec.settings)
         placeholder = [sys.executable, "-I", "-m", "graders.sandbox.zygote",
                        "--ctl", str(ctl_fd), "--settings"]
-        command, paths, switch = self.wrap(spec, placeholder, uid)
+        command, paths = self.wrap(spec, placeholder, uid)
         settings.update(paths)
-        settings["kill_all"] = self.pid_namespace or (switch and uid is not None)
+        settings["kill_all"] = self.pid_namespace or uid is not None
         command = [*command, json.dumps(settings)]
         preexec = None
-        if self.cgroups is not None and not switch:
+        if self.cgroups is not None:
             limits = spec.settings.get("limits", {})
             group = self.cgroups.prepare(f"{spec.role}-{spec.slot}",
                                          int(limits.get("memory_mb", 1024)),
@@ -130,9 +134,6 @@ class Sandbox(ABC):
             return subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 pass_fds=(ctl_fd,), env=self.environment(paths["scratch"]), cwd="/",
-                user=uid if switch and uid is not None else None,
-                group=uid if switch and uid is not None else None,
-                extra_groups=[] if switch and uid is not None else None,
                 start_new_session=True, preexec_fn=preexec,
             )
         finally:

@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from graders.sandbox.base import LaunchSpec, Sandbox
+from graders.sandbox.base import LaunchSpec, Sandbox, drop_privileges
 
 BWRAP = "/usr/bin/bwrap"
 SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
@@ -35,12 +35,6 @@ def python_dirs() -> list[str]:
     """Folders the interpreter and the engine need: base Python, venv, graders package."""
     dirs = {sys.base_prefix, sys.prefix, str(Path(__file__).resolve().parents[1])}
     return sorted(d for d in dirs if not any(d.startswith(s + "/") for s in SYSTEM_DIRS))
-
-
-def drop_privileges(uid: int) -> list[str]:
-    """Command prefix that becomes ``uid`` with no capabilities and no_new_privs."""
-    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
 
 
 class BubblewrapSandbox(Sandbox):
@@ -68,7 +62,7 @@ class BubblewrapSandbox(Sandbox):
                 f"+rlimits(cpu,as,nproc,fsize,nofile)+wall-clock;{self.cgroup_note()}")
 
     def wrap(self, spec: LaunchSpec, argv: list[str], uid: int | None) -> tuple[
-            list[str], dict[str, str], bool]:
+            list[str], dict[str, str]]:
         privileged = uid is not None
         cmd = [BWRAP, *(NAMESPACES if privileged else ["--unshare-all"]),
                "--die-with-parent", "--new-session", "--hostname", "sandbox"]
@@ -103,4 +97,4 @@ class BubblewrapSandbox(Sandbox):
                 "--chdir", SCRATCH, "--"]
         if privileged:
             cmd += drop_privileges(uid)
-        return cmd + argv, paths, False
+        return cmd + argv, paths

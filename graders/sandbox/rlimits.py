@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 
-from graders.sandbox.base import LaunchSpec, Sandbox
+from graders.sandbox.base import LaunchSpec, Sandbox, drop_privileges
 from graders.sandbox.cgroup import Cgroups
 
 
@@ -90,11 +90,10 @@ class RlimitSandbox(Sandbox):
             shutil.rmtree(folder, ignore_errors=True)
 
     def wrap(self, spec: LaunchSpec, argv: list[str], uid: int | None) -> tuple[
-            list[str], dict[str, str], bool]:
+            list[str], dict[str, str]]:
         paths = {"scratch": self.scratch(spec, uid)}
         paths.update({name: str(host) for name, host in spec.mounts.items()})
-        if uid is not None and self._net():
-            drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
-            return ["unshare", "-n", "--", *drop, *argv], paths, False
-        return argv, paths, True
+        if uid is None:
+            return argv, paths
+        network = ["unshare", "-n", "--"] if self._net() else []
+        return [*network, *drop_privileges(uid), *argv], paths

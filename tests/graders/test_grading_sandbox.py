@@ -91,6 +91,18 @@ def test_rlimits_fallback_grades_and_says_what_it_cannot_enforce() -> None:
     assert [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) in USED_UIDS] == []
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the uid switch needs root")
+def test_container_mode_grades_with_the_same_engine() -> None:
+    records = grade(ContainerSandbox(), {
+        "ok": honest(), "uid": honest(**{"answer-total": "import os\n"
+                                                         "total = 10.0 if os.getuid() else 0.0"}),
+        "loop": honest(**{"answer-total": "while True: pass"})})
+    assert records["ok"]["isolation"].startswith("container(runtime:network-none")
+    assert records["ok"]["score"] == 6
+    assert records["uid"]["score"] == 6  # learner code does not run as root
+    assert records["loop"]["score"] == 5
+
+
 def _uid(pid: str) -> int | None:
     try:
         return os.stat(f"/proc/{pid}").st_uid
