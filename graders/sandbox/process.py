@@ -113,7 +113,7 @@ class ZygoteProcess:
             except subprocess.TimeoutExpired:
                 pass
             self.proc = None
-            self.sandbox.cleanup(self.spec)
+        self.sandbox.cleanup(self.spec)
 
 
 def now() -> float:

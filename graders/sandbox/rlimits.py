@@ -63,6 +63,9 @@ class RlimitSandbox(Sandbox):
                 f"scratch-size{missing}")
 
     def scratch(self, spec: LaunchSpec, uid: int | None) -> str:
+        old = self._scratch.pop((spec.role, spec.slot), None)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
         folder = tempfile.mkdtemp(prefix=f"northlab-{spec.role}{spec.slot}-")
         if uid is not None:
             os.chown(folder, uid, uid)
