@@ -119,7 +119,7 @@ def ensure_home(entry: pwd.struct_passwd, home: Path) -> None:
 def private_ancestor(path: Path) -> Path | None:
     """The first folder on the way to ``path`` that other users cannot traverse, if any."""
     for folder in reversed(Path(os.path.realpath(path)).parents):
-        if not os.stat(folder).st_mode & 0o001:
+        if folder.exists() and not os.stat(folder).st_mode & 0o001:
             return folder
     return None
 

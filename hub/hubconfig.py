@@ -49,7 +49,7 @@ def configure_people(c: Any, settings: Settings) -> None:
         COHORT_LEADS: {"users": []},
         **{cohort_group(cohort): {"users": []} for cohort in cohorts},
     }
-    c.JupyterHub.load_roles = roles(cohorts) + service_roles
+    c.JupyterHub.load_roles = roles(cohorts, settings.admin_users) + service_roles
     c.JupyterHub.services = service_list
 
 

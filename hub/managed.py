@@ -1,10 +1,10 @@
 """Services the hub manages: the idle culler, the northlab CLI token, the grader token,
 and the credential and gradebook services.
 
-Adding a service is one line in :data:`SERVICE_APPS`: ``(name, module, scopes)``; the hub
-starts ``python -m <module>`` with the service's environment (JupyterHub sets
+Adding a service is one line in :data:`SERVICE_APPS`: ``(name, module, token scopes,
+OAuth scopes)``; the hub starts ``python -m <module>`` (JupyterHub sets
 ``JUPYTERHUB_SERVICE_URL``/``_PREFIX``/``JUPYTERHUB_API_TOKEN``; northlab adds
-``NORTHLAB_DATA`` and the other settings through the inherited environment).
+``NORTHLAB_DATA``), and every user may log in to it (``access:services!service=<name>``).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from hub.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
 from hub.secrets import token_file
 from hub.settings import Settings
 
-#: Hub-managed web services: (name, module run with ``python -m``, scopes of its token).
-SERVICE_APPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("credentials", "hub.services.credentials", ("list:users", "read:users")),
-    ("gradebook", "hub.services.gradebook",
-     ("list:users", "read:users", "read:groups", "list:groups", GRADEBOOK)),
+#: Hub-managed web services: (name, module run with ``python -m``, scopes of its own token,
+#: scopes it may receive from a user's OAuth login).
+SERVICE_APPS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("credentials", "hub.services.credentials", ("list:users", "read:users"),
+     ("read:users:groups!user",)),
+    ("gradebook", "hub.services.gradebook", ("list:groups", "read:groups"), (GRADEBOOK,)),
 )
 GRADER_SERVICE = "northlab-grader"
 #: Offsets from the public port: hub API, proxy API, then one per service app.
@@ -61,9 +62,11 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
         },
         {"name": "grader", "scopes": [REPORT_RESULTS], "services": [GRADER_SERVICE]},
     ]
-    for offset, (name, module, scopes) in enumerate(SERVICE_APPS):
+    user_scopes = ["self"]
+    for offset, (name, module, scopes, oauth_scopes) in enumerate(SERVICE_APPS):
         if not _launchable(module):
             continue
+        user_scopes.append(f"access:services!service={name}")
         port = settings.port + FIRST_SERVICE_PORT_OFFSET + offset
         result.append(
             {
@@ -71,8 +74,11 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
                 "url": f"http://127.0.0.1:{port}",
                 "command": [sys.executable, "-m", module],
                 "oauth_no_confirm": True,
+                "oauth_client_allowed_scopes": list(oauth_scopes),
                 "environment": {"NORTHLAB_DATA": str(settings.data_root)},
             }
         )
         roles.append({"name": f"{name}-service", "scopes": list(scopes), "services": [name]})
+    roles.append({"name": "user", "description": "Every person: own server and services.",
+                  "scopes": user_scopes})
     return result, roles

@@ -48,9 +48,15 @@ def save_cohorts(path: Path, cohorts: dict[str, dict[str, list[str]]]) -> None:
     path.chmod(0o600)
 
 
-def roles(cohorts: dict[str, dict[str, list[str]]]) -> list[dict]:
-    """``c.JupyterHub.load_roles`` for the given cohorts."""
+def roles(cohorts: dict[str, dict[str, list[str]]], admins: tuple[str, ...] = ()) -> list[dict]:
+    """``c.JupyterHub.load_roles`` for the given cohorts and hub admins."""
     result = [
+        {
+            "name": "program-staff",
+            "description": "Hub admins also read every cohort's gradebook.",
+            "users": sorted(admins),
+            "scopes": [GRADEBOOK],
+        },
         {
             "name": "instructor",
             "description": "Course staff: manage learners' servers, read results.",

@@ -12,6 +12,7 @@ from pathlib import Path
 import requests
 
 from hub import managed
+from hub.accounts import private_ancestor
 from hub.courses import ensure_layout, protect_lab_sources
 from hub.settings import REPO, Settings, SettingsError, check_can_serve
 
@@ -48,10 +49,70 @@ def stop_stale_proxy(settings: Settings, timeout: float = 10) -> None:
         time.sleep(0.1)
 
 
+def check_reachable(settings: Settings) -> None:
+    """Learners run Python, northlab and their homes as their own Unix users: every folder
+    on the way must let them through."""
+    for needed in (Path(sys.executable), REPO / "hub", settings.data_root):
+        private = private_ancestor(needed)
+        if private is not None:
+            raise SettingsError(
+                f"Learner accounts cannot reach {needed} because {private} is private: move "
+                f"northlab to a shared place such as /opt/northlab or run `chmod o+x {private}`."
+            )
+
+
+def _running_hub(settings: Settings) -> int | None:
+    try:
+        pid = int((settings.hub_dir / "jupyterhub.pid").read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if b"jupyterhub" in cmdline else None
+
+
+def stale_services(settings: Settings) -> list[int]:
+    """Managed services (culler, credentials, gradebook) a crashed hub of this port left."""
+    hub_api = f"JUPYTERHUB_API_URL=http://127.0.0.1:{settings.port + managed.HUB_PORT_OFFSET}/"
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        names = {item.split(b"=", 1)[0] for item in environ}
+        if b"JUPYTERHUB_SERVICE_NAME" in names and any(
+            item.decode(errors="replace").startswith(hub_api) for item in environ
+        ):
+            found.append(int(entry.name))
+    return found
+
+
+def stop_stale_services(settings: Settings) -> None:
+    """Stop the services a crashed hub left running (found by the hub API they call)."""
+    for pid in stale_services(settings):
+        os.kill(pid, signal.SIGTERM)
+
+
 def start_hub(settings: Settings, log_path: Path | None = None) -> subprocess.Popen:
-    """Prepare the data root and start the hub; returns once it answers."""
+    """Prepare the data root and start the hub; returns once it answers.
+
+    Leftovers of a crashed hub of this data root (its proxy and services) are stopped
+    first; a hub still running is an error.
+    """
+    running = _running_hub(settings)
+    if running:
+        raise SettingsError(
+            f"The hub of {settings.data_root} is already running (process {running}) "
+            f"at http://{settings.ip}:{settings.port}/."
+        )
+    check_can_serve(settings, port=settings.port + managed.HUB_PORT_OFFSET)
+    if settings.mode == "local":
+        check_reachable(settings)
     stop_stale_proxy(settings)
-    for offset in (0, managed.HUB_PORT_OFFSET, managed.PROXY_API_PORT_OFFSET):
+    stop_stale_services(settings)
+    for offset in (0, managed.PROXY_API_PORT_OFFSET):
         check_can_serve(settings, port=settings.port + offset)
     ensure_layout(settings)
     if settings.mode == "local":

@@ -163,6 +163,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise SettingsError(f"Cannot read settings file {config_path}: {exc}.") from None
         for key, raw in data.items():
+            if isinstance(raw, dict):
+                continue  # a [section] read by another component (e.g. [credentials])
             if key not in known:
                 raise SettingsError(
                     f"Unknown setting {key!r} in {config_path}; known: {', '.join(known)}."

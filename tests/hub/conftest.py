@@ -13,6 +13,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,10 +23,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from hub.accounts import cohort_unix_group, remove_user
+from hub.accounts import cohort_unix_group, private_ancestor, remove_user
 from hub.people import HubClient, add_cohort
-from hub.runner import start_hub, stop_hub
-from hub.settings import Settings, load_settings
+from hub.runner import stale_services, start_hub, stop_hub
+from hub.settings import REPO, Settings, load_settings
 
 from .smoke_lab import write_lab
 
@@ -120,11 +121,21 @@ def processes_of(user: str) -> list[int]:
     return pids
 
 
+def open_checkout_for_learners() -> None:
+    """Learners' servers run the checkout's Python as other Unix users: a checkout inside a
+    private folder (a CI clone in a 0700 temp dir, /root) gets traversal (o+x) there."""
+    for needed in (Path(sys.executable), REPO / "hub"):
+        while (private := private_ancestor(needed)) is not None:
+            print(f"tests: letting learner accounts traverse {private} (chmod o+x)")
+            private.chmod(private.stat().st_mode | 0o001)
+
+
 @pytest.fixture(scope="session")
 def hub() -> Iterator[Hub]:
     """A running hub as root in local mode, with one cohort; torn down completely."""
     if os.geteuid() != 0:
         pytest.fail("the hub tests need root (local mode creates Unix users), as in CI")
+    open_checkout_for_learners()
     prefix = "t" + secrets.token_hex(2)
     data_root = Path(tempfile.mkdtemp(prefix="northlab-test-", dir="/tmp"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("NORTHLAB_")}
@@ -144,7 +155,9 @@ def hub() -> Iterator[Hub]:
             if user["servers"]:
                 hub.stop_server(user["name"])
         stop_hub(process)
-        leftovers = {}
+        leftovers = {"services": stale_services(settings)}
+        for pid in leftovers["services"]:
+            os.kill(pid, 9)
         for entry in pwd.getpwall():
             if entry.pw_name.startswith(prefix + "-"):
                 leftovers[entry.pw_name] = processes_of(entry.pw_name)

@@ -18,9 +18,10 @@ import requests
 
 from hub.accounts import remove_user
 from hub.demo import DEMO_PEOPLE
-from hub.settings import REPO
+from hub.runner import stale_services
+from hub.settings import REPO, load_settings
 
-from .conftest import free_port_block, processes_of
+from .conftest import free_port_block, open_checkout_for_learners, processes_of
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +50,7 @@ def kill_hub(data: Path, sig: signal.Signals, timeout: float = 60) -> None:
 
 
 def test_demo_twice_and_after_a_crash():
+    open_checkout_for_learners()
     existed = {name for name, _ in DEMO_PEOPLE if _exists(name)}
     data = Path(tempfile.mkdtemp(prefix="northlab-demo-", dir="/tmp"))
     port = free_port_block()
@@ -96,17 +98,27 @@ def test_demo_twice_and_after_a_crash():
         _wait_ready(api, headers, "learner-1")
         requests.delete(f"{api}/users/learner-1/server", headers=headers, timeout=60)
         _wait_stopped(api, headers, "learner-1")
+        # A second demo while the hub runs says so in one sentence.
+        again = subprocess.run([str(Path(sys.executable).parent / "northlab"), "demo",
+                                "--no-wait"], env=env, capture_output=True, text=True,
+                               timeout=300)
+        assert again.returncode == 2 and "is already running" in again.stderr
     finally:
         try:
             kill_hub(data, signal.SIGTERM)
         except (FileNotFoundError, ProcessLookupError, ValueError):
             pass
+        settings = load_settings(env)
+        orphans = stale_services(settings)
+        for pid in orphans:
+            os.kill(pid, signal.SIGKILL)
         for name, _ in DEMO_PEOPLE:
             if name not in existed:
                 for pid in processes_of(name):
                     os.kill(pid, signal.SIGKILL)
                 remove_user(name)
         shutil.rmtree(data, ignore_errors=True)
+    assert orphans == [], "services left running after the hub stopped"
 
 
 def _exists(name: str) -> bool:
