@@ -7,6 +7,7 @@ and is idempotent: calling it again fixes modes and never deletes work.
 from __future__ import annotations
 
 import grp
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 
 from hub.accounts import INSTRUCTORS_GROUP, cohort_unix_group, ensure_group
-from hub.exchange import FACTORY
+from hub.exchange import FACTORY, TRACKS_FILE, lab_tracks
 from hub.settings import Settings
 
 PRIVATE_DIRS = ("hub", "results", "credentials", "gradebook")
@@ -121,12 +122,23 @@ def nbgrader(course_root: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def release_lab(settings: Settings, course: str, lab_id: str, source: Path) -> bool:
+def record_track(settings: Settings, course: str, lab_id: str, track: str) -> None:
+    """Note a released lab's track in ``exchange/<course>/tracks.json`` (see hub.exchange)."""
+    path = settings.exchange_root / course / TRACKS_FILE
+    tracks = lab_tracks(str(path.parent))
+    if tracks.get(lab_id) != track:
+        tracks[lab_id] = track
+        path.write_text(json.dumps(tracks, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        _own(path, 0o644)
+
+
+def release_lab(settings: Settings, course: str, lab_id: str, source: Path, track: str) -> bool:
     """Copy a lab's nbgrader source into the course, generate and release it.
 
     Returns False when it was already released (nothing done).
     """
     root = ensure_course(settings, course)
+    record_track(settings, course, lab_id, track)
     if (settings.exchange_root / course / "outbound" / lab_id).is_dir():
         return False
     target = root / "source" / lab_id

@@ -69,7 +69,7 @@ def prepare(settings: Settings, labs: list[Lab]) -> list[str]:
     add_cohort(settings, DEMO_COHORT, leads=("lead",))
     released = []
     for lab in tqdm(labs, desc="Releasing demo labs", unit="lab"):
-        release_lab(settings, DEMO_COHORT, lab.id, lab.source_dir)
+        release_lab(settings, DEMO_COHORT, lab.id, lab.source_dir, lab.track)
         released.append(lab.id)
     return released
 

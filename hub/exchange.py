@@ -11,10 +11,13 @@ folders. Here northlab prepares each course's exchange folders once, as root
 - ``exchange/<course>/feedback``   root:northlab-instructors, 2771.
 
 A submission's folders are made 0770 (group instructors) instead of nbgrader's 0777.
+``exchange/<course>/tracks.json`` (written when northlab releases a lab) maps lab ids to
+tracks, so a learner's Assignments list shows the labs of the track they started.
 """
 
 from __future__ import annotations
 
+import json
 import os
 
 from nbgrader.exchange.default import (
@@ -27,6 +30,18 @@ from nbgrader.exchange.default import (
     ExchangeSubmit,
 )
 from nbgrader.utils import check_directory
+from traitlets import Unicode
+
+TRACKS_FILE = "tracks.json"
+
+
+def lab_tracks(course_dir: str) -> dict[str, str]:
+    """``{lab id: track}`` of the labs northlab released into a course's exchange."""
+    try:
+        with open(os.path.join(course_dir, TRACKS_FILE), encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {}
 
 
 class _PreparedRoot:
@@ -61,7 +76,28 @@ class NorthlabFetchFeedback(_PreparedRoot, ExchangeFetchFeedback):
 
 
 class NorthlabList(_PreparedRoot, ExchangeList):
-    """List a prepared exchange (courses the user cannot enter are skipped)."""
+    """List a prepared exchange (courses the user cannot enter are skipped); released labs
+    of other tracks are left out when ``track`` is set."""
+
+    track = Unicode("", help="Only list released labs of this track (empty: all).").tag(
+        config=True
+    )
+
+    def parse_assignments(self) -> list[dict]:
+        assignments = super().parse_assignments()
+        if not self.track or self.inbound or self.cached:
+            return assignments
+        tracks: dict[str, dict[str, str]] = {}
+        kept = []
+        for info in assignments:
+            course = info["course_id"]
+            if course not in tracks:
+                tracks[course] = lab_tracks(os.path.join(self.root, course))
+            if info["status"] != "released" or tracks[course].get(
+                info["assignment_id"], self.track
+            ) == self.track:
+                kept.append(info)
+        return kept
 
 
 class NorthlabCollect(_PreparedRoot, ExchangeCollect):

@@ -1,8 +1,9 @@
 """nbgrader settings for single-user servers, from the spawner's NORTHLAB_* variables.
 
-Learners see every course of their cohorts (the exchange's Unix groups decide which);
-fetched labs go to the track's folder. Instructors also get their course root, where
-the course's own nbgrader_config.py is loaded from.
+Learners see every course of their cohorts (the exchange's Unix groups decide which) and
+the released labs of the track they started; fetched labs go to the track's folder.
+Instructors also get their course root, where the course's own nbgrader_config.py is
+loaded from.
 """
 
 import os
@@ -12,6 +13,8 @@ from hub.exchange import configure_exchange
 c = get_config()  # noqa: F821
 configure_exchange(c, os.environ["NORTHLAB_EXCHANGE"])
 c.Exchange.assignment_dir = os.environ.get("NORTHLAB_ASSIGNMENT_DIR", ".")
+if os.environ.get("NORTHLAB_ROLE") == "learner":
+    c.NorthlabList.track = os.environ.get("NORTHLAB_TRACK", "")
 if os.environ.get("NORTHLAB_COURSE_ROOT"):
     c.CourseDirectory.root = os.environ["NORTHLAB_COURSE_ROOT"]
     c.CourseDirectory.course_id = os.environ["NORTHLAB_COURSE"]

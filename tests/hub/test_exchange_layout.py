@@ -1,0 +1,69 @@
+"""The prepared exchange: modes and ownership, and the per-track Assignments list."""
+
+from __future__ import annotations
+
+import grp
+import os
+import secrets
+import stat
+import subprocess
+
+import pytest
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
+
+from hub.accounts import INSTRUCTORS_GROUP, cohort_unix_group
+from hub.courses import ensure_course, record_track
+from hub.exchange import NorthlabList, configure_exchange
+from hub.settings import load_settings
+
+COURSE = "tq" + secrets.token_hex(2)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    if os.geteuid() != 0:
+        pytest.fail("needs root (course folders are chowned to Unix groups), as in CI")
+    settings = load_settings({"NORTHLAB_DATA": str(tmp_path / "data")})
+    yield settings
+    subprocess.run(["groupdel", cohort_unix_group(COURSE)], check=False,
+                   capture_output=True)
+
+
+def mode_and_group(path) -> tuple[str, str]:
+    info = path.stat()
+    return oct(stat.S_IMODE(info.st_mode)), grp.getgrgid(info.st_gid).gr_name
+
+
+def test_exchange_folders_are_gated(settings):
+    ensure_course(settings, COURSE)
+    exchange = settings.exchange_root
+    assert mode_and_group(exchange)[0] == "0o755" and exchange.stat().st_uid == 0
+    assert mode_and_group(exchange / COURSE) == ("0o750", cohort_unix_group(COURSE))
+    assert mode_and_group(exchange / COURSE / "outbound") == ("0o2775", INSTRUCTORS_GROUP)
+    assert mode_and_group(exchange / COURSE / "inbound") == ("0o2773", INSTRUCTORS_GROUP)
+    assert mode_and_group(settings.courses_root / COURSE) == ("0o2770", INSTRUCTORS_GROUP)
+    config = (settings.courses_root / COURSE / "nbgrader_config.py").read_text()
+    assert "graders.nbgrader_bridge.configure(" in config
+    assert mode_and_group(settings.data_root / "hub")[0] == "0o700"
+
+
+def test_learners_list_their_track(settings, tmp_path):
+    ensure_course(settings, COURSE)
+    for lab, track in (("lab-a", "gamedev"), ("lab-b", "robotics"), ("lab-c", None)):
+        folder = settings.exchange_root / COURSE / "outbound" / lab
+        folder.mkdir()
+        (folder / f"{lab}.ipynb").write_text("{}")
+        if track:
+            record_track(settings, COURSE, lab, track)
+    c = Config()
+    configure_exchange(c, str(settings.exchange_root))
+    c.Exchange.assignment_dir = str(tmp_path / "home")
+    c.NorthlabList.track = "gamedev"
+    lister = NorthlabList(
+        coursedir=CourseDirectory(config=c), authenticator=Authenticator(config=c), config=c
+    )
+    lister.start()
+    listed = sorted(a["assignment_id"] for a in lister.parse_assignments())
+    assert listed == ["lab-a", "lab-c"]  # lab-c was released by hand: no track, shown to all
