@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import requests
@@ -20,17 +21,17 @@ CONFIG = REPO / "hub" / "jupyterhub_config.py"
 
 
 def hub_env(settings: Settings) -> dict[str, str]:
-    """Environment of the hub: ours, with the venv and the proxy on PATH."""
+    """Environment of the hub: ours, every setting as NORTHLAB_<KEY> (so the hub config
+    sees exactly these settings), and the venv and the proxy on PATH."""
     bin_dirs = [str(Path(sys.executable).parent), str(settings.proxy_command.parent)]
-    return dict(
-        os.environ,
-        PATH=os.pathsep.join([*bin_dirs, os.environ.get("PATH", "/usr/bin:/bin")]),
-        NORTHLAB_DATA=str(settings.data_root),
-        NORTHLAB_PORT=str(settings.port),
-        NORTHLAB_IP=settings.ip,
-        NORTHLAB_MODE=settings.mode,
-        NORTHLAB_LABS_ROOT=str(settings.labs_root),
-    )
+    env = dict(os.environ)
+    for field in fields(settings):
+        value = getattr(settings, field.name)
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        env[f"NORTHLAB_{field.name.upper()}"] = str(value)
+    env["PATH"] = os.pathsep.join([*bin_dirs, os.environ.get("PATH", "/usr/bin:/bin")])
+    return env
 
 
 def stop_stale_proxy(settings: Settings, timeout: float = 10) -> None:

@@ -115,7 +115,11 @@ class Settings:
 
     @property
     def hub_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.hub_dir / 'jupyterhub.sqlite'}"
+        """The hub DB URL; ``postgresql://`` uses psycopg2, the driver northlab installs."""
+        url = self.database_url or f"sqlite:///{self.hub_dir / 'jupyterhub.sqlite'}"
+        if url.startswith(("postgresql://", "postgres://")):
+            url = "postgresql+psycopg2://" + url.split("://", 1)[1]
+        return url
 
 
 def help_text() -> list[tuple[str, str, str]]:

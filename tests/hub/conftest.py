@@ -6,6 +6,7 @@ the cohort's Unix group and the data root.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
@@ -130,9 +131,10 @@ def open_checkout_for_learners() -> None:
             private.chmod(private.stat().st_mode | 0o001)
 
 
-@pytest.fixture(scope="session")
-def hub() -> Iterator[Hub]:
-    """A running hub as root in local mode, with one cohort; torn down completely."""
+@contextlib.contextmanager
+def running_hub(**extra: str) -> Iterator[Hub]:
+    """A running hub as root in local mode, with one cohort; torn down completely.
+    ``extra`` are more NORTHLAB_<KEY> values (e.g. database_url)."""
     if os.geteuid() != 0:
         pytest.fail("the hub tests need root (local mode creates Unix users), as in CI")
     open_checkout_for_learners()
@@ -143,6 +145,7 @@ def hub() -> Iterator[Hub]:
     write_lab(labs_root)
     env.update(NORTHLAB_DATA=str(data_root), NORTHLAB_PORT=str(free_port_block()),
                NORTHLAB_LABS_ROOT=str(labs_root))
+    env.update({f"NORTHLAB_{key.upper()}": value for key, value in extra.items()})
     settings = load_settings(env)
     hub = Hub(settings, None, HubClient(settings), prefix)  # type: ignore[arg-type]
     add_cohort(settings, hub.cohort, leads=(hub.name("lead"),))
@@ -171,3 +174,10 @@ def hub() -> Iterator[Hub]:
             pass
         shutil.rmtree(data_root, ignore_errors=True)
         assert not any(leftovers.values()), f"processes left behind: {leftovers}"
+
+
+@pytest.fixture(scope="session")
+def hub() -> Iterator[Hub]:
+    """The shared hub of the hub tests (SQLite hub database)."""
+    with running_hub() as running:
+        yield running

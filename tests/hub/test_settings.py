@@ -72,3 +72,8 @@ def test_missing_node(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(SettingsError, match="Node.js is missing"):
         check_can_serve(load_settings({}))
+
+
+def test_postgres_url_uses_the_installed_driver():
+    settings = load_settings({"NORTHLAB_DATABASE_URL": "postgresql://hub:pw@db/jupyterhub"})
+    assert settings.hub_database_url == "postgresql+psycopg2://hub:pw@db/jupyterhub"
