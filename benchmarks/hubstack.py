@@ -26,7 +26,7 @@ from hub.settings import Settings, load_settings
 def free_port_block(count: int = 3) -> int:
     """A port ``p`` with ``p .. p+count-1`` free on 127.0.0.1."""
     for _ in range(200):
-        base = 20000 + secrets.randbelow(30000)
+        base = 10000 + secrets.randbelow(22000)  # below the ephemeral range (32768+)
         with contextlib.ExitStack() as stack:
             try:
                 for port in range(base, base + count):

@@ -35,7 +35,7 @@ from .smoke_lab import write_lab
 def free_port_block(count: int = 3) -> int:
     """A port ``p`` with ``p .. p+count-1`` all free on 127.0.0.1."""
     for _ in range(200):
-        base = 20000 + secrets.randbelow(30000)
+        base = 10000 + secrets.randbelow(22000)  # below the ephemeral range (32768+)
         socks = []
         try:
             for port in range(base, base + count):
