@@ -22,7 +22,7 @@ c.LabApp.extension_manager = "readonly"
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.ServerApp.terminals_enabled = True
 # A 16x16 favicon instead of the 6 KB multi-size one, fetched on every page load.
-c.ServerApp.static_custom_path = [str(Path(__file__).resolve().parents[1] / "static")]
+c.ServerApp.extra_static_paths = [str(Path(__file__).resolve().parents[1] / "static")]
 # New notebooks use the track's kernel (all kernels get the track's environment).
 c.MappingKernelManager.default_kernel_name = "northlab-" + os.environ.get(
     "NORTHLAB_TRACK", "cybersecurity"
