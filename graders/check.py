@@ -88,7 +88,8 @@ def submissions_for(lab: Lab) -> tuple[Submission, Submission]:
             Submission("release", lab.source_dir, files=starter))
 
 
-def check_lab(path: Path, *, sandbox: Sandbox | None = None) -> LabReport:
+def check_lab(path: Path, *, sandbox: Sandbox | None = None,
+              compare: bool = False) -> LabReport:
     report = LabReport(path)
     try:
         report.lab = lab = load_lab(path)
@@ -109,18 +110,23 @@ def check_lab(path: Path, *, sandbox: Sandbox | None = None) -> LabReport:
             missing = [str(t.get("id")) for t in tests if not _bilingual(t.get("feedback"))]
             report.checks.append(("feedback", "tests without @pytest.mark.feedback(en=..., "
                                   "fr=...): " + ", ".join(missing) if missing else None))
+        if compare and lab.kind == "notebook":
+            from graders.compare import compare_with_nbgrader
+
+            differences = compare_with_nbgrader(lab, sandbox=sandbox)
+            report.checks.append(("same-as-nbgrader", "; ".join(differences) or None))
     except Exception as exc:  # report the lab as failing, keep checking the others
         report.checks.append(("grading", f"{type(exc).__name__}: {exc}"))
     return report
 
 
-def check_labs(folder: Path, *, sandbox: Sandbox | None = None,
-               progress: bool = False) -> list[LabReport]:
+def check_labs(folder: Path, *, sandbox: Sandbox | None = None, progress: bool = False,
+               compare: bool = False) -> list[LabReport]:
     paths = lab_dirs(folder)
     if progress:
         from tqdm import tqdm
         paths = tqdm(paths, desc="checking labs", unit="lab")
-    return [check_lab(p, sandbox=sandbox) for p in paths]
+    return [check_lab(p, sandbox=sandbox, compare=compare) for p in paths]
 
 
 def junit_xml(reports: list[LabReport]) -> str:

@@ -97,7 +97,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from graders.check import check_labs, junit_xml
 
     try:
-        reports = check_labs(Path(args.labs_dir), progress=sys.stderr.isatty())
+        reports = check_labs(Path(args.labs_dir), progress=sys.stderr.isatty(),
+                             compare=args.compare_nbgrader)
     except LabError as exc:
         raise CommandError(str(exc)) from None
     if not reports:
@@ -146,4 +147,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "must be valid. Exit 1 if any lab fails.")
     check.add_argument("labs_dir", metavar="LABS_DIR", nargs="?", default="labs")
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+    check.add_argument("--compare-nbgrader", action="store_true",
+                       help="also grade a generated cohort of each notebook lab (solution, "
+                       "release, one solution cell blanked at a time) with stock nbgrader "
+                       "autograde and require identical scores (slow)")
     check.set_defaults(func=cmd_check)

@@ -116,3 +116,19 @@ def test_nbgrader_autograde_runs_through_the_sandbox(tmp_path: Path) -> None:
         assert record["submitted_at"] == "2026-01-15T12:00:00Z"
         assert [t["passed"] for t in record["tests"]] == [
             t["passed"] for t in direct[learner]["tests"]]
+
+
+@pytest.mark.slow
+def test_check_compare_nbgrader(tmp_path: Path) -> None:
+    from xml.etree import ElementTree as ET
+
+    from graders.compare import mutation_cohort
+
+    cohort = mutation_cohort(load_lab(NB_LAB))
+    assert set(cohort) == {"solution", "release", "blank-answer-square", "blank-answer-means",
+                           "blank-answer-total"}
+    junit = tmp_path / "check.xml"
+    result = northlab("check", str(NB_LAB), "--compare-nbgrader", "--junit", str(junit))
+    assert result.returncode == 0, result.stdout
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+    assert "same-as-nbgrader" in cases and cases["same-as-nbgrader"].find("failure") is None
