@@ -38,7 +38,12 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
 	fi
 
-install: system-deps $(VENV)/.installed node_modules/.installed
+# JupyterLab's static files, Brotli-compressed once at the highest quality (hub/compression.py).
+$(VENV)/.precompressed: $(VENV)/.installed
+	$(BIN)/python -m hub.compression
+	touch $@
+
+install: system-deps $(VENV)/.installed $(VENV)/.precompressed node_modules/.installed
 
 demo: install
 	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/northlab demo

@@ -1,7 +1,8 @@
 """Single-user server settings for every northlab learner and instructor.
 
 Loaded through JUPYTER_CONFIG_PATH (set by the spawner). Bytes over the wire matter most:
-gzip every response, keep hashed static files cached for a year.
+gzip every response (Brotli when the browser accepts it: hub/compression.py); versioned static
+files are cached by the browser (tornado gives ``?v=`` URLs a long lifetime).
 """
 
 import os
@@ -12,10 +13,7 @@ from jupyterlab.commands import get_app_dir
 from hub import labassets
 
 c = get_config()  # noqa: F821
-c.ServerApp.tornado_settings = {
-    "compress_response": True,
-    "static_handler_args": {"max_age": 365 * 24 * 3600},
-}
+c.ServerApp.tornado_settings = {"compress_response": True}
 # No network calls on a cut-off site: no news, no extension manager listings.
 c.LabApp.news_url = None
 c.LabApp.extension_manager = "readonly"
