@@ -18,12 +18,15 @@ import os
 import pwd
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 USERS_GROUP = "northlab-users"
 INSTRUCTORS_GROUP = "northlab-instructors"
 COHORT_GROUP_PREFIX = "nl-"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,28}$")
+#: useradd/gpasswd lock /etc/passwd and /etc/group: one account change at a time.
+_ACCOUNTS_LOCK = threading.Lock()
 
 
 class AccountError(Exception):
@@ -76,6 +79,11 @@ def ensure_user(name: str, home: Path, groups: set[str]) -> pwd.struct_passwd:
     Refuses existing Unix users that northlab did not create (root, service users).
     """
     check_name(name)
+    with _ACCOUNTS_LOCK:
+        return _ensure_user(name, home, groups)
+
+
+def _ensure_user(name: str, home: Path, groups: set[str]) -> pwd.struct_passwd:
     ensure_group(USERS_GROUP)
     for group in groups:
         ensure_group(group)

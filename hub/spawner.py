@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from pathlib import Path
@@ -79,6 +80,18 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
                 return course
         return ""
 
+    def link_courses(self, entry) -> None:
+        """``~/courses/<course>`` -> the course root, so formgrader finds the course inside
+        the server's root folder (nbgrader refuses a course root outside it)."""
+        links = self.home / "courses"
+        links.mkdir(exist_ok=True)
+        os.chown(links, entry.pw_uid, entry.pw_gid)
+        for course in Path(self.courses_root).iterdir():
+            link = links / course.name
+            if course.is_dir() and not link.is_symlink():
+                link.symlink_to(course, target_is_directory=True)
+                os.lchown(link, entry.pw_uid, entry.pw_gid)
+
     def make_preexec_fn(self, name: str):
         setuid = set_user_setuid(name, chdir=True)
         umask = 0o007 if self.is_instructor else 0o077
@@ -108,7 +121,7 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
             course = self.instructor_course()
             env.update(
                 NORTHLAB_COURSE=course,
-                NORTHLAB_COURSE_ROOT=str(Path(self.courses_root) / course) if course else "",
+                NORTHLAB_COURSE_ROOT=str(self.home / "courses" / course) if course else "",
             )
         return env
 
@@ -121,13 +134,17 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
                     "install northlab where every user can read it (make demo builds .venv "
                     "from /usr/bin/python3)."
                 )
-        try:
-            entry = ensure_user(self.user.name, self.home, self.unix_groups())
+        try:  # useradd/gpasswd: off the hub's event loop
+            entry = await asyncio.to_thread(
+                ensure_user, self.user.name, self.home, self.unix_groups()
+            )
         except AccountError as exc:
             raise RuntimeError(str(exc)) from None
         folder = self.home / self.track.folder
         folder.mkdir(exist_ok=True)
         os.chown(folder, entry.pw_uid, entry.pw_gid)
+        if self.is_instructor:
+            self.link_courses(entry)
         self.notebook_dir = str(self.home)
         self.default_url = self.track.default_url
         self.cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]

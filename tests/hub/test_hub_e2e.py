@@ -50,6 +50,7 @@ def test_learner_nbgrader_flow(hub):
     # copying it from the labs folder that only instructors can read.
     teacher_token = hub.start_server(teacher, "cybersecurity")
     _api(hub, teacher, teacher_token, "GET", "formgrader")
+    _api(hub, teacher, teacher_token, "GET", "formgrader/api/assignments")
     lab_source = hub.settings.labs_root / "cybersecurity" / LAB_ID / "source"
     out = _run_as(hub, teacher, teacher_token, f"""
         import shutil, subprocess
