@@ -78,7 +78,10 @@ class BubblewrapSandbox(Sandbox):
         for path in ETC_FILES:
             if os.path.exists(path):
                 cmd += ["--ro-bind", path, path]
-        made: set[str] = set()
+        # Scratch first: binds below stay visible even when the checkout lives under /tmp.
+        cmd += ["--perms", "1777", "--size", str(spec.scratch_mb * 1024 * 1024),
+                "--tmpfs", SCRATCH]
+        made: set[str] = {SCRATCH}
         binds = [(p, p) for p in python_dirs()]
         paths = {"scratch": SCRATCH}
         for name, host in spec.mounts.items():
@@ -92,9 +95,7 @@ class BubblewrapSandbox(Sandbox):
                     cmd += ["--perms", "0755", "--dir", text]
                     made.add(text)
             cmd += ["--ro-bind", host, inside]
-        cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777",
-                "--size", str(spec.scratch_mb * 1024 * 1024), "--tmpfs", SCRATCH,
-                "--chdir", SCRATCH, "--"]
+        cmd += ["--proc", "/proc", "--dev", "/dev", "--chdir", SCRATCH, "--"]
         if privileged:
             cmd += drop_privileges(uid)
         return cmd + argv, paths
