@@ -26,7 +26,7 @@ from tests.deploy.conftest import REPO
 
 COMPOSE = REPO / "hub" / "docker" / "compose.yaml"
 VALUES = REPO / "hub" / "kubernetes" / "values.yaml"
-Z2JH_SCHEMA = REPO.parent / "shared" / "schemas" / "z2jh-values.schema.yaml"
+Z2JH_SCHEMA = REPO / "hub" / "kubernetes" / "schema" / "z2jh-values.schema.yaml"
 K8S_VERSION = "1.33.0"
 IMAGES = sorted(p.parent.name for p in (REPO / "images").glob("*/Dockerfile"))
 

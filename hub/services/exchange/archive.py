@@ -84,11 +84,17 @@ def unpack(data: bytes, destination: Path) -> list[str]:
     names = inspect(data)
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
+    # Regular files only, written by us: no owners, modes or links taken from the archive
+    # (tarfile's extraction filters are missing from Debian 12's Python 3.11.2).
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        tar.extractall(destination, filter="data")
-    for root, dirs, files in os.walk(destination):
-        for name in dirs:
-            os.chmod(os.path.join(root, name), 0o755)
-        for name in files:
-            os.chmod(os.path.join(root, name), 0o644)
+        for member in tar.getmembers():
+            if not member.isfile():
+                continue
+            target = destination.joinpath(*PurePosixPath(member.name).parts)
+            target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            source = tar.extractfile(member)
+            assert source is not None  # a regular file always has content
+            with source, open(target, "wb") as out:
+                shutil.copyfileobj(source, out)
+            os.chmod(target, 0o644)
     return names
