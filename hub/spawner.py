@@ -131,8 +131,7 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
             if private is not None:
                 raise RuntimeError(
                     f"Learner accounts cannot reach {needed} because {private} is private: "
-                    "install northlab where every user can read it (make demo builds .venv "
-                    "from /usr/bin/python3)."
+                    "install northlab and its Python where every user can read them."
                 )
         try:  # useradd/gpasswd: off the hub's event loop
             entry = await asyncio.to_thread(
