@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -150,6 +151,7 @@ def main() -> int:
     with northlab_stack(root) as stack:
         ours = measure_northlab(stack, args.learners)
     stock = measure_stock(root)
+    shutil.rmtree(root, ignore_errors=True)
     lat = ours["latencies"]
     print(f"northlab: {args.learners} learners spawned at once on {os.cpu_count()} cores")
     print(f"  spawn latency p50 {percentile(lat, 0.5):.1f} s, p95 {percentile(lat, 0.95):.1f} s,"

@@ -167,11 +167,9 @@ def running_hub(**extra: str) -> Iterator[Hub]:
                 for pid in leftovers[entry.pw_name]:
                     os.kill(pid, 9)
                 remove_user(entry.pw_name)
-        try:
-            grp.getgrnam(cohort_unix_group(hub.cohort))
-            subprocess.run(["groupdel", cohort_unix_group(hub.cohort)], check=True)
-        except KeyError:
-            pass
+        for group in grp.getgrall():
+            if group.gr_name.startswith(cohort_unix_group(prefix + "-")):
+                subprocess.run(["groupdel", group.gr_name], check=True)
         shutil.rmtree(data_root, ignore_errors=True)
         assert not any(leftovers.values()), f"processes left behind: {leftovers}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import re
@@ -16,8 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from hub.accounts import remove_user
-from hub.demo import DEMO_PEOPLE
+from hub.accounts import cohort_unix_group, remove_user
+from hub.demo import DEMO_COHORT, DEMO_PEOPLE
 from hub.runner import stale_services
 from hub.settings import REPO, load_settings
 
@@ -52,6 +53,8 @@ def kill_hub(data: Path, sig: signal.Signals, timeout: float = 60) -> None:
 def test_demo_twice_and_after_a_crash():
     open_checkout_for_learners()
     existed = {name for name, _ in DEMO_PEOPLE if _exists(name)}
+    demo_group = cohort_unix_group(DEMO_COHORT)
+    group_existed = demo_group in {g.gr_name for g in grp.getgrall()}
     data = Path(tempfile.mkdtemp(prefix="northlab-demo-", dir="/tmp"))
     port = free_port_block()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NORTHLAB_")}
@@ -118,6 +121,8 @@ def test_demo_twice_and_after_a_crash():
                     os.kill(pid, signal.SIGKILL)
                 remove_user(name)
         shutil.rmtree(data, ignore_errors=True)
+        if not group_existed:
+            subprocess.run(["groupdel", demo_group], check=False, capture_output=True)
     assert orphans == [], "services left running after the hub stopped"
 
 
