@@ -14,8 +14,8 @@ import sys
 from typing import Any
 
 from hub.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
-from hub.secrets import token_file
 from hub.settings import Settings
+from hub.tokens import token_file
 
 #: Hub-managed web services: (name, module run with ``python -m``, scopes of its own token,
 #: scopes it may receive from a user's OAuth login).
