@@ -38,7 +38,8 @@ LISTENER.bind(("127.0.0.1", 0))
 LISTENER.listen()
 HOST_PORT = LISTENER.getsockname()[1]
 
-# name -> (cells by grade_id, most the attack may score, words expected in the feedback)
+# name -> (cells by grade_id, most the attack may score, words expected in the feedback;
+# "a|b" accepts either)
 ATTACKS: dict[str, tuple[dict[str, str], float, str | None]] = {
     "patch-ipython": ({"answer-square": (
         "ip = get_ipython()\nip.run_cell = lambda *a, **k: None\n"
@@ -111,8 +112,9 @@ ATTACKS: dict[str, tuple[dict[str, str], float, str | None]] = {
         "        pass")}, 5, None),
     "endless-output": ({**SOLUTIONS, "answer-total": "while True:\n    print('x' * 1000)"},
                        5, "Output limit of 64 KB"),
+    # CPU limit 3 s; on a busy machine the 6 s wall clock may come first
     "infinite-loop": ({**SOLUTIONS, "answer-total": "while True:\n    pass"}, 5,
-                      "limit of 3 s exceeded"),
+                      "CPU time limit of 3 s exceeded|Time limit of 6 s exceeded"),
     "sleep-forever": ({**SOLUTIONS, "answer-total": "import time\ntime.sleep(3600)"}, 5,
                       "Time limit of 6 s exceeded"),
     "huge-memory": ({**SOLUTIONS, "answer-total": "x = bytearray(8 * 1024**3)"}, 5,
@@ -206,7 +208,8 @@ def test_attack_scores_no_more_than_honest(graded: dict[str, dict], name: str) -
     assert record["error"] is None
     assert record["score"] <= most, record["tests"]
     if words:
-        assert any(words in t["feedback"]["en"] for t in record["tests"]), record["tests"]
+        assert any(word in t["feedback"]["en"] for t in record["tests"]
+                   for word in words.split("|")), record["tests"]
         sandbox = [t for t in record["tests"] if t["name"] == "sandbox"]
         assert sandbox and sandbox[0]["feedback"]["fr"]
     after = graded[f"honest-after-{name}"]
