@@ -1,7 +1,8 @@
 """The ``northlab`` command: thin verbs over the library.
 
-Each concern registers its own verbs: a module listed in :data:`COMMAND_MODULES`
+Each concern registers its own verbs: the module named for a verb in :data:`VERBS`
 exposes ``register(subparsers)`` that adds its sub-parsers and sets ``func`` on each.
+Only the module of the verb being run is imported, so start-up stays quick.
 A verb's ``func(args) -> int`` returns the exit status and raises
 :class:`CommandError` for bad input, which is printed as one clear sentence.
 """
@@ -13,27 +14,50 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMAND_MODULES: tuple[str, ...] = ("hub.services.credentials.cli", "graders.outbox", "hub.cli",
-                                   "graders.commands", "hub.services.gradebook.cli")
+#: verb -> (module that registers it, one-line help for ``northlab --help``)
+VERBS: dict[str, tuple[str, str]] = {
+    "demo": ("hub.cli", "Seed the demo cohort and start the hub."),
+    "hub": ("hub.cli", "Start the hub (JupyterHub + proxy) in the foreground."),
+    "settings": ("hub.cli", "Print every setting, its value and its meaning."),
+    "learner": ("hub.cli", "Manage a learner (the hub must be running)."),
+    "instructor": ("hub.cli", "Manage an instructor (the hub must be running)."),
+    "cohort": ("hub.cli", "Manage cohorts (one nbgrader course each)."),
+    "grade": ("graders.commands", "Grade every learner's submission of one lab in the sandbox."),
+    "check": ("graders.commands",
+              "Check labs: solution gets full marks, release at most the floor."),
+    "outbox": ("graders.outbox", "Deliver graded results to the credential service."),
+    "credential": ("hub.services.credentials.cli",
+                   "Open Badges 3.0 credentials: issue, verify, revoke, list."),
+    "gradebook": ("hub.services.gradebook.cli", "Gradebook exports (CSV) from the shell."),
+}
 
 
 class CommandError(Exception):
     """Bad input or environment: printed as one line, exit status 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The parser for ``verb`` (its module imported), or an overview of every verb."""
     parser = argparse.ArgumentParser(
         prog="northlab",
         description="northlab: lab environment, sandboxed auto-grader and microcredentials.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    if verb in VERBS:
+        importlib.import_module(VERBS[verb][0]).register(subparsers)
+    else:
+        for name, (_, text) in VERBS.items():
+            subparsers.add_parser(name, help=text, add_help=False)
     return parser
 
 
+def _verb(argv: Sequence[str]) -> str | None:
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_verb(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
