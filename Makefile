@@ -3,9 +3,9 @@
 # from Debian's apt when missing (needs root, as on the community-centre server and in CI).
 
 SHELL := /bin/bash
-# Learners' servers run the venv's python as their own Unix users: an interpreter in a
-# private folder (a pyenv under /root) cannot serve them; `PYTHON=/usr/bin/python3 make demo`.
-PYTHON ?= python3
+# Learners' servers run the venv's python as their own Unix users, so the venv is built
+# from Debian's interpreter: one in a private folder (a pyenv under /root) cannot serve them.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := bubblewrap chromium docker-compose postgresql python3-venv passwd

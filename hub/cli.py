@@ -55,7 +55,7 @@ def cmd_hub(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings()
     try:
-        labs = demo.first_lab_per_track(settings.labs_root)
+        labs = demo.demo_labs(settings.labs_root)
         released = demo.prepare(settings, labs)
     except (LabError, AccountError, RuntimeError) as exc:
         raise CommandError(str(exc)) from None

@@ -50,18 +50,15 @@ def demo_logins(settings: Settings) -> list[Login]:
     return [Login(name, role, stored[name]) for name, role in DEMO_PEOPLE]
 
 
-def first_lab_per_track(labs_root: Path) -> list[Lab]:
-    """The first valid lab (lowest ``order``) of every track that has one."""
-    first: dict[str, Lab] = {}
+def demo_labs(labs_root: Path) -> list[Lab]:
+    """Every valid lab, by track and order: the demo course offers them all."""
+    labs = []
     for path in lab_dirs(labs_root):
         try:
-            lab = load_lab(path)
+            labs.append(load_lab(path))
         except LabError as exc:
             print(f"northlab: skipping lab {path.name}: {exc}", file=sys.stderr)
-            continue
-        if lab.track not in first or lab.order < first[lab.track].order:
-            first[lab.track] = lab
-    return sorted(first.values(), key=lambda lab: lab.track)
+    return sorted(labs, key=lambda lab: (lab.track, lab.order))
 
 
 def prepare(settings: Settings, labs: list[Lab]) -> list[str]:
