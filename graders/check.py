@@ -3,6 +3,7 @@ floor, and its metadata is valid (points add up, bilingual text present)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -120,12 +121,22 @@ def check_lab(path: Path, *, sandbox: Sandbox | None = None,
     return report
 
 
-def check_labs(folder: Path, *, sandbox: Sandbox | None = None, progress: bool = False,
-               compare: bool = False) -> list[LabReport]:
-    paths = lab_dirs(folder)
+def check_labs(folders: Path | Iterable[Path], *, sandbox: Sandbox | None = None,
+               progress: bool = False, compare: bool = False) -> list[LabReport]:
+    """Check every lab under one folder or several (a lab reached twice is checked once)."""
+    if isinstance(folders, (str, Path)):
+        folders = [folders]
+    paths: list[Path] = []
+    seen: set[Path] = set()
+    for folder in folders:
+        for path in lab_dirs(Path(folder)):
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                paths.append(path)
     if progress:
         from tqdm import tqdm
-        paths = tqdm(paths, desc="checking labs", unit="lab")
+        return [check_lab(p, sandbox=sandbox, compare=compare)
+                for p in tqdm(paths, desc="checking labs", unit="lab")]
     return [check_lab(p, sandbox=sandbox, compare=compare) for p in paths]
 
 

@@ -97,12 +97,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from graders.check import check_labs, junit_xml
 
     try:
-        reports = check_labs(Path(args.labs_dir), progress=sys.stderr.isatty(),
+        reports = check_labs([Path(d) for d in args.labs_dirs], progress=sys.stderr.isatty(),
                              compare=args.compare_nbgrader)
     except LabError as exc:
         raise CommandError(str(exc)) from None
     if not reports:
-        raise CommandError(f"{args.labs_dir}: no labs (folders with a lab.toml) found")
+        raise CommandError(f"{', '.join(args.labs_dirs)}: no labs (folders with a lab.toml) "
+                           "found")
     for report in reports:
         print(("ok   " if report.ok else "FAIL ") + report.name)
         for name, problem in report.checks:
@@ -142,10 +143,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     check = subparsers.add_parser(
         "check", help="check labs: solution gets full marks, release at most the floor",
-        description="For every lab under LABS_DIR: the instructor solution must get full "
-        "marks, the released (blank) version no more than the lab's floor, and the metadata "
-        "must be valid. Exit 1 if any lab fails.")
-    check.add_argument("labs_dir", metavar="LABS_DIR", nargs="?", default="labs")
+        description="For every lab under each LABS_DIR (default: labs): the instructor "
+        "solution must get full marks, the released (blank) version no more than the lab's "
+        "floor, and the metadata must be valid. Exit 1 if any lab fails.")
+    check.add_argument("labs_dirs", metavar="LABS_DIR", nargs="*", default=["labs"],
+                       help="folders of labs, or lab folders (default: labs)")
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     check.add_argument("--compare-nbgrader", action="store_true",
                        help="also grade a generated cohort of each notebook lab (solution, "

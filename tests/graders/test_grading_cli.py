@@ -105,6 +105,27 @@ def test_check_fixture_labs_with_junit(tmp_path: Path) -> None:
     assert suite.get("failures") == "0" and len(suite.findall("testcase")) >= 7
 
 
+def test_check_several_folders(tmp_path: Path) -> None:
+    junit = tmp_path / "check.xml"
+    # two track folders, plus one lab folder already inside them (checked once)
+    result = northlab("check", str(FIXTURES / "ai-data"), str(FIXTURES / "gamedev"),
+                      str(CODE_LAB), "--junit", str(junit))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 of 2 labs ok" in result.stdout
+    assert "ok   ai-data/nb-basics" in result.stdout
+    assert "ok   gamedev/code-basics" in result.stdout
+    suite = ET.parse(junit).getroot()
+    assert {case.get("classname") for case in suite.findall("testcase")} == {
+        "ai-data/nb-basics", "gamedev/code-basics"}
+    assert suite.get("failures") == "0"
+
+
+def test_check_names_a_missing_folder_before_grading(tmp_path: Path) -> None:
+    result = northlab("check", str(FIXTURES / "ai-data"), str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert "nope: no such folder" in result.stderr and result.stdout == ""
+
+
 def test_check_finds_broken_labs(tmp_path: Path) -> None:
     # points do not add up
     bad_points = tmp_path / "labs" / "ai-data" / "nb-basics"
