@@ -29,7 +29,7 @@ from graders.record import build_record, error_record
 from graders.remote.codec import CodecError, PeerGone, send_frame
 from graders.sandbox import Sandbox, detect
 from graders.sandbox.base import LaunchSpec
-from graders.sandbox.process import Timeout, ZygoteProcess, read_frame, wait_frame
+from graders.sandbox.process import Timeout, ZygoteProcess, log_tail, read_frame, wait_frame
 from graders.sandbox.uids import BLOCK_SIZE, UidBlock
 from graders.submissions import Submission
 
@@ -151,8 +151,7 @@ class Slot:
             if self.judge.wait_done(timeout=10) is None and outcome.failure is None:
                 outcome.failure = "internal"
             if outcome.failure is not None:
-                log = self.judge.spec.log
-                tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+                tail = log_tail(self.judge.spec.log, limit=2000, lines=40)
                 LOG.warning("grading failed in slot %s (%s); judge log:\n%s",
                             self.judge.spec.slot, outcome.failure, tail)
         except OSError:

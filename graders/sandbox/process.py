@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import select
 import socket
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from graders.remote.codec import CodecError, PeerGone, recv_frame, send_frame
@@ -59,14 +61,26 @@ class ZygoteProcess:
         parent, child = socket.socketpair()
         try:
             self.proc = _LAUNCHER.submit(self.sandbox.launch, self.spec, child.fileno()).result()
+        except OSError as exc:
+            parent.close()
+            raise ZygoteFailed(f"the {self.spec.role} sandbox did not start: {exc}") from None
         finally:
             child.close()
         self.ctl = parent
         ready = wait_frame(parent, self.start_timeout)
         if not ready or ready.get("op") != "ready":
+            try:
+                code: int | None = self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
             self.stop()
-            raise ZygoteFailed(f"the {self.spec.role} sandbox did not start "
-                               f"(see {self.spec.log})")
+            why = (f"no answer within {self.start_timeout:g} s" if code is None
+                   else f"exit status {code}")
+            # the log lives in the grader's temporary folder, removed when grading stops:
+            # the error carries its end rather than its path
+            tail = log_tail(self.spec.log)
+            raise ZygoteFailed(f"the {self.spec.role} sandbox did not start ({why}); "
+                               + (f"its log ends with:\n{tail}" if tail else "its log is empty"))
 
     @property
     def alive(self) -> bool:
@@ -114,6 +128,25 @@ class ZygoteProcess:
                 pass
             self.proc = None
         self.sandbox.cleanup(self.spec)
+
+
+def log_tail(path: Path | None, limit: int = 600, lines: int = 8) -> str:
+    """The last ``lines`` non-empty lines within the last ``limit`` bytes of ``path``
+    ("" when there is no such file)."""
+    if path is None:
+        return ""
+    try:
+        with open(path, "rb") as log:
+            log.seek(0, os.SEEK_END)
+            size = log.tell()
+            log.seek(max(0, size - limit))
+            data = log.read()
+    except OSError:
+        return ""
+    text = data.decode("utf-8", errors="replace").splitlines()
+    if size > limit and text:
+        text = text[1:]  # cut mid-line
+    return "\n".join([line for line in text if line.strip()][-lines:])
 
 
 def now() -> float:

@@ -20,6 +20,7 @@ from graders.sandbox import (  # noqa: E402
     SandboxUnavailable,
     detect,
 )
+from graders.sandbox.process import ZygoteFailed, log_tail  # noqa: E402
 from graders.submissions import Submission  # noqa: E402
 
 DATA = (NB_LAB / "source" / "data" / "values.txt").read_bytes()
@@ -148,3 +149,31 @@ def test_concurrent_runs_get_different_uid_blocks(tmp_path: Path) -> None:
     assert third.index == first.index  # a released block is reused
     second.release()
     third.release()
+
+
+def test_a_sandbox_that_cannot_start_says_why(tmp_path: Path) -> None:
+    missing = str(tmp_path / "no-such-python")
+
+    class MissingInterpreter(type(detect())):  # the host's sandbox, pointed at no interpreter
+        def wrap(self, spec, argv, uid):  # type: ignore[no-untyped-def]
+            return super().wrap(spec, [missing, *argv[1:]], uid)
+
+    lab = load_lab(NB_LAB)
+    with pytest.raises(ZygoteFailed) as failed, Grader(lab, workers=1,
+                                                       sandbox=MissingInterpreter()) as grader:
+        pytest.fail(f"grading started without an interpreter ({grader.sandbox.name})")
+    # the log file is gone with the grader's temporary folder: the reason is in the message
+    message = str(failed.value)
+    assert message.startswith("the worker sandbox did not start")
+    assert "no-such-python" in message and "No such file or directory" in message
+    assert "worker-0.log" not in message
+
+
+def test_log_tail_keeps_the_end_of_long_logs(tmp_path: Path) -> None:
+    log = tmp_path / "worker-0.log"
+    assert log_tail(log) == ""
+    log.write_text("".join(f"line {i}\n" for i in range(1000)) + "Traceback: the reason\n\n")
+    tail = log_tail(log, limit=200, lines=3)
+    assert tail == "line 998\nline 999\nTraceback: the reason"
+    assert len(log_tail(log, limit=200, lines=100)) <= 200
+    assert log_tail(log, limit=200, lines=100).splitlines()[0].startswith("line ")
