@@ -94,6 +94,52 @@ def test_dockerfile_lints_clean_runs_non_root_and_holds_no_secret(image: str) ->
             assert re.search(r":[\w.-]+$", base) and not base.endswith(":latest"), base
 
 
+def dockerfile_stages(text: str) -> list[tuple[str, str | None, str]]:
+    """``(base image, stage name or None, instructions)`` per stage, continuation lines
+    joined."""
+    text = re.sub(r"\\\n\s*", " ", text)
+    stages = []
+    for block in re.split(r"^(?=FROM\s)", text, flags=re.MULTILINE)[1:]:
+        head = re.match(r"FROM\s+(\S+)(?:\s+AS\s+(\S+))?", block, re.IGNORECASE)
+        assert head is not None
+        stages.append((head.group(1), head.group(2), block))
+    return stages
+
+
+def test_hub_image_ships_the_jsonld_contexts_exported_at_build_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.services.credentials.contexts import OB_V3, VC_V2, load_contexts
+
+    *builds, (_, _, final) = dockerfile_stages((REPO / "images/hub/Dockerfile").read_text())
+    node = [(base, name, text) for base, name, text in builds if base.startswith("node:")]
+    assert len(node) == 1, "one Node build stage exports the contexts"
+    _, stage, text = node[0]
+    workdir = re.search(r"^WORKDIR\s+(\S+)", text, re.MULTILINE).group(1)
+    assert re.search(r"^COPY\s+package\.json\s+package-lock\.json\s+\./\s*$", text, re.M)
+    assert re.search(r"^RUN\s+npm ci\b", text, re.MULTILINE)
+    export = re.search(r"\bnode\s+(\S*export_contexts\.cjs)\s+(\S+)\s+(\S+)", text)
+    assert export is not None, "the stage runs export_contexts.cjs"
+    script, root, built = export.groups()
+    assert root == workdir, "contexts are read from the node_modules `npm ci` installed"
+    assert re.search(rf"^COPY\s+hub/services/credentials/export_contexts\.cjs\s+(\./|{workdir})",
+                     text, re.MULTILINE) and "/" not in script
+    copied = re.search(rf"^COPY\s+--from={stage}\s+{re.escape(built)}\s+(\S+)", final, re.M)
+    assert copied is not None, "the final image copies the exported file"
+    env = re.search(r"^ENV\s.*\bNORTHLAB_JSONLD_CONTEXTS=(\S+)", final, re.MULTILINE)
+    assert env is not None and env.group(1) == copied.group(1)
+    # the same command on this checkout's node_modules gives a file the service loads
+    # through that variable alone (no node_modules where it looks by default)
+    out = tmp_path / "contexts.json"
+    result = subprocess.run(
+        [tool("node"), str(REPO / "hub/services/credentials/export_contexts.cjs"), str(REPO),
+         str(out)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    monkeypatch.setenv("NORTHLAB_JSONLD_CONTEXTS", str(out))
+    contexts = load_contexts.__wrapped__(tmp_path / "no-node-root")
+    assert VC_V2 in contexts and OB_V3 in contexts
+
+
 def test_every_track_has_an_image_installing_its_extra() -> None:
     for track in TRACKS:
         text = (REPO / "images" / track / "Dockerfile").read_text()
