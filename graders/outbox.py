@@ -25,6 +25,7 @@ import hashlib
 import http.client
 import json
 import os
+import stat
 import time
 import urllib.error
 import urllib.request
@@ -106,8 +107,16 @@ class Outbox:
     def __init__(self, folder: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.folder = Path(folder)
         self.clock = clock
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Sub-folders get the outbox's own access, e.g. 2770 for a group of instructors whose
+        # autograde queues results while the hub's grader service (root) delivers them.
+        mode = stat.S_IMODE(self.folder.stat().st_mode) & 0o2770
         for sub in ("pending", "sent", "rejected"):
-            (self.folder / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                (self.folder / sub).mkdir()
+            except FileExistsError:
+                continue
+            os.chmod(self.folder / sub, mode)
 
     @staticmethod
     def key(record: dict[str, Any]) -> str:

@@ -1,5 +1,5 @@
-"""Services the hub manages: the idle culler, the northlab CLI token, the grader token,
-and the credential and gradebook services.
+"""Services the hub manages: the idle culler, the northlab CLI token, the grader (which
+delivers the grade outbox), and the credential and gradebook services.
 
 Adding a service is one line in :data:`SERVICE_APPS`: ``(name, module, token scopes,
 OAuth scopes)``; the hub starts ``python -m <module>`` (JupyterHub sets
@@ -10,6 +10,7 @@ OAuth scopes)``; the hub starts ``python -m <module>`` (JupyterHub sets
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from typing import Any
 
@@ -39,6 +40,15 @@ def grader_token(settings: Settings) -> str:
     return token_file(settings.hub_dir / "grader-token")
 
 
+#: Environment a managed service needs from the hub's own (JupyterHub passes it no other):
+#: the JSON-LD contexts exported into container images at build time.
+PASSED_THROUGH = ("NORTHLAB_JSONLD_CONTEXTS",)
+
+
+def _passed_through() -> dict[str, str]:
+    return {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+
+
 def _launchable(module: str) -> bool:
     return importlib.util.find_spec(module + ".__main__") is not None
 
@@ -52,7 +62,17 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
     result: list[dict[str, Any]] = [
         {"name": "idle-culler", "command": culler},
         {"name": CLI_SERVICE, "api_token": cli_token(settings)},
-        {"name": GRADER_SERVICE, "api_token": grader_token(settings)},
+        {
+            # delivers the grade outbox (results of every grading path) to the credential
+            # service, retrying with backoff; it reports with this service's own token
+            "name": GRADER_SERVICE,
+            "api_token": grader_token(settings),
+            "command": [sys.executable, "-m", "graders.cli", "outbox", "deliver", "--watch"],
+            "environment": {
+                "NORTHLAB_DATA": str(settings.data_root),
+                "NORTHLAB_PORT": str(settings.port),
+            },
+        },
     ]
     roles: list[dict[str, Any]] = [
         {
@@ -75,7 +95,7 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
                 "command": [sys.executable, "-m", module],
                 "oauth_no_confirm": True,
                 "oauth_client_allowed_scopes": list(oauth_scopes),
-                "environment": {"NORTHLAB_DATA": str(settings.data_root)},
+                "environment": {"NORTHLAB_DATA": str(settings.data_root), **_passed_through()},
             }
         )
         roles.append({"name": f"{name}-service", "scopes": list(scopes), "services": [name]})

@@ -94,11 +94,14 @@ def test_learner_nbgrader_flow(hub):
     with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission(LAB_ID, learner)
         assert (submission.score, submission.max_score) == (2.0, 2.0)
-    # Graded through the northlab sandbox (the course's nbgrader bridge): a result record
-    # waits in the outbox for the credential service.
-    pending = hub.settings.data_root / "outbox" / "pending"
-    records = [json.loads(p.read_text()) for p in pending.glob("*.json")
-               if not p.name.endswith(".state.json")]
+    # Graded through the northlab sandbox (the course's nbgrader bridge): the result record
+    # goes into the outbox, and the hub's grader service delivers it to the credential
+    # service, which acknowledges it (the record moves to sent/).
+    sent = hub.settings.data_root / "outbox" / "sent"
+    deadline = time.monotonic() + 90
+    while not list(sent.glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(1)
+    records = [json.loads(p.read_text()) for p in sent.glob("*.json")]
     assert [(r["learner"], r["lab"], r["score"]) for r in records] == [(learner, LAB_ID, 2)]
 
     # Stop the servers: nothing of the learner keeps running.

@@ -1,0 +1,35 @@
+"""The hub's managed services: what each is started with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.managed import GRADER_SERVICE, services
+from hub.settings import load_settings
+
+
+def _by_name(tmp_path: Path) -> dict[str, dict]:
+    settings = load_settings({"NORTHLAB_DATA": str(tmp_path / "data"), "NORTHLAB_PORT": "9200"})
+    settings.hub_dir.mkdir(parents=True, exist_ok=True)
+    listed, _ = services(settings)
+    return {service["name"]: service for service in listed}
+
+
+def test_grader_service_delivers_the_outbox(tmp_path: Path) -> None:
+    grader = _by_name(tmp_path)[GRADER_SERVICE]
+    assert grader["command"][-3:] == ["outbox", "deliver", "--watch"]
+    assert grader["environment"] == {"NORTHLAB_DATA": str(tmp_path / "data"),
+                                     "NORTHLAB_PORT": "9200"}
+
+
+def test_image_contexts_reach_the_web_services(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NORTHLAB_JSONLD_CONTEXTS", raising=False)
+    assert "NORTHLAB_JSONLD_CONTEXTS" not in _by_name(tmp_path)["credentials"]["environment"]
+    monkeypatch.setenv("NORTHLAB_JSONLD_CONTEXTS", "/opt/northlab/contexts.json")
+    by_name = _by_name(tmp_path)
+    for name in ("credentials", "gradebook"):
+        assert by_name[name]["environment"]["NORTHLAB_JSONLD_CONTEXTS"] == (
+            "/opt/northlab/contexts.json")
