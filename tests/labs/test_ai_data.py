@@ -7,84 +7,28 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
-import os
 import shutil
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
+from functools import partial
 from pathlib import Path
 
+import labtools
 import numpy as np
 import pandas as pd
 import pytest
+from labtools import LABS
 
-from graders.engine import Grader
 from graders.lab import discover_labs, load_lab
-from graders.submissions import Submission, read_files
 
-REPO = Path(__file__).resolve().parents[2]
-TRACK = REPO / "labs" / "ai-data"
-
-
-def northlab_check(folder: Path, tmp_path: Path) -> tuple[int, ET.Element]:
-    """Run the real CLI on ``folder``; return its exit status and JUnit report."""
-    junit = tmp_path / "check.xml"
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    done = subprocess.run(
-        [sys.executable, "-m", "graders.cli", "check", str(folder), "--junit", str(junit)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert junit.exists(), done.stderr
-    return done.returncode, ET.parse(junit).getroot()
-
-
-def grade(lab_id: str, files: dict[str, bytes]) -> dict[str, bool]:
-    """Grade ``files`` as a submission of ``lab_id``: {test name: passed}."""
-    lab = load_lab(TRACK / lab_id)
-    with Grader(lab, workers=1) as grader:
-        record = grader.grade(Submission("mutant", lab.path, files=files))
-    assert record["error"] is None, record["error"]
-    return {test["name"].split("::")[-1]: test["passed"] for test in record["tests"]}
+TRACK = LABS / "ai-data"
+grade = partial(labtools.grade, TRACK)
+mutate_notebook = partial(labtools.mutate_notebook, TRACK)
 
 
 def notebook_sources(lab_id: str) -> list[str]:
     notebook = json.loads(load_lab(TRACK / lab_id).notebook.read_text(encoding="utf-8"))
     return ["".join(cell["source"]) for cell in notebook["cells"]]
-
-
-def mutate_notebook(lab_id: str, old: str, new: str) -> dict[str, bytes]:
-    """The lab's source files with one piece of its solution code replaced."""
-    lab = load_lab(TRACK / lab_id)
-    files = read_files(lab.source_dir)
-    notebook = json.loads(files[f"{lab_id}.ipynb"])
-    sources = ["".join(cell["source"]) for cell in notebook["cells"]]
-    assert sum(source.count(old) for source in sources) == 1, f"target not unique in {lab_id}"
-    for cell, source in zip(notebook["cells"], sources, strict=True):
-        cell["source"] = source.replace(old, new)
-    files[f"{lab_id}.ipynb"] = json.dumps(notebook).encode()
-    return files
-
-
-def test_track_goes_from_first_steps_to_capstone():
-    labs = [lab for lab in discover_labs(REPO / "labs") if lab.track == "ai-data"]
-    assert len(labs) >= 3
-    assert [lab.order for lab in labs] == list(range(1, len(labs) + 1))
-    assert all(lab.credential == "ai-data-foundations" for lab in labs)
-    assert labs[0].prerequisites == ()
-    earlier: set[str] = set()
-    for lab in labs:
-        assert set(lab.prerequisites) <= earlier, lab.id
-        earlier.add(lab.id)
-
-
-def test_northlab_check_passes(tmp_path):
-    status, report = northlab_check(TRACK, tmp_path)
-    failures = [(case.get("classname"), case.get("name"), case.find("failure").get("message"))
-                for case in report.iter("testcase") if case.find("failure") is not None]
-    assert failures == []
-    assert status == 0
-    checked = {case.get("classname") for case in report.iter("testcase")
-               if case.get("name") == "solution"}
-    assert checked == {f"ai-data/{lab.id}" for lab in discover_labs(TRACK)}
 
 
 def test_filling_long_gaps_partly_loses_points():

@@ -3,78 +3,18 @@ reproducible. All grading is real (sandboxed engine, no mocks)."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
-from pathlib import Path
+from functools import partial
 
+import labtools
 import pytest
+from labtools import LABS
 
-from graders.engine import Grader
-from graders.lab import discover_labs, load_lab
-from graders.submissions import Submission, read_files
-
-REPO = Path(__file__).resolve().parents[2]
-TRACK = REPO / "labs" / "robotics"
-
-
-def northlab_check(folder: Path, tmp_path: Path) -> tuple[int, ET.Element]:
-    """Run the real CLI on ``folder``; return its exit status and JUnit report."""
-    junit = tmp_path / "check.xml"
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    done = subprocess.run(
-        [sys.executable, "-m", "graders.cli", "check", str(folder), "--junit", str(junit)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert junit.exists(), done.stderr
-    return done.returncode, ET.parse(junit).getroot()
-
-
-def grade(lab_id: str, files: dict[str, bytes]) -> dict[str, bool]:
-    """Grade ``files`` as a submission of ``lab_id``: {test name: passed}."""
-    lab = load_lab(TRACK / lab_id)
-    with Grader(lab, workers=1) as grader:
-        record = grader.grade(Submission("mutant", lab.path, files=files))
-    assert record["error"] is None, record["error"]
-    return {test["name"].split("::")[-1]: test["passed"] for test in record["tests"]}
-
-
-def mutate_notebook(lab_id: str, old: str, new: str) -> dict[str, bytes]:
-    """The lab's own files with one piece of its solution code replaced."""
-    lab = load_lab(TRACK / lab_id)
-    files = read_files(lab.source_dir)
-    notebook = json.loads(files[f"{lab_id}.ipynb"])
-    found = 0
-    for cell in notebook["cells"]:
-        source = "".join(cell["source"])
-        found += source.count(old)
-        cell["source"] = source.replace(old, new)
-    assert found == 1, f"mutation target found {found} times in {lab_id}"
-    files[f"{lab_id}.ipynb"] = json.dumps(notebook).encode()
-    return files
-
-
-def test_track_has_first_steps_to_capstone():
-    labs = [lab for lab in discover_labs(REPO / "labs") if lab.track == "robotics"]
-    assert len(labs) >= 3
-    assert sorted(lab.order for lab in labs) == list(range(1, len(labs) + 1))
-    assert all(lab.credential == "robotics-foundations" for lab in labs)
-    ids = {lab.id for lab in labs}
-    assert all(set(lab.prerequisites) <= ids for lab in labs)
-
-
-def test_northlab_check_passes(tmp_path):
-    status, report = northlab_check(TRACK, tmp_path)
-    failures = [(case.get("classname"), case.get("name"), case.find("failure").get("message"))
-                for case in report.iter("testcase") if case.find("failure") is not None]
-    assert failures == []
-    assert status == 0
-    checked = {case.get("classname") for case in report.iter("testcase")
-               if case.get("name") == "solution"}
-    expected = {f"robotics/{lab.id}" for lab in discover_labs(TRACK)}
-    assert checked == expected
+TRACK = LABS / "robotics"
+grade = partial(labtools.grade, TRACK)
+mutate_notebook = partial(labtools.mutate_notebook, TRACK)
 
 
 def test_kinematics_rejects_euler_steps():
