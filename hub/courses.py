@@ -53,6 +53,10 @@ def protect_lab_sources(labs_root: Path) -> None:
         _own(labs_root, 0o750, INSTRUCTORS_GROUP)
 
 
+#: Kernel name given to nbgrader when the sandbox cannot be set up: no such kernel exists.
+REFUSING_KERNEL = "northlab-sandbox-unavailable"
+
+
 def course_config(settings: Settings, course: str) -> str:
     """Text of a course's ``nbgrader_config.py``."""
     lines = [
@@ -67,15 +71,30 @@ def course_config(settings: Settings, course: str) -> str:
         f"c.ExchangeFactory.{trait} = {cls.__module__ + '.' + cls.__qualname__!r}"
         for trait, cls in FACTORY.items()
     ]
-    lines += [
-        "# Autograde through the northlab sandbox (never nbgrader's plain Execute).",
-        "import graders.nbgrader_bridge",
-        "graders.nbgrader_bridge.configure(",
-        f"    c, labs_dir={str(settings.labs_root)!r},",
-        f"    outbox={str(settings.data_root / 'outbox')!r}, course={course!r},",
-        ")",
-    ]
+    lines += sandbox_bridge(settings.labs_root, settings.data_root / "outbox", course)
     return "\n".join(lines) + "\n"
+
+
+def sandbox_bridge(labs_dir: Path, outbox: Path, course: str) -> list[str]:
+    """Config lines that autograde through the northlab sandbox, failing closed.
+
+    nbgrader ignores a config file that raises and would then run learner code with its
+    own unsandboxed Execute; so a failure here instead names a kernel that does not exist.
+    """
+    return [
+        "# Autograde through the northlab sandbox (never nbgrader's plain Execute).",
+        "try:",
+        "    import graders.nbgrader_bridge",
+        "    graders.nbgrader_bridge.configure(",
+        f"        c, labs_dir={str(labs_dir)!r},",
+        f"        outbox={str(outbox)!r}, course={course!r},",
+        "    )",
+        "except Exception as exc:  # fail closed: no sandbox, no learner code runs",
+        f"    c.Execute.kernel_name = {REFUSING_KERNEL!r}",
+        "    import sys",
+        "    print(f'northlab: autograde refused, the sandbox is unavailable: {exc}',",
+        "          file=sys.stderr)",
+    ]
 
 
 def ensure_course(settings: Settings, course: str) -> Path:

@@ -132,3 +132,27 @@ def test_check_compare_nbgrader(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout
     cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
     assert "same-as-nbgrader" in cases and cases["same-as-nbgrader"].find("failure") is None
+
+
+def test_course_config_fails_closed_without_the_sandbox(tmp_path: Path) -> None:
+    """The hub's course config, with the bridge unimportable: nbgrader autograde must not
+    fall back to running learner code with its own unsandboxed Execute."""
+    from hub.courses import sandbox_bridge
+
+    lines = sandbox_bridge(NB_LAB.parent.parent, tmp_path / "outbox", "test-course")
+    broken = "\n".join(lines).replace("import graders.nbgrader_bridge",
+                                      "import graders.no_such_bridge")
+    course = NbgraderCourse(tmp_path / "course", load_lab(NB_LAB), extra_config=broken)
+    course.generate()
+    marker = Path(f"{MARKER}-fail-closed")
+    escape = honest(**{"answer-total": f"open({str(marker)!r}, 'w').write('escaped')\n"
+                                       'total = float(np.loadtxt("data/values.txt").sum())'})
+    data = (NB_LAB / "source" / "data" / "values.txt").read_bytes()
+    course.add_submission("escape-attempt", {"nb-basics.ipynb": escape.encode(),
+                                             "data/values.txt": data})
+    with pytest.raises(RuntimeError) as failed:  # nbgrader reports the submission failed
+        course.autograde()
+    assert "autograde refused, the sandbox is unavailable" in str(failed.value)
+    assert "northlab-sandbox-unavailable" in str(failed.value)
+    assert not marker.exists()
+    assert course.scores().get("escape-attempt", 0.0) == 0.0  # nothing ran, nothing scored
