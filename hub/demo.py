@@ -1,4 +1,4 @@
-"""The demo cohort: an instructor, a cohort lead and three learners, one lab per track.
+"""The demo cohort: an instructor, a cohort lead and three learners, every lab released.
 
 Seeding is idempotent: logins are kept in ``<data_root>/hub/demo-logins.json`` (0600) and
 reused, labs already released are skipped, existing users and groups are left as they are.
