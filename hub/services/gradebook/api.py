@@ -35,11 +35,7 @@ class ApiHandler(BaseHandler):
 
 class CohortsApiHandler(ApiHandler):
     async def get(self) -> None:
-        self.require_staff()
-        snapshot = await self.snapshot()
-        gb = self.gb
-        view = await self.read(lambda conn: views.program(
-            conn, snapshot, self.viewer, gb.labs, gb.config.pass_percent, gb.marks))
+        view = await self.program_view()
         self.send({"cohorts": [asdict(c) for c in view.cohorts],
                    "labs": [{"id": t.lab.id, "track": t.lab.track, "title": t.lab.title,
                              "learners": t.learners, "completed": t.completed,

@@ -84,6 +84,14 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         except RosterUnavailable:
             raise web.HTTPError(503) from None
 
+    async def program_view(self) -> views.ProgramView:
+        """The program overview of the cohorts this (staff) viewer may see."""
+        self.require_staff()
+        snapshot = await self.snapshot()
+        gb = self.gb
+        return await self.read(lambda conn: views.program(
+            conn, snapshot, self.viewer, gb.labs, gb.config.pass_percent, gb.marks))
+
     async def read(self, work: Callable[[Connection], T]) -> T:
         started = time.perf_counter()
         try:
@@ -171,11 +179,7 @@ class HomeHandler(BaseHandler):
 
 class ProgramHandler(BaseHandler):
     async def get(self) -> None:
-        self.require_staff()
-        snapshot = await self.snapshot()
-        gb = self.gb
-        view = await self.read(lambda conn: views.program(
-            conn, snapshot, self.viewer, gb.labs, gb.config.pass_percent, gb.marks))
+        view = await self.program_view()
         self.render_page("program.html", view=view, layouts=exports.LMS_LAYOUTS)
 
 
