@@ -4,6 +4,8 @@
 
 - the Unix account is created on demand (:func:`hub.accounts.ensure_user`) with home
   ``<data_root>/home/<name>`` (0700) and Unix groups mirroring the hub groups;
+- an instructor's formgrader and ``~/courses/`` links cover the courses they teach (hub
+  groups ``instructors-<id>``);
 - a spawn form with the four tracks (:mod:`hub.tracks`) that sets the default kernel,
   environment and working folder;
 - the single-user config from ``hub/singleuser/`` (nbgrader, gzip, page config).
@@ -27,7 +29,7 @@ from hub.accounts import (
     private_ancestor,
 )
 from hub.profiles import TrackOptions
-from hub.roles import COHORT_PREFIX, INSTRUCTORS
+from hub.roles import INSTRUCTORS, cohort_of_group, courses_taught
 from hub.tracks import SHARE_DIR, SINGLEUSER_CONFIG_DIR
 
 
@@ -48,8 +50,13 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
 
     @property
     def cohorts(self) -> list[str]:
-        groups = self.hub_groups
-        return [g.removeprefix(COHORT_PREFIX) for g in groups if g.startswith(COHORT_PREFIX)]
+        """Cohorts this person learns in (hub groups ``cohort-<id>``)."""
+        return [c for c in map(cohort_of_group, self.hub_groups) if c is not None]
+
+    def taught_courses(self) -> list[str]:
+        """Courses with a course root this person teaches (hub groups ``instructors-<id>``)."""
+        root = Path(self.courses_root)
+        return [c for c in courses_taught(self.hub_groups) if (root / c).is_dir()]
 
     @property
     def is_instructor(self) -> bool:
@@ -65,31 +72,33 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
         return Path(self.home_root) / self.user.name
 
     def unix_groups(self) -> set[str]:
-        """Unix groups mirroring the hub groups (instructors enter every course)."""
+        """Unix groups mirroring the hub groups (instructors enter the courses they teach)."""
         cohorts = set(self.cohorts)
         if self.is_instructor:
-            cohorts |= {p.name for p in Path(self.courses_root).iterdir() if p.is_dir()}
+            cohorts |= set(self.taught_courses())
             return {INSTRUCTORS_GROUP} | {cohort_unix_group(c) for c in cohorts}
         return {cohort_unix_group(c) for c in cohorts}
 
     def instructor_course(self) -> str:
-        """The course an instructor's formgrader opens: first cohort, else first course."""
-        available = sorted(p.name for p in Path(self.courses_root).iterdir() if p.is_dir())
-        for course in self.cohorts + available:
-            if course in available:
-                return course
-        return ""
+        """The course an instructor's formgrader opens: the first they teach, else none."""
+        return next(iter(self.taught_courses()), "")
 
     def link_courses(self, entry) -> None:
         """``~/courses/<course>`` -> the course root, so formgrader finds the course inside
-        the server's root folder (nbgrader refuses a course root outside it)."""
+        the server's root folder (nbgrader refuses a course root outside it); one link per
+        course taught, links to courses no longer taught removed."""
         links = self.home / "courses"
         links.mkdir(exist_ok=True)
         os.chown(links, entry.pw_uid, entry.pw_gid)
-        for course in Path(self.courses_root).iterdir():
-            link = links / course.name
-            if course.is_dir() and not link.is_symlink():
-                link.symlink_to(course, target_is_directory=True)
+        root, taught = Path(self.courses_root), self.taught_courses()
+        for link in links.iterdir():
+            if link.is_symlink() and link.name not in taught and \
+                    Path(os.readlink(link)).parent == root:
+                link.unlink()
+        for course in taught:
+            link = links / course
+            if not link.is_symlink():
+                link.symlink_to(root / course, target_is_directory=True)
                 os.lchown(link, entry.pw_uid, entry.pw_gid)
 
     def make_preexec_fn(self, name: str):
