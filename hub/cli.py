@@ -13,7 +13,14 @@ from graders.cli import CommandError
 from graders.lab import LabError
 from hub import demo
 from hub.accounts import AccountError
-from hub.people import HubClient, HubUnavailable, add_cohort, add_person, set_password
+from hub.people import (
+    HubClient,
+    HubUnavailable,
+    add_cohort,
+    add_person,
+    cohort_has_roles,
+    set_password,
+)
 from hub.roles import cohort_group
 from hub.runner import start_hub, stop_hub
 from hub.settings import Settings, SettingsError, help_text, load_settings
@@ -82,36 +89,50 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _restart_note(cohort: str) -> str:
+    return (f"Cohort {cohort} is newer than the running hub: restart it (`northlab hub`) so "
+            "its leads and instructors get their access.")
+
+
 def _add(args: argparse.Namespace, role: str) -> int:
     settings = _settings()
     client = HubClient(settings)
     password = args.password or secrets.token_urlsafe(9)
+    cohorts = args.cohort if role == "instructor" else [args.cohort]
+    waiting = []
     try:
-        if args.cohort:
-            add_cohort(settings, args.cohort)
         existed = client.user(args.name) is not None
-        add_person(settings, client, args.name, role=role, cohort=args.cohort, password=None)
+        for cohort in cohorts or [None]:
+            if cohort:
+                add_cohort(settings, cohort)
+            if not add_person(settings, client, args.name, role=role, cohort=cohort,
+                              password=None):
+                waiting.append(cohort)
         written = set_password(settings, args.name, password, replace=bool(args.password))
     except (HubUnavailable, AccountError) as exc:
         raise CommandError(str(exc)) from None
     state = "already existed" if existed else "created"
     print(f"{role} {args.name} {state}" + (f"; password: {password}" if written else ""))
+    for cohort in waiting:
+        print(_restart_note(cohort))
     return 0
 
 
 def cmd_cohort_add(args: argparse.Namespace) -> int:
     settings = _settings()
     try:
-        changed = add_cohort(settings, args.cohort, tuple(args.lead))
+        add_cohort(settings, args.cohort)
         client = HubClient(settings)
         client.ensure_group(cohort_group(args.cohort))
         for lead in args.lead:
             add_person(settings, client, lead, role="lead", cohort=args.cohort, password=None)
+        ready = cohort_has_roles(client, args.cohort)
     except (HubUnavailable, AccountError) as exc:
         raise CommandError(str(exc)) from None
-    print(f"cohort {args.cohort}: course and exchange ready")
-    if changed:
-        print("Restart the hub (`northlab hub`) so the new leads get their cohort-lead role.")
+    print(f"cohort {args.cohort}: course and exchange ready"
+          + (f"; leads: {', '.join(args.lead)}" if args.lead else ""))
+    if not ready:
+        print(_restart_note(args.cohort))
     return 0
 
 
@@ -129,13 +150,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
         add = verbs.add_parser("add", help=f"Add {what} with an approved account.")
         add.add_argument("name", help="Login name: lowercase letters, digits, hyphens.")
-        add.add_argument("--cohort", help="Cohort id (created if missing), e.g. iqaluit-2026.",
-                         required=role == "learner")
+        if role == "learner":
+            add.add_argument("--cohort", required=True,
+                             help="Cohort id (created if missing), e.g. iqaluit-2026.")
+        else:
+            add.add_argument("--cohort", action="append", default=[],
+                             help="Course (= cohort id) they teach, created if missing; "
+                                  "repeat for several. Without it: no course yet.")
         add.add_argument("--password", help="Password (default: a random one, printed).")
         add.set_defaults(func=lambda args, role=role: _add(args, role))
     p = subparsers.add_parser("cohort", help="Manage cohorts (one nbgrader course each).")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
-    add = verbs.add_parser("add", help="Create a cohort: group, course root, exchange.")
+    add = verbs.add_parser("add", help="Create a cohort (group, course root, exchange) "
+                            "and add its leads.")
     add.add_argument("cohort", help="Cohort id, e.g. iqaluit-2026.")
     add.add_argument("--lead", action="append", default=[], help="Cohort lead login (repeat).")
     add.set_defaults(func=cmd_cohort_add)

@@ -63,7 +63,7 @@ def demo_labs(labs_root: Path) -> list[Lab]:
 
 def prepare(settings: Settings, labs: list[Lab]) -> list[str]:
     """Before the hub starts: cohort, course, exchange and released labs (ids returned)."""
-    add_cohort(settings, DEMO_COHORT, leads=("lead",))
+    add_cohort(settings, DEMO_COHORT)
     released = []
     for lab in tqdm(labs, desc="Releasing demo labs", unit="lab"):
         release_lab(settings, DEMO_COHORT, lab.id, lab.source_dir, lab.track)

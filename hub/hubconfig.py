@@ -9,7 +9,7 @@ from typing import Any
 
 from hub import managed
 from hub.courses import courses
-from hub.roles import COHORT_LEADS, CUSTOM_SCOPES, INSTRUCTORS, cohort_group, load_cohorts, roles
+from hub.roles import CUSTOM_SCOPES, groups, load_cohorts, roles
 from hub.settings import Settings
 from hub.tracks import HUB_DIR, LOCALE
 
@@ -57,17 +57,13 @@ def configure_pages(c: Any) -> None:
 
 
 def configure_people(c: Any, settings: Settings) -> None:
-    """Groups, roles (instructors, cohort leads), custom scopes and the services."""
+    """Groups, roles (per cohort: leads, instructors), custom scopes and the services."""
     cohorts = load_cohorts(cohorts_file(settings))
     for course in courses(settings):
-        cohorts.setdefault(course, {"leads": []})
+        cohorts.setdefault(course, {})
     service_list, service_roles = managed.services(settings)
     c.JupyterHub.custom_scopes = CUSTOM_SCOPES
-    c.JupyterHub.load_groups = {
-        INSTRUCTORS: {"users": []},
-        COHORT_LEADS: {"users": []},
-        **{cohort_group(cohort): {"users": []} for cohort in cohorts},
-    }
+    c.JupyterHub.load_groups = groups(cohorts)
     c.JupyterHub.load_roles = roles(cohorts, settings.admin_users) + service_roles
     c.JupyterHub.services = service_list
 

@@ -3,6 +3,11 @@
 Hub users and groups go through the JupyterHub REST API with the ``northlab-cli``
 service token; passwords go into NativeAuthenticator's table of the hub database
 (accounts created this way are already approved). Every call is idempotent.
+
+Staff access is group membership, live: a lead of cohort ``<id>`` joins ``cohort-leads`` and
+``leads-<id>``, an instructor of course ``<id>`` joins ``instructors`` and
+``instructors-<id>`` (see :mod:`hub.roles`). Only a cohort newer than the running hub lacks
+its roles until the hub restarts.
 """
 
 from __future__ import annotations
@@ -17,7 +22,15 @@ from hub import managed
 from hub.accounts import check_name
 from hub.courses import ensure_course
 from hub.hubconfig import cohorts_file
-from hub.roles import COHORT_LEADS, INSTRUCTORS, cohort_group, load_cohorts, save_cohorts
+from hub.roles import (
+    COHORT_LEADS,
+    INSTRUCTORS,
+    cohort_group,
+    instructors_group,
+    leads_group,
+    load_cohorts,
+    save_cohorts,
+)
 from hub.settings import Settings
 
 
@@ -64,6 +77,11 @@ class HubClient:
         self.ensure_group(group)
         self.request("POST", f"/groups/{group}/users", json={"users": list(users)})
 
+    def group_roles(self, group: str) -> list[str]:
+        """Roles bound to ``group`` (none if the group does not exist)."""
+        response = self.session.get(f"{self.url}/groups/{group}", timeout=30)
+        return response.json().get("roles", []) if response.status_code == 200 else []
+
 
 def set_password(settings: Settings, name: str, password: str, *, replace: bool = False) -> bool:
     """Give ``name`` an approved NativeAuthenticator account; keeps an existing password
@@ -90,32 +108,47 @@ def set_password(settings: Settings, name: str, password: str, *, replace: bool 
         engine.dispose()
 
 
+#: Staff roles: (umbrella group, per-cohort group of a cohort id).
+STAFF_GROUPS = {"instructor": (INSTRUCTORS, instructors_group), "lead": (COHORT_LEADS, leads_group)}
+
+
 def add_person(
     settings: Settings, client: HubClient, name: str, *, role: str, cohort: str | None,
     password: str | None,
-) -> None:
-    """Create ``name`` as a learner, instructor or lead (of ``cohort``) and set a password."""
+) -> bool:
+    """Create ``name`` as a learner, instructor or lead (of ``cohort``) and set a password.
+
+    Returns False when ``cohort``'s staff role does not exist yet in the running hub (the
+    cohort is newer than the hub: its leads and instructors get access at the next start).
+    """
     check_name(name)
     client.ensure_user(name)
-    if role == "instructor":
-        client.add_to_group(INSTRUCTORS, name)
-    elif role == "lead":
-        client.add_to_group(COHORT_LEADS, name)
-    if cohort and role == "learner":
+    staff_group = None
+    if role in STAFF_GROUPS:
+        umbrella, per_cohort = STAFF_GROUPS[role]
+        client.add_to_group(umbrella, name)
+        staff_group = per_cohort(cohort) if cohort else None
+    elif role == "learner" and cohort:
         client.add_to_group(cohort_group(cohort), name)
+    if staff_group:
+        client.add_to_group(staff_group, name)
     if password:
         set_password(settings, name, password)
+    return staff_group is None or cohort_has_roles(client, cohort)
 
 
-def add_cohort(settings: Settings, cohort: str, leads: tuple[str, ...] = ()) -> bool:
-    """Create cohort ``cohort`` (course root, exchange, Unix group, registry entry) and
-    record its leads. Returns True if the registry changed (roles apply at hub start)."""
+def cohort_has_roles(client: HubClient, cohort: str) -> bool:
+    """True if the running hub made ``cohort``'s staff roles (it knew the cohort at start)."""
+    return bool(client.group_roles(leads_group(cohort)))
+
+
+def add_cohort(settings: Settings, cohort: str) -> None:
+    """Create cohort ``cohort``: course root, exchange, Unix group and registry entry (the
+    hub makes its roles when it starts)."""
     check_name(cohort)
     ensure_course(settings, cohort)
     path = cohorts_file(settings)
     registry = load_cohorts(path)
-    entry = registry.setdefault(cohort, {"leads": []})
-    before = list(entry["leads"])
-    entry["leads"] = sorted(set(before) | set(leads))
-    save_cohorts(path, registry)
-    return entry["leads"] != before
+    if cohort not in registry:
+        registry[cohort] = {}
+        save_cohorts(path, registry)

@@ -1,12 +1,26 @@
 """JupyterHub RBAC for northlab: groups, roles and custom scopes.
 
-- ``instructors``: may see and start every server, use formgrader and the gradebook.
-- ``cohort-<id>``: one group per cohort of learners (nbgrader course ``<id>``).
-- ``cohort-leads``: everyone leading a cohort; each lead also gets the role
-  ``cohort-lead-<id>`` scoped to ``!group=cohort-<id>`` for each cohort they lead.
-  Leads per cohort are kept in ``<data_root>/hub/cohorts.json`` (``northlab cohort add
-  --lead``) and turned into roles when the hub starts.
-- ``northlab-cli``: the service token the ``northlab`` command uses to manage people.
+Groups (hub database; changes through the REST API or the admin panel take effect at once):
+
+- ``cohort-<id>``: the learners of cohort ``<id>`` (nbgrader course ``<id>``).
+- ``leads-<id>``: the leads of cohort ``<id>``; ``instructors-<id>``: the instructors of
+  course ``<id>``. Per-cohort roles are bound to these groups, so adding a person to one
+  gives them their access without a hub restart.
+- ``cohort-leads`` and ``instructors``: everyone leading any cohort / teaching any course
+  (the spawner gives ``instructors`` the instructor server: formgrader, course links).
+
+Roles are made when the hub starts, one pair per known cohort (``cohorts.json`` plus the
+course roots on disk): ``cohort-lead-<id>`` and ``course-instructor-<id>``, every scope
+filtered to ``!group=cohort-<id>``. A cohort created while the hub runs gets its roles at
+the next hub start. Only hub admins (role ``program-staff``) read every cohort's gradebook.
+
+Source of truth: the hub's groups are the one record of who leads or teaches what (as they
+are of who learns where). ``<data_root>/hub/cohorts.json`` only lists the cohorts; its
+``leads`` lists are from northlab before per-cohort groups and are added to ``leads-<id>``
+at every hub start (JupyterHub's ``load_groups`` only adds, never removes); new leads are
+not written there.
+
+``northlab-cli`` is the service token the ``northlab`` command uses to manage people.
 """
 
 from __future__ import annotations
@@ -17,6 +31,8 @@ from pathlib import Path
 INSTRUCTORS = "instructors"
 COHORT_LEADS = "cohort-leads"
 COHORT_PREFIX = "cohort-"
+LEADS_PREFIX = "leads-"
+INSTRUCTORS_PREFIX = "instructors-"
 REPORT_RESULTS = "custom:northlab:report-results"
 GRADEBOOK = "custom:northlab:gradebook"
 CLI_SERVICE = "northlab-cli"
@@ -26,29 +42,81 @@ CUSTOM_SCOPES = {
     GRADEBOOK: {"description": "Read the gradebook (learners' results and credentials)."},
 }
 
+#: What a lead may do with their cohort's learners (each filtered ``!group=cohort-<id>``).
 COHORT_LEAD_SCOPES = (
     "list:users", "read:users", "read:users:activity", "read:servers", "read:groups",
-    "list:groups", f"{GRADEBOOK}",
+    "list:groups", GRADEBOOK,
 )
+#: What an instructor may do with their course's learners: also start, stop and open
+#: their servers (each filtered ``!group=cohort-<id>``).
+COURSE_INSTRUCTOR_SCOPES = (
+    "list:users", "read:users", "read:users:activity", "servers", "access:servers",
+    "read:servers", "read:groups", "list:groups", GRADEBOOK,
+)
+
+Cohorts = dict[str, dict[str, list[str]]]
 
 
 def cohort_group(cohort: str) -> str:
+    """Learners of ``cohort``."""
     return COHORT_PREFIX + cohort
 
 
-def load_cohorts(path: Path) -> dict[str, dict[str, list[str]]]:
-    """The cohorts registry: ``{cohort id: {"leads": [user, ...]}}``."""
+def leads_group(cohort: str) -> str:
+    """Leads of ``cohort``."""
+    return LEADS_PREFIX + cohort
+
+
+def instructors_group(course: str) -> str:
+    """Instructors of course ``course``."""
+    return INSTRUCTORS_PREFIX + course
+
+
+def cohort_of_group(group: str) -> str | None:
+    """The cohort id of a learners' group ``cohort-<id>``, else None (``cohort-leads``)."""
+    if group.startswith(COHORT_PREFIX) and group != COHORT_LEADS:
+        return group.removeprefix(COHORT_PREFIX)
+    return None
+
+
+def courses_taught(groups: list[str]) -> list[str]:
+    """Course ids of the ``instructors-<id>`` groups among ``groups``, sorted."""
+    return sorted(g.removeprefix(INSTRUCTORS_PREFIX) for g in groups
+                  if g.startswith(INSTRUCTORS_PREFIX))
+
+
+def load_cohorts(path: Path) -> Cohorts:
+    """The cohorts registry: ``{cohort id: {}}`` (older files: ``{"leads": [user, ...]}``)."""
     if not path.exists():
         return {}
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def save_cohorts(path: Path, cohorts: dict[str, dict[str, list[str]]]) -> None:
+def save_cohorts(path: Path, cohorts: Cohorts) -> None:
     path.write_text(json.dumps(cohorts, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     path.chmod(0o600)
 
 
-def roles(cohorts: dict[str, dict[str, list[str]]], admins: tuple[str, ...] = ()) -> list[dict]:
+def groups(cohorts: Cohorts) -> dict[str, dict[str, list[str]]]:
+    """``c.JupyterHub.load_groups``: every group northlab uses, with the leads recorded in
+    older ``cohorts.json`` files (JupyterHub only adds them; live members stay)."""
+    legacy = {cohort: sorted(entry.get("leads", [])) for cohort, entry in cohorts.items()}
+    result = {
+        INSTRUCTORS: {"users": []},
+        COHORT_LEADS: {"users": sorted({lead for leads in legacy.values() for lead in leads})},
+    }
+    for cohort in sorted(cohorts):
+        result[cohort_group(cohort)] = {"users": []}
+        result[leads_group(cohort)] = {"users": legacy[cohort]}
+        result[instructors_group(cohort)] = {"users": []}
+    return result
+
+
+def _filtered(scopes: tuple[str, ...], cohort: str) -> list[str]:
+    return [f"{scope}!group={cohort_group(cohort)}" for scope in scopes]
+
+
+def roles(cohorts: Cohorts, admins: tuple[str, ...] = ()) -> list[dict]:
     """``c.JupyterHub.load_roles`` for the given cohorts and hub admins."""
     result = [
         {
@@ -59,12 +127,9 @@ def roles(cohorts: dict[str, dict[str, list[str]]], admins: tuple[str, ...] = ()
         },
         {
             "name": "instructor",
-            "description": "Course staff: manage learners' servers, read results.",
+            "description": "Course staff: the admin page; learners come with course roles.",
             "groups": [INSTRUCTORS],
-            "scopes": [
-                "self", "list:users", "read:users", "read:groups", "list:groups",
-                "access:servers", "servers", "admin-ui", GRADEBOOK,
-            ],
+            "scopes": ["self", "admin-ui"],
         },
         {
             "name": "northlab-cli",
@@ -74,15 +139,19 @@ def roles(cohorts: dict[str, dict[str, list[str]]], admins: tuple[str, ...] = ()
                        "read:services"],
         },
     ]
-    for cohort, entry in sorted(cohorts.items()):
-        group = cohort_group(cohort)
-        result.append(
+    for cohort in sorted(cohorts):
+        result += [
             {
                 "name": f"cohort-lead-{cohort}",
-                "description": f"Lead of cohort {cohort}: follow its learners.",
-                "users": sorted(entry.get("leads", [])),
-                "scopes": ["self", "admin-ui"]
-                + [f"{scope}!group={group}" for scope in COHORT_LEAD_SCOPES],
-            }
-        )
+                "description": f"Leads of cohort {cohort}: follow its learners.",
+                "groups": [leads_group(cohort)],
+                "scopes": ["self", "admin-ui", *_filtered(COHORT_LEAD_SCOPES, cohort)],
+            },
+            {
+                "name": f"course-instructor-{cohort}",
+                "description": f"Instructors of course {cohort}: its learners and servers.",
+                "groups": [instructors_group(cohort)],
+                "scopes": ["self", "admin-ui", *_filtered(COURSE_INSTRUCTOR_SCOPES, cohort)],
+            },
+        ]
     return result

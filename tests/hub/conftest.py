@@ -25,7 +25,9 @@ import pytest
 import requests
 
 from hub.accounts import cohort_unix_group, private_ancestor, remove_user
+from hub.hubconfig import cohorts_file
 from hub.people import HubClient, add_cohort
+from hub.roles import load_cohorts, save_cohorts
 from hub.runner import stale_services, start_hub, stop_hub
 from hub.settings import REPO, Settings, load_settings
 
@@ -65,6 +67,11 @@ class Hub:
     @property
     def cohort(self) -> str:
         return f"{self.prefix}-cohort"
+
+    @property
+    def other_cohort(self) -> str:
+        """A second cohort the hub knows at start (staff of one must not see the other)."""
+        return f"{self.prefix}-other"
 
     def name(self, role: str) -> str:
         return f"{self.prefix}-{role}"
@@ -148,7 +155,12 @@ def running_hub(**extra: str) -> Iterator[Hub]:
     env.update({f"NORTHLAB_{key.upper()}": value for key, value in extra.items()})
     settings = load_settings(env)
     hub = Hub(settings, None, HubClient(settings), prefix)  # type: ignore[arg-type]
-    add_cohort(settings, hub.cohort, leads=(hub.name("lead"),))
+    add_cohort(settings, hub.cohort)
+    add_cohort(settings, hub.other_cohort)
+    # a lead recorded the way northlab did before per-cohort staff groups (upgrade path)
+    registry = load_cohorts(cohorts_file(settings))
+    registry[hub.cohort]["leads"] = [hub.name("oldlead")]
+    save_cohorts(cohorts_file(settings), registry)
     process = start_hub(settings)
     hub.process = process
     try:

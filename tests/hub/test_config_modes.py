@@ -32,9 +32,10 @@ def test_local_mode(monkeypatch, tmp_path):
     assert set(c.JupyterHub.custom_scopes) == {
         "custom:northlab:report-results", "custom:northlab:gradebook"}
     assert "cohort-iqaluit-2026" in c.JupyterHub.load_groups
+    assert c.JupyterHub.load_groups["leads-iqaluit-2026"] == {"users": ["ana"]}  # older file
     roles = {role["name"]: role for role in c.JupyterHub.load_roles}
     lead = roles["cohort-lead-iqaluit-2026"]
-    assert lead["users"] == ["ana"]
+    assert lead["groups"] == ["leads-iqaluit-2026"] and "users" not in lead
     assert "list:users!group=cohort-iqaluit-2026" in lead["scopes"]
     assert not [s for s in lead["scopes"] if s.startswith("read:users") and "!group=" not in s]
     assert roles["grader"]["scopes"] == ["custom:northlab:report-results"]

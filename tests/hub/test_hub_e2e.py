@@ -15,7 +15,7 @@ import pytest
 import requests
 from nbgrader.api import Gradebook
 
-from hub.roles import INSTRUCTORS, cohort_group
+from hub.roles import INSTRUCTORS, cohort_group, instructors_group
 
 from .conftest import processes_of
 from .kernel import execute, start_kernel
@@ -44,6 +44,7 @@ def test_learner_nbgrader_flow(hub):
         hub.client.ensure_user(name)
     hub.client.add_to_group(cohort_group(hub.cohort), learner, other)
     hub.client.add_to_group(INSTRUCTORS, teacher)
+    hub.client.add_to_group(instructors_group(hub.cohort), teacher)  # teaches this course
     course_root = hub.settings.courses_root / hub.cohort
 
     # The instructor's server: formgrader is there; it releases the lab from its kernel,

@@ -18,10 +18,10 @@ asks for it with ``oauth_client_allowed_scopes``; the hub intersects it with eac
 roles, so the token the gradebook receives carries exactly their filter:
 
 * admins / program staff: unfiltered ``custom:northlab:gradebook`` -> every cohort;
-* cohort lead of ``<id>`` (role ``cohort-lead-<id>``):
+* cohort lead of ``<id>`` (hub group ``leads-<id>``, role ``cohort-lead-<id>``):
   ``custom:northlab:gradebook!group=cohort-<id>`` -> that cohort only;
-* instructor of course ``<id>`` (one course per cohort): the same
-  ``custom:northlab:gradebook!group=cohort-<id>`` in their instructor role;
+* instructor of course ``<id>`` (one course per cohort; hub group ``instructors-<id>``,
+  role ``course-instructor-<id>``): the same ``custom:northlab:gradebook!group=cohort-<id>``;
 * everyone who should see "My progress": ``access:services!service=gradebook`` (e.g. add
   it to the default ``user`` role); without it the hub refuses the login (403).
 

@@ -1,4 +1,4 @@
-"""Who is in which cohort: the hub's groups named ``cohort-<id>``.
+"""Who is in which cohort: the hub's groups named ``cohort-<id>`` (not ``cohort-leads``).
 
 The hub is the one source of cohort membership (the same groups the leads' scopes are
 filtered on). :class:`HubRoster` reads them over the hub API with the service's own token
@@ -20,6 +20,8 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from .access import COHORT_PREFIX
 
 PAGINATION = "application/jupyterhub-pagination+json"
+#: Hub groups named like cohorts that are not: the cohort leads' own group.
+NOT_COHORTS = frozenset({"cohort-leads"})
 
 
 class RosterUnavailable(Exception):
@@ -99,7 +101,7 @@ class HubRoster:
             )
             page = json.loads(response.body)
             for group in page["items"]:
-                if group["name"].startswith(COHORT_PREFIX):
+                if group["name"].startswith(COHORT_PREFIX) and group["name"] not in NOT_COHORTS:
                     cohort = group["name"].removeprefix(COHORT_PREFIX)
                     members[cohort] = tuple(sorted(group.get("users", [])))
             following = page.get("_pagination", {}).get("next")
