@@ -1,12 +1,19 @@
-"""Roles through the real hub: a cohort lead sees only their cohort; the admin panel works."""
+"""Roles through the real hub: a cohort lead sees only their cohort, an instructor only their
+course (hub API, learners' servers, the gradebook); staff join live; the admin panel works."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 import requests
 
-from hub.people import add_person
-from hub.roles import cohort_group
+from hub.people import add_person, set_password
+from hub.roles import COHORT_LEADS, INSTRUCTORS, cohort_group, instructors_group, leads_group
+from hub.runner import hub_env
 
 pytestmark = pytest.mark.slow
 
@@ -28,8 +35,8 @@ def test_cohort_lead_sees_only_their_cohort(hub):
     add_person(hub.settings, hub.client, inside, role="learner", cohort=hub.cohort,
                password=None)
     hub.client.ensure_user(outside)
-    roles = hub.client.user(lead)["roles"]
-    assert f"cohort-lead-{hub.cohort}" in roles
+    assert leads_group(hub.cohort) in hub.client.user(lead)["groups"]
+    assert hub.client.group_roles(leads_group(hub.cohort)) == [f"cohort-lead-{hub.cohort}"]
     token = hub.user_token(lead)
     listed = requests.get(f"{hub.url}/hub/api/users", timeout=30,
                           headers={"Authorization": f"token {token}"}).json()
@@ -54,3 +61,116 @@ def test_admin_panel_and_learner_is_not_admin(hub):
     session = login(hub, admin, "admin-pass-2026")
     page = session.get(f"{hub.url}/hub/admin", timeout=30)
     assert page.status_code == 200 and "admin" in page.text.lower()
+
+
+def api(hub, token: str, method: str, path: str, **kwargs) -> requests.Response:
+    return requests.request(method, f"{hub.url}/hub/api{path}", timeout=30,
+                            headers={"Authorization": f"token {token}"}, **kwargs)
+
+
+def northlab(hub, *args: str) -> str:
+    """Run the real ``northlab`` command against the test hub; its standard output."""
+    result = subprocess.run([str(Path(sys.executable).parent / "northlab"), *args],
+                            env=hub_env(hub.settings), capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def gradebook(session: requests.Session, hub, path: str) -> requests.Response:
+    """A gradebook page through the proxy, after the hub's OAuth redirects."""
+    return session.get(f"{hub.url}/services/gradebook/{path}", timeout=60)
+
+
+def wait_ready(hub, name: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not hub.client.user(name)["servers"].get("", {}).get("ready"):
+        assert time.monotonic() < deadline, f"{name}'s server did not start; see {hub.log}"
+        time.sleep(1)
+
+
+def test_instructor_sees_and_runs_only_their_course(hub):
+    teacher, mine, theirs = hub.name("teach"), hub.name("mine"), hub.name("theirs")
+    assert add_person(hub.settings, hub.client, teacher, role="instructor", cohort=hub.cohort,
+                      password="teach-pass-2026")
+    add_person(hub.settings, hub.client, mine, role="learner", cohort=hub.cohort, password=None)
+    add_person(hub.settings, hub.client, theirs, role="learner", cohort=hub.other_cohort,
+               password=None)
+    token = hub.user_token(teacher)
+    names = {u["name"] for u in api(hub, token, "GET", "/users").json()}
+    assert mine in names and theirs not in names
+    assert mine in api(hub, token, "GET", f"/groups/{cohort_group(hub.cohort)}").json()["users"]
+    # the hub API hides what lies outside a filtered scope: 404, as for a missing user
+    assert api(hub, token, "GET", f"/groups/{cohort_group(hub.other_cohort)}").status_code \
+        == 404
+    assert api(hub, token, "GET", f"/users/{theirs}").status_code == 404
+    assert api(hub, token, "POST", f"/users/{theirs}/server",
+               json={"track": "cybersecurity"}).status_code == 404
+
+    # The instructor starts their learner's server and opens it; the other course's is shut.
+    assert api(hub, token, "POST", f"/users/{mine}/server",
+               json={"track": "cybersecurity"}).status_code in (201, 202)
+    wait_ready(hub, mine)
+    hub.start_server(theirs, "cybersecurity")
+    session = login(hub, teacher, "teach-pass-2026")
+    assert session.get(f"{hub.url}/user/{mine}/lab", timeout=60).status_code == 200
+    assert session.get(f"{hub.url}/user/{theirs}/lab", timeout=60).status_code == 403
+    assert api(hub, token, "DELETE", f"/users/{theirs}/server").status_code == 404
+    hub.stop_server(theirs)
+    hub.stop_server(mine)
+
+    # The gradebook: their course's pages, none of the other's; every denial a 403.
+    assert gradebook(session, hub, f"cohort/{hub.cohort}").status_code == 200
+    program = gradebook(session, hub, "program")
+    assert program.status_code == 200
+    assert hub.cohort in program.text and hub.other_cohort not in program.text
+    for path in (f"cohort/{hub.other_cohort}", f"cohort/{hub.other_cohort}/grades.csv",
+                 f"api/cohorts/{hub.other_cohort}/grades", f"learner/{theirs}"):
+        assert gradebook(session, hub, path).status_code == 403, path
+    assert gradebook(session, hub, f"api/cohorts/{hub.cohort}/grades").status_code == 200
+
+
+def test_lead_added_while_the_hub_runs_gets_access_at_once(hub):
+    lead, inside, outside = hub.name("newlead"), hub.name("in2"), hub.name("out2")
+    add_person(hub.settings, hub.client, inside, role="learner", cohort=hub.cohort,
+               password=None)
+    add_person(hub.settings, hub.client, outside, role="learner", cohort=hub.other_cohort,
+               password=None)
+    out = northlab(hub, "cohort", "add", hub.cohort, "--lead", lead)
+    assert "restart" not in out.lower()
+    groups = hub.client.user(lead)["groups"]
+    assert {COHORT_LEADS, leads_group(hub.cohort)} <= set(groups)
+    set_password(hub.settings, lead, "newlead-pass-2026")
+    session = login(hub, lead, "newlead-pass-2026")
+    assert gradebook(session, hub, f"cohort/{hub.cohort}").status_code == 200
+    assert gradebook(session, hub, f"cohort/{hub.other_cohort}").status_code == 403
+    names = {u["name"] for u in api(hub, hub.user_token(lead), "GET", "/users").json()}
+    assert inside in names and outside not in names
+
+    # A cohort newer than the hub has no roles yet: the command says to restart.
+    fresh = f"{hub.prefix}-fresh"
+    out = northlab(hub, "cohort", "add", fresh, "--lead", lead)
+    assert f"Cohort {fresh} is newer than the running hub" in out
+
+
+def test_instructor_add_is_idempotent_and_takes_several_courses(hub):
+    teacher = hub.name("teach2")
+    args = ("instructor", "add", teacher, "--cohort", hub.cohort, "--cohort", hub.other_cohort)
+    first = northlab(hub, *args)
+    assert "created; password:" in first and "restart" not in first.lower()
+    second = northlab(hub, *args)
+    assert "already existed" in second and "password" not in second
+    groups = set(hub.client.user(teacher)["groups"])
+    assert {INSTRUCTORS, instructors_group(hub.cohort),
+            instructors_group(hub.other_cohort)} <= groups
+
+
+def test_leads_recorded_in_an_older_cohorts_json_keep_their_access(hub):
+    old, inside, outside = hub.name("oldlead"), hub.name("in3"), hub.name("out3")
+    add_person(hub.settings, hub.client, inside, role="learner", cohort=hub.cohort,
+               password=None)
+    add_person(hub.settings, hub.client, outside, role="learner", cohort=hub.other_cohort,
+               password=None)
+    assert leads_group(hub.cohort) in hub.client.user(old)["groups"]
+    names = {u["name"] for u in api(hub, hub.user_token(old), "GET", "/users").json()}
+    assert inside in names and outside not in names
