@@ -47,7 +47,9 @@ def cmdline(pid: int) -> str:
 
 
 def kernel_pid(pids: list[int]) -> int:
-    return next(p for p in pids if "ipykernel_launcher" in cmdline(p))
+    """The kernel among ``pids``: stock (ipykernel_launcher) or a track's (hub.kernel)."""
+    return next(p for p in pids if any(k in cmdline(p) for k in ("ipykernel_launcher",
+                                                                 "hub.kernel")))
 
 
 def start_kernel(base: str, token: str | None) -> None:

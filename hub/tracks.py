@@ -1,9 +1,9 @@
 """The four tracks: what each spawn profile gives a learner.
 
 A track profile chooses the learner's default kernel (one named ipykernel per track,
-shipped in ``hub/share/jupyter/kernels/``), extra environment variables, the working
-folder the lab opens in (``~/<track>``, where the Assignments tab fetches labs) and, in
-docker/kubernetes modes, the image built from ``images/<track>/``.
+shipped in ``hub/share/jupyter/kernels/``, started by :mod:`hub.kernel`), extra environment
+variables, the working folder the lab opens in (``~/<track>``, where the Assignments tab
+fetches labs) and, in docker/kubernetes modes, the image built from ``images/<track>/``.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ DEFAULT_TRACK = "cybersecurity"
 def kernelspec(track: Track) -> dict:
     """The ``kernel.json`` of a track (``python`` is replaced by the server's interpreter)."""
     return {
-        "argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "argv": ["python", "-m", "hub.kernel", "-f", "{connection_file}"],
         "display_name": f"Python 3 ({track.title('en')})",
         "language": "python",
         "env": {"NORTHLAB_TRACK": track.id, **track.env},

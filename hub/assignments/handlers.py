@@ -1,0 +1,126 @@
+"""Tornado handlers for the Assignments tab: each request runs :mod:`hub.assignments.worker`.
+
+URLs and answers are nbgrader 0.9's (``/assignments``, ``/assignments/<action>``,
+``/assignments/validate``, ``/courses``, ``/nbgrader_version``), so the stock lab extension
+works unchanged. The worker runs in a child process with the server's environment and
+folder; unlike nbgrader's handlers, the server's event loop never waits on the exchange.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from importlib.metadata import version
+from typing import Any
+
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from hub.tracks import LOCALE
+
+#: Longest a request may run (a submission copies the learner's folder into the exchange).
+TIMEOUT_SECONDS = 300
+ACTIONS = ("fetch", "submit", "fetch_feedback")
+
+
+def every_language(message_id: str, **values: object) -> str:
+    """Our message in every language we have (the lab extension shows it as it is)."""
+    return " / ".join(LOCALE.all_languages(message_id, **values).values())
+
+
+def failure(message_id: str, **values: object) -> dict[str, Any]:
+    """nbgrader's failure answer carrying one of our messages."""
+    return {"success": False, "value": every_language(message_id, **values)}
+
+
+async def run_worker(root_dir: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Run one request in a worker process; its last stdout line is the JSON answer."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hub.assignments.worker", json.dumps(request),
+        cwd=root_dir, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), TIMEOUT_SECONDS)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return failure("assignments.timeout", seconds=TIMEOUT_SECONDS)
+    lines = stdout.decode(errors="replace").strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, ValueError):
+        tail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+        return failure("assignments.worker_failed", detail=tail[0])
+
+
+class AssignmentsHandler(JupyterHandler):
+    """Base: read the request like nbgrader does (query arguments, else a JSON body)."""
+
+    def arguments(self, *names: str) -> dict[str, str]:
+        try:
+            return {name: self.get_argument(name) for name in names}
+        except web.MissingArgumentError:
+            body = self.get_json_body() or {}
+            if not all(isinstance(body.get(name), str) for name in names):
+                raise web.HTTPError(400, f"Expected {', '.join(names)}.") from None
+            return {name: body[name] for name in names}
+
+    async def answer(self, action: str, **arguments: str) -> None:
+        result = await run_worker(self.settings["northlab_assignments_root"],
+                                  {"action": action, **arguments})
+        self.finish(json.dumps(result))
+
+
+class ListHandler(AssignmentsHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        await self.answer("list", **self.arguments("course_id"))
+
+
+class ActionHandler(AssignmentsHandler):
+    @web.authenticated
+    async def post(self, action: str) -> None:
+        await self.answer(action, **self.arguments("course_id", "assignment_id"))
+
+
+class ValidateHandler(AssignmentsHandler):
+    @web.authenticated
+    async def post(self) -> None:
+        await self.answer("validate", **self.arguments("path"))
+
+
+class CoursesHandler(AssignmentsHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        await self.answer("courses")
+
+
+class VersionHandler(JupyterHandler):
+    """The lab extension checks that it talks to the nbgrader it was built with."""
+
+    @web.authenticated
+    def get(self) -> None:
+        wanted, installed = self.get_argument("version"), version("nbgrader")
+        if wanted == installed:
+            self.finish(json.dumps({"success": True}))
+        else:
+            self.finish(json.dumps({"success": False, "message": every_language(
+                "assignments.version_mismatch", wanted=wanted, installed=installed)}))
+
+
+def add_handlers(serverapp: Any) -> None:
+    """Register the handlers under the server's base URL."""
+    webapp = serverapp.web_app
+    webapp.settings["northlab_assignments_root"] = serverapp.root_dir
+    routes = [
+        (r"/assignments", ListHandler),
+        (r"/assignments/validate", ValidateHandler),
+        (rf"/assignments/(?P<action>{'|'.join(ACTIONS)})", ActionHandler),
+        (r"/courses", CoursesHandler),
+        (r"/nbgrader_version", VersionHandler),
+    ]
+    base = webapp.settings["base_url"]
+    webapp.add_handlers(".*$", [(url_path_join(base, path), cls) for path, cls in routes])
