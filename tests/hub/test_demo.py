@@ -68,6 +68,9 @@ def test_demo_twice_and_after_a_crash():
         assert sorted(u["name"] for u in users) == sorted(logins)
         groups = requests.get(f"{api}/groups/cohort-demo", headers=headers, timeout=30).json()
         assert sorted(groups["users"]) == ["learner-1", "learner-2", "learner-3"]
+        for group, member in (("instructors-demo", "instructor"), ("leads-demo", "lead")):
+            staff = requests.get(f"{api}/groups/{group}", headers=headers, timeout=30).json()
+            assert staff["users"] == [member] and staff["roles"], staff  # roles bound at start
         outbound = sorted(p.name for p in (data / "exchange" / "demo" / "outbound").iterdir())
 
         # A learner works, then the hub stops cleanly and the demo runs again.
