@@ -33,3 +33,24 @@ def test_track_form_and_parsing():
         assert "knitting" in str(exc)
     else:
         raise AssertionError("unknown track accepted")
+
+
+def test_track_kernel_runs_without_the_debugger(monkeypatch):
+    """The shipped kernelspec starts hub.kernel: code runs, debugpy was never loaded."""
+    from jupyter_client.manager import start_new_kernel
+
+    monkeypatch.setenv("JUPYTER_PATH", str(SHARE_DIR))
+    manager, client = start_new_kernel(kernel_name=TRACKS["robotics"].kernel)
+    try:
+        outputs: list[str] = []
+        reply = client.execute_interactive(
+            "import os, sys; print(os.environ['NORTHLAB_TRACK'], sys.modules.get('debugpy'),"
+            " any(m.startswith(('debugpy.', '_pydevd')) for m in sys.modules), sum(range(5)))",
+            timeout=60,
+            output_hook=lambda msg: outputs.append(msg["content"].get("text", "")))
+        assert reply["content"]["status"] == "ok"
+        assert "".join(outputs).split() == ["robotics", "None", "False", "10"]
+        assert "hub.kernel" in manager.provisioner.process.args
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
