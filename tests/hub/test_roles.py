@@ -61,6 +61,12 @@ def test_admin_panel_and_learner_is_not_admin(hub):
     session = login(hub, admin, "admin-pass-2026")
     page = session.get(f"{hub.url}/hub/admin", timeout=30)
     assert page.status_code == 200 and "admin" in page.text.lower()
+    # admins read every cohort in the gradebook; staff groups are not cohorts there
+    program = gradebook(session, hub, "program")
+    assert program.status_code == 200
+    assert hub.cohort in program.text and hub.other_cohort in program.text
+    assert "cohort/leads" not in program.text
+    assert gradebook(session, hub, f"cohort/{hub.other_cohort}").status_code == 200
 
 
 def api(hub, token: str, method: str, path: str, **kwargs) -> requests.Response:
