@@ -180,3 +180,17 @@ def test_leads_recorded_in_an_older_cohorts_json_keep_their_access(hub):
     assert leads_group(hub.cohort) in hub.client.user(old)["groups"]
     names = {u["name"] for u in api(hub, hub.user_token(old), "GET", "/users").json()}
     assert inside in names and outside not in names
+
+
+def test_instructor_without_a_course_still_starts(hub):
+    teacher = hub.name("teach0")
+    out = northlab(hub, "instructor", "add", teacher, "--password", "teach0-pass-2026")
+    assert "created" in out
+    token = hub.start_server(teacher, "ai-data")
+    courses = requests.get(f"{hub.url}/user/{teacher}/api/contents/courses", timeout=30,
+                           headers={"Authorization": f"token {token}"})
+    assert courses.status_code == 200 and courses.json()["content"] == []
+    formgrader = requests.get(f"{hub.url}/user/{teacher}/formgrader", timeout=60,
+                              headers={"Authorization": f"token {token}"})
+    assert formgrader.status_code == 200
+    hub.stop_server(teacher)
