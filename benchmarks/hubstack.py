@@ -109,7 +109,7 @@ def northlab_stack(root: Path) -> Iterator[Stack]:
             with contextlib.suppress(requests.RequestException):
                 if stack.client.user(name)["servers"]:
                     stack.stop_server(name)
-        stop_hub(process)
+        stop_hub(settings, process)
         for name in stack.users:
             with contextlib.suppress(KeyError):
                 for pid in user_pids(name):

@@ -43,7 +43,7 @@ def _serve(settings: Settings, process: subprocess.Popen) -> int:
     try:
         return process.wait()
     except KeyboardInterrupt:
-        stop_hub(process)
+        stop_hub(settings, process)
         return 0
 
 
@@ -70,7 +70,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         logins = demo.seed(settings, HubClient(settings))
     except (requests.RequestException, HubUnavailable, AccountError) as exc:
-        stop_hub(process)
+        stop_hub(settings, process)
         raise CommandError(f"Seeding the demo failed: {exc}") from None
     print(f"\nDemo course '{demo.DEMO_COHORT}' labs: {', '.join(released) or 'none yet'}")
     print("Demo logins (user / password) — Identifiants de démonstration :")

@@ -129,7 +129,7 @@ def start_hub(settings: Settings, log_path: Path | None = None) -> subprocess.Po
     try:
         wait_until_up(settings, process, log_path)
     except BaseException:
-        stop_hub(process)
+        stop_hub(settings, process)
         raise
     return process
 
@@ -152,8 +152,12 @@ def wait_until_up(
     raise SettingsError(f"The hub did not answer within {timeout:.0f} s (see {log_path}).")
 
 
-def stop_hub(process: subprocess.Popen, timeout: float = 30) -> None:
-    """Stop the hub, its proxy and its services (the whole process group)."""
+def stop_hub(settings: Settings, process: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop the hub and its services (the whole process group), then its proxy.
+
+    JupyterHub starts the proxy in a session of its own and stops it on a clean shutdown;
+    a hub killed after ``timeout`` leaves it running, so the proxy's pid file is checked.
+    """
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -161,3 +165,16 @@ def stop_hub(process: subprocess.Popen, timeout: float = 30) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    stop_proxy(settings.hub_dir / "proxy.pid")
+
+
+def stop_proxy(pid_file: Path) -> None:
+    """Stop the configurable-http-proxy named in ``pid_file``, if it still runs."""
+    try:
+        pid = int(pid_file.read_text())
+        running = b"configurable-http-proxy" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return
+    if running:
+        os.kill(pid, signal.SIGTERM)
+    pid_file.unlink(missing_ok=True)

@@ -113,6 +113,21 @@ class Hub:
         return self.settings.hub_dir / "jupyterhub.log"
 
 
+def proxies_on(port: int) -> list[int]:
+    """configurable-http-proxy processes serving ``port``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(b"configurable-http-proxy" in arg for arg in args) and (
+            str(port).encode() in args
+        ):
+            found.append(int(entry.name))
+    return found
+
+
 def processes_of(user: str) -> list[int]:
     try:
         uid = pwd.getpwnam(user).pw_uid
@@ -169,9 +184,9 @@ def running_hub(**extra: str) -> Iterator[Hub]:
         for user in hub.client.request("GET", "/users").json():
             if user["servers"]:
                 hub.stop_server(user["name"])
-        stop_hub(process)
-        leftovers = {"services": stale_services(settings)}
-        for pid in leftovers["services"]:
+        stop_hub(settings, process)
+        leftovers = {"services": stale_services(settings), "proxy": proxies_on(settings.port)}
+        for pid in leftovers["services"] + leftovers["proxy"]:
             os.kill(pid, 9)
         for entry in pwd.getpwall():
             if entry.pw_name.startswith(prefix + "-"):
