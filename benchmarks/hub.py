@@ -90,7 +90,7 @@ def measure_northlab(stack: Stack, learners: int) -> dict:
         token = stack.token(name)
         requests.get(f"{stack.url}/user/{name}/lab", timeout=60,
                      headers={"Authorization": f"token {token}"}).raise_for_status()
-        server = next(p for p in user_pids(name) if "jupyterhub-singleuser" in cmdline(p))
+        server = next(p for p in user_pids(name) if "hub.userserver" in cmdline(p))
         servers[name] = server
     settle()
     server_rss = [rss(pid) for pid in servers.values()]

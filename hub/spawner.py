@@ -8,7 +8,8 @@
   groups ``instructors-<id>``);
 - a spawn form with the four tracks (:mod:`hub.tracks`) that sets the default kernel,
   environment and working folder;
-- the single-user config from ``hub/singleuser/`` (nbgrader, gzip, page config).
+- the single-user config from ``hub/singleuser/`` (nbgrader, gzip, page config), and the
+  server started through :mod:`hub.userserver`.
 """
 
 from __future__ import annotations
@@ -155,5 +156,5 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
             self.link_courses(entry)
         self.notebook_dir = str(self.home)
         self.default_url = self.track.default_url
-        self.cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
+        self.cmd = [sys.executable, "-P", "-m", "hub.userserver"]  # -P: home not on sys.path
         return await super().start()

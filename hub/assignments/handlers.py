@@ -38,7 +38,7 @@ def failure(message_id: str, **values: object) -> dict[str, Any]:
 async def run_worker(root_dir: str, request: dict[str, Any]) -> dict[str, Any]:
     """Run one request in a worker process; its last stdout line is the JSON answer."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hub.assignments.worker", json.dumps(request),
+        sys.executable, "-P", "-m", "hub.assignments.worker", json.dumps(request),
         cwd=root_dir, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
