@@ -1,8 +1,10 @@
 """A real JupyterHub (with the real configurable-http-proxy) running the exchange service.
 
-Users: ana and ben learn in course ``north`` (group cohort-north), cal in ``south``,
-ines is an instructor. Learners' servers are real single-user servers, each in its own
-home folder under a temporary data root; nothing is shared between homes.
+Users: ana and ben learn in course ``north`` (group cohort-north), cal in ``south``;
+ines teaches ``north`` (instructors-north), olga ``south``, uma is in the umbrella group
+``instructors`` with no course, ada is a hub admin. Learners' servers are real single-user
+servers, each in its own home folder under a temporary data root; nothing is shared
+between homes.
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ PROXY = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
 GROUPS = {
     "cohort-north": ["ana", "ben"],
     "cohort-south": ["cal"],
-    "instructors": ["ines"],
+    "instructors": ["ines", "olga", "uma"],
+    "instructors-north": ["ines"],
+    "instructors-south": ["olga"],
 }
+ADMINS = ["ada"]
 
 
 def free_port() -> int:
@@ -53,6 +58,7 @@ c.JupyterHub.cookie_secret_file = "{root}/cookie_secret"
 c.JupyterHub.pid_file = "{root}/jupyterhub.pid"
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allowed_users = {users!r}
+c.Authenticator.admin_users = {admins!r}
 c.JupyterHub.load_groups = {groups!r}
 # one group per API page, so the exchange must follow the hub's pagination to see courses
 c.JupyterHub.api_page_default_limit = 1
@@ -161,6 +167,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory):
             root=root,
             groups={name: {"users": users} for name, users in GROUPS.items()},
             users=sorted({u for users in GROUPS.values() for u in users}),
+            admins=set(ADMINS),
             admin_token=admin_token,
             singleuser=str(BIN / "jupyterhub-singleuser"),
         )

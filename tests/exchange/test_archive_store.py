@@ -137,8 +137,13 @@ def test_errors_speak_english_and_french(tmp_path: Path) -> None:
 
 def test_course_roles_come_from_groups() -> None:
     ana = Person.from_model({"name": "ana", "groups": ["cohort-north", "cohort-east"]})
-    ines = Person.from_model({"name": "ines", "groups": ["instructors"]})
+    ines = Person.from_model({"name": "ines", "groups": ["instructors", "instructors-north"]})
+    uma = Person.from_model({"name": "uma", "groups": ["instructors"]})
+    ada = Person.from_model({"name": "ada", "admin": True, "groups": []})
     assert ana.learner_courses() == ["east", "north"]
-    assert ana.can_read("north") and not ana.can_read("south") and not ana.is_instructor
-    assert ines.can_read("south") and not ines.is_learner("south")
+    assert ana.can_read("north") and not ana.can_read("south") and not ana.teaches("north")
+    assert ines.teaches("north") and ines.can_read("north") and not ines.is_learner("north")
+    assert not ines.teaches("south") and not ines.can_read("south")
+    assert not uma.teaches("north") and not uma.can_read("north")  # umbrella group: no course
+    assert ada.teaches("south") and ada.can_read("north")
     assert courses_of_groups(["cohort-north", "instructors", "cohort-leads"]) == ["north"]

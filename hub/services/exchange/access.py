@@ -1,25 +1,18 @@
-"""Who may do what in which course, from hub groups.
+"""Who may do what in which course, from the caller's hub user model (name, admin, groups).
 
 A course ``<id>`` exists when the hub group ``cohort-<id>`` exists (``cohort-leads`` is the
-cohort leads' group, not a course). Its learners are that group's members; members of
-``instructors`` teach every course.
+cohort leads' group, not a course). Its learners are that group's members; its
+instructors are the members of ``instructors-<id>`` (see :mod:`hub.roles`), who release,
+collect and return feedback there and nowhere else. The umbrella group ``instructors``
+gives no course. Hub admins act as instructors of every course: they already hold
+``admin:groups`` and ``tokens``, so they could join any ``instructors-<id>`` anyway.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-COHORT_PREFIX = "cohort-"
-INSTRUCTORS_GROUP = "instructors"
-#: Groups named like cohorts that are not courses (cohort leads' own group).
-NOT_COURSES = frozenset({"cohort-leads"})
-
-
-def course_of_group(group: str) -> str | None:
-    """The course id of a cohort group, or None for any other group."""
-    if group.startswith(COHORT_PREFIX) and group not in NOT_COURSES:
-        return group.removeprefix(COHORT_PREFIX)
-    return None
+from hub.roles import cohort_of_group, courses_taught
 
 
 @dataclass(frozen=True)
@@ -28,14 +21,19 @@ class Person:
 
     name: str
     groups: frozenset[str]
+    admin: bool = False
 
     @classmethod
     def from_model(cls, model: dict) -> Person:
-        return cls(name=model["name"], groups=frozenset(model.get("groups") or ()))
+        return cls(
+            name=model["name"],
+            groups=frozenset(model.get("groups") or ()),
+            admin=bool(model.get("admin")),
+        )
 
-    @property
-    def is_instructor(self) -> bool:
-        return INSTRUCTORS_GROUP in self.groups
+    def teaches(self, course: str) -> bool:
+        """May release, collect and return feedback in ``course``."""
+        return self.admin or course in courses_taught(list(self.groups))
 
     def learner_courses(self) -> list[str]:
         """Courses this person is a learner of."""
@@ -46,9 +44,9 @@ class Person:
 
     def can_read(self, course: str) -> bool:
         """May list and fetch the course's releases."""
-        return self.is_instructor or self.is_learner(course)
+        return self.teaches(course) or self.is_learner(course)
 
 
 def courses_of_groups(group_names: list[str]) -> list[str]:
     """Course ids of the hub's cohort groups."""
-    return sorted(c for c in map(course_of_group, group_names) if c is not None)
+    return sorted(c for c in map(cohort_of_group, group_names) if c is not None)

@@ -14,6 +14,9 @@ Routes (under the service prefix, e.g. ``/services/exchange/``)::
     GET    api/feedback/<course>[?assignment_id=&student_id=]  instructors: all; learners: own
     GET    api/feedback/<course>/<assignment>/<learner>/<submission>/<notebook>
 
+"Instructors" are those of that course (hub group ``instructors-<course>``) and hub admins;
+learners are the members of ``cohort-<course>`` (see :mod:`hub.services.exchange.access`).
+
 Errors answer ``{"message": "<English>", "messages": {"en": ..., "fr": ...}}`` with 400
 (bad input), 403 (not allowed), 404, 409 (already released) or 413 (too large).
 """
@@ -133,12 +136,12 @@ class ApiHandler(web.RequestHandler):
 
     async def require_instructor(self, course: str) -> None:
         await self.require_course(course)
-        if not self.person.is_instructor:
+        if not self.person.teaches(course):
             raise Refusal(403, "exchange.instructors_only", course=course)
 
     def allowed_learner(self, course: str, learner: str | None) -> str | None:
-        """Instructors see everyone (or ``learner``); learners see only themselves."""
-        if self.person.is_instructor:
+        """The course's instructors see everyone (or ``learner``); learners only themselves."""
+        if self.person.teaches(course):
             return learner
         if learner not in (None, self.person.name):
             raise Refusal(403, "exchange.own_only")
@@ -153,12 +156,12 @@ class ApiHandler(web.RequestHandler):
 
 class CoursesHandler(ApiHandler):
     async def get(self) -> None:
-        courses = await self.groups.courses()
-        if self.person.is_instructor:
-            rows = [{"course_id": c, "role": "instructor"} for c in courses]
-        else:
-            mine = set(self.person.learner_courses())
-            rows = [{"course_id": c, "role": "learner"} for c in courses if c in mine]
+        rows = []
+        for course in await self.groups.courses():
+            if self.person.teaches(course):
+                rows.append({"course_id": course, "role": "instructor"})
+            elif self.person.is_learner(course):
+                rows.append({"course_id": course, "role": "learner"})
         self.send_json({"user": self.person.name, "courses": rows})
 
 
