@@ -1,5 +1,11 @@
 """The credential service under a real JupyterHub + configurable-http-proxy: hub OAuth for
-people, hub API tokens with the custom scope for graders, 403 between learners."""
+people, hub API tokens with the custom scope for graders, 403 between learners, and staff
+limited to their courses.
+
+People: alice, bob and nina learn in course north, sam in south; prof teaches north
+(instructors-north), sol teaches south, uma is only in the umbrella group ``instructors``;
+ada is a hub admin. The service gets the token scopes and OAuth scopes northlab gives it.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from hub.managed import SERVICE_APPS
 from hub.services.credentials.settings import REPO
 
 from .conftest import free_port, make_record
@@ -22,6 +29,16 @@ pytestmark = pytest.mark.slow
 GRADER_TOKEN = "grader-" + os.urandom(12).hex()
 BOT_TOKEN = "bot-" + os.urandom(12).hex()
 PASSWORD = "correct horse battery"
+GROUPS = {
+    "cohort-north": ["alice", "bob", "nina"],
+    "cohort-south": ["sam"],
+    "instructors": ["prof", "sol", "uma"],
+    "instructors-north": ["prof"],
+    "instructors-south": ["sol"],
+}
+[(TOKEN_SCOPES, OAUTH_SCOPES)] = [
+    (list(token), list(oauth)) for name, _, token, oauth in SERVICE_APPS if name == "credentials"
+]
 
 
 def hub_config(tmp: Path, port: int, labs_root: Path) -> str:
@@ -41,10 +58,11 @@ c.JupyterHub.pid_file = "{tmp}/jupyterhub.pid"
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = {PASSWORD!r}
 c.Authenticator.allow_all = True
+c.Authenticator.admin_users = {{"ada"}}
 c.JupyterHub.custom_scopes = {{
     "custom:northlab:report-results": {{"description": "Report grade results."}},
 }}
-c.JupyterHub.load_groups = {{"instructors": {{"users": ["prof"]}}}}
+c.JupyterHub.load_groups = {{name: {{"users": users}} for name, users in {GROUPS!r}.items()}}
 c.JupyterHub.services = [
     {{
         "name": "credentials",
@@ -52,7 +70,7 @@ c.JupyterHub.services = [
         "command": [{sys.executable!r}, "-m", "hub.services.credentials"],
         "cwd": {str(REPO)!r},
         "oauth_no_confirm": True,
-        "oauth_client_allowed_scopes": ["read:users:groups!user"],
+        "oauth_client_allowed_scopes": {OAUTH_SCOPES!r},
         "environment": {{
             "NORTHLAB_DATA": "{tmp}/data",
             "NORTHLAB_LABS": {str(labs_root)!r},
@@ -68,6 +86,7 @@ c.JupyterHub.load_roles = [
     {{"name": "grader", "scopes": ["custom:northlab:report-results"],
       "services": ["northlab-grader"]}},
     {{"name": "test-bot", "scopes": ["admin:users", "tokens"], "services": ["test-bot"]}},
+    {{"name": "credentials-service", "scopes": {TOKEN_SCOPES!r}, "services": ["credentials"]}},
 ]
 """
 
@@ -197,7 +216,7 @@ def test_learner_sees_own_credentials_only(hub):
         response = bob.get(f"{hub}/services/credentials/{path}", timeout=60)
         assert response.status_code == 403, path
 
-    # an instructor can revoke (with a reason); a learner cannot
+    # an instructor of alice's course can revoke (with a reason); a learner cannot
     revoke = f"{hub}/services/credentials/api/credentials/{credential_id}/revoke"
     as_bob = requests.post(
         revoke,
@@ -217,3 +236,57 @@ def test_learner_sees_own_credentials_only(hub):
     assert "Revoked" in page.text and "submitted someone else" in page.text
     check = requests.get(f"{hub}/services/credentials/verify?id={credential_id}", timeout=60)
     assert 'data-code="revoked"' in check.text
+
+
+def issue(base: str, learner: str) -> str:
+    """Report three passing labs for ``learner``; the id of the credential issued."""
+    for lab in ("lab-one", "lab-two", "lab-three"):
+        response = report(base, GRADER_TOKEN, make_record(learner, lab, 9))
+    [credential_id] = response.json()["issued"]
+    return credential_id
+
+
+def test_staff_act_only_for_learners_of_their_courses(hub):
+    nina, sam = issue(hub, "nina"), issue(hub, "sam")
+    service = f"{hub}/services/credentials/"
+
+    def paths(learner: str, credential_id: str) -> list[str]:
+        return [
+            f"credentials/{credential_id}.json",
+            f"credentials/{credential_id}/certificate.png",
+            f"api/credentials?learner={learner}",
+        ]
+
+    def revoke(name: str, credential_id: str) -> requests.Response:
+        return requests.post(
+            f"{service}api/credentials/{credential_id}/revoke",
+            json={"reason": "test"},
+            headers={"Authorization": f"token {user_token(hub, name)}"},
+            timeout=60,
+        )
+
+    prof, sol, uma, ada = (login(hub, name) for name in ("prof", "sol", "uma", "ada"))
+    for path in paths("nina", nina):
+        assert prof.get(service + path, timeout=60).status_code == 200, path
+        assert ada.get(service + path, timeout=60).status_code == 200, path
+        for other in (sol, uma):
+            refused = other.get(service + path, timeout=60)
+            assert refused.status_code == 403, path
+    for path in paths("sam", sam):
+        assert sol.get(service + path, timeout=60).status_code == 200, path
+        assert prof.get(service + path, timeout=60).status_code == 403, path
+    listed = prof.get(service + "api/credentials?learner=nina", timeout=60).json()
+    assert [c["id"] for c in listed] == [f"urn:uuid:{nina}"]
+    french = sol.get(f"{service}credentials/{nina}.json?lang=fr", timeout=60).json()
+    assert "cours que vous donnez" in french["error"]
+
+    for name, credential_id in (("sol", nina), ("uma", nina), ("prof", sam), ("sam", sam)):
+        refused = revoke(name, credential_id)
+        assert refused.status_code == 403, (name, refused.text)
+    assert "instructors of a course" in revoke("sol", nina).json()["error"]
+    assert revoke("sol", "00000000-0000-4000-8000-000000000000").status_code == 404
+    assert revoke("sol", sam).status_code == 200
+    assert revoke("ada", nina).status_code == 200
+    for credential_id in (nina, sam):
+        check = requests.get(f"{service}verify?id={credential_id}", timeout=60)
+        assert 'data-code="revoked"' in check.text

@@ -4,15 +4,20 @@ Routes, under the service prefix (``JUPYTERHUB_SERVICE_PREFIX``, ``/services/cre
 
 ``POST api/results``                 grader token with custom:northlab:report-results;
                                      201 stored, 200 already stored, 400 invalid, 401/403 token
-``GET  api/credentials``             the signed-in learner's credentials (JSON)
-``POST api/credentials/<id>/revoke`` instructors (hub admin or group ``instructors``), token
-                                     auth, JSON body {"reason": "..."}
+``GET  api/credentials``             the signed-in learner's credentials (JSON);
+                                     ``?learner=<name>`` for staff (below)
+``POST api/credentials/<id>/revoke`` staff (below), token auth, JSON body {"reason": "..."}
 ``GET  ``                            "My credentials" (hub OAuth), ``?lang=fr`` or Accept-Language
-``GET  credentials/<id>.json``       download (owner or instructor; others get 403)
+``GET  credentials/<id>.json``       download (owner or staff; others get 403)
 ``GET  credentials/<id>/certificate.png``  printable certificate with a QR code to ``verify``
 ``GET|POST verify``                  public verify page (``?id=<uuid>`` checks a stored one)
 ``GET  status/<n>``                  public BitstringStatusListCredential
 ``GET  achievements/<id>``           public Achievement JSON; ``did.json`` for did:web issuers
+
+Staff, for a learner's credentials, are hub admins and the instructors of a course the
+learner is in (hub groups ``instructors-<id>`` and ``cohort-<id>``; see
+:mod:`hub.services.credentials.staff`). Learners see and download their own, and revoke
+none. Everything else here is public.
 """
 
 from __future__ import annotations
@@ -30,11 +35,11 @@ from graders.i18n import Catalog, pick_language
 from graders.results import InvalidResult
 from hub.services.credentials.certificate import render_certificate
 from hub.services.credentials.service import Credentials, CredentialsError
+from hub.services.credentials.staff import cohorts_of, is_staff, may_act_for
 from hub.services.credentials.verify import Verification, verify_credential
 from hub.services.records import Credential
 
 REPORT_SCOPE = "custom:northlab:report-results"
-INSTRUCTORS_GROUP = "instructors"
 LANG_COOKIE = "northlab-credentials-lang"
 HERE = Path(__file__).parent
 CATALOG = Catalog(HERE / "locale")
@@ -83,6 +88,18 @@ class Base(web.RequestHandler):
             reason = exc.log_message
         self.write_json({"status": status_code, "error": reason}, status_code)
 
+    async def staff_for(self, actor: dict[str, Any], learner: str) -> bool:
+        """True if ``actor`` (a hub model) is a hub admin or an instructor of a course
+        ``learner`` is in."""
+        hub_auth = self.settings.get("hub_auth")
+        if hub_auth is None or not is_staff(actor):
+            return False
+        return may_act_for(actor, await cohorts_of(hub_auth.api_url, hub_auth.api_token, learner))
+
+    async def may_see(self, actor: dict[str, Any], learner: str) -> bool:
+        """``learner``'s credentials are ``actor``'s own, or ``actor`` is staff for them."""
+        return actor["name"] == learner or await self.staff_for(actor, learner)
+
 
 class Learner(HubOAuthenticated, Base):
     """Pages for a signed-in hub user."""
@@ -95,17 +112,13 @@ class Learner(HubOAuthenticated, Base):
     def hub_auth(self) -> HubOAuth:
         return self.settings["hub_auth"]
 
-    def is_instructor(self, user: dict[str, Any]) -> bool:
-        return bool(user.get("admin")) or INSTRUCTORS_GROUP in user.get("groups", [])
-
-    def owned(self, credential_id: str) -> Credential:
+    async def owned(self, credential_id: str) -> Credential:
         """The credential if the current user may see it; 404 / 403 otherwise."""
         try:
             credential = self.lib.get(credential_id)
         except CredentialsError:
             raise web.HTTPError(404, "no such credential") from None
-        user = self.current_user
-        if credential.learner != user["name"] and not self.is_instructor(user):
+        if not await self.may_see(self.current_user, credential.learner):
             raise web.HTTPError(403, self.t("forbidden"))
         return credential
 
@@ -133,9 +146,9 @@ class MyCredentials(Learner):
 
 class MyCredentialsAPI(Learner):
     @web.authenticated
-    def get(self) -> None:
+    async def get(self) -> None:
         learner = self.get_argument("learner", self.current_user["name"])
-        if learner != self.current_user["name"] and not self.is_instructor(self.current_user):
+        if not await self.may_see(self.current_user, learner):
             raise web.HTTPError(403, self.t("forbidden"))
         self.write_json(
             [
@@ -152,16 +165,16 @@ class MyCredentialsAPI(Learner):
 
 class CredentialJSON(Learner):
     @web.authenticated
-    def get(self, credential_id: str) -> None:
-        credential = self.owned(credential_id)
+    async def get(self, credential_id: str) -> None:
+        credential = await self.owned(credential_id)
         self.set_header("Content-Disposition", f'attachment; filename="{credential.id}.json"')
         self.write_json(credential.document)
 
 
 class CertificatePNG(Learner):
     @web.authenticated
-    def get(self, credential_id: str) -> None:
-        credential = self.owned(credential_id)
+    async def get(self, credential_id: str) -> None:
+        credential = await self.owned(credential_id)
         png = render_certificate(
             learner=credential.learner,
             achievement=self.lib.achievement(credential.achievement),
@@ -231,8 +244,14 @@ class RevokeAPI(Base):
             raise web.HTTPError(
                 401 if _bearer(self) is None else 403, "a valid hub token is required"
             )
-        if not (owner.get("admin") or INSTRUCTORS_GROUP in owner.get("groups", [])):
-            raise web.HTTPError(403, "only instructors can revoke credentials")
+        if not is_staff(owner):
+            raise web.HTTPError(403, self.t("revoke_forbidden"))
+        try:
+            learner = self.lib.get(credential_id).learner
+        except CredentialsError:
+            raise web.HTTPError(404, "no such credential") from None
+        if not await self.staff_for(owner, learner):
+            raise web.HTTPError(403, self.t("revoke_forbidden"))
         try:
             reason = str(json.loads(self.request.body or b"{}").get("reason", ""))
             credential = self.lib.revoke(credential_id, revoked_by=owner["name"], reason=reason)
