@@ -1,4 +1,4 @@
-"""The single-user server's entry point skips rfc3987_syntax's import-time parser build."""
+"""The single-user server and the Assignments worker skip rfc3987_syntax's parser build."""
 
 from __future__ import annotations
 
@@ -20,4 +20,10 @@ def test_userserver_runs_jupyterhub_singleuser_without_the_iri_parser():
     ours = imported_modules("-P", "-m", "hub.userserver", "--version")
     assert {"jupyterhub.singleuser", "jupyter_events", "jsonschema._format"} <= ours
     assert "rfc3987_syntax.syntax_helpers" in stock  # what is saved: it exists, it is heavy
+    assert not {name for name in ours if name.startswith(("rfc3987_syntax.", "lark"))}
+
+
+def test_assignments_worker_skips_it_too():
+    ours = imported_modules("-P", "-m", "hub.assignments.worker", '{"action": "courses"}')
+    assert {"nbgrader.exchange", "jsonschema._format"} <= ours
     assert not {name for name in ours if name.startswith(("rfc3987_syntax.", "lark"))}
