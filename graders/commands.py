@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except LabError as exc:
         raise CommandError(str(exc)) from None
     try:
-        submissions = find_submissions(Path(args.submissions_dir), lab.id)
+        submissions = find_submissions(Path(args.submissions_dir), lab.id, due=args.due)
     except FileNotFoundError as exc:
         raise CommandError(str(exc)) from None
     if not submissions:
@@ -86,6 +87,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0 if not failed else 1
 
 
+def due_date(text: str) -> datetime:
+    """``--due``: an ISO 8601 moment; without an offset it is UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an ISO 8601 date, e.g. 2026-12-01T17:00-05:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def summary_line(record: dict[str, Any], lang: str) -> str:
     if record["error"] is not None:
         message = record["error"]["message"]
@@ -130,6 +141,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     grade.add_argument("--lang", choices=("en", "fr"), default="en",
                        help="language of the summary printed here (records hold both)")
     grade.add_argument("--course", default=None, help="nbgrader course id for the records")
+    grade.add_argument("--due", type=due_date, default=None, metavar="WHEN",
+                       help="due date, ISO 8601 (e.g. 2026-12-01T17:00-05:00; UTC if no "
+                            "offset): submissions stamped later are recorded as late")
     grade.add_argument("--outbox", metavar="DIR", default=None,
                        help="also put each record into this outbox (default inside the hub: "
                        "<data_root>/outbox)")

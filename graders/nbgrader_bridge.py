@@ -27,6 +27,7 @@ from typing import Any
 import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import NotebookNode
+from nbgrader.api import Gradebook, MissingEntry
 from traitlets import Bool, Integer, Unicode
 
 from graders.engine import Grader
@@ -92,7 +93,8 @@ class NorthlabExecute(Preprocessor):
         files = read_files(folder) if folder.is_dir() else {}
         files[f"{lab.id}.ipynb"] = nbformat.writes(nb).encode()
         submission = Submission(learner=info["student"], path=folder,
-                                submitted_at=_timestamp(folder), files=files)
+                                submitted_at=_timestamp(folder), files=files,
+                                late=submitted_late(info.get("db_url"), lab.id, info["student"]))
         grader = _grader(lab, self.workers, self.course or None)
         record = grader.grade(submission)
         if record["error"] is not None:
@@ -106,6 +108,18 @@ class NorthlabExecute(Preprocessor):
             Outbox(box).put(record)
         resources.setdefault("northlab", {})["record"] = record
         return nb, resources
+
+
+def submitted_late(db_url: str | None, assignment: str, student: str) -> bool:
+    """Whether nbgrader's gradebook has the submission after its due date (extensions
+    included); autograde records the submission's timestamp before preprocessors run."""
+    if not db_url:
+        return False
+    with Gradebook(db_url) as gradebook:
+        try:
+            return gradebook.find_submission(assignment, student).total_seconds_late > 0
+        except MissingEntry:
+            return False
 
 
 def mark_outputs(nb: NotebookNode, record: dict[str, Any]) -> None:

@@ -36,7 +36,7 @@ def _base(lab: Lab, submission: Submission, started: float, isolation: str,
         "submission_id": submission.submission_id if submission.files else "empty",
         "submitted_at": submission.submitted_at, "graded_at": _now(),
         "score": 0, "max_score": lab.points, "duration": 0.0, "isolation": isolation,
-        "late": False, "tests": [], "error": None,
+        "late": submission.late, "tests": [], "error": None,
     }
 
 

@@ -36,6 +36,8 @@ class Submission:
     submitted_at: str | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     error: SubmissionError | None = None
+    #: Arrived after the lab's due date (nbgrader's, extensions included, or ``--due``).
+    late: bool = False
 
     @property
     def submission_id(self) -> str:
@@ -92,8 +94,17 @@ def _timestamp(folder: Path) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def find_submissions(folder: Path, lab_id: str) -> list[Submission]:
-    """One :class:`Submission` per learner folder (files are read, errors recorded)."""
+def is_late(submitted_at: str | None, due: datetime | None) -> bool:
+    """Whether a submission stamped ``submitted_at`` (ISO 8601) came after ``due``."""
+    if submitted_at is None or due is None:
+        return False
+    return datetime.fromisoformat(submitted_at.replace("Z", "+00:00")) > due
+
+
+def find_submissions(folder: Path, lab_id: str, due: datetime | None = None) -> list[
+        Submission]:
+    """One :class:`Submission` per learner folder (files are read, errors recorded);
+    with ``due`` (timezone-aware), those stamped after it are marked late."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such folder")
@@ -106,7 +117,9 @@ def find_submissions(folder: Path, lab_id: str) -> list[Submission]:
         learner = entry.name
         path = entry / lab_id if (entry / lab_id).is_dir() and not (
             entry / lab_id).is_symlink() else entry
-        sub = Submission(learner=learner, path=path, submitted_at=_timestamp(path))
+        stamp = _timestamp(path)
+        sub = Submission(learner=learner, path=path, submitted_at=stamp,
+                         late=is_late(stamp, due))
         if not LEARNER.match(learner):
             sub.error = SubmissionError("bad-learner", f"'{learner[:40]}' is not a valid "
                                         "learner name")

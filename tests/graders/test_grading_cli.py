@@ -73,6 +73,24 @@ def test_nbgrader_submitted_layout_and_ungradable_submissions(tmp_path: Path) ->
     assert records["erin"]["error"]["message"]["fr"].startswith("Votre remise")
 
 
+def test_due_date_marks_later_submissions_late(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    for learner, stamp in (("gil", "2026-03-01 10:00:00.000000 UTC"),
+                           ("hana", "2026-03-01 10:00:01.000000 UTC"), ("ivo", None)):
+        write_submission(subs, learner, honest())
+        if stamp:
+            (subs / learner / "timestamp.txt").write_text(stamp)
+    out = tmp_path / "r.json"
+    result = northlab("grade", str(NB_LAB), str(subs), "--json", str(out), "-q",
+                      "--due", "2026-03-01T11:00+01:00")  # 10:00 UTC
+    assert result.returncode == 0, result.stderr
+    late = {k: r["late"] for k, r in by_learner(json.loads(out.read_text())).items()}
+    assert late == {"gil": False, "hana": True, "ivo": False}
+    bad = northlab("grade", str(NB_LAB), str(subs), "--due", "next friday")
+    assert bad.returncode == 2 and "'next friday' is not an ISO 8601 date" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
 def test_grade_a_code_lab(tmp_path: Path) -> None:
     subs = tmp_path / "subs"
     for name, source in (("sol", CODE_LAB / "solution"), ("starter", CODE_LAB / "source")):

@@ -8,9 +8,11 @@ import json
 import shutil
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from nbgrader.api import Gradebook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from northlab_labkit import NB_LAB, by_learner, honest, northlab, notebook  # noqa: E402
@@ -94,6 +96,11 @@ def test_nbgrader_autograde_runs_through_the_sandbox(tmp_path: Path) -> None:
     escape = honest(**{"answer-total": f"open({str(MARKER)!r}, 'w').write('escaped')\n"
                                        'total = float(np.loadtxt("data/values.txt").sum())'})
     fill(course, {"escape-attempt": escape})
+    # due an hour before every submission's stamp; "full" has a two-hour extension
+    with Gradebook(f"sqlite:///{tmp_path / 'course' / 'gradebook.db'}", "test-course") as gb:
+        gb.update_or_create_assignment("nb-basics", duedate="2026-01-15 11:00:00 UTC")
+        gb.update_or_create_student("full")
+        gb.update_or_create_submission("nb-basics", "full", extension=timedelta(hours=2))
     course.autograde()
     bridged = course.scores()
     # the learner code ran in the sandbox: its write to the host's /tmp did not happen
@@ -114,6 +121,7 @@ def test_nbgrader_autograde_runs_through_the_sandbox(tmp_path: Path) -> None:
         assert record["course"] == "test-course"
         assert record["isolation"] == direct[learner]["isolation"]
         assert record["submitted_at"] == "2026-01-15T12:00:00Z"
+        assert record["late"] is (learner != "full")
         assert [t["passed"] for t in record["tests"]] == [
             t["passed"] for t in direct[learner]["tests"]]
 
