@@ -5,7 +5,9 @@ Every hub user runs their JupyterLab as a Unix user of the same name, whose home
 
 - ``northlab-users``: every account northlab created; an existing Unix user outside it
   (``root``, ``daemon`` ...) is never used for a learner server.
-- ``northlab-instructors``: may read and write course roots and exchange outbound/inbound.
+- ``northlab-instructors``: every instructor; lists the course roots, reads the labs.
+- ``ni-<course>``: the instructors of one course; owns its course root and its exchange
+  outbound, inbound and feedback folders (an instructor of another course cannot enter).
 - ``nl-<cohort>``: a cohort's learners (and instructors); gates the cohort's exchange folder.
 
 Only root can create accounts; the hub runs as root in local mode.
@@ -24,6 +26,8 @@ from pathlib import Path
 USERS_GROUP = "northlab-users"
 INSTRUCTORS_GROUP = "northlab-instructors"
 COHORT_GROUP_PREFIX = "nl-"
+#: Three letters, so that ``ni-`` plus the longest cohort id (29) fits Unix's 32.
+COURSE_INSTRUCTORS_PREFIX = "ni-"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,28}$")
 #: useradd/gpasswd lock /etc/passwd and /etc/group: one account change at a time.
 _ACCOUNTS_LOCK = threading.Lock()
@@ -36,6 +40,11 @@ class AccountError(Exception):
 def cohort_unix_group(cohort: str) -> str:
     """Unix group of a cohort id (``iqaluit-2026`` -> ``nl-iqaluit-2026``)."""
     return COHORT_GROUP_PREFIX + cohort
+
+
+def course_instructors_unix_group(course: str) -> str:
+    """Unix group of a course's instructors (``iqaluit-2026`` -> ``ni-iqaluit-2026``)."""
+    return COURSE_INSTRUCTORS_PREFIX + course
 
 
 def check_name(name: str) -> str:
@@ -76,9 +85,15 @@ def ensure_user(name: str, home: Path, groups: set[str]) -> pwd.struct_passwd:
     """Create or update the Unix user ``name`` with home ``home`` and exactly the
     northlab-managed supplementary ``groups`` (plus ``northlab-users``).
 
-    Refuses existing Unix users that northlab did not create (root, service users).
+    Refuses existing Unix users that northlab did not create (root, service users), and
+    names of northlab's groups (a user's own Unix group would be that group).
     """
     check_name(name)
+    if name.startswith((COHORT_GROUP_PREFIX, COURSE_INSTRUCTORS_PREFIX, "northlab-")):
+        raise AccountError(
+            f"{name!r} cannot have a server: names starting with {COHORT_GROUP_PREFIX}, "
+            f"{COURSE_INSTRUCTORS_PREFIX} or northlab- are northlab's Unix groups."
+        )
     with _ACCOUNTS_LOCK:
         return _ensure_user(name, home, groups)
 
@@ -101,7 +116,8 @@ def _ensure_user(name: str, home: Path, groups: set[str]) -> pwd.struct_passwd:
         )
     managed = {
         g.gr_name for g in grp.getgrall()
-        if g.gr_name == INSTRUCTORS_GROUP or g.gr_name.startswith(COHORT_GROUP_PREFIX)
+        if g.gr_name == INSTRUCTORS_GROUP
+        or g.gr_name.startswith((COHORT_GROUP_PREFIX, COURSE_INSTRUCTORS_PREFIX))
     }
     current = {g.gr_name for g in grp.getgrall() if name in g.gr_mem} & managed
     for group in sorted(groups - current):

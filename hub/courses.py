@@ -2,6 +2,12 @@
 
 One nbgrader course per cohort (course id == cohort id). Everything here runs as root
 and is idempotent: calling it again fixes modes and never deletes work.
+
+A course root is ``root:ni-<course>`` 2770: only that course's instructors enter it (the
+Unix group mirrors the hub group ``instructors-<course>``; see :mod:`hub.accounts`). Roots
+and exchange folders made by older versions (group ``northlab-instructors``) move to it at
+every :func:`ensure_layout` (hub start); the files inside keep their group, which the closed
+root makes harmless.
 """
 
 from __future__ import annotations
@@ -14,7 +20,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hub.accounts import INSTRUCTORS_GROUP, cohort_unix_group, ensure_group
+from hub.accounts import (
+    INSTRUCTORS_GROUP,
+    cohort_unix_group,
+    course_instructors_unix_group,
+    ensure_group,
+)
 from hub.exchange import FACTORY, TRACKS_FILE, lab_tracks
 from hub.settings import Settings
 
@@ -45,6 +56,19 @@ def ensure_layout(settings: Settings) -> None:
     _own(settings.courses_root, 0o2750, INSTRUCTORS_GROUP)
     settings.exchange_root.mkdir(exist_ok=True)
     _own(settings.exchange_root, 0o755)
+    for course in courses(settings):
+        _ensure_access(settings, course)
+
+
+def _ensure_access(settings: Settings, course: str) -> None:
+    """``course``'s Unix groups, and who owns its root, its config and its exchange."""
+    ensure_group(cohort_unix_group(course))
+    group = course_instructors_unix_group(course)
+    ensure_group(group)
+    root = settings.courses_root / course
+    _own(root, 0o2770, group)
+    _own(root / COURSE_CONFIG, 0o660, group)
+    ensure_exchange(settings, course)
 
 
 def protect_lab_sources(labs_root: Path) -> None:
@@ -100,16 +124,13 @@ def sandbox_bridge(labs_dir: Path, outbox: Path, course: str) -> list[str]:
 def ensure_course(settings: Settings, course: str) -> Path:
     """Create the course root and its exchange folders for cohort ``course``."""
     ensure_layout(settings)
-    ensure_group(cohort_unix_group(course))
     root = settings.courses_root / course
     root.mkdir(exist_ok=True)
-    _own(root, 0o2770, INSTRUCTORS_GROUP)
     config = root / COURSE_CONFIG
     text = course_config(settings, course)
     if not config.exists() or config.read_text() != text:
         config.write_text(text)
-    _own(config, 0o660, INSTRUCTORS_GROUP)
-    ensure_exchange(settings, course)
+    _ensure_access(settings, course)
     return root
 
 
@@ -120,7 +141,7 @@ def ensure_exchange(settings: Settings, course: str) -> None:
     _own(course_dir, 0o750, cohort_unix_group(course))
     for name, mode in (("outbound", 0o2775), ("inbound", 0o2773), ("feedback", 0o2771)):
         (course_dir / name).mkdir(exist_ok=True)
-        _own(course_dir / name, mode, INSTRUCTORS_GROUP)
+        _own(course_dir / name, mode, course_instructors_unix_group(course))
 
 
 def courses(settings: Settings) -> list[str]:
@@ -163,8 +184,10 @@ def release_lab(settings: Settings, course: str, lab_id: str, source: Path, trac
     target = root / "source" / lab_id
     if not target.exists():
         shutil.copytree(source, target)
-        subprocess.run(["chown", "-R", f"root:{INSTRUCTORS_GROUP}", str(root / "source")],
-                       check=True)
+        subprocess.run(
+            ["chown", "-R", f"root:{course_instructors_unix_group(course)}", str(root / "source")],
+            check=True,
+        )
         subprocess.run(["chmod", "-R", "g+rwX,o-rwx", str(root / "source")], check=True)
     for step in (("generate_assignment", lab_id, "--force"),
                  ("release_assignment", lab_id, "--force")):

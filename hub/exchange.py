@@ -6,11 +6,11 @@ folders. Here northlab prepares each course's exchange folders once, as root
 
 - ``exchange/``                    root, 0755: not writable by anyone else.
 - ``exchange/<course>/``           root:nl-<cohort>, 0750: only the cohort (and instructors).
-- ``exchange/<course>/outbound``   root:northlab-instructors, 2775: instructors release.
-- ``exchange/<course>/inbound``    root:northlab-instructors, 2773: learners drop, cannot list.
-- ``exchange/<course>/feedback``   root:northlab-instructors, 2771.
+- ``exchange/<course>/outbound``   root:ni-<course>, 2775: the course's instructors release.
+- ``exchange/<course>/inbound``    root:ni-<course>, 2773: learners drop, cannot list.
+- ``exchange/<course>/feedback``   root:ni-<course>, 2771.
 
-A submission's folders are made 0770 (group instructors) instead of nbgrader's 0777.
+A submission's folders are made 0770 (group ni-<course>) instead of nbgrader's 0777.
 ``exchange/<course>/tracks.json`` (written when northlab releases a lab) maps lab ids to
 tracks, so a learner's Assignments list shows the labs of the track they started.
 """
@@ -107,8 +107,8 @@ class NorthlabCollect(_PreparedRoot, ExchangeCollect):
 class NorthlabSubmit(_PreparedRoot, ExchangeSubmit):
     """Submit, then close the submission to everyone but its owner and instructors.
 
-    The submission folder's group is northlab-instructors (inherited from inbound); its
-    folders become 0770, so the files' own read bits matter only to those two.
+    The submission folder's group is the course's instructors, ni-<course> (inherited from
+    inbound); its folders become 0770, so the files' own read bits matter only to those two.
     """
 
     def copy_files(self) -> None:

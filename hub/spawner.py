@@ -26,6 +26,7 @@ from hub.accounts import (
     INSTRUCTORS_GROUP,
     AccountError,
     cohort_unix_group,
+    course_instructors_unix_group,
     ensure_user,
     private_ancestor,
 )
@@ -73,11 +74,13 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
         return Path(self.home_root) / self.user.name
 
     def unix_groups(self) -> set[str]:
-        """Unix groups mirroring the hub groups (instructors enter the courses they teach)."""
+        """Unix groups mirroring the hub groups (instructors enter the courses they teach,
+        ``ni-<id>``, and those courses' exchange folders, ``nl-<id>``)."""
         cohorts = set(self.cohorts)
         if self.is_instructor:
-            cohorts |= set(self.taught_courses())
-            return {INSTRUCTORS_GROUP} | {cohort_unix_group(c) for c in cohorts}
+            taught = set(self.taught_courses())
+            return ({INSTRUCTORS_GROUP} | {cohort_unix_group(c) for c in cohorts | taught}
+                    | {course_instructors_unix_group(c) for c in taught})
         return {cohort_unix_group(c) for c in cohorts}
 
     def instructor_course(self) -> str:

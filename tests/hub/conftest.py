@@ -24,7 +24,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from hub.accounts import cohort_unix_group, private_ancestor, remove_user
+from hub.accounts import (
+    cohort_unix_group,
+    course_instructors_unix_group,
+    private_ancestor,
+    remove_user,
+)
 from hub.hubconfig import cohorts_file
 from hub.people import HubClient, add_cohort
 from hub.roles import load_cohorts, save_cohorts
@@ -195,7 +200,8 @@ def running_hub(**extra: str) -> Iterator[Hub]:
                     os.kill(pid, 9)
                 remove_user(entry.pw_name)
         for group in grp.getgrall():
-            if group.gr_name.startswith(cohort_unix_group(prefix + "-")):
+            if group.gr_name.startswith((cohort_unix_group(prefix + "-"),
+                                         course_instructors_unix_group(prefix + "-"))):
                 subprocess.run(["groupdel", group.gr_name], check=True)
         shutil.rmtree(data_root, ignore_errors=True)
         assert not any(leftovers.values()), f"processes left behind: {leftovers}"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from hub.accounts import cohort_unix_group, remove_user
+from hub.accounts import cohort_unix_group, course_instructors_unix_group, remove_user
 from hub.demo import DEMO_COHORT, DEMO_PEOPLE
 from hub.runner import stale_services
 from hub.settings import REPO, load_settings
@@ -53,8 +53,8 @@ def kill_hub(data: Path, sig: signal.Signals, timeout: float = 60) -> None:
 def test_demo_twice_and_after_a_crash():
     open_checkout_for_learners()
     existed = {name for name, _ in DEMO_PEOPLE if _exists(name)}
-    demo_group = cohort_unix_group(DEMO_COHORT)
-    group_existed = demo_group in {g.gr_name for g in grp.getgrall()}
+    demo_groups = {cohort_unix_group(DEMO_COHORT), course_instructors_unix_group(DEMO_COHORT)}
+    groups_existed = demo_groups & {g.gr_name for g in grp.getgrall()}
     data = Path(tempfile.mkdtemp(prefix="northlab-demo-", dir="/tmp"))
     port = free_port_block()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NORTHLAB_")}
@@ -124,8 +124,8 @@ def test_demo_twice_and_after_a_crash():
                     os.kill(pid, signal.SIGKILL)
                 remove_user(name)
         shutil.rmtree(data, ignore_errors=True)
-        if not group_existed:
-            subprocess.run(["groupdel", demo_group], check=False, capture_output=True)
+        for group in demo_groups - groups_existed:
+            subprocess.run(["groupdel", group], check=False, capture_output=True)
     assert orphans == [], "services left running after the hub stopped"
 
 

@@ -13,8 +13,8 @@ from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
-from hub.accounts import INSTRUCTORS_GROUP, cohort_unix_group
-from hub.courses import ensure_course, record_track
+from hub.accounts import INSTRUCTORS_GROUP, cohort_unix_group, course_instructors_unix_group
+from hub.courses import ensure_course, ensure_layout, record_track
 from hub.exchange import NorthlabList, configure_exchange
 from hub.settings import load_settings
 
@@ -27,8 +27,8 @@ def settings(tmp_path):
         pytest.fail("needs root (course folders are chowned to Unix groups), as in CI")
     settings = load_settings({"NORTHLAB_DATA": str(tmp_path / "data")})
     yield settings
-    subprocess.run(["groupdel", cohort_unix_group(COURSE)], check=False,
-                   capture_output=True)
+    for group in (cohort_unix_group(COURSE), course_instructors_unix_group(COURSE)):
+        subprocess.run(["groupdel", group], check=False, capture_output=True)
 
 
 def mode_and_group(path) -> tuple[str, str]:
@@ -41,9 +41,14 @@ def test_exchange_folders_are_gated(settings):
     exchange = settings.exchange_root
     assert mode_and_group(exchange)[0] == "0o755" and exchange.stat().st_uid == 0
     assert mode_and_group(exchange / COURSE) == ("0o750", cohort_unix_group(COURSE))
-    assert mode_and_group(exchange / COURSE / "outbound") == ("0o2775", INSTRUCTORS_GROUP)
-    assert mode_and_group(exchange / COURSE / "inbound") == ("0o2773", INSTRUCTORS_GROUP)
-    assert mode_and_group(settings.courses_root / COURSE) == ("0o2770", INSTRUCTORS_GROUP)
+    teachers = course_instructors_unix_group(COURSE)
+    assert mode_and_group(exchange / COURSE / "outbound") == ("0o2775", teachers)
+    assert mode_and_group(exchange / COURSE / "inbound") == ("0o2773", teachers)
+    assert mode_and_group(settings.courses_root / COURSE) == ("0o2770", teachers)
+    assert mode_and_group(settings.courses_root / COURSE / "nbgrader_config.py") == (
+        "0o660", teachers
+    )
+    assert mode_and_group(settings.courses_root) == ("0o2750", INSTRUCTORS_GROUP)
     config = (settings.courses_root / COURSE / "nbgrader_config.py").read_text()
     assert "graders.nbgrader_bridge.configure(" in config
     assert mode_and_group(settings.data_root / "hub")[0] == "0o700"
@@ -67,3 +72,17 @@ def test_learners_list_their_track(settings, tmp_path):
     lister.start()
     listed = sorted(a["assignment_id"] for a in lister.parse_assignments())
     assert listed == ["lab-a", "lab-c"]  # lab-c was released by hand: no track, shown to all
+
+
+def test_course_roots_of_older_versions_close_to_other_instructors(settings):
+    """A course root left group northlab-instructors moves to its course's group at the
+    next ensure_layout (hub start), as do its exchange folders."""
+    root = ensure_course(settings, COURSE)
+    old = grp.getgrnam(INSTRUCTORS_GROUP).gr_gid
+    for path in (root, root / "nbgrader_config.py", settings.exchange_root / COURSE / "inbound"):
+        os.chown(path, 0, old)
+    ensure_layout(settings)
+    teachers = course_instructors_unix_group(COURSE)
+    assert mode_and_group(root) == ("0o2770", teachers)
+    assert mode_and_group(root / "nbgrader_config.py")[1] == teachers
+    assert mode_and_group(settings.exchange_root / COURSE / "inbound")[1] == teachers

@@ -1,5 +1,6 @@
 """A learner's real kernel cannot reach other learners, the hub, instructors' material,
-other cohorts or the grader's state (local mode file modes and ownership)."""
+other cohorts or the grader's state; an instructor's cannot enter another course (local
+mode file modes and ownership)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import textwrap
 
 import pytest
 
-from hub.people import add_cohort
+from hub.people import add_cohort, add_person
 from hub.roles import cohort_group
 
 from .kernel import execute, start_kernel
@@ -67,3 +68,40 @@ def test_learner_kernel_is_confined(hub):
     assert results == {label: "denied" for label in results}, results
     for name in (learner, other):
         hub.stop_server(name)
+
+
+COURSE_PROBE = """
+import json, os
+results = {}
+def probe(label, action):
+    try:
+        action()
+        results[label] = "ALLOWED"
+    except PermissionError:
+        results[label] = "denied"
+for which, course in (("own", OWN), ("other", OTHER)):
+    root = os.path.join(COURSES, course)
+    probe(which + " course root", lambda: os.listdir(root))
+    probe(which + " course config", lambda: open(os.path.join(root, "nbgrader_config.py")))
+    probe(which + " course source", lambda: os.makedirs(os.path.join(root, "source", "probe")))
+    probe(which + " exchange", lambda: os.listdir(os.path.join(EXCHANGE, course, "outbound")))
+print(json.dumps(results))
+"""
+
+
+def test_instructor_kernel_enters_only_their_course(hub):
+    teacher = hub.name("iso-t")
+    add_person(hub.settings, hub.client, teacher, role="instructor", cohort=hub.cohort,
+               password=None)
+    token = hub.start_server(teacher, "ai-data")
+    setup = (
+        f"COURSES = {str(hub.settings.courses_root)!r}\n"
+        f"EXCHANGE = {str(hub.settings.exchange_root)!r}\n"
+        f"OWN = {hub.cohort!r}\nOTHER = {hub.other_cohort!r}\n"
+    )
+    server = f"{hub.url}/user/{teacher}/"
+    out = execute(server, token, start_kernel(server, token), setup + textwrap.dedent(COURSE_PROBE))
+    results = json.loads(out.strip().splitlines()[-1])
+    expected = {label: "ALLOWED" if label.startswith("own") else "denied" for label in results}
+    assert len(results) == 8 and results == expected, results
+    hub.stop_server(teacher)

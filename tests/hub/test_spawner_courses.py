@@ -24,7 +24,7 @@ def test_instructor_gets_only_the_courses_they_teach(tmp_path):
                    "cohort-leads")
     assert ines.role == "instructor" and ines.cohorts == []
     assert ines.taught_courses() == ["south"] and ines.instructor_course() == "south"
-    assert ines.unix_groups() == {"northlab-instructors", "nl-south"}
+    assert ines.unix_groups() == {"northlab-instructors", "nl-south", "ni-south"}
 
 
 def test_instructor_without_a_course_gets_no_formgrader_course(tmp_path):
