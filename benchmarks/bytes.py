@@ -32,6 +32,7 @@ from playwright.sync_api import BrowserContext, Page, sync_playwright
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from benchmarks.hubstack import Stack, free_port_block, northlab_stack  # noqa: E402
+from hub.compression import CACHE_DIR  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -122,6 +123,9 @@ def main() -> int:
     parser.add_argument("--no-stock", action="store_true",
                         help="Measure northlab only (no stock JupyterLab).")
     args = parser.parse_args()
+    if not any(CACHE_DIR.glob("*.br")):
+        print(f"note: {CACHE_DIR} holds no precompressed files (`make install` or `python -m "
+              "hub.compression` makes them): cold bytes will be higher", file=sys.stderr)
     root = Path(tempfile.mkdtemp(prefix="northlab-bytes-", dir="/tmp"))
     root.chmod(0o711)  # learners' homes live below it
     rows: dict[str, tuple[int, int, int, int]] = {}
