@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import grp
 import hashlib
 import http.client
 import json
 import os
+import pwd
 import stat
 import time
 import urllib.error
@@ -101,6 +103,34 @@ def http_sender(url: str, token: str, timeout: float = 10.0) -> Sender:
     return send
 
 
+#: Checks who wrote a pending result: ``(owner uid, record) -> None`` if trusted, else why not.
+Vouch = Callable[[int, dict[str, Any]], "str | None"]
+
+
+def course_writers(group_prefix: str) -> Vouch:
+    """For an outbox several instructors write into (local mode): a result must be written
+    by root (``northlab grade``) or by a member of Unix group ``<group_prefix><course>`` of
+    the record's course, so no instructor can queue results for another course's learners."""
+
+    def vouch(uid: int, record: dict[str, Any]) -> str | None:
+        if uid == 0:
+            return None
+        course = record.get("course")
+        try:
+            writer = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            writer = f"uid {uid}"
+        try:
+            members = grp.getgrnam(f"{group_prefix}{course}").gr_mem if course else []
+        except KeyError:
+            members = []
+        if writer in members:
+            return None
+        return f"written by {writer}, who does not teach course {course!r}"
+
+    return vouch
+
+
 class Outbox:
     """One outbox folder. ``clock`` returns seconds (time.time by default)."""
 
@@ -111,6 +141,8 @@ class Outbox:
         # Sub-folders get the outbox's own access, e.g. 2770 for a group of instructors whose
         # autograde queues results while the hub's grader service (root) delivers them.
         mode = stat.S_IMODE(self.folder.stat().st_mode) & 0o2770
+        if mode & 0o020:  # shared by a group: sticky, so nobody removes another's results
+            mode |= stat.S_ISVTX
         for sub in ("pending", "sent", "rejected"):
             try:
                 (self.folder / sub).mkdir()
@@ -178,8 +210,9 @@ class Outbox:
         (self.folder / "pending" / f"{key}.state.json").unlink(missing_ok=True)
         _fsync_dir(self.folder / sub)
 
-    def deliver(self, send: Sender) -> DeliveryReport:
-        """Try every due pending result once (one delivering process at a time)."""
+    def deliver(self, send: Sender, vouch: Vouch | None = None) -> DeliveryReport:
+        """Try every due pending result once (one delivering process at a time); with
+        ``vouch``, results it does not trust are rejected instead of sent."""
         report = DeliveryReport()
         with self._lock():
             for key in self.pending():
@@ -190,9 +223,16 @@ class Outbox:
                     continue
                 path = self.folder / "pending" / f"{key}.json"
                 try:
-                    record = json.loads(path.read_text(encoding="utf-8"))
-                except (OSError, json.JSONDecodeError) as exc:
+                    with open(path, "rb") as handle:  # owner and content of the same file
+                        owner = os.fstat(handle.fileno()).st_uid
+                        record = json.loads(handle.read())
+                except (OSError, ValueError) as exc:
                     self._reject(key, f"unreadable outbox file: {exc}")
+                    report.rejected.append(key)
+                    continue
+                distrust = vouch(owner, record) if vouch else None
+                if distrust:
+                    self._reject(key, distrust)
                     report.rejected.append(key)
                     continue
                 try:
@@ -257,8 +297,9 @@ def _token(args: argparse.Namespace) -> str:
 def cmd_deliver(args: argparse.Namespace) -> int:
     outbox = Outbox(args.outbox)
     send = http_sender(args.url, _token(args))
+    vouch = course_writers(args.course_group_prefix) if args.course_group_prefix else None
     while True:
-        report = outbox.deliver(send)
+        report = outbox.deliver(send, vouch)
         if report.sent or report.rejected or report.failed:
             print(
                 f"outbox: {len(report.sent)} sent, {len(report.rejected)} rejected, "
@@ -307,6 +348,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                 "JUPYTERHUB_API_TOKEN, or <data_root>/hub/grader-token)",
             )
             p.add_argument("--watch", action="store_true", help="keep delivering until stopped")
+            p.add_argument(
+                "--course-group-prefix", metavar="PREFIX",
+                help="only send results written by root or by a member of Unix group "
+                "PREFIX<course> of the result's course; reject the others (local mode: ni-)",
+            )
             p.add_argument(
                 "--poll", type=float, default=5.0, help="seconds between passes with --watch"
             )

@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any
 
+from hub.accounts import COURSE_INSTRUCTORS_PREFIX
 from hub.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
 from hub.settings import Settings
 from hub.tokens import token_file
@@ -64,10 +65,14 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
         {"name": CLI_SERVICE, "api_token": cli_token(settings)},
         {
             # delivers the grade outbox (results of every grading path) to the credential
-            # service, retrying with backoff; it reports with this service's own token
+            # service, retrying with backoff; it reports with this service's own token. In
+            # local mode instructors' autograde writes there too: only a course's own
+            # instructors (Unix group ni-<course>) may queue that course's results.
             "name": GRADER_SERVICE,
             "api_token": grader_token(settings),
-            "command": [sys.executable, "-m", "graders.cli", "outbox", "deliver", "--watch"],
+            "command": [sys.executable, "-m", "graders.cli", "outbox", "deliver", "--watch"]
+            + (["--course-group-prefix", COURSE_INSTRUCTORS_PREFIX]
+               if settings.mode == "local" else []),
             "environment": {
                 "NORTHLAB_DATA": str(settings.data_root),
                 "NORTHLAB_PORT": str(settings.port),

@@ -179,3 +179,85 @@ def test_garbled_answers_and_server_errors_are_retried(tmp_path):
         assert outbox.deliver(send).waiting == 1  # not due before its backoff
         clock.now = outbox.next_due()
     assert outbox.deliver(send).sent and outbox.status()["sent"] == 1
+
+
+@pytest.fixture
+def instructors():
+    """Two real Unix accounts teaching one course each, sharing an outbox group."""
+    import grp
+    import pwd
+    import secrets
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    tag = "t" + secrets.token_hex(3)
+    staff, course_a, course_b = f"{tag}-staff", f"{tag}-ca", f"{tag}-cb"
+    users = {"a": f"{tag}-ia", "b": f"{tag}-ib"}
+    for group in (staff, course_a, course_b):
+        subprocess.run(["groupadd", group], check=True)
+    for key, name in users.items():
+        subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "-G",
+                        f"{staff},{tag}-c{key}", name], check=True)
+    root = Path(tempfile.mkdtemp(dir="/tmp"))
+    root.chmod(0o711)
+    folder = root / "outbox"
+    folder.mkdir()
+    os.chown(folder, 0, grp.getgrnam(staff).gr_gid)
+    folder.chmod(0o2770)
+    try:
+        yield {"folder": folder, "prefix": f"{tag}-", "users": users,
+               "uid": {k: pwd.getpwnam(n).pw_uid for k, n in users.items()}}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        for name in users.values():
+            subprocess.run(["userdel", name], check=False)
+        for group in (staff, course_a, course_b):
+            subprocess.run(["groupdel", group], check=False)
+
+
+def run_as(user: str, code: str, *args: str):
+    """Run Python ``code`` as Unix user ``user`` with exactly that account's groups."""
+    import pwd
+    import subprocess
+    import sys
+
+    gid = pwd.getpwnam(user).pw_gid
+    return subprocess.run([sys.executable, "-c", code, *args], user=user, group=gid,
+                          extra_groups=os.getgrouplist(user, gid), capture_output=True,
+                          text=True, cwd="/")
+
+
+def put_as(user: str, folder, record: dict) -> None:
+    """Queue ``record`` as Unix user ``user`` (a real write by that account)."""
+    done = run_as(user, "import json, sys; from graders.outbox import Outbox; "
+                        "Outbox(sys.argv[1]).put(json.loads(sys.argv[2]))",
+                  str(folder), json.dumps(record))
+    assert done.returncode == 0, done.stderr
+
+
+def test_only_a_courses_instructors_queue_its_results(instructors):
+    from graders.outbox import course_writers
+
+    folder, users = instructors["folder"], instructors["users"]
+    outbox = Outbox(folder)  # the deliverer (root) makes the sub-folders
+    assert stat.S_IMODE((folder / "pending").stat().st_mode) == 0o3770  # setgid + sticky
+    own = {**make_record("ana", "lab-one", 9), "course": "ca"}
+    forged = {**make_record("bo", "lab-one", 10), "course": "cb"}
+    by_root = {**make_record("cy", "lab-one", 8), "course": "cb"}
+    put_as(users["a"], folder, own)
+    put_as(users["a"], folder, forged)
+    outbox.put(by_root)
+    # the other course's instructor cannot remove what the first one queued
+    own_file = folder / "pending" / f"{Outbox.key(own)}.json"
+    removal = run_as(users["b"], "import os, sys; os.remove(sys.argv[1])", str(own_file))
+    assert removal.returncode != 0 and "PermissionError" in removal.stderr
+
+    sent: list[dict] = []
+    report = outbox.deliver(lambda r: sent.append(r) or 201,
+                            course_writers(instructors["prefix"]))
+    assert sorted(r["learner"] for r in sent) == ["ana", "cy"]
+    assert report.rejected == [Outbox.key(forged)]
+    reason = (folder / "rejected" / f"{Outbox.key(forged)}.reason.txt").read_text()
+    assert f"written by {users['a']}, who does not teach course 'cb'" in reason
