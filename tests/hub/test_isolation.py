@@ -16,7 +16,8 @@ from .kernel import execute, start_kernel
 
 pytestmark = pytest.mark.slow
 
-PROBE = """
+#: Kernel code: ``probe(label, action)`` records whether ``action`` was allowed.
+PROBING = """
 import getpass, json, os
 results = {}
 def probe(label, action):
@@ -25,7 +26,9 @@ def probe(label, action):
         results[label] = "ALLOWED"
     except PermissionError:
         results[label] = "denied"
-probe("read other home", lambda: os.listdir(OTHER_HOME))
+"""
+
+PROBE = PROBING + """probe("read other home", lambda: os.listdir(OTHER_HOME))
 probe("write other home", lambda: open(os.path.join(OTHER_HOME, "x"), "w"))
 probe("read hub db", lambda: open(os.path.join(DATA, "hub", "jupyterhub.sqlite"), "rb"))
 probe("read hub folder", lambda: os.listdir(os.path.join(DATA, "hub")))
@@ -70,16 +73,7 @@ def test_learner_kernel_is_confined(hub):
         hub.stop_server(name)
 
 
-COURSE_PROBE = """
-import json, os
-results = {}
-def probe(label, action):
-    try:
-        action()
-        results[label] = "ALLOWED"
-    except PermissionError:
-        results[label] = "denied"
-for which, course in (("own", OWN), ("other", OTHER)):
+COURSE_PROBE = PROBING + """for which, course in (("own", OWN), ("other", OTHER)):
     root = os.path.join(COURSES, course)
     probe(which + " course root", lambda: os.listdir(root))
     probe(which + " course config", lambda: open(os.path.join(root, "nbgrader_config.py")))
