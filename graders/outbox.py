@@ -144,11 +144,10 @@ class Outbox:
         if mode & 0o020:  # shared by a group: sticky, so nobody removes another's results
             mode |= stat.S_ISVTX
         for sub in ("pending", "sent", "rejected"):
-            try:
-                (self.folder / sub).mkdir()
-            except FileExistsError:
-                continue
-            os.chmod(self.folder / sub, mode)
+            path = self.folder / sub
+            path.mkdir(exist_ok=True)
+            if path.stat().st_uid == os.geteuid():  # also brings older folders up to date
+                os.chmod(path, mode)
 
     @staticmethod
     def key(record: dict[str, Any]) -> str:

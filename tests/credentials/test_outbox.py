@@ -241,7 +241,9 @@ def test_only_a_courses_instructors_queue_its_results(instructors):
     from graders.outbox import course_writers
 
     folder, users = instructors["folder"], instructors["users"]
-    outbox = Outbox(folder)  # the deliverer (root) makes the sub-folders
+    (folder / "pending").mkdir()
+    (folder / "pending").chmod(0o2770)  # as an older northlab left it: not sticky
+    outbox = Outbox(folder)  # the deliverer (root) makes or updates the sub-folders
     assert stat.S_IMODE((folder / "pending").stat().st_mode) == 0o3770  # setgid + sticky
     own = {**make_record("ana", "lab-one", 9), "course": "ca"}
     forged = {**make_record("bo", "lab-one", 10), "course": "cb"}
