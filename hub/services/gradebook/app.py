@@ -75,7 +75,7 @@ class Gradebook:
             (r"api/me", api.MeApiHandler),
         ]
         specs = [(prefix + pattern, handler, state) for pattern, handler in routes]
-        specs.append((prefix + "oauth_callback", HubOAuthCallbackHandler))
+        specs.append((prefix + "oauth_callback", OAuthCallbackHandler, state))
         specs.append((prefix + r".*", handlers.NotFoundHandler, state))
         return web.Application(
             specs,
@@ -89,6 +89,15 @@ class Gradebook:
             compress_response=True,
             xsrf_cookies=False,
         )
+
+
+class OAuthCallbackHandler(HubOAuthCallbackHandler):
+    """JupyterHub's OAuth callback with the gradebook's own ``HubOAuth``: the page a person
+    asked for before logging in is kept there (the stock handler would look it up in
+    ``HubOAuth.instance()`` and send everyone to the home page)."""
+
+    def initialize(self, gradebook: Gradebook) -> None:
+        self.hub_auth = gradebook.hub_auth
 
 
 def build(config: GradebookConfig) -> Gradebook:
