@@ -5,6 +5,7 @@ Called by ``hub/jupyterhub_config.py``; each function sets one concern on config
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 from hub import managed
@@ -22,6 +23,12 @@ def cohorts_file(settings: Settings):
 
 def configure_hub(c: Any, settings: Settings) -> None:
     """Public address, internal ports, database, cookie secret and the real proxy."""
+    # JupyterHub stops services and learners' servers with SIGINT first. A hub started from
+    # a background job inherits SIGINT ignored and would hand that on to every child, so
+    # each stop would wait for the SIGTERM fallback (seconds per process; the hub's own
+    # shutdown then ran out of time). The hub runs in its own session: Ctrl-C reaches it
+    # only through `northlab hub`, so SIGINT at its default is safe here.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     c.JupyterHub.ip = settings.ip
     c.JupyterHub.port = settings.port
     c.JupyterHub.hub_ip = "127.0.0.1"
