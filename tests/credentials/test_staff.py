@@ -19,3 +19,18 @@ def test_umbrella_group_and_leads_are_not_staff_admins_are() -> None:
     assert not is_staff(umbrella) and not may_act_for(umbrella, {"north"})
     admin = {"name": "ada", "admin": True, "groups": []}
     assert is_staff(admin) and may_act_for(admin, set())
+
+
+def test_a_hub_that_does_not_answer_is_reported_not_crashed() -> None:
+    import asyncio
+    import socket
+
+    import pytest
+
+    from hub.services.credentials.staff import HubUnreachable, cohorts_of
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(HubUnreachable):
+        asyncio.run(cohorts_of(f"http://127.0.0.1:{port}/hub/api", "token", "nina"))

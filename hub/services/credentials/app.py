@@ -35,7 +35,7 @@ from graders.i18n import Catalog, pick_language
 from graders.results import InvalidResult
 from hub.services.credentials.certificate import render_certificate
 from hub.services.credentials.service import Credentials, CredentialsError
-from hub.services.credentials.staff import cohorts_of, is_staff, may_act_for
+from hub.services.credentials.staff import HubUnreachable, cohorts_of, is_staff, may_act_for
 from hub.services.credentials.verify import Verification, verify_credential
 from hub.services.records import Credential
 
@@ -94,7 +94,11 @@ class Base(web.RequestHandler):
         hub_auth = self.settings.get("hub_auth")
         if hub_auth is None or not is_staff(actor):
             return False
-        return may_act_for(actor, await cohorts_of(hub_auth.api_url, hub_auth.api_token, learner))
+        try:
+            cohorts = await cohorts_of(hub_auth.api_url, hub_auth.api_token, learner)
+        except HubUnreachable:
+            raise web.HTTPError(503, self.t("hub_unavailable")) from None
+        return may_act_for(actor, cohorts)
 
     async def may_see(self, actor: dict[str, Any], learner: str) -> bool:
         """``learner``'s credentials are ``actor``'s own, or ``actor`` is staff for them."""

@@ -33,15 +33,23 @@ def may_act_for(actor: Mapping[str, Any], learner_cohorts: Iterable[str]) -> boo
     return bool(set(courses_taught(list(actor.get("groups") or ()))) & set(learner_cohorts))
 
 
+class HubUnreachable(Exception):
+    """The hub did not answer a staff lookup (the page says so: 503, not a crash)."""
+
+
 async def cohorts_of(api_url: str, api_token: str, learner: str) -> frozenset[str]:
     """The cohorts ``learner`` learns in, from the hub (none if the hub has no such user)."""
     request = HTTPRequest(
         f"{api_url.rstrip('/')}/users/{quote(learner, safe='')}",
-        headers={"Authorization": f"token {api_token}"},
+        headers={"Authorization": f"token {api_token}"}, request_timeout=30,
     )
-    response = await AsyncHTTPClient().fetch(request, raise_error=False)
+    try:
+        response = await AsyncHTTPClient().fetch(request, raise_error=False)
+    except OSError as exc:
+        raise HubUnreachable(str(exc)) from exc
     if response.code == 404:
         return frozenset()
-    response.rethrow()
+    if response.code != 200:
+        raise HubUnreachable(f"HTTP {response.code}")
     groups = json.loads(response.body).get("groups") or []
     return frozenset(c for c in map(cohort_of_group, groups) if c is not None)
