@@ -46,6 +46,13 @@ print(json.dumps({"user": getpass.getuser(), "uid": os.getuid(), "results": resu
 """
 
 
+def run_probe(hub, name: str, token: str, code: str) -> dict:
+    """Run ``code`` in a new kernel of ``name``'s server; its last printed line, parsed."""
+    server = f"{hub.url}/user/{name}/"
+    out = execute(server, token, start_kernel(server, token), textwrap.dedent(code))
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def test_learner_kernel_is_confined(hub):
     learner, other = hub.name("iso-a"), hub.name("iso-b")
     other_cohort = f"{hub.prefix}-other"
@@ -62,9 +69,7 @@ def test_learner_kernel_is_confined(hub):
         f"COHORT = {hub.cohort!r}\nOTHER_COHORT = {other_cohort!r}\n"
         f"LABS = {str(hub.settings.labs_root)!r}\n"
     )
-    server = f"{hub.url}/user/{learner}/"
-    out = execute(server, token, start_kernel(server, token), setup + textwrap.dedent(PROBE))
-    report = json.loads(out.strip().splitlines()[-1])
+    report = run_probe(hub, learner, token, setup + PROBE)
     assert report["user"] == learner and report["uid"] != 0
     results = report["results"]
     assert results.pop("write own home") == "ALLOWED"
@@ -93,9 +98,7 @@ def test_instructor_kernel_enters_only_their_course(hub):
         f"EXCHANGE = {str(hub.settings.exchange_root)!r}\n"
         f"OWN = {hub.cohort!r}\nOTHER = {hub.other_cohort!r}\n"
     )
-    server = f"{hub.url}/user/{teacher}/"
-    out = execute(server, token, start_kernel(server, token), setup + textwrap.dedent(COURSE_PROBE))
-    results = json.loads(out.strip().splitlines()[-1])
+    results = run_probe(hub, teacher, token, setup + COURSE_PROBE)
     expected = {label: "ALLOWED" if label.startswith("own") else "denied" for label in results}
     assert len(results) == 8 and results == expected, results
     hub.stop_server(teacher)

@@ -136,12 +136,17 @@ def test_instructor_sees_and_runs_only_their_course(hub):
     assert gradebook(session, hub, f"api/cohorts/{hub.cohort}/grades").status_code == 200
 
 
-def test_lead_added_while_the_hub_runs_gets_access_at_once(hub):
-    lead, inside, outside = hub.name("newlead"), hub.name("in2"), hub.name("out2")
+def add_learners(hub, *, inside: str, outside: str) -> None:
+    """A learner of the hub's cohort and one of the other cohort."""
     add_person(hub.settings, hub.client, inside, role="learner", cohort=hub.cohort,
                password=None)
     add_person(hub.settings, hub.client, outside, role="learner", cohort=hub.other_cohort,
                password=None)
+
+
+def test_lead_added_while_the_hub_runs_gets_access_at_once(hub):
+    lead, inside, outside = hub.name("newlead"), hub.name("in2"), hub.name("out2")
+    add_learners(hub, inside=inside, outside=outside)
     out = northlab(hub, "cohort", "add", hub.cohort, "--lead", lead)
     assert "restart" not in out.lower()
     groups = hub.client.user(lead)["groups"]
@@ -173,10 +178,7 @@ def test_instructor_add_is_idempotent_and_takes_several_courses(hub):
 
 def test_leads_recorded_in_an_older_cohorts_json_keep_their_access(hub):
     old, inside, outside = hub.name("oldlead"), hub.name("in3"), hub.name("out3")
-    add_person(hub.settings, hub.client, inside, role="learner", cohort=hub.cohort,
-               password=None)
-    add_person(hub.settings, hub.client, outside, role="learner", cohort=hub.other_cohort,
-               password=None)
+    add_learners(hub, inside=inside, outside=outside)
     assert leads_group(hub.cohort) in hub.client.user(old)["groups"]
     names = {u["name"] for u in api(hub, hub.user_token(old), "GET", "/users").json()}
     assert inside in names and outside not in names
