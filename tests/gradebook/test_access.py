@@ -22,3 +22,10 @@ def test_user_filter_or_no_scope_is_a_learner():
     for scopes in ([], [f"{GRADEBOOK_SCOPE}!user=ana"], [f"{GRADEBOOK_SCOPE}:other"]):
         viewer = Viewer.from_scopes("ana", scopes)
         assert not viewer.is_staff and not viewer.may_see_cohort("iqaluit-2026")
+
+
+def test_the_admin_flag_sees_everything():
+    admin = Viewer.from_model({"name": "ada", "admin": True, "scopes": ["access:services"]})
+    assert admin.sees_all and admin.may_see_cohort("rankin-2026")
+    learner = Viewer.from_model({"name": "ana", "admin": False, "scopes": []})
+    assert not learner.is_staff

@@ -69,6 +69,23 @@ def test_admin_panel_and_learner_is_not_admin(hub):
     assert gradebook(session, hub, f"cohort/{hub.other_cohort}").status_code == 200
 
 
+def test_admin_made_in_the_admin_panel_reads_every_cohort(hub):
+    promoted = hub.name("promoted")
+    add_person(hub.settings, hub.client, promoted, role="learner", cohort=hub.cohort,
+               password="promoted-pass-2026")
+    assert promoted not in hub.settings.admin_users
+    session = login(hub, promoted, "promoted-pass-2026")
+    assert gradebook(session, hub, f"cohort/{hub.other_cohort}").status_code == 403
+    hub.client.ensure_user("admin", admin=True)  # in the hub's admin_users
+    promoted_now = api(hub, hub.user_token("admin"), "PATCH", f"/users/{promoted}",
+                       json={"admin": True})  # as in the admin panel
+    assert promoted_now.status_code == 200 and promoted_now.json()["admin"] is True
+    session = login(hub, promoted, "promoted-pass-2026")  # a new login: a new token
+    assert gradebook(session, hub, f"cohort/{hub.other_cohort}").status_code == 200
+    program = gradebook(session, hub, "program")
+    assert hub.cohort in program.text and hub.other_cohort in program.text
+
+
 def api(hub, token: str, method: str, path: str, **kwargs) -> requests.Response:
     return requests.request(method, f"{hub.url}/hub/api{path}", timeout=30,
                             headers={"Authorization": f"token {token}"}, **kwargs)

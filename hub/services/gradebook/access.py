@@ -9,14 +9,15 @@ the token carries exactly the filters the hub gave that person:
                                                    that cohort, or an instructor of course
                                                    ``<id>``: one course per cohort)
 
-Anyone who may open the service (``access:services!service=gradebook``) sees their own
-progress and nothing of others.
+Hub admins (the ``admin`` flag of their user model) see every cohort too. Anyone who may
+open the service (``access:services!service=gradebook``) sees their own progress and
+nothing of others.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 GRADEBOOK_SCOPE = "custom:northlab:gradebook"
@@ -49,8 +50,11 @@ class Viewer:
 
     @classmethod
     def from_model(cls, model: Mapping[str, Any]) -> Viewer:
-        """Build a viewer from a hub user model (``name`` and ``scopes``)."""
-        return cls.from_scopes(model["name"], model.get("scopes") or ())
+        """Build a viewer from a hub user model (``name``, ``scopes``, ``admin``): hub admins
+        see every cohort, also those made admin in the admin panel (not in the hub's
+        ``admin_users``, so without the ``program-staff`` role)."""
+        viewer = cls.from_scopes(model["name"], model.get("scopes") or ())
+        return replace(viewer, sees_all=True) if model.get("admin") else viewer
 
     @property
     def is_staff(self) -> bool:
