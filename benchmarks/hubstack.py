@@ -8,7 +8,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,23 +18,8 @@ import requests
 
 from hub.accounts import cohort_unix_group, remove_user
 from hub.people import HubClient, add_cohort, add_person
-from hub.runner import start_hub, stop_hub
+from hub.runner import free_port_block, start_hub, stop_hub
 from hub.settings import Settings, load_settings
-
-
-def free_port_block(count: int = 3) -> int:
-    """A port ``p`` with ``p .. p+count-1`` free on 127.0.0.1."""
-    for _ in range(200):
-        base = 10000 + secrets.randbelow(22000)  # below the ephemeral range (32768+)
-        with contextlib.ExitStack() as stack:
-            try:
-                for port in range(base, base + count):
-                    sock = stack.enter_context(socket.socket())
-                    sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return base
-    raise RuntimeError("no free port block")
 
 
 @dataclass

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -150,6 +153,22 @@ def wait_until_up(
             pass
         time.sleep(0.5)
     raise SettingsError(f"The hub did not answer within {timeout:.0f} s (see {log_path}).")
+
+
+def free_port_block(count: int = 3) -> int:
+    """A port ``p`` with ``p .. p+count-1`` free on 127.0.0.1 (for tests and benchmarks that
+    start hubs side by side)."""
+    for _ in range(200):
+        base = 10000 + secrets.randbelow(22000)  # below the ephemeral range (32768+)
+        with contextlib.ExitStack() as stack:
+            try:
+                for port in range(base, base + count):
+                    sock = stack.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return base
+    raise RuntimeError("no free port block")
 
 
 def stop_hub(settings: Settings, process: subprocess.Popen, timeout: float = 30) -> None:

@@ -12,7 +12,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,29 +32,10 @@ from hub.accounts import (
 from hub.hubconfig import cohorts_file
 from hub.people import HubClient, add_cohort
 from hub.roles import load_cohorts, save_cohorts
-from hub.runner import stale_services, start_hub, stop_hub
+from hub.runner import free_port_block, stale_services, start_hub, stop_hub
 from hub.settings import REPO, Settings, load_settings
 
 from .smoke_lab import write_lab
-
-
-def free_port_block(count: int = 3) -> int:
-    """A port ``p`` with ``p .. p+count-1`` all free on 127.0.0.1."""
-    for _ in range(200):
-        base = 10000 + secrets.randbelow(22000)  # below the ephemeral range (32768+)
-        socks = []
-        try:
-            for port in range(base, base + count):
-                sock = socket.socket()
-                sock.bind(("127.0.0.1", port))
-                socks.append(sock)
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise RuntimeError("no free port block")
 
 
 @dataclass
