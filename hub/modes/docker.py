@@ -112,8 +112,9 @@ def configure(c: Any, settings: Settings) -> None:
     c.DockerSpawner.http_timeout = 120
     c.DockerSpawner.start_timeout = 300
 
-    c.JupyterHub.hub_ip = "0.0.0.0"
-    c.JupyterHub.hub_port = HUB_PORT
+    # All interfaces: with only hub_connect_url, the hub binds to the one address "hub"
+    # resolves to, and the proxy on another network gets 503s.
+    c.JupyterHub.hub_bind_url = f"http://:{HUB_PORT}"
     c.JupyterHub.hub_connect_url = f"http://{HUB_HOST}:{HUB_PORT}"
     c.ConfigurableHTTPProxy.should_start = False
     c.ConfigurableHTTPProxy.api_url = PROXY_API_URL

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from urllib.parse import urlparse
 
 import pytest
 from dockerspawner import DockerSpawner
+from jupyterhub.app import JupyterHub
 from kubespawner import KubeSpawner
 from traitlets.utils.importstring import import_item
 
@@ -140,3 +142,13 @@ def test_split_batch_spreads_learners_over_shards(tmp_path) -> None:
     counts = grading.split_batch(tmp_path / "in", tmp_path / "batch", shards=2)
     assert counts == [3, 2]
     assert (tmp_path / "batch" / "1" / "ben" / "lab1" / "lab1.ipynb").read_text() == "ben"
+
+
+@pytest.mark.parametrize("mode", ["docker", "kubernetes"])
+def test_container_modes_bind_the_hub_on_every_interface(hub_config, mode: str) -> None:
+    """The proxy and learners reach the hub by its service name; the hub must listen on all
+    of its networks, not only the address that name resolves to (the proxy got 503s)."""
+    app = JupyterHub(config=hub_config(mode))
+    app.init_hub()
+    assert urlparse(app.hub.bind_url).hostname is None, app.hub.bind_url
+    assert app.hub.connect_url == "http://hub:8081/hub/"
