@@ -106,6 +106,43 @@ def dockerfile_stages(text: str) -> list[tuple[str, str | None, str]]:
     return stages
 
 
+def dockerignore_pattern(pattern: str) -> re.Pattern[str]:
+    """A .dockerignore pattern as a regex over context paths (Go filepath.Match plus
+    ``**``); like Docker, it also matches everything under a matched folder."""
+    parts = re.split(r"(\*\*/?|\*|\?)", pattern.strip("/"))
+    wildcards = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(wildcards.get(p, re.escape(p)) for p in parts) + "(?:/.*)?")
+
+
+def sent_to_the_builder(path: str, dockerignore: str) -> bool:
+    """Whether ``path`` of the context survives ``dockerignore`` (the last match decides)."""
+    sent = True
+    for line in dockerignore.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            exception = line.startswith("!")
+            if dockerignore_pattern(line.lstrip("!")).fullmatch(path):
+                sent = exception
+    return sent
+
+
+@pytest.mark.parametrize("image", IMAGES)
+def test_every_file_a_dockerfile_copies_passes_its_dockerignore(image: str) -> None:
+    folder = REPO / "images" / image
+    dockerignore = (folder / "Dockerfile.dockerignore").read_text()
+    text = re.sub(r"\\\n\s*", " ", (folder / "Dockerfile").read_text())
+    for instruction in re.findall(r"^(?:COPY|ADD)\s+(.+)$", text, re.MULTILINE):
+        words = instruction.split()
+        if any(word.startswith("--from=") for word in words):
+            continue
+        sources = [word for word in words if not word.startswith("--")][:-1]
+        for source in sources:
+            assert (REPO / source).exists(), f"{image}: COPY {source}: not in the repository"
+            assert sent_to_the_builder(source, dockerignore), (
+                f"{image}: COPY {source} is filtered out by Dockerfile.dockerignore"
+            )
+
+
 def test_hub_image_ships_the_jsonld_contexts_exported_at_build_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
