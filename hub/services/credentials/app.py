@@ -31,8 +31,9 @@ from typing import Any
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import web
 
-from graders.i18n import Catalog, pick_language
+from graders.i18n import Catalog
 from graders.results import InvalidResult
+from hub.language import choose_language
 from hub.services.credentials.certificate import render_certificate
 from hub.services.credentials.service import Credentials, CredentialsError
 from hub.services.credentials.staff import HubUnreachable, cohorts_of, is_staff, may_act_for
@@ -40,7 +41,6 @@ from hub.services.credentials.verify import Verification, verify_credential
 from hub.services.records import Credential
 
 REPORT_SCOPE = "custom:northlab:report-results"
-LANG_COOKIE = "northlab-credentials-lang"
 HERE = Path(__file__).parent
 CATALOG = Catalog(HERE / "locale")
 MAX_BODY = 2 * 1024 * 1024
@@ -58,16 +58,8 @@ class Base(web.RequestHandler):
 
     @property
     def language(self) -> str:
-        """``?lang=`` (then remembered in a cookie), the cookie, else Accept-Language."""
-        wanted = self.get_argument("lang", None)
-        if wanted in CATALOG.languages:
-            if self.get_cookie(LANG_COOKIE) != wanted:
-                self.set_cookie(LANG_COOKIE, wanted, path=self.settings["prefix"], httponly=True)
-            return wanted
-        remembered = self.get_cookie(LANG_COOKIE)
-        if remembered in CATALOG.languages:
-            return remembered
-        return pick_language(self.request.headers.get("Accept-Language"), CATALOG.languages)
+        """``?lang=`` (then remembered in the shared cookie), the cookie, else Accept-Language."""
+        return choose_language(self, CATALOG.languages)
 
     def t(self, message_id: str, **values: Any) -> str:
         return CATALOG.text(message_id, self.language, **values)

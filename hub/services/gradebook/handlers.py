@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from tornado import web
 from tornado.log import app_log
 
-from graders.i18n import pick_language
+from hub.language import choose_language
 
 from . import charts, exports, queries, views
 from .access import Viewer
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from .app import Gradebook
 
 T = TypeVar("T")
-LANGUAGE_COOKIE = "gradebook-lang"
 LEARNER_NAME = re.compile(r"^[^/\x00-\x1f]{1,128}$")
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'self'; base-uri 'none'")
@@ -160,16 +159,7 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         ))
 
     def _choose_language(self) -> str:
-        available = self.gb.messages.languages
-        asked = self.get_query_argument("lang", None)
-        if asked in available:
-            self.set_cookie(LANGUAGE_COOKIE, asked, path=self.gb.config.prefix,
-                            expires_days=365, httponly=True, samesite="Lax")
-            return asked
-        remembered = self.get_cookie(LANGUAGE_COOKIE)
-        if remembered in available:
-            return remembered
-        return pick_language(self.request.headers.get("Accept-Language"), available)
+        return choose_language(self, self.gb.messages.languages)
 
 
 class HomeHandler(BaseHandler):
