@@ -31,6 +31,7 @@ from hub.settings import Settings
 
 PRIVATE_DIRS = ("hub", "results", "credentials", "gradebook")
 COURSE_CONFIG = "nbgrader_config.py"
+GRADEBOOK_DB = "gradebook.db"
 
 
 def _own(path: Path, mode: int, group: str | None = None) -> None:
@@ -68,7 +69,29 @@ def _ensure_access(settings: Settings, course: str) -> None:
     root = settings.courses_root / course
     _own(root, 0o2770, group)
     _own(root / COURSE_CONFIG, 0o660, group)
+    share_gradebook(root)
+    _own(root / GRADEBOOK_DB, 0o660, group)
     ensure_exchange(settings, course)
+
+
+def share_gradebook(root: str | Path) -> None:
+    """Make the course's ``gradebook.db`` writable by the course's instructors.
+
+    SQLite creates a database file 0644 minus the umask, so whoever ran nbgrader first
+    (root for the demo release, or one instructor) would own the only writable copy. The
+    file is created here first, empty and 0660 (an empty file is an empty SQLite database;
+    the course root's setgid bit gives it the course's group); run by every nbgrader
+    process through the course config, and by root at every hub start.
+    """
+    path = Path(root) / GRADEBOOK_DB
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660)
+    except FileExistsError:
+        if path.stat().st_uid == os.geteuid():
+            path.chmod(0o660)
+        return
+    os.fchmod(fd, 0o660)  # the umask must not take the group's write bit
+    os.close(fd)
 
 
 def protect_lab_sources(labs_root: Path) -> None:
@@ -90,6 +113,9 @@ def course_config(settings: Settings, course: str) -> str:
         f"c.CourseDirectory.root = {str(settings.courses_root / course)!r}",
         "c.CourseDirectory.groupshared = True",
         f"c.Exchange.root = {str(settings.exchange_root)!r}",
+        "# Every instructor of the course may write the gradebook, whoever made it first.",
+        "from hub.courses import share_gradebook",
+        "share_gradebook(c.CourseDirectory.root)",
     ]
     lines += [
         f"c.ExchangeFactory.{trait} = {cls.__module__ + '.' + cls.__qualname__!r}"
