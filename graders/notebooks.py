@@ -4,10 +4,15 @@ grading plan (learner cells for the worker, test cells for the judge).
 Like ``nbgrader autograde`` (OverwriteCells), test cells and locked cells always come from
 the lab's source notebook, matched by ``grade_id``; what the learner wrote in them is
 ignored. Submitted notebooks are untrusted JSON: size and shape are checked.
+
+The lab's *library names* are every name an import statement in the lab's source notebook
+binds (``np``, ``math``, ``Path``...): the judge resolves those to its own imports, never to
+whatever the learner's namespace holds under the same name.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +44,8 @@ class SourceNotebook:
     tests: dict[str, TestCell] = field(default_factory=dict)
     locked: dict[str, str] = field(default_factory=dict)
     manual: list[str] = field(default_factory=list)  #: manually graded cells (not allowed)
+    #: name -> [module, attribute or None] for every name the lab's own imports bind
+    libraries: dict[str, list[str | None]] = field(default_factory=dict)
 
     @property
     def max_score(self) -> float:
@@ -83,10 +90,43 @@ def cells_of(data: bytes | str) -> list[dict[str, Any]]:
     return cells
 
 
+def python_of(source: str) -> ast.Module | None:
+    """A cell's source as Python (IPython magics turned into calls), or None if it is not."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return ast.parse(TransformerManager().transform_cell(source))
+    except (SyntaxError, ValueError):
+        return None
+
+
+def imported_names(tree: ast.AST) -> dict[str, list[str | None]]:
+    """Names that import statements in ``tree`` bind -> [module, attribute or None]."""
+    names: dict[str, list[str | None]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    names[alias.asname] = [alias.name, None]
+                else:
+                    top = alias.name.split(".")[0]
+                    names[top] = [top, None]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if alias.name != "*":
+                    names[alias.asname or alias.name] = [node.module, alias.name]
+    return names
+
+
 def read_source(path: Path) -> SourceNotebook:
-    """Test cells (with points and feedback) and locked cells of the lab's notebook."""
+    """Test cells (with points and feedback), locked cells and library names of the lab's
+    notebook."""
     result = SourceNotebook()
     for cell in cells_of(Path(path).read_bytes()):
+        if cell["type"] == "code":
+            tree = python_of(cell["source"])
+            if tree is not None:
+                result.libraries.update(imported_names(tree))
         nbg = cell["nbgrader"]
         grade_id = nbg.get("grade_id")
         if not isinstance(grade_id, str):

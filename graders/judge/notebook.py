@@ -2,8 +2,9 @@
 
 A test cell passes when it raises nothing and writes nothing to stderr (nbgrader's rule);
 if its last line is a number, that number is its partial score (nbgrader's partial credit).
-Names the test cell does not define itself are looked up in the learner's namespace
-(remotely), except builtins, which always mean the judge's own builtins.
+Names the test cell does not define itself are, in this order: builtins (always the judge's
+own), the lab's library names (bound by the lab's own import statements: the judge imports
+them itself), and otherwise looked up in the learner's namespace (remotely).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import importlib
 import io
 import warnings
 from collections.abc import Iterator, Mapping
@@ -25,9 +27,11 @@ class LearnerNamespace(dict):
     ``dir()``, ``globals()`` and ``locals()`` see the learner's names too, as they would in
     the learner's kernel (``assert "answer" in globals()`` is a common nbgrader test)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection,
+                 libraries: Mapping[str, list[str | None]] | None = None) -> None:
         super().__init__(__builtins__=builtins, __name__="__main__")
         self.conn = conn
+        self.libraries = dict(libraries or {})
         view = NamespaceView(self)
         self["dir"] = lambda *args: builtins.dir(*args) if args else sorted(view)
         self["globals"] = self["locals"] = lambda: view
@@ -40,10 +44,32 @@ class LearnerNamespace(dict):
     def __missing__(self, name: str) -> Any:
         if name in vars(builtins) or name.startswith("__"):
             raise KeyError(name)
+        if name in self.libraries:
+            value = judge_import(*self.libraries[name])
+            if value is not None:
+                self[name] = value
+                return value
         try:
             return self.conn.request("name", name=name)
         except NameError:
             raise KeyError(name) from None
+
+
+def judge_import(module: Any, attribute: Any = None) -> Any:
+    """The judge's own ``module`` (or ``module.attribute``); None if the judge cannot import
+    it (then it is one of the learner's files, e.g. a release module, and stays remote)."""
+    if type(module) is not str or (attribute is not None and type(attribute) is not str):
+        return None
+    try:
+        owner = importlib.import_module(module)
+        if attribute is None:
+            return owner
+        try:
+            return getattr(owner, attribute)
+        except AttributeError:
+            return importlib.import_module(f"{module}.{attribute}")
+    except Exception:  # noqa: BLE001 - not importable here: not a library
+        return None
 
 
 class NamespaceView(Mapping[str, Any]):
@@ -105,9 +131,11 @@ def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
         "stderr" if stderr else None), "partial": partial, "stopped": conn.gone}
 
 
-def run_plan(conn: Connection, plan: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Execute the plan in order; return one outcome per test step."""
-    namespace = LearnerNamespace(conn)
+def run_plan(conn: Connection, plan: list[dict[str, Any]],
+             libraries: Mapping[str, list[str | None]] | None = None) -> list[dict[str, Any]]:
+    """Execute the plan in order; return one outcome per test step. ``libraries``: the lab's
+    library names (:attr:`graders.notebooks.SourceNotebook.libraries`)."""
+    namespace = LearnerNamespace(conn, libraries)
     results = []
     for step in plan:
         if step["kind"] == "learner":

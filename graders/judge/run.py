@@ -6,12 +6,14 @@ import os
 import resource
 import socket
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from graders.judge.notebook import run_plan
+from graders.notebooks import read_source
 from graders.pytest_plugin import NorthlabPlugin
 from graders.remote.codec import recv_frame, send_frame
 from graders.remote.proxy import Connection
@@ -29,6 +31,12 @@ def run_pytest(conn: Connection, grader: Path) -> list[dict[str, Any]]:
     return list(plugin.tests.values())
 
 
+def lab_libraries(lab: Path) -> dict[str, list[str | None]]:
+    """The library names of the lab's own source notebook (read from the judge's copy)."""
+    lab_id = tomllib.loads((lab / "lab.toml").read_text(encoding="utf-8"))["id"]
+    return read_source(lab / "source" / f"{lab_id}.ipynb").libraries
+
+
 JUDGE_MEMORY = 2048 * 1024 * 1024  #: address space the judge may add (decoding learner data)
 
 
@@ -41,7 +49,9 @@ def judge_main(channel: socket.socket, control: socket.socket, settings: dict[st
         os.dup2(devnull, fd)
     conn = Connection(channel)
     if setup["kind"] == "notebook":
-        tests = run_plan(conn, setup["plan"])
+        source = Path(settings["lab"]) / "source"
+        os.chdir(source)  # a test's "data/..." is the lab's own copy
+        tests = run_plan(conn, setup["plan"], lab_libraries(Path(settings["lab"])))
     else:
         tests = run_pytest(conn, Path(settings["lab"]) / "grader")
     channel.close()

@@ -4,9 +4,11 @@ Only plain data crosses as values: None, bool, int, float, complex, str, bytes, 
 tuple, dict, set, frozenset, numpy arrays of non-object dtype and numpy scalars, pandas
 DataFrame / Series / Index. Types are checked *exactly* (``type(x) is int``), so a
 subclass with a lying ``__eq__`` never crosses as a value. Everything else is encoded by
-a callback, on the worker as a *handle* (an id the judge can ask about) and on the judge
-as a reference to a handle it received. Decoding builds objects from plain JSON and raw
-byte buffers only: no pickle, no imports, no attribute lookups driven by the peer.
+a callback as a bare *handle* ``["h", id]``: an id the other side can ask about, with no
+module, class or function name attached. Decoding builds objects from plain JSON and raw
+byte buffers only: no pickle, no imports, no attribute lookups driven by the peer, and the
+only names the peer may send (dtypes of arrays and pandas columns) are checked against
+fixed lists before the judge's numpy or pandas sees them.
 
 A frame on the wire: ``b"NLF1"``, u32 header length, JSON header, u32 buffer count, then
 for each buffer a u64 length and its bytes.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import socket
 import struct
 from collections.abc import Callable
@@ -34,6 +37,14 @@ NUMPY_SCALARS = frozenset(
     if issubclass(t, np.generic) and t not in (np.object_, np.void)
 )
 SAFE_KINDS = set("biufcSUmM")
+#: pandas extension dtypes a Series/Index may name; any other name decodes as object
+PANDAS_DTYPES = frozenset({
+    "category", "string", "boolean", "Float32", "Float64", "datetime64[ns, UTC]",
+    *(f"{sign}Int{bits}" for sign in ("", "U") for bits in (8, 16, 32, 64)),
+})
+NUMPY_DTYPE_NAME = re.compile(
+    r"^(bool|object|u?int(8|16|32|64)|float(16|32|64)|complex(64|128)|[<>|]?[USbiufcmM]\d*"
+    r"|(datetime|timedelta)64\[(ns|us|ms|s|D)\])$")
 
 
 class CodecError(ValueError):
@@ -199,7 +210,7 @@ class Decoder:
                                              names=self._items(args[1], d))
         if tag == "ix":
             return pd.Index(self._column(args[0], args[2], d), name=self.decode(args[1], d))
-        if tag in ("h", "m", "r"):
+        if tag == "h":
             return self.handle(tree_of(tag, args))
         raise CodecError(f"unknown tag {tag!r}")
 
@@ -207,16 +218,26 @@ class Decoder:
         decoded = self.decode(values, d)
         if type(dtype) is not str or len(dtype) > 64:
             raise CodecError("bad dtype")
-        try:
-            wanted = pd.api.types.pandas_dtype(dtype)
-        except TypeError:
-            return decoded
-        if isinstance(wanted, np.dtype) and (wanted.hasobject or wanted.kind not in SAFE_KINDS):
+        wanted = _column_dtype(dtype)
+        if wanted is None or (isinstance(wanted, np.dtype) and (
+                wanted.hasobject or wanted.kind not in SAFE_KINDS)):
             return pd.array(decoded, dtype=object) if type(decoded) is list else decoded
         try:
             return pd.array(decoded, dtype=wanted)
         except (TypeError, ValueError):
             return decoded
+
+
+def _column_dtype(name: str) -> Any:
+    """The judge's dtype for a column's dtype name, from the fixed lists only (else None)."""
+    if name in PANDAS_DTYPES:
+        return pd.api.types.pandas_dtype(name)
+    if NUMPY_DTYPE_NAME.match(name):
+        try:
+            return np.dtype(name)
+        except TypeError:
+            return None
+    return None
 
 
 def tree_of(tag: str, args: list[Any]) -> list[Any]:

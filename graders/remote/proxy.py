@@ -5,12 +5,16 @@ Attribute access, calls, indexing, ``len`` and iteration are forwarded; the answ
 back as plain data (or more handles). Comparing, hashing or truth-testing a handle raises
 :class:`RemoteComparisonError`: a test must compare plain values, so the learner's
 ``__eq__`` never decides a test.
+
+Only the judge decides what a value is: a handle is a bare id, and nothing the worker says
+about an object (its module, qualified name or type name) ever maps it to a judge-side
+function, class or module. Every call on a handle runs in the worker. Library names a
+test needs come from the judge's own imports (:mod:`graders.judge.notebook`).
 """
 
 from __future__ import annotations
 
 import builtins
-import importlib
 import socket
 from typing import Any
 
@@ -23,17 +27,6 @@ from graders.remote.codec import (
     send_frame,
 )
 
-#: Libraries the judge uses its *own* copy of when the learner's namespace holds them (so
-#: a test's ``np.testing.assert_allclose`` is never the learner's patched one). Anything
-#: else the learner imported stays a remote handle.
-TRUSTED_PACKAGES = frozenset({
-    "numpy", "pandas", "scipy", "sklearn", "matplotlib", "cv2", "chess", "pygame", "pytest",
-    "hashlib", "math", "cmath", "statistics", "collections", "itertools", "functools", "json",
-    "re", "string", "random", "datetime", "decimal", "fractions", "operator", "typing", "os",
-    "secrets", "hmac", "base64", "binascii", "struct", "time", "copy", "sys", "pathlib",
-    "csv", "heapq", "bisect", "textwrap", "unicodedata", "zlib", "io", "warnings",
-    "dataclasses", "enum", "numbers", "uuid", "array", "ipaddress", "urllib",
-})
 _EXCEPTIONS = {
     name: cls for name, cls in vars(builtins).items()
     if isinstance(cls, type) and issubclass(cls, Exception)
@@ -66,7 +59,10 @@ def remote_exception(name: str, message: str) -> Exception:
     if cls is None:
         cls = type(name, (base, RemoteError), {"__module__": "learner"})
         _remote_classes[name] = cls
-    return cls(message)
+    try:
+        return cls(message)
+    except Exception:  # a builtin whose constructor wants other arguments
+        return RemoteError(f"{name}: {message}")
 
 
 class Connection:
@@ -110,49 +106,14 @@ class Connection:
             raise WorkerStopped(f"the sandboxed worker sent a malformed value: {exc}") from exc
 
     def _handle(self, tree: list[Any]) -> Any:
-        tag = tree[0]
-        if tag == "m" and len(tree) == 3:
-            local = trusted_module(tree[1])
-            return local if local is not None else Remote(self, tree[2], "module")
-        if tag == "r" and len(tree) == 4:
-            local = trusted_object(tree[1], tree[2])
-            return local if local is not None else Remote(self, tree[3], "function")
-        if tag == "h" and len(tree) == 3:
-            return Remote(self, tree[1], str(tree[2]))
+        if len(tree) == 2 and tree[0] == "h" and type(tree[1]) is int:
+            return Remote(self, tree[1])
         raise CodecError("malformed handle")
-
-
-def trusted_module(name: Any) -> Any:
-    """The judge's own copy of a library module the learner imported, when it is trusted."""
-    if type(name) is not str or name.split(".")[0] not in TRUSTED_PACKAGES:
-        return None
-    try:
-        return importlib.import_module(name)
-    except Exception:
-        return None
-
-
-def trusted_object(module: Any, qualname: Any) -> Any:
-    """The judge's own function/class ``module.qualname`` when it comes from a trusted library
-    (learner-defined objects stay remote)."""
-    if module == "builtins" and type(qualname) is str:
-        return getattr(builtins, qualname, None)
-    owner = trusted_module(module)
-    if owner is None or type(qualname) is not str:
-        return None
-    obj: Any = owner
-    for part in qualname.split("."):
-        if part.startswith("<"):
-            return None
-        obj = getattr(obj, part, None)
-        if obj is None:
-            return None
-    return obj if callable(obj) else None
 
 
 def _encode_local(obj: Any) -> Any:
     if type(obj) is Remote:
-        return ["h", object.__getattribute__(obj, "_hid"), ""]
+        return ["h", object.__getattribute__(obj, "_hid")]
     raise CodecError(f"cannot send a {type(obj).__name__} to the learner's code; "
                      "use plain values")
 
@@ -166,12 +127,11 @@ def _refuse(*_: Any) -> Any:
 class Remote:
     """An object living in the sandboxed worker (see module docstring)."""
 
-    __slots__ = ("_conn", "_hid", "_kind")
+    __slots__ = ("_conn", "_hid")
 
-    def __init__(self, conn: Connection, hid: int, kind: str) -> None:
+    def __init__(self, conn: Connection, hid: int) -> None:
         object.__setattr__(self, "_conn", conn)
         object.__setattr__(self, "_hid", hid)
-        object.__setattr__(self, "_kind", kind)
 
     def _req(self, op: str, **fields: Any) -> Any:
         return object.__getattribute__(self, "_conn").request(
@@ -220,8 +180,7 @@ class Remote:
                 raise
 
     def __repr__(self) -> str:
-        kind = object.__getattribute__(self, "_kind")
-        return f"<remote {kind} from the learner's code>"
+        return "<remote object from the learner's code>"
 
     __str__ = __repr__
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]

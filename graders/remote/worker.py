@@ -3,7 +3,9 @@
 It answers the judge: run a notebook cell, look up a name, import a learner module, and
 forward attribute access / calls / indexing / len / iteration on objects it holds. Values
 go back through :mod:`graders.remote.codec`; objects that are not plain data stay here and
-the judge gets a handle id. Nothing in this process is trusted by the judge.
+the judge gets a bare handle id: no module, class or function name travels with it, so
+nothing the learner's code labels an object can make the judge treat it as its own. Nothing
+in this process is trusted by the judge.
 """
 
 from __future__ import annotations
@@ -14,13 +16,11 @@ import importlib
 import re
 import socket
 import time
-import types
 from typing import Any
 
 from graders.remote.codec import CodecError, Decoder, Encoder, PeerGone, recv_frame, send_frame
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-REF_TYPES = (types.FunctionType, types.BuiltinFunctionType, type, types.MethodType)
 
 
 class StderrFlag:
@@ -64,24 +64,16 @@ class WorkerServer:
         return hid
 
     def _other(self, obj: Any) -> list[Any]:
-        kind = type(obj)
-        if kind is types.ModuleType and isinstance(getattr(obj, "__name__", None), str):
-            return ["m", obj.__name__, self._handle(obj)]
-        if isinstance(obj, REF_TYPES):
-            module = getattr(obj, "__module__", None)
-            qualname = getattr(obj, "__qualname__", None)
-            if isinstance(module, str) and isinstance(qualname, str):
-                return ["r", module, qualname, self._handle(obj)]
-        return ["h", self._handle(obj), type(obj).__name__]
+        """Anything that is not plain data: a bare handle (an id, no label)."""
+        return ["h", self._handle(obj)]
 
     def _encode(self, value: Any, force_handle: bool = False) -> tuple[Any, list[bytes]]:
         encoder = Encoder(self._other)
-        tree = ["h", self._handle(value), type(value).__name__] if force_handle else \
-            encoder.encode(value)
+        tree = self._other(value) if force_handle else encoder.encode(value)
         return tree, encoder.buffers
 
     def _resolve(self, tree: list[Any]) -> Any:
-        if tree[0] != "h" or tree[1] not in self.handles:
+        if len(tree) != 2 or tree[0] != "h" or tree[1] not in self.handles:
             raise CodecError("unknown handle")
         return self.handles[tree[1]]
 
