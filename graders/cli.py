@@ -29,6 +29,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "credential": ("hub.services.credentials.cli",
                    "Open Badges 3.0 credentials: issue, verify, revoke, list."),
     "gradebook": ("hub.services.gradebook.cli", "Gradebook exports (CSV) from the shell."),
+    "kit": ("hub.kit.cli", "Take-home kits: build one, collect hand-ins."),
 }
 
 
