@@ -38,12 +38,20 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
 	fi
 
+# northlab's JupyterLab extension (hub/labextension: menu, shared language, Assignments tab
+# texts), built offline by the npm-installed builder into the venv's labextensions folder.
+LABEXTENSION := $(VENV)/share/jupyter/labextensions/@northlab/lab/package.json
+$(LABEXTENSION): $(VENV)/.installed node_modules/.installed hub/labextension/package.json \
+		$(wildcard hub/labextension/lib/*.js) hub/locale/en.json hub/locale/fr.json
+	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/jupyter-builder build \
+	  --core-package-file "$$($(BIN)/python -m hub.labextension)" hub/labextension
+
 # JupyterLab's static files, Brotli-compressed once at the highest quality (hub/compression.py).
-$(VENV)/.precompressed: $(VENV)/.installed
+$(VENV)/.precompressed: $(VENV)/.installed $(LABEXTENSION)
 	$(BIN)/python -m hub.compression
 	touch $@
 
-install: system-deps $(VENV)/.installed $(VENV)/.precompressed node_modules/.installed
+install: system-deps $(VENV)/.installed node_modules/.installed $(LABEXTENSION) $(VENV)/.precompressed
 
 demo: install
 	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/northlab demo
