@@ -19,6 +19,8 @@ from jupyter_core.paths import jupyter_path
 
 from hub.tracks import SINGLEUSER_CONFIG_DIR, TRACKS
 
+#: northlab's own menu and language extension (hub/labextension), for every role.
+NORTHLAB_EXTENSION = "@northlab/lab"
 INSTRUCTOR_EXTENSIONS = ("@jupyter/nbgrader", "@jupyter-widgets/jupyterlab-manager")
 #: Schemas of Notebook 7's own interface, unused by JupyterLab.
 UNUSED_SCOPES = ("@jupyter-notebook",)
@@ -61,7 +63,8 @@ def disabled_packages(role: str) -> set[str]:
 
 def configure(c: Any, *, role: str, track: str, home: Path, schemas_dir: Path) -> None:
     """Point JupyterLab (config ``c``) at the role's and track's extensions and schemas."""
-    keep = INSTRUCTOR_EXTENSIONS if role == "instructor" else TRACKS[track].lab_extensions
+    keep = (NORTHLAB_EXTENSION,
+            *(INSTRUCTOR_EXTENSIONS if role == "instructor" else TRACKS[track].lab_extensions))
     base = home / ".local" / "share" / "northlab"
     c.LabApp.labextensions_path = [
         str(extension_farm(base / "labextensions", keep, jupyter_path("labextensions")))
