@@ -54,6 +54,7 @@ def settings(tmp_path: Path, labs_root: Path) -> CredentialSettings:
         labs_root=labs_root,
         node_root=REPO,
         issuer_name="northlab test",
+        allow_loopback=True,
     )
 
 
@@ -145,6 +146,7 @@ class ServiceProcess:
             NORTHLAB_CREDENTIALS_REPORT_TOKEN=self.token,
             JUPYTERHUB_SERVICE_URL=f"http://127.0.0.1:{self.port}",
             NORTHLAB_CONFIG="/nonexistent/northlab.toml",
+            NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK="1",
         )
         env.pop("JUPYTERHUB_API_URL", None)
         self.proc = subprocess.Popen(

@@ -68,7 +68,7 @@ def test_did_web_rotation_keeps_old_credentials_verifiable(settings, js_verify):
     library.rotate_key()
     second = library.award("bob", "cybersecurity-foundations", awarded_by="t", reason="r").document
     assert first["issuer"]["id"] == second["issuer"]["id"] == "did:web:lab.example.org"
-    assert first["proof"]["verificationMethod"] != second["proof"]["verificationMethod"]
+    assert first["proof"][0]["verificationMethod"] != second["proof"][0]["verificationMethod"]
     did_document = library.did_document()
     assert len(did_document["verificationMethod"]) == 2
     known = {

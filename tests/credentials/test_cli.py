@@ -26,6 +26,7 @@ def run(settings, tmp_path, monkeypatch, capsys):
         "NORTHLAB_LABS": str(settings.labs_root),
         "NORTHLAB_CONFIG": str(tmp_path / "none.toml"),
         "NORTHLAB_CREDENTIALS_PUBLIC_URL": settings.public_url,
+        "NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK": "1",
     }
 
     def northlab(*args: str, extra_env: dict | None = None) -> subprocess.CompletedProcess:

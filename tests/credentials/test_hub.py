@@ -76,6 +76,7 @@ c.JupyterHub.services = [
             "NORTHLAB_LABS": {str(labs_root)!r},
             "NORTHLAB_CONFIG": "/nonexistent/northlab.toml",
             "NORTHLAB_CREDENTIALS_PUBLIC_URL": "{public}",
+            "NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK": "1",
         }},
     }},
     {{"name": "northlab-grader", "api_token": {GRADER_TOKEN!r}}},

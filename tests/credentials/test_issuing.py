@@ -95,7 +95,7 @@ def test_credential_shape_is_open_badges_3(library):
     assert identity["hashed"] is True and "gus" not in str(subject)
     assert subject["achievement"]["criteria"]["narrative"]
     assert doc["validFrom"].endswith("Z")
-    assert doc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert doc["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     assert doc["credentialStatus"]["type"] == "BitstringStatusListEntry"
 
 

@@ -110,7 +110,7 @@ def test_postgres_migrates_stores_and_issues(postgres, settings):
         row = session.scalars(select(Result).where(Result.lab == "lab-one")).one()
         assert row.graded_at.tzinfo is not None and row.tests[0].feedback["en"]
     credential = library.get(intake.issued[0])
-    assert credential.document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert credential.document["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     library.revoke(credential.id, revoked_by="prof", reason="test")
     assert library.get(credential.id).revoked_at is not None
     library.engine.dispose()

@@ -1,40 +1,65 @@
 """Unsigned Open Badges 3.0 documents: the OpenBadgeCredential and its status list credential.
 
-Every term used here is defined by the VC 2.0 or OB 3.0 contexts (the signer runs in safe
-mode, so a typo fails loudly instead of leaving a field unsigned). Texts are bilingual
-("English / French") because a credential is one document read in either language.
+Every term used here is defined by the VC 2.0 or OB 3.0 contexts (the signer runs in strict
+mode, so a typo fails loudly instead of leaving a field unsigned). Every field the OB 3.0
+JSON Schema types as a string is one language (``inLanguage``, English by default); the
+other language version of the achievement is a ``related`` Achievement served by this
+service, and the badge image carries both names.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
 from hub.services.credentials.achievements import Achievement
 from hub.services.credentials.contexts import OB_V3, VC_V2
+from hub.services.credentials.image import badge_data_iri
 from hub.services.credentials.proof import xsd_datetime
 
-
-def bilingual(text: dict[str, str], separator: str = " / ") -> str:
-    return separator.join(dict.fromkeys([text["en"], text["fr"]]))
-
-
-def identity_hash(learner: str, salt: str) -> str:
-    """OB 3.0 IdentityHash: ``sha256$`` + hex SHA-256 of the identifier followed by the salt."""
-    return "sha256$" + hashlib.sha256((learner + salt).encode()).hexdigest()
+#: The official OB 3.0 JSON Schema of an AchievementCredential (VC JSON Schema "JsonSchema").
+OB_SCHEMA = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+    "ob_v3p0_achievementcredential_schema.json"
+)
+LANGUAGES = ("en", "fr")
 
 
-def achievement_document(achievement: Achievement, public_url: str) -> dict[str, Any]:
-    return {
-        "id": f"{public_url}/achievements/{achievement.id}",
+def achievement_url(public_url: str, achievement_id: str, language: str = "en") -> str:
+    base = f"{public_url}/achievements/{achievement_id}"
+    return base if language == "en" else f"{base}/{language}"
+
+
+def achievement_document(
+    achievement: Achievement, public_url: str, language: str = "en"
+) -> dict[str, Any]:
+    """The OB 3.0 Achievement in ``language``, pointing at its other language versions."""
+    document: dict[str, Any] = {
+        "id": achievement_url(public_url, achievement.id, language),
         "type": ["Achievement"],
         "achievementType": "Certificate",
-        "name": bilingual(achievement.name),
-        "description": bilingual(achievement.description, "\n\n"),
-        "criteria": {"narrative": bilingual(achievement.narrative, "\n\n")},
-        "tag": list(achievement.tags),
+        "name": achievement.name[language],
+        "description": achievement.description[language],
+        "criteria": {"narrative": achievement.narrative[language]},
+        "image": {
+            "id": badge_data_iri(achievement),
+            "type": "Image",
+            "caption": achievement.name[language],
+        },
+        "inLanguage": language,
+        "related": [
+            {
+                "id": achievement_url(public_url, achievement.id, other),
+                "type": ["Related"],
+                "inLanguage": other,
+            }
+            for other in LANGUAGES
+            if other != language
+        ],
     }
+    if achievement.tags:
+        document["tag"] = list(achievement.tags)
+    return document
 
 
 def issuer_profile(did: str, name: str, url: str) -> dict[str, Any]:
@@ -46,34 +71,33 @@ def open_badge_credential(
     credential_id: str,
     issuer: dict[str, Any],
     achievement: dict[str, Any],
-    learner: str,
-    salt: str,
+    identity: dict[str, Any],
+    holder: str | None,
+    description: str,
     valid_from: datetime,
     valid_until: datetime | None,
     status_list_url: str,
     status_index: int,
 ) -> dict[str, Any]:
-    """The unsigned credential for ``learner`` (identified only by a salted hash)."""
+    """The unsigned credential; the learner is ``identity`` (a hashed IdentityObject) and,
+    when they gave one, the ``holder`` DID of their wallet (``credentialSubject.id``)."""
+    subject: dict[str, Any] = {
+        "type": ["AchievementSubject"],
+        "identifier": [identity],
+        "achievement": achievement,
+    }
+    if holder:
+        subject = {"id": holder, **subject}
     document: dict[str, Any] = {
         "@context": [VC_V2, OB_V3],
         "id": f"urn:uuid:{credential_id}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": achievement["name"],
+        "description": description,
         "issuer": issuer,
         "validFrom": xsd_datetime(valid_from),
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "identifier": [
-                {
-                    "type": "IdentityObject",
-                    "identityHash": identity_hash(learner, salt),
-                    "identityType": "identifier",
-                    "hashed": True,
-                    "salt": salt,
-                }
-            ],
-            "achievement": achievement,
-        },
+        "credentialSubject": subject,
+        "credentialSchema": [{"id": OB_SCHEMA, "type": "JsonSchema"}],
         "credentialStatus": {
             "id": f"{status_list_url}#{status_index}",
             "type": "BitstringStatusListEntry",

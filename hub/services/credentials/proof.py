@@ -4,7 +4,9 @@ hashData = SHA-256(RDFC-1.0(proof options + document @context))
            || SHA-256(RDFC-1.0(document without proof)),
 signed with Ed25519; ``proofValue`` is the base58btc multibase signature.
 Canonicalisation is PyLD's URDNA2015 (= RDFC-1.0) with an offline document loader, in
-"safe mode": a term that no context defines is an error, never silently left unsigned.
+strict mode (:mod:`strict`): anything the canonical form would leave out is an error, never
+silently left unsigned. The proof is written as a one-element array (what the OB 3.0 JSON
+Schema requires); a single proof object is accepted too when verifying.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pyld.jsonld import JsonLdError, JsonLdProcessor
 
 from hub.services.credentials.keys import SigningKey
 from hub.services.credentials.multikey import multibase_decode, multibase_encode
+from hub.services.credentials.strict import StrictError, check_expanded, check_json
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 Loader = Callable[..., dict[str, Any]]
@@ -39,20 +42,21 @@ def _dropped(term: str | None) -> None:
 
 
 def canonize(document: dict[str, Any], loader: Loader) -> str:
-    """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, safe mode."""
+    """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, strict mode."""
     processor = JsonLdProcessor(on_property_dropped=_dropped)
+    options = {"documentLoader": loader, "base": None}
     try:
+        check_json(document)
+        expanded = processor.expand(document, options)
+        check_expanded(expanded)
         return processor.normalize(
-            document,
-            {
-                "algorithm": "URDNA2015",
-                "format": "application/n-quads",
-                "documentLoader": loader,
-                "base": None,
-            },
+            expanded,
+            {**options, "algorithm": "URDNA2015", "format": "application/n-quads"},
         )
-    except (RecursionError, TypeError, AttributeError) as exc:  # hostile shapes
-        raise ProofError("malformed", f"not valid JSON-LD: {type(exc).__name__}") from exc
+    except ProofError:
+        raise
+    except StrictError as exc:
+        raise ProofError("not-strict", str(exc)) from exc
     except JsonLdError as exc:
         cause = exc
         while cause.__cause__ is not None:
@@ -60,6 +64,8 @@ def canonize(document: dict[str, Any], loader: Loader) -> str:
                 raise cause.__cause__ from None
             cause = cause.__cause__
         raise ProofError("malformed", f"not valid JSON-LD: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - hostile shapes PyLD does not expect
+        raise ProofError("malformed", f"not valid JSON-LD: {type(exc).__name__}") from exc
 
 
 def _hash_data(document: dict[str, Any], options: dict[str, Any], loader: Loader) -> bytes:
@@ -89,8 +95,18 @@ def sign(
     }
     signature = key.private.sign(_hash_data(document, options, loader))
     secured = copy.deepcopy(document)
-    secured["proof"] = dict(options, proofValue=multibase_encode(signature))
+    secured["proof"] = [dict(options, proofValue=multibase_encode(signature))]
     return secured
+
+
+def single_proof(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's one proof, written as an object or a one-element array."""
+    proof = document.get("proof")
+    if isinstance(proof, list) and len(proof) == 1:
+        proof = proof[0]
+    if not isinstance(proof, dict):
+        raise ProofError("no-proof", "the credential has no (single) Data Integrity proof")
+    return proof
 
 
 def verify(
@@ -103,9 +119,7 @@ def verify(
 
     ``resolve(verification method) -> (controller DID, public key)`` may raise LookupError.
     """
-    proof = document.get("proof")
-    if not isinstance(proof, dict):
-        raise ProofError("no-proof", "the credential has no (single) Data Integrity proof")
+    proof = single_proof(document)
     if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
         raise ProofError("unsupported-proof", f"the proof is not a {CRYPTOSUITE} proof")
     if proof.get("proofPurpose") != "assertionMethod":

@@ -6,12 +6,14 @@ holds no per-request state besides a DB session factory.
 
 from __future__ import annotations
 
-import secrets
+import ipaddress
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlparse
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +24,7 @@ from hub.services.credentials import badge, proof, statuslist
 from hub.services.credentials.achievements import Achievement, load_achievements
 from hub.services.credentials.contexts import document_loader
 from hub.services.credentials.keys import KeyStore, SigningKey
+from hub.services.credentials.recipients import Recipients
 from hub.services.credentials.settings import CredentialSettings
 from hub.services.records import (
     Award,
@@ -35,6 +38,8 @@ from hub.services.records import (
     utcnow,
 )
 
+log = logging.getLogger(__name__)
+
 
 class CredentialsError(ValueError):
     """A request the library refuses (unknown achievement, unknown credential ...)."""
@@ -47,6 +52,17 @@ class Intake:
     created: bool  # False: the same (learner, lab, submission_id) was already stored
     result_id: int
     issued: list[str]  # ids of credentials issued because of this result
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` names this machine only (localhost, 127.0.0.0/8, ::1)."""
+    host = (urlparse(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -77,6 +93,7 @@ class Credentials:
         )
         self.achievements: dict[str, Achievement] = load_achievements(settings.labs_root)
         self.loader = document_loader(settings.node_root)
+        self.recipients = Recipients(settings.folder)
 
     # -- results ---------------------------------------------------------------------------
 
@@ -156,7 +173,17 @@ class Credentials:
         return best
 
     def evaluate(self, session: Session, learner: str) -> list[str]:
-        """Issue every achievement whose criteria ``learner`` now meets and does not hold."""
+        """Issue every achievement whose criteria ``learner`` now meets and does not hold.
+
+        With a public URL that cannot be signed (:meth:`check_can_issue`) nothing is issued
+        and the reason is logged: results are kept, and ``northlab credential evaluate``
+        issues what is due once the URL is set.
+        """
+        try:
+            self.check_can_issue()
+        except CredentialsError as exc:
+            log.warning("%s", exc)
+            return []
         best = self.best_percent(session, learner)
         percents = {lab: value[0] for lab, value in best.items()}
         issued = []
@@ -210,9 +237,18 @@ class Credentials:
             ) from None
 
     def award(
-        self, learner: str, achievement_id: str, *, awarded_by: str, reason: str
+        self,
+        learner: str,
+        achievement_id: str,
+        *,
+        awarded_by: str,
+        reason: str,
+        holder: str | None = None,
     ) -> Credential:
-        """Manual award, regardless of criteria; recorded with who and why."""
+        """Manual award, regardless of criteria; recorded with who and why.
+
+        ``holder``: the DID of the learner's wallet, signed in as ``credentialSubject.id``.
+        """
         if not learner.strip():
             raise CredentialsError("the learner name is empty")
         if not reason.strip():
@@ -220,10 +256,25 @@ class Credentials:
         achievement = self.achievement(achievement_id)
         with self.sessions() as session:
             credential = self._issue(
-                session, learner, achievement, kind="manual", awarded_by=awarded_by, reason=reason
+                session,
+                learner,
+                achievement,
+                kind="manual",
+                awarded_by=awarded_by,
+                reason=reason,
+                holder=holder,
             )
             session.commit()
             return credential
+
+    def check_can_issue(self) -> None:
+        """Refuse to sign ids and links that only this machine can open (see settings)."""
+        if is_loopback_url(self.settings.public_url) and not self.settings.allow_loopback:
+            raise CredentialsError(
+                f"refusing to issue: the public URL {self.settings.public_url} is a loopback "
+                "address that employers cannot open; set public_url (NORTHLAB_PUBLIC_URL), or "
+                "NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK=1 for a demo"
+            )
 
     def _status_slot(self, session: Session, key: SigningKey) -> tuple[StatusList, int]:
         status_list = session.scalars(
@@ -252,7 +303,11 @@ class Credentials:
         awarded_by: str,
         reason: str,
         evidence: dict[str, Any] | None = None,
+        holder: str | None = None,
     ) -> Credential:
+        self.check_can_issue()
+        if holder is not None and not holder.startswith("did:"):
+            raise CredentialsError(f"the holder {holder!r} is not a DID (did:...)")
         key = self.keys.active(session)
         status_list, index = self._status_slot(session, key)
         now = self.clock()
@@ -267,8 +322,9 @@ class Credentials:
                 self.settings.issuer_url or self.settings.public_url,
             ),
             achievement=badge.achievement_document(achievement, self.settings.public_url),
-            learner=learner,
-            salt=secrets.token_hex(8),
+            identity=self.recipients.identity(learner, credential_id),
+            holder=holder,
+            description=achievement.description["en"],
             valid_from=now,
             valid_until=valid_until,
             status_list_url=self.status_list_url(status_list.id),

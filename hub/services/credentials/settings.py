@@ -30,9 +30,17 @@ class CredentialSettings:
     #: (NORTHLAB_CREDENTIALS_PUBLIC_URL); a bare hub address (no path) gets the service
     #: prefix (JUPYTERHUB_SERVICE_PREFIX, default /services/credentials) appended. Used in
     #: credential, achievement and status list ids and in the certificate's QR code.
-    #: Default: JUPYTERHUB_PUBLIC_URL (set by the hub when c.JupyterHub.public_url is),
+    #: Default: the hub's public address (NORTHLAB_PUBLIC_URL, which the hub hands to its
+    #: services from its own settings; see hub/settings.py), else JUPYTERHUB_PUBLIC_URL,
     #: else http://127.0.0.1:<port>/services/credentials.
     public_url: str = "http://127.0.0.1:8000/services/credentials"
+    #: Sign credentials even though public_url is a loopback address nobody else can reach
+    #: (NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK=1; `northlab demo` sets it). Otherwise issuing
+    #: refuses: such ids and links are signed in and can never be fixed.
+    allow_loopback: bool = False
+    #: Issuer DIDs (besides this service's own) that the verify page calls "a known issuer"
+    #: (NORTHLAB_CREDENTIALS_TRUSTED_ISSUERS, comma-separated).
+    trusted_issuers: tuple[str, ...] = ()
     #: Issuer name shown in every credential (NORTHLAB_CREDENTIALS_ISSUER_NAME).
     issuer_name: str = "northlab"
     #: Web page of the issuing program (NORTHLAB_CREDENTIALS_ISSUER_URL); default public_url.
@@ -75,7 +83,10 @@ _ENV = {
     "node_root": "NORTHLAB_NODE_ROOT",
     "report_token": "NORTHLAB_CREDENTIALS_REPORT_TOKEN",
     "data_root": "NORTHLAB_DATA",
+    "allow_loopback": "NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK",
+    "trusted_issuers": "NORTHLAB_CREDENTIALS_TRUSTED_ISSUERS",
 }
+_TRUE = ("1", "true", "yes", "on")
 
 
 def load_settings(environ: dict[str, str] | None = None) -> CredentialSettings:
@@ -91,8 +102,10 @@ def load_settings(environ: dict[str, str] | None = None) -> CredentialSettings:
     if "results_database_url" in top:
         values["database_url"] = top["results_database_url"]
     port = env.get("NORTHLAB_PORT", str(top.get("port", 8000)))
-    values["public_url"] = env.get("JUPYTERHUB_PUBLIC_URL") or (
-        f"http://127.0.0.1:{port}/services/credentials"
+    values["public_url"] = (
+        env.get("NORTHLAB_PUBLIC_URL")
+        or env.get("JUPYTERHUB_PUBLIC_URL")
+        or f"http://127.0.0.1:{port}/services/credentials"
     )
     values.update(top.get("credentials", {}))
     for name, var in _ENV.items():
@@ -103,6 +116,12 @@ def load_settings(environ: dict[str, str] | None = None) -> CredentialSettings:
             values[name] = Path(values[name]).expanduser().resolve()
     if "valid_years" in values:
         values["valid_years"] = int(values["valid_years"])
+    if isinstance(values.get("allow_loopback"), str):
+        values["allow_loopback"] = values["allow_loopback"].strip().lower() in _TRUE
+    trusted = values.get("trusted_issuers", ())
+    if isinstance(trusted, str):
+        trusted = trusted.split(",")
+    values["trusted_issuers"] = tuple(str(d).strip() for d in trusted if str(d).strip())
     public = str(values["public_url"]).rstrip("/")
     if not urlparse(public).path:  # the hub's address was given: add the service's prefix
         public += env.get("JUPYTERHUB_SERVICE_PREFIX", "/services/credentials/").rstrip("/")

@@ -115,7 +115,7 @@ def verify_credential(
     except ProofError as exc:
         stored = original(str(credential_id)) if original and credential_id else None
         if exc.code == "bad-signature" and stored is not None:
-            changed = [p for p in _differences(stored, document) if p != "proof.proofValue"]
+            changed = [p for p in _differences(stored, document) if not p.endswith("proofValue")]
             if changed:
                 return report(False, "tampered", f"tampered field: {', '.join(changed)}")
         return report(False, exc.code, str(exc))
