@@ -1,0 +1,52 @@
+"""northlab's hub pages (``hub/templates``): login, sign-up, authorize, error, track, start-up.
+
+Every text comes from the hub catalogue (``page.*`` messages of ``hub/locale``). A page
+carries each text in every language; a few bytes of inline script show the one named by the
+``northlab-lang`` cookie (:mod:`hub.language`), or the browser's language, and the page's
+language buttons set that cookie for every northlab page (hub, JupyterLab, services).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graders.i18n import DEFAULT_LANGUAGE, Catalog
+from hub.language import COOKIE
+from hub.tracks import HUB_DIR, LOCALE
+
+TEMPLATES = HUB_DIR / "templates"
+PREFIX = "page."
+
+
+class PageTexts:
+    """The templates' ``nl``: ``nl.text("sign_in", "fr")``, languages and page settings."""
+
+    def __init__(self, catalog: Catalog = LOCALE, *, password_min: int = 1) -> None:
+        self.catalog = catalog
+        self.languages = catalog.languages
+        self.cookie = COOKIE
+        self.password_min = password_min
+
+    def text(self, key: str, language: str, **values: Any) -> str:
+        """``page.<key>`` in ``language`` (English when missing), ``{name}`` filled in."""
+        return self.catalog.text(PREFIX + key, language, **values)
+
+    def all(self, key: str, **values: Any) -> dict[str, str]:
+        """``page.<key>`` in every language."""
+        return {lang: self.text(key, lang, **values) for lang in self.languages}
+
+    def name(self, language: str) -> str:
+        """A language's own name (the button that chooses it)."""
+        return self.catalog.text("language.name", language)
+
+    @property
+    def default(self) -> str:
+        return DEFAULT_LANGUAGE
+
+
+def configure_pages(c: Any) -> None:
+    """northlab's templates before JupyterHub's own, and their texts."""
+    native = c.NativeAuthenticator
+    password_min = native.minimum_password_length if "minimum_password_length" in native else 1
+    c.JupyterHub.template_paths = [str(TEMPLATES)]
+    c.JupyterHub.template_vars = {"nl": PageTexts(password_min=password_min)}
