@@ -12,9 +12,6 @@ from hub import managed
 from hub.courses import courses
 from hub.roles import CUSTOM_SCOPES, groups, load_cohorts, roles
 from hub.settings import Settings
-from hub.tracks import HUB_DIR, LOCALE
-
-TEMPLATES = HUB_DIR / "templates"
 
 
 def cohorts_file(settings: Settings):
@@ -45,22 +42,6 @@ def configure_hub(c: Any, settings: Settings) -> None:
     )
     c.ConfigurableHTTPProxy.pid_file = str(settings.hub_dir / "proxy.pid")
     c.ConfigurableHTTPProxy.should_start = True
-
-
-def page_texts() -> dict[str, str]:
-    """Texts of northlab's light hub pages (hub/templates), English / French."""
-    prefix = "page."
-    ids = [key for key in LOCALE.messages["en"] if key.startswith(prefix)]
-    return {
-        key.removeprefix(prefix): " / ".join(LOCALE.all_languages(key).values())
-        for key in ids
-    }
-
-
-def configure_pages(c: Any) -> None:
-    """Light login, track-choice and start-up pages: no external CSS, fonts or scripts."""
-    c.JupyterHub.template_paths = [str(TEMPLATES)]
-    c.JupyterHub.template_vars = {"nl": page_texts()}
 
 
 def configure_people(c: Any, settings: Settings) -> None:
