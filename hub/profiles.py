@@ -11,21 +11,27 @@ import html
 from hub.tracks import DEFAULT_TRACK, LOCALE, TRACKS, Track
 
 
+def in_every_language(message_id: str) -> str:
+    """A message in every language, one ``lang`` span each; the page shows one (hub/pages.py)."""
+    return "".join(
+        f'<span class="l-{lang}" lang="{lang}">{html.escape(text)}</span>'
+        for lang, text in LOCALE.all_languages(message_id).items()
+    )
+
+
 def track_form() -> str:
-    """The spawn form: one radio button per track, titles in English and French."""
+    """The spawn form: one radio button per track, title and summary in every language."""
     rows = []
     for i, track in enumerate(TRACKS.values()):
         checked = " checked" if i == 0 else ""
         rows.append(
             f'<label class="northlab-track" style="display:block;margin:.5em 0">'
             f'<input type="radio" name="track" value="{track.id}"{checked}> '
-            f"<strong>{html.escape(track.title('en'))}</strong> / "
-            f"<strong lang=\"fr\">{html.escape(track.title('fr'))}</strong><br>"
-            f"<small>{html.escape(track.summary('en'))}<br>"
-            f"<span lang=\"fr\">{html.escape(track.summary('fr'))}</span></small></label>"
+            f"<strong>{in_every_language(f'track.{track.id}.title')}</strong><br>"
+            f"<small>{in_every_language(f'track.{track.id}.summary')}</small></label>"
         )
-    title = f"{LOCALE.text('spawn.choose', 'en')} / {LOCALE.text('spawn.choose', 'fr')}"
-    return f"<fieldset><legend>{html.escape(title)}</legend>{''.join(rows)}</fieldset>"
+    legend = in_every_language("spawn.choose")
+    return f"<fieldset><legend>{legend}</legend>{''.join(rows)}</fieldset>"
 
 
 def parse_track(value: str | None) -> str:
