@@ -121,8 +121,9 @@ def _add(args: argparse.Namespace, role: str) -> int:
 def cmd_cohort_add(args: argparse.Namespace) -> int:
     settings = _settings()
     try:
-        add_cohort(settings, args.cohort)
         client = HubClient(settings)
+        client.check_up()  # nothing is created on disk for a hub that is down
+        add_cohort(settings, args.cohort)
         client.ensure_group(cohort_group(args.cohort))
         for lead in args.lead:
             add_person(settings, client, lead, role="lead", cohort=args.cohort, password=None)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hub import managed
 from hub.accounts import check_name
+from hub.address import hub_address
 from hub.courses import ensure_course
 from hub.hubconfig import cohorts_file
 from hub.roles import (
@@ -32,6 +33,7 @@ from hub.roles import (
     save_cohorts,
 )
 from hub.settings import Settings
+from hub.tracks import LOCALE
 
 
 class HubUnavailable(Exception):
@@ -39,26 +41,43 @@ class HubUnavailable(Exception):
 
 
 class HubClient:
-    """Small JupyterHub REST client for the northlab command and the tests."""
+    """Small JupyterHub REST client for the northlab command and the tests.
+
+    It talks to the running hub of ``settings``' data root at the address that hub wrote
+    (:func:`hub.runner.hub_address`), so a hub started on another port is still found.
+    """
 
     def __init__(self, settings: Settings, token: str | None = None) -> None:
-        self.url = f"http://127.0.0.1:{settings.port}/hub/api"
+        self.settings = settings
+        self.token = token
+        self.url = f"{hub_address(settings)}/hub/api"
         self.session = requests.Session()
-        self.session.headers["Authorization"] = f"token {token or managed.cli_token(settings)}"
+
+    def _send(self, method: str, path: str, **kwargs) -> requests.Response:
+        try:
+            if "Authorization" not in self.session.headers:
+                # the hub's API root answers without a token: nothing (not even the CLI
+                # token file) is written for a hub that is down
+                self.session.get(self.url + "/", timeout=30)
+                token = self.token or managed.cli_token(self.settings)
+                self.session.headers["Authorization"] = f"token {token}"
+            return self.session.request(method, self.url + path, timeout=30, **kwargs)
+        except (requests.ConnectionError, requests.Timeout):
+            message = " / ".join(LOCALE.all_languages("cli.hub_down", url=self.url).values())
+            raise HubUnavailable(message) from None
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
-        try:
-            response = self.session.request(method, self.url + path, timeout=30, **kwargs)
-        except requests.ConnectionError:
-            raise HubUnavailable(
-                f"The hub does not answer at {self.url}: start it with `northlab hub`."
-            ) from None
+        response = self._send(method, path, **kwargs)
         if response.status_code >= 400 and response.status_code != 409:
             response.raise_for_status()
         return response
 
+    def check_up(self) -> None:
+        """Raise :class:`HubUnavailable` unless the hub answers (before changing anything)."""
+        self._send("GET", "/")
+
     def user(self, name: str) -> dict | None:
-        response = self.session.get(f"{self.url}/users/{name}", timeout=30)
+        response = self._send("GET", f"/users/{name}")
         return response.json() if response.status_code == 200 else None
 
     def ensure_user(self, name: str, admin: bool = False) -> dict:
@@ -70,7 +89,7 @@ class HubClient:
         return self.user(name) or {}
 
     def ensure_group(self, group: str) -> None:
-        if self.session.get(f"{self.url}/groups/{group}", timeout=30).status_code == 404:
+        if self._send("GET", f"/groups/{group}").status_code == 404:
             self.request("POST", f"/groups/{group}")
 
     def add_to_group(self, group: str, *users: str) -> None:
@@ -79,7 +98,7 @@ class HubClient:
 
     def group_roles(self, group: str) -> list[str]:
         """Roles bound to ``group`` (none if the group does not exist)."""
-        response = self.session.get(f"{self.url}/groups/{group}", timeout=30)
+        response = self._send("GET", f"/groups/{group}")
         return response.json().get("roles", []) if response.status_code == 200 else []
 
 

@@ -17,6 +17,7 @@ import requests
 
 from hub import managed
 from hub.accounts import private_ancestor
+from hub.address import address_file, write_hub_address
 from hub.courses import ensure_layout, protect_lab_sources
 from hub.settings import REPO, Settings, SettingsError, check_can_serve
 
@@ -134,6 +135,7 @@ def start_hub(settings: Settings, log_path: Path | None = None) -> subprocess.Po
     except BaseException:
         stop_hub(settings, process)
         raise
+    write_hub_address(settings)
     return process
 
 
@@ -185,6 +187,7 @@ def stop_hub(settings: Settings, process: subprocess.Popen, timeout: float = 30)
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     stop_proxy(settings.hub_dir / "proxy.pid")
+    address_file(settings).unlink(missing_ok=True)
 
 
 def stop_proxy(pid_file: Path) -> None:
