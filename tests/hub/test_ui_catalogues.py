@@ -1,0 +1,72 @@
+"""Every catalogue a learner or lead reads: complete in French, one French word for credential,
+and the credential service's pages link back to the hub and the gradebook."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from tornado.template import Loader, Template
+
+from graders.i18n import Catalog
+from hub.tracks import LOCALE
+
+REPO = Path(__file__).resolve().parents[2]
+#: Where northlab's own code lives (not var/, .venv/ or node_modules/).
+SOURCES = ("graders", "hub", "labs")
+CATALOGUES = sorted(
+    path.parent for top in SOURCES for path in (REPO / top).glob("**/locale/en.json")
+)
+
+
+def test_the_catalogues_are_found():
+    names = {str(folder.relative_to(REPO)) for folder in CATALOGUES}
+    assert {"hub/locale", "graders/locale", "hub/services/gradebook/locale",
+            "hub/services/credentials/locale"} <= names
+
+
+@pytest.mark.parametrize("folder", CATALOGUES, ids=lambda p: str(p.relative_to(REPO)))
+def test_french_says_attestation_for_every_credential(folder):
+    """One French term: 'attestation' wherever English says 'credential'."""
+    english = json.loads((folder / "en.json").read_text(encoding="utf-8"))
+    french = json.loads((folder / "fr.json").read_text(encoding="utf-8"))
+    for key, text in english.items():
+        if re.search(r"credential", text, re.I):
+            assert re.search(r"attestation", french.get(key, ""), re.I), (key, french.get(key))
+    for key, text in french.items():
+        assert not re.search(r"titres? de comp[ée]tences?", text, re.I), (key, text)
+
+
+def test_hub_catalogue_is_complete_with_the_same_placeholders():
+    assert LOCALE.missing() == {}
+    for key, text in LOCALE.messages["en"].items():
+        wanted = set(re.findall(r"{(\w+)}", text))
+        assert set(re.findall(r"{(\w+)}", LOCALE.messages["fr"][key])) == wanted, key
+
+
+def test_lab_and_nbgrader_texts_are_translated():
+    """The JupyterLab menu and every nbgrader text it replaces differ in French."""
+    for key, text in LOCALE.messages["en"].items():
+        if key.startswith(("lab.", "nbgrader.")) and key != "lab.menu":
+            assert LOCALE.messages["fr"][key] != text, key
+
+
+def credentials_page(lang: str) -> str:
+    loader = Loader(str(REPO / "hub" / "services" / "credentials" / "templates"))
+    page = Template('{% extends "base.html" %}{% block body %}<p>x</p>{% end %}', loader=loader)
+    catalog = Catalog(REPO / "hub" / "services" / "credentials" / "locale")
+    return page.generate(
+        handler=SimpleNamespace(settings={"prefix": "/services/credentials/"}), lang=lang,
+        other="fr" if lang == "en" else "en", t=lambda key, **v: catalog.text(key, lang, **v),
+    ).decode()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_credentials_pages_link_back_to_the_hub_and_progress(lang):
+    page = credentials_page(lang)
+    for href, key in (("/hub/home", "page.home"), ("/services/gradebook/me", "page.progress"),
+                      ("/services/credentials/", "page.credentials")):
+        assert f'<a href="{href}">{LOCALE.text(key, lang)}</a>' in page
