@@ -8,7 +8,7 @@ SHELL := /bin/bash
 PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := bubblewrap chromium docker-compose postgresql python3-venv passwd
+APT_PACKAGES := bubblewrap chromium docker-compose postgresql python3-venv passwd iproute2
 
 .PHONY: install system-deps demo test lint clean
 
