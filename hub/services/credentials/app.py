@@ -12,7 +12,8 @@ Routes, under the service prefix (``JUPYTERHUB_SERVICE_PREFIX``, ``/services/cre
 ``GET  credentials/<id>/certificate.png``  printable certificate with a QR code to ``verify``
 ``GET|POST verify``                  public verify page (``?id=<uuid>`` checks a stored one)
 ``GET  status/<n>``                  public BitstringStatusListCredential
-``GET  achievements/<id>``           public Achievement JSON; ``did.json`` for did:web issuers
+``GET  achievements/<id>[/fr]``      public Achievement JSON (English, French); ``.../image.svg``
+``GET  did.json``, ``.well-known/did.json``  the DID document of a did:web issuer (keys.py)
 
 Staff, for a learner's credentials, are hub admins and the instructors of a course the
 learner is in (hub groups ``instructors-<id>`` and ``cohort-<id>``; see
@@ -34,7 +35,10 @@ from tornado import web
 from graders.i18n import Catalog
 from graders.results import InvalidResult
 from hub.language import choose_language
+from hub.services.credentials.badge import achievement_document
 from hub.services.credentials.certificate import render_certificate
+from hub.services.credentials.image import badge_svg
+from hub.services.credentials.recipients import Budget
 from hub.services.credentials.service import Credentials, CredentialsError
 from hub.services.credentials.staff import HubUnreachable, cohorts_of, is_staff, may_act_for
 from hub.services.credentials.verify import Verification, verify_credential
@@ -44,9 +48,11 @@ REPORT_SCOPE = "custom:northlab:report-results"
 HERE = Path(__file__).parent
 CATALOG = Catalog(HERE / "locale")
 MAX_BODY = 2 * 1024 * 1024
-#: Largest credential the public verify page accepts (ours are ~3 KB; caps the CPU a
+#: Largest credential the public verify page accepts (ours are ~6 KB; caps the CPU a
 #: stranger can make the canonicaliser spend).
 MAX_VERIFY = 64 * 1024
+#: "Was it issued to ...?" answers per credential and per client address per hour.
+RECIPIENT_CHECKS_PER_HOUR = 10
 
 
 class Base(web.RequestHandler):
@@ -267,14 +273,25 @@ class StatusListHandler(Base):
 
 
 class AchievementHandler(Base):
-    def get(self, achievement_id: str) -> None:
-        from hub.services.credentials.badge import achievement_document
-
+    def get(self, achievement_id: str, language: str | None) -> None:
         try:
             achievement = self.lib.achievement(achievement_id)
         except CredentialsError:
             raise web.HTTPError(404, "no such achievement") from None
-        self.write_json(achievement_document(achievement, self.lib.settings.public_url))
+        self.write_json(
+            achievement_document(achievement, self.lib.settings.public_url, language or "en")
+        )
+
+
+class AchievementImage(Base):
+    def get(self, achievement_id: str) -> None:
+        try:
+            achievement = self.lib.achievement(achievement_id)
+        except CredentialsError:
+            raise web.HTTPError(404, "no such achievement") from None
+        self.set_header("Content-Type", "image/svg+xml")
+        self.set_header("Cache-Control", "public, max-age=86400")
+        self.finish(badge_svg(achievement))
 
 
 class DidDocument(Base):
@@ -282,6 +299,24 @@ class DidDocument(Base):
         if self.lib.settings.did_method != "web":
             raise web.HTTPError(404, "this issuer uses did:key")
         self.write_json(self.lib.did_document())
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_pasted(data: bytes) -> Any:
+    """A pasted credential as JSON; ValueError with a short reason for anything else."""
+    if len(data) > MAX_VERIFY:
+        raise ValueError("larger than 64 KB")
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 class VerifyPage(Base):
@@ -312,14 +347,42 @@ class VerifyPage(Base):
             known_keys=lib.known_keys(),
             status_lists=status_lists,
             original=original,
+            issuers=lib.issuers(),
         )
 
-    def show(self, result: Verification | None, text: str = "") -> None:
+    def issued_by(self, result: Verification) -> str:
+        if not result.valid or result.issued_by is None:
+            return ""
+        if result.issued_by == "ours":
+            return self.t("issuer_ours", url=self.lib.settings.public_url)
+        return self.t(f"issuer_{result.issued_by}", issuer=result.issuer or "")
+
+    def recipient_answer(self, result: Verification, document: Any, candidate: str) -> str:
+        """Whether ``document`` was issued to ``candidate``, within the hourly budget."""
+        if not candidate.strip():
+            return ""
+        if not result.valid or result.issued_by != "ours":
+            return self.t("recipient_not_ours")
+        budget: Budget = self.settings["recipient_budget"]
+        client = f"client:{self.request.remote_ip}"
+        if not budget.take(f"credential:{result.credential_id}", client):
+            return self.t("recipient_budget")
+        issued = self.lib.recipients.issued_to(document, candidate)
+        return self.t("recipient_yes" if issued else "recipient_no")
+
+    def show(self, result: Verification | None, text: str = "", recipient: str = "") -> None:
         detail = ""
         if result is not None and not result.valid:
             detail = result.message.split(": ", 1)[-1]
         reason = self.t(f"reason_{result.code}", detail=detail) if result else ""
-        self.page("verify.html", result=result, reason=reason, text=text)
+        self.page(
+            "verify.html",
+            result=result,
+            reason=reason,
+            issued_by=self.issued_by(result) if result else "",
+            recipient=recipient,
+            text=text,
+        )
 
     def get(self) -> None:
         credential_id = self.get_argument("id", None)
@@ -333,16 +396,17 @@ class VerifyPage(Base):
 
     def post(self) -> None:
         files = self.request.files.get("file")
-        text = (
-            files[0]["body"].decode("utf-8", "replace") if files else self.get_argument("json", "")
-        )
-        if len(text) > MAX_VERIFY:
-            return self.show(Verification(False, "malformed", "malformed: larger than 64 KB"))
+        data = files[0]["body"] if files else self.get_argument("json", "").encode()
+        text = data[: MAX_VERIFY + 1].decode("utf-8", "replace")
+        candidate = self.get_argument("recipient", "")[:320]
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            return self.show(Verification(False, "malformed", f"malformed: {exc}"), text)
-        self.show(self.verify(document), text)
+            document = parse_pasted(data)
+        except ValueError as exc:
+            problem = Verification(False, "malformed", f"malformed: {exc}")
+            return self.show(problem, text[:MAX_VERIFY])
+        result = self.verify(document)
+        answer = self.recipient_answer(result, document, candidate)
+        self.show(result, text, answer)
 
 
 def make_app(library: Credentials, *, prefix: str, hub: bool) -> web.Application:
@@ -354,6 +418,7 @@ def make_app(library: Credentials, *, prefix: str, hub: bool) -> web.Application
         "template_path": str(HERE / "templates"),
         "max_body_size": MAX_BODY,
         "cookie_secret": os.urandom(32),
+        "recipient_budget": Budget(RECIPIENT_CHECKS_PER_HOUR),
     }
     if hub:
         settings["hub_auth"] = HubOAuth.instance(cache_max_age=60)
@@ -368,8 +433,9 @@ def make_app(library: Credentials, *, prefix: str, hub: bool) -> web.Application
         (r"credentials/([0-9a-f-]{36})/certificate\.png", CertificatePNG),
         (r"verify", VerifyPage),
         (r"status/([0-9]+)", StatusListHandler),
-        (r"achievements/([a-z0-9-]+)", AchievementHandler),
-        (r"did\.json", DidDocument),
+        (r"achievements/([a-z0-9-]+)(?:/(en|fr))?", AchievementHandler),
+        (r"achievements/([a-z0-9-]+)/image\.svg", AchievementImage),
+        (r"(?:\.well-known/)?did\.json", DidDocument),
     ]
     handlers = [(prefix + pattern, handler) for pattern, handler in routes]
     handlers.append((prefix.rstrip("/"), web.RedirectHandler, {"url": prefix}))

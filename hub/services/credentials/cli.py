@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from graders.cli import CommandError
+from graders.i18n import Catalog
 from hub.services.credentials.contexts import ContextsMissing, document_loader
 from hub.services.credentials.service import Credentials, CredentialsError
 from hub.services.credentials.settings import load_settings
-from hub.services.credentials.verify import verify_credential
+from hub.services.credentials.verify import Issuer, Verification, verify_credential
+
+CATALOG = Catalog(Path(__file__).with_name("locale"))
 
 
 def _library() -> Credentials:
@@ -64,10 +67,16 @@ def cmd_achievements(args: argparse.Namespace) -> int:
 def cmd_issue(args: argparse.Namespace) -> int:
     library = _library()
     try:
+        if args.email:
+            library.recipients.set_email(args.learner, args.email)
         credential = library.award(
-            args.learner, args.achievement, awarded_by=_who(args), reason=args.reason
+            args.learner,
+            args.achievement,
+            awarded_by=_who(args),
+            reason=args.reason,
+            holder=args.holder,
         )
-    except CredentialsError as exc:
+    except (CredentialsError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     _write_json(credential.document, args.out)
     print(f"issued urn:uuid:{credential.id} to {args.learner}", file=sys.stderr)
@@ -98,8 +107,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
             known[method["id"]] = (did["id"], method["publicKeyMultibase"])
     library = _local_sources(args)
     original = None
+    settings = load_settings()
+    issuers = Issuer(trusted_dids=frozenset(settings.trusted_issuers))
     if library is not None:
         known = {**library.known_keys(), **known}
+        issuers = library.issuers()
 
         def original(credential_id: str) -> dict[str, Any] | None:
             try:
@@ -119,19 +131,38 @@ def cmd_verify(args: argparse.Namespace) -> int:
             return None
 
     try:
-        loader = document_loader(load_settings().node_root)
+        loader = document_loader(settings.node_root)
     except ContextsMissing as exc:
         raise CommandError(str(exc)) from exc
     result = verify_credential(
-        document, loader=loader, known_keys=known, status_lists=status_lists, original=original
+        document,
+        loader=loader,
+        known_keys=known,
+        status_lists=status_lists,
+        original=original,
+        issuers=issuers,
     )
+    recipient = None
+    if args.recipient and result.valid and result.issued_by == "ours" and library is not None:
+        recipient = library.recipients.issued_to(document, args.recipient)
     if args.json:
-        print(json.dumps(result.__dict__, indent=2))
-    else:
-        for warning in result.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        print(("VALID: " if result.valid else "INVALID: ") + result.message)
+        print(json.dumps({**result.__dict__, "issued_to": recipient}, indent=2))
+        return 0 if result.valid else 1
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(("VALID: " if result.valid else "INVALID: ") + result.message)
+    if result.valid:
+        print(_issued_by(result, settings.public_url))
+    if args.recipient:
+        key = {True: "recipient_yes", False: "recipient_no", None: "recipient_not_ours"}
+        print(CATALOG.text(key[recipient], "en"))
     return 0 if result.valid else 1
+
+
+def _issued_by(result: Verification, public_url: str) -> str:
+    if result.issued_by == "ours":
+        return CATALOG.text("issuer_ours", "en", url=public_url)
+    return CATALOG.text(f"issuer_{result.issued_by}", "en", issuer=result.issuer or "")
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
@@ -198,6 +229,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--reason", default="manual award", help="why it is awarded (kept in the audit)")
     p.add_argument("--by", help="who awards it (default: the user running the command)")
+    p.add_argument(
+        "--email",
+        help="the learner's e-mail address: the credential names them by its salted hash "
+        "(remembered for their later credentials)",
+    )
+    p.add_argument("--holder", help="DID of the learner's wallet (credentialSubject.id)")
     p.set_defaults(func=cmd_issue)
 
     p = verbs.add_parser(
@@ -216,6 +253,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="ignore this server's database (verify like an outside employer would)",
     )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "--recipient",
+        metavar="EMAIL_OR_NAME",
+        help="also say whether it was issued to this e-mail address or user name "
+        "(credentials of this server only)",
+    )
     p.set_defaults(func=cmd_verify)
 
     p = verbs.add_parser("revoke", help="revoke a credential with a reason")

@@ -6,8 +6,17 @@ files 0600, written once with O_EXCL); the DB keeps every public key (``issuer_k
 * ``did:key`` (default): the issuer id *is* the public key, so anything signed verifies
   offline forever; rotating makes a new DID for new credentials while older ones keep
   verifying with the DID they name.
-* ``did:web``: one DID (``did:web:<domain>``) whose DID document (served at ``/did.json``)
-  lists every key ever used, each as ``did:web:<domain>#<multikey>``; rotation adds a key.
+* ``did:web``: one DID (``did:web:<domain>``) whose DID document lists every key ever
+  used, each as ``did:web:<domain>#<multikey>``; rotation adds a key. The service serves it
+  at ``<prefix>did.json`` and ``<prefix>.well-known/did.json``. With the default domain
+  (``<host>/services/credentials``, from the public URL) resolvers find it there. For a
+  bare-domain DID (``did_web_domain = "lab.example.org"``) resolvers ask
+  ``https://lab.example.org/.well-known/did.json``: have the site's web server pass that one
+  path to the service, e.g. in nginx::
+
+      location = /.well-known/did.json {
+          proxy_pass http://127.0.0.1:8000/services/credentials/did.json;
+      }
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
@@ -51,6 +60,13 @@ def did_web(domain: str) -> str:
     host, _, path = domain.strip("/").partition("/")
     did = "did:web:" + quote(host, safe="")
     return did + ("".join(":" + part for part in path.split("/")) if path else "")
+
+
+def did_web_url(did: str, scheme: str = "https") -> str:
+    """Where a resolver fetches the DID document of ``did`` (the did:web spec)."""
+    parts = [unquote(part) for part in did.removeprefix("did:web:").split(":")]
+    path = "/".join(parts[1:]) + "/did.json" if len(parts) > 1 else ".well-known/did.json"
+    return f"{scheme}://{parts[0]}/{path}"
 
 
 def _ids(method: str, domain: str, multibase: str) -> tuple[str, str]:

@@ -26,6 +26,7 @@ from hub.services.credentials.contexts import document_loader
 from hub.services.credentials.keys import KeyStore, SigningKey
 from hub.services.credentials.recipients import Recipients
 from hub.services.credentials.settings import CredentialSettings
+from hub.services.credentials.verify import Issuer
 from hub.services.records import (
     Award,
     Credential,
@@ -431,6 +432,22 @@ class Credentials:
         with self.sessions() as session:
             rows = session.scalars(select(IssuerKey)).all()
             return {row.id: (row.controller, row.public_key_multibase) for row in rows}
+
+    def issuers(self) -> Issuer:
+        """Who counts as this northlab (every key it ever had) and as a known issuer."""
+        own = {controller for controller, _ in self.known_keys().values()}
+
+        def stored(credential_id: str) -> bool:
+            with self.sessions() as session:
+                return session.get(Credential, credential_id) is not None
+
+        return Issuer(
+            own_dids=frozenset(own),
+            trusted_dids=frozenset(self.settings.trusted_issuers) - own,
+            own_name=self.settings.issuer_name,
+            own_url=self.settings.public_url,
+            stored=stored,
+        )
 
     def did_document(self) -> dict[str, Any]:
         with self.sessions() as session:

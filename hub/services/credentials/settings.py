@@ -48,8 +48,9 @@ class CredentialSettings:
     #: "key" (did:key, verifiable fully offline; default) or "web" (did:web on did_web_domain)
     #: (NORTHLAB_CREDENTIALS_DID_METHOD).
     did_method: str = "key"
-    #: Host[:port][/path] for did:web, e.g. "lab.example.org:services:credentials" style ids
-    #: are derived from it (NORTHLAB_CREDENTIALS_DID_WEB_DOMAIN).
+    #: Host[:port][/path] for did:web (NORTHLAB_CREDENTIALS_DID_WEB_DOMAIN); default: the
+    #: public URL's host and path, so did:web:<host>:services:credentials resolves to the
+    #: service's own did.json. A bare domain needs the web server step in keys.py.
     did_web_domain: str = ""
     #: Years a credential stays valid; 0 = no validUntil (NORTHLAB_CREDENTIALS_VALID_YEARS).
     valid_years: int = 0
@@ -126,6 +127,9 @@ def load_settings(environ: dict[str, str] | None = None) -> CredentialSettings:
     if not urlparse(public).path:  # the hub's address was given: add the service's prefix
         public += env.get("JUPYTERHUB_SERVICE_PREFIX", "/services/credentials/").rstrip("/")
     values["public_url"] = public
+    if values.get("did_method") == "web" and not values.get("did_web_domain"):
+        parsed = urlparse(public)
+        values["did_web_domain"] = parsed.netloc + parsed.path
     if values.get("did_method", "key") not in ("key", "web"):
         raise ValueError("credentials did_method must be 'key' or 'web'")
     return CredentialSettings(**values)

@@ -3,17 +3,27 @@
 Nothing is fetched. ``did:key`` issuers verify from the credential alone; ``did:web`` keys
 and status lists come from what the caller passes (the local DB on the server, or files).
 Each failure has a ``code`` (bad-signature, tampered, wrong-key, unknown-key, revoked,
-expired, not-yet-valid, malformed ...) and an English sentence; the web page translates
-codes through its catalogue.
+expired, not-yet-valid, malformed, not-strict, impersonation ...) and an English sentence;
+the web page translates codes through its catalogue.
+
+A valid signature only says that *someone* signed: anyone can make a did:key. So a valid
+result also says who issued (:class:`Issuer`): this northlab (one of its own keys), a known
+issuer (a DID the operator trusts), or an unknown one; and a credential signed by someone
+else that imitates one of ours (a stored credential's id in any spelling, our address,
+our issuer name) is INVALID (``impersonation``).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
+from urllib.parse import unquote, urlparse
+from uuid import UUID
 
 from hub.services.credentials import statuslist
 from hub.services.credentials.contexts import OB_V3, VC_V2
@@ -34,6 +44,71 @@ class Verification:
     issuer: str | None = None
     achievement: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: For a valid credential: "ours", "known" or "unknown" (see :class:`Issuer`).
+    issued_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """What the verifier knows about issuers: its own, and those its operator trusts."""
+
+    own_dids: frozenset[str] = frozenset()
+    trusted_dids: frozenset[str] = frozenset()
+    own_name: str = ""
+    own_url: str = ""
+    #: ``stored(uuid)``: whether this northlab issued a credential with that uuid.
+    stored: Callable[[str], bool] | None = None
+
+    def kind(self, issuer_id: Any) -> str:
+        if not isinstance(issuer_id, str):
+            return "unknown"
+        if issuer_id in self.own_dids:
+            return "ours"
+        return "known" if issuer_id in self.trusted_dids else "unknown"
+
+    def imitation(self, document: dict[str, Any]) -> str | None:
+        """Why a credential *not* signed by us looks like ours, else None."""
+        for found in _UUID.findall(str(document.get("id", ""))):
+            if self.stored and self.stored(str(UUID(found.replace("-", "")))):
+                return f"credential id {document.get('id')}"
+        own = _url_key(self.own_url) if self.own_url else None
+        issuer = document.get("issuer")
+        issuer = issuer if isinstance(issuer, dict) else {}
+        for text in _strings(document):
+            key = _url_key(text)
+            if own and key and key.startswith(own):
+                return f"address {text}"
+        name = issuer.get("name")
+        if self.own_name and isinstance(name, str) and _name_key(name) == _name_key(
+            self.own_name
+        ):
+            return f"issuer name {name}"
+        return None
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for k, v in value.items() if k != "@context" for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def _url_key(text: str) -> str:
+    """``host[:port]/path`` lower-cased, percent-decoded, default port and scheme dropped."""
+    parsed = urlparse(unquote(text.strip()).lower())
+    if not parsed.netloc:
+        return ""
+    host = parsed.netloc.rsplit("@", 1)[-1].removesuffix(":80").removesuffix(":443")
+    return f"{host}{parsed.path}".rstrip("/")
+
+
+def _name_key(name: str) -> str:
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(char for char in folded if char.isalnum())
 
 
 def _time(value: Any) -> datetime | None:
@@ -87,6 +162,7 @@ def verify_credential(
     known_keys: dict[str, tuple[str, str]] | None = None,
     status_lists: Callable[[str], dict[str, Any] | None] | None = None,
     original: Callable[[str], dict[str, Any] | None] | None = None,
+    issuers: Issuer | None = None,
     now: datetime | None = None,
 ) -> Verification:
     """Verify ``document``.
@@ -94,7 +170,24 @@ def verify_credential(
     ``known_keys``: non-did:key verification methods the verifier trusts (see keys.py).
     ``status_lists(url)``: the status list credential at ``url`` if available offline.
     ``original(credential id)``: the issuer's stored copy, to name a tampered field.
+    ``issuers``: who counts as this northlab and as a known issuer.
+    A document of any shape gives a Verification, never an exception.
     """
+    try:
+        return _verify(document, loader, known_keys, status_lists, original, issuers, now)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+        return Verification(False, "malformed", f"malformed: {type(exc).__name__}")
+
+
+def _verify(
+    document: Any,
+    loader: Loader,
+    known_keys: dict[str, tuple[str, str]] | None,
+    status_lists: Callable[[str], dict[str, Any] | None] | None,
+    original: Callable[[str], dict[str, Any] | None] | None,
+    issuers: Issuer | None,
+    now: datetime | None,
+) -> Verification:
     problem = _shape(document)
     if problem:
         return Verification(False, "malformed", problem)
@@ -131,7 +224,21 @@ def verify_credential(
         return report(False, "not-yet-valid", f"not valid before {document['validFrom']}")
     if valid_until and valid_until < moment:
         return report(False, "expired", f"expired on {document['validUntil']}")
-    return _check_status(document, issuer_id, report, loader, resolve, status_lists)
+    issuers = issuers or Issuer()
+    kind = issuers.kind(issuer_id)
+    if kind != "ours":
+        imitation = issuers.imitation(document)
+        if imitation:
+            return report(
+                False,
+                "impersonation",
+                f"imitates a credential of this northlab ({imitation}) "
+                "but was signed by someone else",
+            )
+    result = _check_status(document, issuer_id, report, loader, resolve, status_lists)
+    if result.valid:
+        result.issued_by = kind
+    return result
 
 
 def _check_status(
