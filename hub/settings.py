@@ -58,6 +58,13 @@ class Settings:
     )
     port: int = _setting(8000, "TCP port the hub's proxy listens on.")
     ip: str = _setting("127.0.0.1", "Address the hub's proxy listens on (0.0.0.0 for a LAN).")
+    public_url: str = _setting(
+        "",
+        "Address learners and employers use to reach the hub (https://lab.example.org), "
+        "behind any reverse proxy. It is signed into every credential (ids, links, QR code), "
+        "so set it before issuing. Empty means http://127.0.0.1:<port>, which only `northlab "
+        "demo` signs credentials with.",
+    )
     database_url: str = _setting(
         "",
         "Hub database URL (SQLAlchemy). Empty means SQLite at <data_root>/hub/jupyterhub.sqlite; "
@@ -96,6 +103,11 @@ class Settings:
         REPO / "node_modules" / ".bin" / "configurable-http-proxy",
         "configurable-http-proxy executable (installed into the project by `npm ci`).",
     )
+
+    @property
+    def public_base_url(self) -> str:
+        """The hub's public address without trailing slash (``public_url`` or the default)."""
+        return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
 
     @property
     def hub_dir(self) -> Path:
