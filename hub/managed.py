@@ -42,8 +42,20 @@ def grader_token(settings: Settings) -> str:
 
 
 #: Environment a managed service needs from the hub's own (JupyterHub passes it no other):
-#: the JSON-LD contexts exported into container images at build time.
-PASSED_THROUGH = ("NORTHLAB_JSONLD_CONTEXTS",)
+#: the JSON-LD contexts exported into container images at build time, and the permission
+#: `northlab demo` gives the credential service to sign its 127.0.0.1 address.
+PASSED_THROUGH = ("NORTHLAB_JSONLD_CONTEXTS", "NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK")
+
+
+def service_environment(settings: Settings) -> dict[str, str]:
+    """What every managed web service reads of the hub's settings: data root, port and the
+    public address (signed into credentials), plus :data:`PASSED_THROUGH`."""
+    return {
+        "NORTHLAB_DATA": str(settings.data_root),
+        "NORTHLAB_PORT": str(settings.port),
+        "NORTHLAB_PUBLIC_URL": settings.public_base_url,
+        **_passed_through(),
+    }
 
 
 def _passed_through() -> dict[str, str]:
@@ -100,7 +112,7 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
                 "command": [sys.executable, "-m", module],
                 "oauth_no_confirm": True,
                 "oauth_client_allowed_scopes": list(oauth_scopes),
-                "environment": {"NORTHLAB_DATA": str(settings.data_root), **_passed_through()},
+                "environment": service_environment(settings),
             }
         )
         roles.append({"name": f"{name}-service", "scopes": list(scopes), "services": [name]})
