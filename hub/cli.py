@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import signal
 import subprocess
@@ -66,6 +67,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         released = demo.prepare(settings, labs)
     except (LabError, AccountError, RuntimeError) as exc:
         raise CommandError(str(exc)) from None
+    # the demo's credentials can only name 127.0.0.1: let the credential service sign them
+    os.environ.setdefault("NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK", "1")
     process = _start(settings)
     try:
         logins = demo.seed(settings, HubClient(settings))
