@@ -17,9 +17,13 @@ from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from hub.services.credentials.service import Credentials
 from hub.services.credentials.settings import REPO, CredentialSettings
+from hub.services.records import Credential
+
+from .ob_schema import schema_errors
 
 HERE = Path(__file__).parent
 JS_VERIFIER = HERE / "verify_with_digitalbazaar.mjs"
@@ -58,10 +62,19 @@ def settings(tmp_path: Path, labs_root: Path) -> CredentialSettings:
     )
 
 
+def assert_issued_match_the_ob_schema(lib: Credentials) -> None:
+    """Every credential ``lib`` issued meets the official OB 3.0 JSON Schema."""
+    with lib.sessions() as session:
+        documents = session.scalars(select(Credential.document)).all()
+    for document in documents:
+        assert schema_errors(document) == [], document.get("id")
+
+
 @pytest.fixture
 def library(settings: CredentialSettings) -> Iterator[Credentials]:
     lib = Credentials(settings)
     yield lib
+    assert_issued_match_the_ob_schema(lib)
     lib.engine.dispose()
 
 
@@ -130,11 +143,20 @@ def js_verify(tmp_path: Path) -> Callable[..., list[dict[str, Any]]]:
 class ServiceProcess:
     """The credential service started standalone as a subprocess."""
 
-    def __init__(self, settings: CredentialSettings, port: int, token: str) -> None:
+    def __init__(
+        self,
+        settings: CredentialSettings,
+        port: int,
+        token: str,
+        prefix: str = "/services/credentials/",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.settings = settings
         self.port = port
         self.token = token
-        self.base = f"http://127.0.0.1:{port}/services/credentials/"
+        self.prefix = prefix
+        self.base = f"http://127.0.0.1:{port}{prefix}"
+        self.env = env or {}
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -147,6 +169,8 @@ class ServiceProcess:
             JUPYTERHUB_SERVICE_URL=f"http://127.0.0.1:{self.port}",
             NORTHLAB_CONFIG="/nonexistent/northlab.toml",
             NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK="1",
+            JUPYTERHUB_SERVICE_PREFIX=self.prefix,
+            **self.env,
         )
         env.pop("JUPYTERHUB_API_URL", None)
         self.proc = subprocess.Popen(
@@ -165,8 +189,12 @@ class ServiceProcess:
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=30)
         self.proc = None
+        if (self.settings.folder / "records.sqlite").exists():
+            lib = Credentials(self.settings)
+            assert_issued_match_the_ob_schema(lib)
+            lib.engine.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,93 @@
+"""The public address comes from the hub's settings, loopback addresses are not signed
+outside the demo, and a did:web issuer's DID document resolves over HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import requests
+
+from hub.managed import services
+from hub.services.credentials.keys import did_web_url
+from hub.services.credentials.service import Credentials, CredentialsError
+from hub.services.credentials.settings import load_settings
+from hub.settings import load_settings as hub_settings
+
+from .conftest import ServiceProcess, free_port, make_record
+
+
+def credential_service_env(tmp_path, **hub_env: str) -> dict[str, str]:
+    settings = hub_settings({"NORTHLAB_DATA": str(tmp_path / "data"), **hub_env})
+    settings.hub_dir.mkdir(parents=True, exist_ok=True)
+    listed, _ = services(settings)
+    (credentials,) = [s for s in listed if s["name"] == "credentials"]
+    # what JupyterHub adds for a managed service, plus what the service reads by default
+    return {
+        **credentials["environment"],
+        "JUPYTERHUB_SERVICE_PREFIX": "/services/credentials/",
+        "NORTHLAB_CONFIG": str(tmp_path / "none.toml"),
+    }
+
+
+def test_the_service_signs_the_hubs_port_and_public_url(tmp_path):
+    env = credential_service_env(tmp_path, NORTHLAB_PORT="18400")
+    assert load_settings(env).public_url == "http://127.0.0.1:18400/services/credentials"
+    env = credential_service_env(
+        tmp_path, NORTHLAB_PORT="18400", NORTHLAB_PUBLIC_URL="https://lab.example.org/"
+    )
+    assert load_settings(env).public_url == "https://lab.example.org/services/credentials"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]", "http://127.1.2.3"]
+)
+def test_loopback_addresses_are_refused_unless_allowed(settings, url):
+    library = Credentials(replace(settings, public_url=url, allow_loopback=False))
+    with pytest.raises(CredentialsError, match="loopback"):
+        library.award("ana", "cybersecurity-foundations", awarded_by="t", reason="r")
+    for lab in ("lab-one", "lab-two", "lab-three"):  # results are kept, nothing is issued
+        intake = library.record_result(make_record("ana", lab, 9), reported_by="t")
+        assert intake.created and intake.issued == []
+    assert library.counts() == {"results": 3, "credentials": 0}
+    allowed = Credentials(replace(settings, public_url="https://lab.example.org/x"))
+    assert allowed.evaluate_learner("ana")  # once the URL is public, what is due is issued
+    library.engine.dispose()
+    allowed.engine.dispose()
+
+
+def test_did_web_document_resolves_over_http(settings, js_verify, tmp_path):
+    """A bare-domain did:web (served at /.well-known/did.json) and the default path form."""
+    for prefix in ("/", "/services/credentials/"):
+        port = free_port()
+        data = replace(settings, data_root=tmp_path / f"data-{port}")
+        env = {"NORTHLAB_CREDENTIALS_DID_METHOD": "web"}
+        service = ServiceProcess(
+            replace(data, public_url=f"http://127.0.0.1:{port}{prefix}".rstrip("/")),
+            port, token="t", prefix=prefix, env=env,
+        )
+        service.start()
+        try:
+            headers = {"Authorization": "token t"}
+            for lab in ("lab-one", "lab-two", "lab-three"):
+                record = make_record("ana", lab, 9)
+                requests.post(service.base + "api/results", json=record, headers=headers,
+                              timeout=30).raise_for_status()
+            library = Credentials(service.settings)
+            (credential,) = library.credentials_of("ana")
+            library.engine.dispose()
+            did = credential.document["issuer"]["id"]
+            assert did.startswith(f"did:web:127.0.0.1%3A{port}")
+            url = did_web_url(did, scheme="http")
+            if prefix == "/":
+                assert url == f"http://127.0.0.1:{port}/.well-known/did.json"
+            else:
+                assert url == f"http://127.0.0.1:{port}/services/credentials/did.json"
+            did_document = requests.get(url, timeout=30).json()
+            assert did_document["id"] == did
+            status_url = credential.document["credentialStatus"]["statusListCredential"]
+            status_list = requests.get(status_url, timeout=30).json()
+            (js,) = js_verify([credential.document], [status_list], [did_document])
+            assert js["verified"], js
+        finally:
+            service.stop()
