@@ -5,8 +5,8 @@ Like ``nbgrader autograde`` (OverwriteCells), test cells and locked cells always
 the lab's source notebook, matched by ``grade_id``; what the learner wrote in them is
 ignored. Submitted notebooks are untrusted JSON: size and shape are checked.
 
-The lab's *library names* are every name an import statement in the lab's source notebook
-binds (``np``, ``math``, ``Path``...): the judge resolves those to its own imports, never to
+What the lab's own code binds (library names, lab names: :mod:`graders.judge.lab_names`)
+is read from the source notebook too: the judge resolves those names itself, never from
 whatever the learner's namespace holds under the same name.
 """
 
@@ -17,6 +17,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from graders.judge.lab_names import LabCode, analyse
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CELLS = 5000
@@ -44,8 +46,7 @@ class SourceNotebook:
     tests: dict[str, TestCell] = field(default_factory=dict)
     locked: dict[str, str] = field(default_factory=dict)
     manual: list[str] = field(default_factory=list)  #: manually graded cells (not allowed)
-    #: name -> [module, attribute or None] for every name the lab's own imports bind
-    libraries: dict[str, list[str | None]] = field(default_factory=dict)
+    code: LabCode = field(default_factory=LabCode)  #: what the lab's own code binds
 
     @property
     def max_score(self) -> float:
@@ -100,33 +101,21 @@ def python_of(source: str) -> ast.Module | None:
         return None
 
 
-def imported_names(tree: ast.AST) -> dict[str, list[str | None]]:
-    """Names that import statements in ``tree`` bind -> [module, attribute or None]."""
-    names: dict[str, list[str | None]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    names[alias.asname] = [alias.name, None]
-                else:
-                    top = alias.name.split(".")[0]
-                    names[top] = [top, None]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                if alias.name != "*":
-                    names[alias.asname or alias.name] = [node.module, alias.name]
-    return names
+def _role(cell: dict[str, Any]) -> str:
+    nbg = cell["nbgrader"]
+    if nbg.get("solution"):
+        return "solution"
+    return "test" if nbg.get("grade") else "lab"
 
 
 def read_source(path: Path) -> SourceNotebook:
-    """Test cells (with points and feedback), locked cells and library names of the lab's
-    notebook."""
+    """Test cells (with points and feedback), locked cells and what the lab's own code binds
+    (``code``; its ``cell_names`` count code cells only) in the lab's notebook."""
     result = SourceNotebook()
-    for cell in cells_of(Path(path).read_bytes()):
-        if cell["type"] == "code":
-            tree = python_of(cell["source"])
-            if tree is not None:
-                result.libraries.update(imported_names(tree))
+    cells = cells_of(Path(path).read_bytes())
+    result.code = analyse([(_role(cell), python_of(cell["source"]))
+                           for cell in cells if cell["type"] == "code"])
+    for cell in cells:
         nbg = cell["nbgrader"]
         grade_id = nbg.get("grade_id")
         if not isinstance(grade_id, str):

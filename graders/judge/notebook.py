@@ -4,7 +4,9 @@ A test cell passes when it raises nothing and writes nothing to stderr (nbgrader
 if its last line is a number, that number is its partial score (nbgrader's partial credit).
 Names the test cell does not define itself are, in this order: builtins (always the judge's
 own), the lab's library names (bound by the lab's own import statements: the judge imports
-them itself), and otherwise looked up in the learner's namespace (remotely).
+them itself), the lab's own names (computed here by the lab's own statements,
+:mod:`graders.judge.lab_names`), and otherwise looked up in the learner's namespace
+(remotely): the learner's answers and what the lab computed from them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from graders.judge.lab_names import LabCode
 from graders.remote.proxy import Connection, WorkerStopped
 
 
@@ -27,11 +30,11 @@ class LearnerNamespace(dict):
     ``dir()``, ``globals()`` and ``locals()`` see the learner's names too, as they would in
     the learner's kernel (``assert "answer" in globals()`` is a common nbgrader test)."""
 
-    def __init__(self, conn: Connection,
-                 libraries: Mapping[str, list[str | None]] | None = None) -> None:
+    def __init__(self, conn: Connection, code: LabCode | None = None) -> None:
         super().__init__(__builtins__=builtins, __name__="__main__")
         self.conn = conn
-        self.libraries = dict(libraries or {})
+        self.code = code or LabCode()
+        self.lab = LabScope(self.code)
         view = NamespaceView(self)
         self["dir"] = lambda *args: builtins.dir(*args) if args else sorted(view)
         self["globals"] = self["locals"] = lambda: view
@@ -44,11 +47,13 @@ class LearnerNamespace(dict):
     def __missing__(self, name: str) -> Any:
         if name in vars(builtins) or name.startswith("__"):
             raise KeyError(name)
-        if name in self.libraries:
-            value = judge_import(*self.libraries[name])
+        if name in self.code.libraries:
+            value = judge_import(*self.code.libraries[name])
             if value is not None:
                 self[name] = value
                 return value
+        if name in self.code.names:
+            return self.lab.compute(name)  # the lab's own value; never the learner's
         try:
             return self.conn.request("name", name=name)
         except NameError:
@@ -70,6 +75,37 @@ def judge_import(module: Any, attribute: Any = None) -> Any:
             return importlib.import_module(f"{module}.{attribute}")
     except Exception:  # noqa: BLE001 - not importable here: not a library
         return None
+
+
+class LabScope(dict):
+    """Where the judge runs the lab's own statements (library names are the judge's)."""
+
+    def __init__(self, code: LabCode) -> None:
+        super().__init__(__builtins__=builtins, __name__="__main__")
+        self.code = code
+        self.done: set[int] = set()
+
+    def __missing__(self, name: str) -> Any:
+        spec = self.code.libraries.get(name)
+        value = judge_import(*spec) if spec else None
+        if value is None:
+            raise KeyError(name)
+        self[name] = value
+        return value
+
+    def compute(self, name: str) -> Any:
+        """Lab name ``name``, running the lab statements it needs once (KeyError if they
+        fail: a test then fails with NameError, it never falls back to the learner)."""
+        for index in self.code.needed(name):
+            if index not in self.done:
+                self.done.add(index)
+                try:
+                    exec(self.code.statements[index].source, self)
+                except Exception:  # noqa: BLE001 - the lab's own code; the test fails
+                    pass
+        if name not in self or name.startswith("__"):
+            raise KeyError(name)
+        return dict.__getitem__(self, name)
 
 
 class NamespaceView(Mapping[str, Any]):
@@ -132,10 +168,10 @@ def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
 
 
 def run_plan(conn: Connection, plan: list[dict[str, Any]],
-             libraries: Mapping[str, list[str | None]] | None = None) -> list[dict[str, Any]]:
-    """Execute the plan in order; return one outcome per test step. ``libraries``: the lab's
-    library names (:attr:`graders.notebooks.SourceNotebook.libraries`)."""
-    namespace = LearnerNamespace(conn, libraries)
+             code: LabCode | None = None) -> list[dict[str, Any]]:
+    """Execute the plan in order; return one outcome per test step. ``code``: what the lab's
+    own code binds (:attr:`graders.notebooks.SourceNotebook.code`)."""
+    namespace = LearnerNamespace(conn, code)
     results = []
     for step in plan:
         if step["kind"] == "learner":

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from graders.judge.lab_names import LabCode
 from graders.judge.notebook import run_plan
 from graders.notebooks import read_source
 from graders.pytest_plugin import NorthlabPlugin
@@ -31,10 +32,10 @@ def run_pytest(conn: Connection, grader: Path) -> list[dict[str, Any]]:
     return list(plugin.tests.values())
 
 
-def lab_libraries(lab: Path) -> dict[str, list[str | None]]:
-    """The library names of the lab's own source notebook (read from the judge's copy)."""
+def lab_code(lab: Path) -> LabCode:
+    """What the lab's own source notebook binds (read from the judge's copy of the lab)."""
     lab_id = tomllib.loads((lab / "lab.toml").read_text(encoding="utf-8"))["id"]
-    return read_source(lab / "source" / f"{lab_id}.ipynb").libraries
+    return read_source(lab / "source" / f"{lab_id}.ipynb").code
 
 
 JUDGE_MEMORY = 2048 * 1024 * 1024  #: address space the judge may add (decoding learner data)
@@ -51,7 +52,7 @@ def judge_main(channel: socket.socket, control: socket.socket, settings: dict[st
     if setup["kind"] == "notebook":
         source = Path(settings["lab"]) / "source"
         os.chdir(source)  # a test's "data/..." is the lab's own copy
-        tests = run_plan(conn, setup["plan"], lab_libraries(Path(settings["lab"])))
+        tests = run_plan(conn, setup["plan"], lab_code(Path(settings["lab"])))
     else:
         tests = run_pytest(conn, Path(settings["lab"]) / "grader")
     channel.close()

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from remote_pair import remote_pair  # noqa: E402
 
 from graders.judge.notebook import LearnerNamespace, run_test_cell  # noqa: E402
-from graders.judge.run import lab_libraries  # noqa: E402
+from graders.judge.run import lab_code  # noqa: E402
 from graders.lab import discover_labs  # noqa: E402
 from graders.notebooks import read_source  # noqa: E402
 
@@ -64,15 +64,15 @@ def names_read(sources: list[str]) -> set[str]:
             if isinstance(node, ast.Name)} - set(vars(builtins))
 
 
-def outcomes(lab_tests: list[str], learner: dict[str, Any], libraries: dict) -> list[dict]:
+def outcomes(lab_tests: list[str], learner: dict[str, Any], code: Any) -> list[dict]:
     with remote_pair(learner) as conn:
-        namespace = LearnerNamespace(conn, libraries)
+        namespace = LearnerNamespace(conn, code)
         return [run_test_cell(source, namespace) for source in lab_tests]
 
 
 def test_every_lab_has_library_names() -> None:
     assert len(LABS) >= 10
-    libraries = set().union(*(read_source(lab.notebook).libraries for lab in LABS))
+    libraries = set().union(*(read_source(lab.notebook).code.libraries for lab in LABS))
     assert {"np", "pd", "math", "cv2", "hashlib", "Path"} <= libraries
 
 
@@ -80,14 +80,15 @@ def test_every_lab_has_library_names() -> None:
 def test_rebinding_library_names_gains_nothing_and_sees_nothing(
         lab: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(lab.source_dir)  # where the judge runs notebook tests
-    libraries = lab_libraries(lab.path)
+    code = lab_code(lab.path)
+    libraries = set(code.libraries)
     tests = [t.source for t in read_source(lab.notebook).tests.values()]
     assert libraries, "the lab imports nothing?"
     answers_log: list = []
-    answers = {name: Yes(answers_log, name) for name in names_read(tests) - set(libraries)}
-    honest_libraries = outcomes(tests, dict(answers), libraries)
+    answers = {name: Yes(answers_log, name) for name in names_read(tests) - libraries}
+    honest_libraries = outcomes(tests, dict(answers), code)
     spied: list = []
     rebound = {**answers, **{name: Yes(spied, name) for name in libraries}}
-    tampered = outcomes(tests, rebound, libraries)
+    tampered = outcomes(tests, rebound, code)
     assert spied == [], f"the judge consulted the learner's {sorted({s[0] for s in spied})}"
     assert [o["passed"] for o in tampered] == [o["passed"] for o in honest_libraries]
