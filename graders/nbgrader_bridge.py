@@ -28,7 +28,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Dict, Integer, Unicode
 
 from graders.engine import Grader
 from graders.lab import Lab, LabError, discover_labs
@@ -72,11 +72,11 @@ class NorthlabExecute(Preprocessor):
                               "would leave every test cell without output (full marks).")
 
     def _lab(self, lab_id: str) -> Lab:
-        for lab in discover_labs(Path(self.labs_dir)):
-            if lab.id == lab_id:
-                return lab
-        raise LabError(f"assignment '{lab_id}' is not a northlab lab under {self.labs_dir}; "
-                       "refusing to run learner code outside the sandbox")
+        lab = find_lab(Path(self.labs_dir), lab_id)
+        if lab is None:
+            raise LabError(f"assignment '{lab_id}' is not a northlab lab under "
+                           f"{self.labs_dir}; refusing to run learner code outside the sandbox")
+        return lab
 
     def _outbox(self) -> Path | None:
         if self.outbox:
@@ -107,6 +107,29 @@ class NorthlabExecute(Preprocessor):
 
             Outbox(box).put(record)
         resources.setdefault("northlab", {})["record"] = record
+        return nb, resources
+
+
+def find_lab(labs_dir: Path, lab_id: str) -> Lab | None:
+    """The lab ``lab_id`` under ``labs_dir``, if there is one."""
+    return next((lab for lab in discover_labs(labs_dir) if lab.id == lab_id), None)
+
+
+class NorthlabKernelspec(Preprocessor):
+    """``generate_assignment`` step: the released notebook names its lab's track kernel
+    (the only kernel a learner's JupyterLab offers); other assignments are left as they are."""
+
+    labs_dir = Unicode(str(REPO / "labs"), help="Folder holding the labs.").tag(config=True)
+    kernelspecs = Dict(
+        help="Track id -> notebook kernelspec metadata (name, display_name, language)."
+    ).tag(config=True)
+    enabled = Bool(True, help="Always on (nbconvert skips disabled preprocessors).")
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
+            NotebookNode, dict[str, Any]]:
+        lab = find_lab(Path(self.labs_dir), resources["nbgrader"]["assignment"])
+        if lab is not None and lab.track in self.kernelspecs:
+            nb.metadata["kernelspec"] = dict(self.kernelspecs[lab.track])
         return nb, resources
 
 
@@ -144,7 +167,8 @@ def mark_outputs(nb: NotebookNode, record: dict[str, Any]) -> None:
 
 
 def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path | None = None,
-              course: str | None = None, workers: int = 1) -> None:
+              course: str | None = None, workers: int = 1,
+              kernelspecs: dict[str, dict[str, str]] | None = None) -> None:
     """Make nbgrader autograde (CLI and formgrader) grade through the northlab sandbox.
 
     Call from a course's ``nbgrader_config.py`` with its config object ``c``:
@@ -153,18 +177,26 @@ def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path 
     - ``outbox``: where result records go (default ``<NORTHLAB_DATA>/outbox`` if set).
     - ``course``: course id for the records (default ``c.CourseDirectory.course_id``).
     - ``workers``: sandbox slots kept warm per lab during one autograde run.
+    - ``kernelspecs``: track id -> kernelspec metadata that released notebooks name.
 
     It replaces ``Execute`` in ``c.Autograde.autograde_preprocessors`` (keeping nbgrader's
-    other steps, so ``SaveAutoGrades`` still records the scores).
+    other steps, so ``SaveAutoGrades`` still records the scores), and with ``kernelspecs``
+    adds :class:`NorthlabKernelspec` to ``generate_assignment``.
     """
     from nbgrader.converters.autograde import Autograde
+    from nbgrader.converters.generate_assignment import GenerateAssignment
     from nbgrader.preprocessors import Execute
 
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     c.Autograde.autograde_preprocessors = [
         NorthlabExecute if step is Execute else step for step in steps]
+    if kernelspecs:
+        c.GenerateAssignment.preprocessors = [
+            *GenerateAssignment.class_traits()["preprocessors"].default(), NorthlabKernelspec]
+        c.NorthlabKernelspec.kernelspecs = dict(kernelspecs)
     if labs_dir is not None:
         c.NorthlabExecute.labs_dir = str(labs_dir)
+        c.NorthlabKernelspec.labs_dir = str(labs_dir)
     if outbox is not None:
         c.NorthlabExecute.outbox = str(outbox)
     course_id = course or c.CourseDirectory.get("course_id") or ""

@@ -28,6 +28,7 @@ from hub.accounts import (
 )
 from hub.exchange import FACTORY, TRACKS_FILE, lab_tracks
 from hub.settings import Settings
+from hub.tracks import TRACKS, kernelspec
 
 PRIVATE_DIRS = ("hub", "results", "credentials", "gradebook")
 COURSE_CONFIG = "nbgrader_config.py"
@@ -125,6 +126,16 @@ def course_config(settings: Settings, course: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def track_kernelspecs() -> dict[str, dict[str, str]]:
+    """Track id -> the notebook metadata naming the track's kernel (hub/tracks.py)."""
+    specs = {track.id: kernelspec(track) for track in TRACKS.values()}
+    return {
+        track: {"name": TRACKS[track].kernel, "display_name": spec["display_name"],
+                "language": spec["language"]}
+        for track, spec in specs.items()
+    }
+
+
 def sandbox_bridge(labs_dir: Path, outbox: Path, course: str) -> list[str]:
     """Config lines that autograde through the northlab sandbox, failing closed.
 
@@ -138,6 +149,7 @@ def sandbox_bridge(labs_dir: Path, outbox: Path, course: str) -> list[str]:
         "    graders.nbgrader_bridge.configure(",
         f"        c, labs_dir={str(labs_dir)!r},",
         f"        outbox={str(outbox)!r}, course={course!r},",
+        f"        kernelspecs={track_kernelspecs()!r},",
         "    )",
         "except Exception as exc:  # fail closed: no sandbox, no learner code runs",
         f"    c.Execute.kernel_name = {REFUSING_KERNEL!r}",

@@ -102,6 +102,8 @@ def test_instructors_grade_after_the_demo_release_and_after_each_other(course):
     # the demo's way: root releases the lab (and so creates the gradebook)
     assert release_lab(settings, name, LAB_ID, settings.labs_root / "cybersecurity" / LAB_ID
                        / "source", "cybersecurity")
+    released = nbformat.read(root / "release" / LAB_ID / f"{LAB_ID}.ipynb", as_version=4)
+    assert released.metadata.kernelspec.name == "northlab-cybersecurity"  # the track's only
     submit(root, "learner-a")
     assert_ok(nbgrader_as(bob, root, "autograde", LAB_ID, "--create"))
     # one instructor's files (autograded/, feedback/) are the other's to redo

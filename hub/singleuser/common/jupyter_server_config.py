@@ -13,21 +13,35 @@ from jupyterlab.commands import get_app_dir
 from hub import labassets
 
 c = get_config()  # noqa: F821
-c.ServerApp.tornado_settings = {"compress_response": True}
+track = os.environ.get("NORTHLAB_TRACK", "cybersecurity")
+c.ServerApp.tornado_settings = {
+    "compress_response": True,
+    # JupyterHub's default (frame-ancestors 'none') keeps JupyterLab from embedding
+    # formgrader; 'self' is this server's origin, the hub's own public address.
+    "headers": {"Content-Security-Policy": "frame-ancestors 'self'"},
+}
 # No network calls on a cut-off site: no news, no extension manager listings.
 c.LabApp.news_url = None
 c.LabApp.extension_manager = "readonly"
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.ServerApp.terminals_enabled = True
+# A login shell would read /etc/profile, which resets PATH: nbgrader, northlab and
+# alembic (the venv's bin/, put first by the spawner) would be missing in terminals.
+c.ServerApp.terminado_settings = {"shell_command": [os.environ.get("SHELL") or "/bin/bash"]}
 # A 16x16 favicon instead of the 6 KB multi-size one, fetched on every page load.
 c.ServerApp.extra_static_paths = [str(Path(__file__).resolve().parents[1] / "static")]
-# New notebooks use the track's kernel (all kernels get the track's environment).
-c.MappingKernelManager.default_kernel_name = "northlab-" + os.environ.get(
-    "NORTHLAB_TRACK", "cybersecurity"
-)
+# The launcher and new notebooks offer the track's kernel only.
+c.KernelSpecManager.ensure_native_kernel = False
+c.KernelSpecManager.allowed_kernelspecs = {"northlab-" + track}
+c.MappingKernelManager.default_kernel_name = "northlab-" + track
+# Kernels left idle are stopped (each holds tens of MiB); the hub's idle culler stops
+# whole servers.
+c.MappingKernelManager.cull_idle_timeout = 1800
+c.MappingKernelManager.cull_interval = 300
+c.MappingKernelManager.cull_connected = False
 # Only the extensions and settings schemas the role and track use reach the browser.
 labassets.configure(
     c, role=os.environ.get("NORTHLAB_ROLE", "learner"),
-    track=os.environ.get("NORTHLAB_TRACK", "cybersecurity"), home=Path.home(),
+    track=track, home=Path.home(),
     schemas_dir=Path(get_app_dir()) / "schemas",
 )
