@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.accounts import NAME_PATTERN
+from hub.roles import landing_url
 from hub.settings import Settings
 
 
@@ -26,6 +27,7 @@ def configure_auth(c: Any, settings: Settings) -> None:
     c.Authenticator.admin_users = set(settings.admin_users)
     # Hub names are Unix names in local mode: lowercase letters, digits, hyphens.
     c.Authenticator.username_pattern = NAME_PATTERN.pattern
+    c.JupyterHub.default_url = landing_url  # after login: each role where its work is
     if settings.authenticator == "native":
         c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
         c.NativeAuthenticator.open_signup = False

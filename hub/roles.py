@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 INSTRUCTORS = "instructors"
 COHORT_LEADS = "cohort-leads"
 COHORT_PREFIX = "cohort-"
 LEADS_PREFIX = "leads-"
 INSTRUCTORS_PREFIX = "instructors-"
+GRADEBOOK_URL = "/services/gradebook/"
 REPORT_RESULTS = "custom:northlab:report-results"
 GRADEBOOK = "custom:northlab:gradebook"
 CLI_SERVICE = "northlab-cli"
@@ -83,6 +85,15 @@ def courses_taught(groups: list[str]) -> list[str]:
     """Course ids of the ``instructors-<id>`` groups among ``groups``, sorted."""
     return sorted(g.removeprefix(INSTRUCTORS_PREFIX) for g in groups
                   if g.startswith(INSTRUCTORS_PREFIX))
+
+
+def landing_url(handler: Any) -> str:
+    """``c.JupyterHub.default_url``: where a person lands after login. A cohort lead who
+    does not also teach lands on the gradebook (their work); everyone else gets JupyterHub's
+    default, their own server ("")."""
+    user = handler.current_user
+    groups = {group.name for group in user.groups} if user is not None else set()
+    return GRADEBOOK_URL if COHORT_LEADS in groups and INSTRUCTORS not in groups else ""
 
 
 def load_cohorts(path: Path) -> Cohorts:
@@ -143,9 +154,12 @@ def roles(cohorts: Cohorts, admins: tuple[str, ...] = ()) -> list[dict]:
         result += [
             {
                 "name": f"cohort-lead-{cohort}",
-                "description": f"Leads of cohort {cohort}: follow its learners.",
+                "description": f"Leads of cohort {cohort}: follow its learners in the "
+                               "gradebook.",
                 "groups": [leads_group(cohort)],
-                "scopes": ["self", "admin-ui", *_filtered(COHORT_LEAD_SCOPES, cohort)],
+                # no admin-ui: each of its controls (stop, access, shut down) needs scopes a
+                # lead does not have, so it would only show buttons that fail
+                "scopes": ["self", *_filtered(COHORT_LEAD_SCOPES, cohort)],
             },
             {
                 "name": f"course-instructor-{cohort}",
