@@ -18,6 +18,8 @@ import yaml
 from traitlets.config import Config
 
 from graders.lab import discover_labs
+from hub.docker.images import STANDINS as STANDIN_IMAGES
+from hub.docker.images import base_images, compose_images, qualified
 from hub.modes import grading
 from hub.modes.kubernetes import profile_list
 from hub.settings import load_settings
@@ -29,6 +31,8 @@ VALUES = REPO / "hub" / "kubernetes" / "values.yaml"
 Z2JH_SCHEMA = REPO / "hub" / "kubernetes" / "schema" / "z2jh-values.schema.yaml"
 K8S_VERSION = "1.33.0"
 IMAGES = sorted(p.parent.name for p in (REPO / "images").glob("*/Dockerfile"))
+STANDINS = sorted(f"standins/{p.parent.name}"
+                  for p in (REPO / "images" / "standins").glob("*/Dockerfile"))
 
 
 def tool(name: str) -> str:
@@ -126,11 +130,15 @@ def sent_to_the_builder(path: str, dockerignore: str) -> bool:
     return sent
 
 
-@pytest.mark.parametrize("image", IMAGES)
+@pytest.mark.parametrize("image", IMAGES + STANDINS)
 def test_every_file_a_dockerfile_copies_passes_its_dockerignore(image: str) -> None:
     folder = REPO / "images" / image
     dockerignore = (folder / "Dockerfile.dockerignore").read_text()
     text = re.sub(r"\\\n\s*", " ", (folder / "Dockerfile").read_text())
+    mounted = re.findall(r"--mount=type=bind,source=([^,\s]+)", text)
+    for source in mounted:  # made by `python -m hub.docker.images --prepare`, not committed
+        assert sent_to_the_builder(source, dockerignore), (
+            f"{image}: RUN --mount source {source} is filtered out by Dockerfile.dockerignore")
     for instruction in re.findall(r"^(?:COPY|ADD)\s+(.+)$", text, re.MULTILINE):
         words = instruction.split()
         if any(word.startswith("--from=") for word in words):
@@ -154,7 +162,7 @@ def test_hub_image_ships_the_jsonld_contexts_exported_at_build_time(
     _, stage, text = node[0]
     workdir = re.search(r"^WORKDIR\s+(\S+)", text, re.MULTILINE).group(1)
     assert re.search(r"^COPY\s+package\.json\s+package-lock\.json\s+\./\s*$", text, re.M)
-    assert re.search(r"^RUN\s+npm ci\b", text, re.MULTILINE)
+    assert re.search(r"^RUN\s+(--mount=\S+\s+)*npm ci\b", text, re.MULTILINE)
     export = re.search(r"\bnode\s+(\S*export_contexts\.cjs)\s+(\S+)\s+(\S+)", text)
     assert export is not None, "the stage runs export_contexts.cjs"
     script, root, built = export.groups()
@@ -175,6 +183,17 @@ def test_hub_image_ships_the_jsonld_contexts_exported_at_build_time(
     monkeypatch.setenv("NORTHLAB_JSONLD_CONTEXTS", str(out))
     contexts = load_contexts.__wrapped__(tmp_path / "no-node-root")
     assert VC_V2 in contexts and OB_V3 in contexts
+
+
+def test_every_upstream_image_has_a_local_stand_in() -> None:
+    """`make images` and the container test build offline: each base a Dockerfile starts
+    FROM, and each upstream image compose runs, is northlab's or has a stand-in."""
+    upstream = {base for name in IMAGES for base in base_images(REPO / "images" / name /
+                                                                "Dockerfile")}
+    upstream |= set(compose_images(COMPOSE))
+    ours = {qualified(f"northlab/{name}:latest") for name in IMAGES}
+    assert upstream - ours <= set(STANDIN_IMAGES), upstream - ours - set(STANDIN_IMAGES)
+    assert sorted(f"standins/{folder}" for folder in STANDIN_IMAGES.values()) == STANDINS
 
 
 def test_every_track_has_an_image_installing_its_extra() -> None:
