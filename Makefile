@@ -8,9 +8,10 @@ SHELL := /bin/bash
 PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := bubblewrap chromium docker-compose postgresql python3-venv passwd iproute2
+APT_PACKAGES := bubblewrap chromium docker-compose postgresql python3-venv passwd iproute2 \
+	podman runc debootstrap netavark aardvark-dns
 
-.PHONY: install system-deps demo test lint clean
+.PHONY: install system-deps demo test lint clean images
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +60,11 @@ demo: install
 test: install
 	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/ruff check .
 	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
+
+# Every image of images/, offline: wheelhouse and npm cache made here, stand-ins for the
+# upstream bases (podman, state in var/containers; README "Choose a mode", docker).
+images: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m hub.docker.images
 
 lint:
 	$(BIN)/ruff check .
