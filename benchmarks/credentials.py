@@ -7,6 +7,10 @@ Digital Bazaar JavaScript stack (@digitalbazaar/vc 7, the stock verifier wallets
 timed in the same run. Also times the criteria path: a result POSTed into the library
 that completes an achievement (store + evaluate + issue).
 
+Issue+sign and verify are also measured, in the same run, with the credential code of
+commit BASELINE (before strict JSON-LD, the badge image and the issuer checks), extracted
+with ``git archive``; the run fails if either is more than 2x slower than the baseline.
+
     python benchmarks/credentials.py [--count 200]
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -25,13 +30,18 @@ from pathlib import Path
 from tqdm import tqdm
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+#: The code measured: this checkout, or a baseline tree (see :func:`baseline_medians`).
+TREE = Path(os.environ.get("NORTHLAB_BENCH_TREE", REPO))
+sys.path.insert(0, str(TREE))
 
 from hub.services.credentials.service import Credentials  # noqa: E402
 from hub.services.credentials.settings import CredentialSettings  # noqa: E402
 from hub.services.credentials.verify import verify_credential  # noqa: E402
 
 JS = REPO / "tests" / "credentials" / "verify_with_digitalbazaar.mjs"
+#: The commit the 2x budget is measured against (session start of issue 12).
+BASELINE = "1663ef2"
+PUBLIC_URL = "https://bench.example.org/services/credentials"
 
 
 def record(learner: str, lab: str) -> dict:
@@ -62,10 +72,37 @@ def record(learner: str, lab: str) -> dict:
     }
 
 
+def baseline_medians(count: int) -> dict[str, float] | None:
+    """Median issue+sign and verify ms of the BASELINE code, or None without git history."""
+    tmp = Path(tempfile.mkdtemp(prefix="northlab-bench-baseline-"))
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", BASELINE, "hub", "graders"],
+            capture_output=True, check=False,
+        )
+        if archive.returncode != 0:
+            print(f"baseline {BASELINE} not in this clone's history: not compared")
+            return None
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--count", str(count), "--medians-only"],
+            env={**os.environ, "NORTHLAB_BENCH_TREE": str(tmp)},
+            capture_output=True, text=True, check=True,
+        )
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="credentials to issue and verify")
+    parser.add_argument(
+        "--medians-only", action="store_true",
+        help="print only {issue, verify} median ms as JSON (used for the baseline run)",
+    )
     args = parser.parse_args()
+    baseline = None if args.medians_only else baseline_medians(args.count)
     tmp = Path(tempfile.mkdtemp(prefix="northlab-bench-credentials-"))
     try:
         labs = tmp / "labs" / "cybersecurity"
@@ -76,12 +113,16 @@ def main() -> int:
             )
         shutil.copy(REPO / "labs/cybersecurity/achievement.toml", labs / "achievement.toml")
         library = Credentials(
-            CredentialSettings(data_root=tmp / "data", labs_root=tmp / "labs", node_root=REPO)
+            CredentialSettings(
+                data_root=tmp / "data", labs_root=tmp / "labs", node_root=REPO,
+                public_url=PUBLIC_URL,
+            )
         )
         library.award("warm-up", "cybersecurity-foundations", awarded_by="b", reason="warm-up")
 
         issue_ms, documents = [], []
-        for i in tqdm(range(args.count), desc="issue+sign", unit="cred"):
+        quiet = args.medians_only
+        for i in tqdm(range(args.count), desc="issue+sign", unit="cred", disable=quiet):
             start = time.perf_counter()
             credential = library.award(
                 f"learner-{i}", "cybersecurity-foundations", awarded_by="bench", reason="bench"
@@ -89,19 +130,10 @@ def main() -> int:
             issue_ms.append((time.perf_counter() - start) * 1000)
             documents.append(credential.document)
 
-        criteria_ms = []
-        for i in tqdm(range(max(10, args.count // 10)), desc="result->credential", unit="cred"):
-            library.record_result(record(f"crit-{i}", "a"), reported_by="bench")
-            library.record_result(record(f"crit-{i}", "b"), reported_by="bench")
-            start = time.perf_counter()
-            intake = library.record_result(record(f"crit-{i}", "c"), reported_by="bench")
-            criteria_ms.append((time.perf_counter() - start) * 1000)
-            assert len(intake.issued) == 1
-
         status_list = library.status_list_credential(1)
         known = library.known_keys()
         verify_ms = []
-        for document in tqdm(documents, desc="verify (northlab)", unit="cred"):
+        for document in tqdm(documents, desc="verify (northlab)", unit="cred", disable=quiet):
             start = time.perf_counter()
             result = verify_credential(
                 document,
@@ -111,6 +143,19 @@ def main() -> int:
             )
             verify_ms.append((time.perf_counter() - start) * 1000)
             assert result.valid, result.message
+        if args.medians_only:
+            medians = {"issue": statistics.median(issue_ms), "verify": statistics.median(verify_ms)}
+            print(json.dumps(medians))
+            return 0
+
+        criteria_ms = []
+        for i in tqdm(range(max(10, args.count // 10)), desc="result->credential", unit="cred"):
+            library.record_result(record(f"crit-{i}", "a"), reported_by="bench")
+            library.record_result(record(f"crit-{i}", "b"), reported_by="bench")
+            start = time.perf_counter()
+            intake = library.record_result(record(f"crit-{i}", "c"), reported_by="bench")
+            criteria_ms.append((time.perf_counter() - start) * 1000)
+            assert len(intake.issued) == 1
 
         files = []
         for i, document in enumerate(documents):
@@ -157,7 +202,17 @@ def main() -> int:
             f"(batch of {len(files)}, node start-up {node_start_ms:.0f} ms excluded)"
         )
         print(f"ratio northlab/Digital Bazaar verify: {statistics.mean(verify_ms) / js_per:.2f}x")
-        return 0
+        if baseline is None:
+            return 0
+        within = True
+        for name, values in (("issue", issue_ms), ("verify", verify_ms)):
+            ratio = statistics.median(values) / baseline[name]
+            within = within and ratio <= 2.0
+            print(
+                f"{name + ' vs ' + BASELINE:<34} median {statistics.median(values):7.2f} ms "
+                f"vs {baseline[name]:7.2f} ms   ratio {ratio:.2f}x (budget 2x)"
+            )
+        return 0 if within else 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
