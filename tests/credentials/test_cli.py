@@ -92,8 +92,16 @@ def test_issue_verify_revoke_cycle(run, settings, tmp_path):
     assert stat.S_IMODE(keys.stat().st_mode) == 0o700
     assert not str(key_file).startswith(str(REPO))
 
-    valid = run("credential", "verify", str(out))
+    valid = run("credential", "verify", str(out), "--recipient", "ana")
     assert valid.returncode == 0 and valid.stdout.startswith("VALID"), valid.stdout
+    assert f"Issued by this northlab ({settings.public_url})." in valid.stdout
+    assert "Yes: this credential was issued to this person." in valid.stdout
+    stranger = run("credential", "verify", "--no-local", str(out), "--recipient", "ana")
+    assert "Unknown issuer — the signature is valid but anyone can make" in stranger.stdout
+    assert "only be checked for valid credentials issued by this northlab" in stranger.stdout
+    trusted = run("credential", "verify", "--no-local", str(out), extra_env={
+        "NORTHLAB_CREDENTIALS_TRUSTED_ISSUERS": document["issuer"]["id"]})
+    assert "Issued by a known issuer" in trusted.stdout
 
     bad = tmp_path / "bad.json"
     document["credentialSubject"]["achievement"]["name"] = "Rocket Science"
@@ -117,6 +125,23 @@ def test_issue_verify_revoke_cycle(run, settings, tmp_path):
     assert employer.returncode == 1 and "revoked" in employer.stdout
     listed = run("credential", "list", "--learner", "ana")
     assert "revoked" in listed.stdout
+
+
+def test_email_identity(run, tmp_path):
+    def email(address: str) -> int:
+        return run("credential", "email", "--learner", "bo", "--email", address).returncode
+
+    assert email("not-an-address") == 1 and email("Bo@Example.org") == 0
+    out = tmp_path / "bo.json"
+    issued = run("credential", "issue", "--learner", "bo", "--achievement",
+                 "cybersecurity-foundations", "--out", str(out))
+    assert issued.returncode == 0, issued.stderr
+    identity = json.loads(out.read_text())["credentialSubject"]["identifier"][0]
+    assert identity["identityType"] == "emailAddress"
+    yes = run("credential", "verify", str(out), "--recipient", "bo@example.org")
+    assert "Yes:" in yes.stdout
+    no = run("credential", "verify", str(out), "--recipient", "bo")
+    assert "No:" in no.stdout
 
 
 def test_expired_credential_exits_1(run, settings, tmp_path):

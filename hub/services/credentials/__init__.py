@@ -19,5 +19,6 @@ Launch (JupyterHub-managed service; the hub sets the JUPYTERHUB_* variables)::
 Standalone (tests, or no hub): set JUPYTERHUB_SERVICE_URL and
 NORTHLAB_CREDENTIALS_REPORT_TOKEN; the results API and public pages work, learner pages
 answer 503. Modules: service.py (library), app.py (web), cli.py (verbs), proof.py
-(eddsa-rdfc-2022), keys.py, statuslist.py, badge.py, verify.py, achievements.py.
+(eddsa-rdfc-2022), strict.py (strict JSON-LD), keys.py, statuslist.py, badge.py, image.py,
+recipients.py, verify.py, achievements.py.
 """

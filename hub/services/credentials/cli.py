@@ -165,6 +165,15 @@ def _issued_by(result: Verification, public_url: str) -> str:
     return CATALOG.text(f"issuer_{result.issued_by}", "en", issuer=result.issuer or "")
 
 
+def cmd_email(args: argparse.Namespace) -> int:
+    try:
+        _library().recipients.set_email(args.learner, args.email)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"credentials issued to {args.learner} from now on name {args.email} (hashed)")
+    return 0
+
+
 def cmd_revoke(args: argparse.Namespace) -> int:
     try:
         credential = _library().revoke(args.credential, revoked_by=_who(args), reason=args.reason)
@@ -260,6 +269,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(credentials of this server only)",
     )
     p.set_defaults(func=cmd_verify)
+
+    p = verbs.add_parser(
+        "email",
+        help="set a learner's e-mail address: later credentials name its salted hash",
+    )
+    p.add_argument("--learner", required=True, help="hub user name of the learner")
+    p.add_argument("--email", required=True, help="the learner's e-mail address")
+    p.set_defaults(func=cmd_email)
 
     p = verbs.add_parser("revoke", help="revoke a credential with a reason")
     p.add_argument("credential", help="credential id (urn:uuid:... or the uuid)")
