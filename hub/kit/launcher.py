@@ -107,6 +107,7 @@ def start(extra: list[str], browser: bool) -> None:
     argv = [str(venv / "bin" / "jupyter-lab"), "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.root_dir={KIT / 'work'}",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
             f"--ServerApp.open_browser={browser}", *extra]
     env = dict(os.environ, PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
                JUPYTER_CONFIG_DIR=str(home() / "jupyter-config"))
