@@ -1,5 +1,6 @@
 """``northlab check``: every lab's solution gets full marks, its release no more than the
-floor, and its metadata is valid (points add up, bilingual text present)."""
+floor, its metadata is valid (points add up, bilingual text present), and (notebook labs)
+no rebinding of the lab's own names scores more than the release (:mod:`graders.tamper`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from graders.notebooks import read_source
 from graders.release import release_notebook
 from graders.sandbox import Sandbox
 from graders.submissions import Submission, read_files
+from graders.tamper import tamper_cohort, tamper_problems, trusting_tests
 
 
 @dataclass
@@ -55,6 +57,7 @@ def metadata_problems(lab: Lab) -> list[str]:
         for test in source.tests.values():
             if not _bilingual(test.feedback):
                 problems.append(f"test cell {test.id} needs northlab feedback in en and fr")
+        problems += trusting_tests(lab)
     return problems
 
 
@@ -101,10 +104,17 @@ def check_lab(path: Path, *, sandbox: Sandbox | None = None,
     report.checks.append(("metadata", "; ".join(problems) or None))
     try:
         solution, release = submissions_for(lab)
-        with Grader(lab, workers=1, sandbox=sandbox, keep_outcomes=True) as grader:
-            solved, blank = grader.grade_all([solution, release])
+        tampered = tamper_cohort(lab)
+        with Grader(lab, workers=2 if tampered else 1, sandbox=sandbox,
+                    keep_outcomes=True) as grader:
+            solved, blank, *rest = grader.grade_all(
+                [solution, release, *(sub for _, _, sub in tampered.values())])
         report.checks.append(("solution", _record_problems(lab, solved, "the solution", True)))
         report.checks.append(("release", _record_problems(lab, blank, "the release", False)))
+        if tampered:
+            problems = tamper_problems(tampered, {r["learner"]: r for r in rest},
+                                       blank["score"])
+            report.checks.append(("tamper", "; ".join(problems[:5]) or None))
         if lab.kind == "code":
             judged = (grader.outcomes or {}).get("solution")
             tests = judged.tests if judged is not None and judged.tests else []
