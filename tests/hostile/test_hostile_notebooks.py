@@ -59,6 +59,14 @@ ATTACKS: dict[str, tuple[dict[str, str], float, str | None]] = {
         "    def __sub__(self, other): return 0.0\n    def __abs__(self): return 0.0\n"
         "class D(dict):\n    def __eq__(self, other): return True\n"
         "square = lambda x: Yes()\ncolumn_means = lambda df: D()\ntotal = F(3.0)")}, 0, None),
+    # labels are the learner's: numpy.square, builtins.abs... never become the judge's own
+    "label-as-library-functions": ({"answer-square": (
+        "def square(x):\n    return 0\n"
+        "square.__module__, square.__qualname__, square.__name__ = 'numpy', 'square', 'square'\n"
+        "class Means:\n    __module__, __qualname__ = 'pandas', 'DataFrame.mean'\n"
+        "column_means = Means\n"
+        "import types\nnp = types.ModuleType('numpy')\npd = types.ModuleType('pandas')")},
+        0, None),
     "sys-exit-0": ({"answer-square": "import sys\nsys.exit(0)"}, 0, None),
     "os-exit-0": ({"answer-square": "import os\nos._exit(0)"}, 0, "exit status 0"),
     "fake-results-file": ({"answer-square": (
