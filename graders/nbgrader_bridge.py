@@ -19,12 +19,15 @@ northlab result record into the outbox. The assignment id must be a lab id under
 from __future__ import annotations
 
 import atexit
+import html
 import os
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
@@ -133,6 +136,41 @@ class NorthlabKernelspec(Preprocessor):
         return nb, resources
 
 
+def test_titles(nb: NotebookNode) -> dict[str, str]:
+    """grade_id -> the lab section a test cell belongs to: the last markdown heading above
+    it (else the first line of the last markdown cell), numbered when a section has more
+    than one test."""
+    section, tests = "", []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown":
+            lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
+            headings = [line.lstrip("#").strip() for line in lines if line.startswith("#")]
+            section = headings[-1] if headings else (lines[0] if lines else section)
+        elif meta.get("grade") and not meta.get("solution") and meta.get("grade_id"):
+            tests.append((meta["grade_id"], section))
+    totals, seen, titles = Counter(s for _, s in tests), Counter(), {}
+    for grade_id, section in tests:
+        seen[section] += 1
+        several = section and totals[section] > 1
+        titles[grade_id] = f"{section} ({seen[section]})" if several else section or grade_id
+    return titles
+
+
+class NorthlabFeedbackExporter(HTMLExporter):
+    """nbgrader's feedback page, with each test named after its lab section instead of
+    nbgrader's "Test cell" in the page's list of scores."""
+
+    def from_notebook_node(self, nb: NotebookNode, resources: dict[str, Any] | None = None,
+                           **kw: Any) -> tuple[str, dict[str, Any]]:
+        output, resources = super().from_notebook_node(nb, resources, **kw)
+        for grade_id, title in test_titles(nb).items():
+            anchor = f'<a href="#{grade_id}">'
+            output = output.replace(f"{anchor}Test cell</a>",
+                                    f"{anchor}{html.escape(title)}</a>")
+        return output, resources
+
+
 def submitted_late(db_url: str | None, assignment: str, student: str) -> bool:
     """Whether nbgrader's gradebook has the submission after its due date (extensions
     included); autograde records the submission's timestamp before preprocessors run."""
@@ -181,7 +219,8 @@ def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path 
 
     It replaces ``Execute`` in ``c.Autograde.autograde_preprocessors`` (keeping nbgrader's
     other steps, so ``SaveAutoGrades`` still records the scores), and with ``kernelspecs``
-    adds :class:`NorthlabKernelspec` to ``generate_assignment``.
+    adds :class:`NorthlabKernelspec` to ``generate_assignment``; feedback pages name tests
+    after their lab sections (:class:`NorthlabFeedbackExporter`).
     """
     from nbgrader.converters.autograde import Autograde
     from nbgrader.converters.generate_assignment import GenerateAssignment
@@ -190,6 +229,7 @@ def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path 
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     c.Autograde.autograde_preprocessors = [
         NorthlabExecute if step is Execute else step for step in steps]
+    c.GenerateFeedback.exporter_class = NorthlabFeedbackExporter
     if kernelspecs:
         c.GenerateAssignment.preprocessors = [
             *GenerateAssignment.class_traits()["preprocessors"].default(), NorthlabKernelspec]

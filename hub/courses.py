@@ -12,10 +12,12 @@ root makes harmless.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -198,6 +200,30 @@ def nbgrader(course_root: Path, *args: str) -> subprocess.CompletedProcess:
         cwd=course_root, env=env, capture_output=True, text=True, check=False,
         preexec_fn=lambda: os.umask(0o007),
     )
+
+
+def enroll(courses_root: Path, course: str, learner: str) -> None:
+    """Put ``learner`` into the course's gradebook with a name, the moment they join (the
+    students ``nbgrader collect`` adds have none: formgrader shows "None, None"). Login
+    names are all the hub knows; nothing is done for a learner already there."""
+    root = courses_root / course
+    if not (root / COURSE_CONFIG).exists() or _enrolled(root / GRADEBOOK_DB, learner):
+        return
+    result = nbgrader(root, "db", "student", "add", learner, f"--last-name={learner}",
+                      "--first-name=")
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-1:]
+        raise RuntimeError(f"nbgrader could not add {learner} to course {course}: {tail}")
+
+
+def _enrolled(gradebook: Path, learner: str) -> bool:
+    """True if ``learner`` is in the gradebook with a name (read-only, no nbgrader start)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{gradebook}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT last_name FROM student WHERE id = ?", (learner,)).fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] is not None
 
 
 def record_track(settings: Settings, course: str, lab_id: str, track: str) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hub import managed
 from hub.accounts import check_name
 from hub.address import hub_address
-from hub.courses import ensure_course
+from hub.courses import enroll, ensure_course
 from hub.hubconfig import cohorts_file
 from hub.roles import (
     COHORT_LEADS,
@@ -149,6 +149,7 @@ def add_person(
         staff_group = per_cohort(cohort) if cohort else None
     elif role == "learner" and cohort:
         client.add_to_group(cohort_group(cohort), name)
+        enroll(settings.courses_root, cohort, name)
     if staff_group:
         client.add_to_group(staff_group, name)
     if password:

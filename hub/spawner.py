@@ -30,6 +30,7 @@ from hub.accounts import (
     ensure_user,
     private_ancestor,
 )
+from hub.courses import enroll
 from hub.profiles import TrackOptions
 from hub.roles import INSTRUCTORS, cohort_of_group, courses_taught
 from hub.tracks import SHARE_DIR, SINGLEUSER_CONFIG_DIR
@@ -157,6 +158,11 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
         os.chown(folder, entry.pw_uid, entry.pw_gid)
         if self.is_instructor:
             self.link_courses(entry)
+        for cohort in self.cohorts:  # joined in the admin panel: named in formgrader too
+            try:
+                await asyncio.to_thread(enroll, Path(self.courses_root), cohort, self.user.name)
+            except RuntimeError as exc:
+                self.log.warning("%s", exc)
         self.notebook_dir = str(self.home)
         self.default_url = self.track.default_url
         self.cmd = [sys.executable, "-P", "-m", "hub.userserver"]  # -P: home not on sys.path

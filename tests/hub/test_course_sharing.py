@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook
 
 from hub.accounts import (
     INSTRUCTORS_GROUP,
@@ -24,7 +25,7 @@ from hub.accounts import (
     ensure_user,
     remove_user,
 )
-from hub.courses import ensure_course, release_lab
+from hub.courses import enroll, ensure_course, release_lab
 from hub.settings import load_settings
 
 from .conftest import open_checkout_for_learners, processes_of
@@ -81,6 +82,13 @@ def nbgrader_as(user: str, root: Path, *args: str) -> subprocess.CompletedProces
                           preexec_fn=become, capture_output=True, text=True, timeout=300)
 
 
+def student_name(root: Path, learner: str) -> tuple[str | None, str | None]:
+    """(first, last) name formgrader shows for ``learner``."""
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        student = gradebook.find_student(learner)
+        return student.first_name, student.last_name
+
+
 def submit(root: Path, learner: str) -> None:
     """A learner's correct submission, as ``nbgrader collect`` leaves it."""
     folder = root / "submitted" / learner / LAB_ID
@@ -104,12 +112,18 @@ def test_instructors_grade_after_the_demo_release_and_after_each_other(course):
                        / "source", "cybersecurity")
     released = nbformat.read(root / "release" / LAB_ID / f"{LAB_ID}.ipynb", as_version=4)
     assert released.metadata.kernelspec.name == "northlab-cybersecurity"  # the track's only
+    enroll(settings.courses_root, name, "learner-a")  # joins the cohort: named at once
     submit(root, "learner-a")
     assert_ok(nbgrader_as(bob, root, "autograde", LAB_ID, "--create"))
     # one instructor's files (autograded/, feedback/) are the other's to redo
     assert_ok(nbgrader_as(ann, root, "autograde", LAB_ID, "--create", "--force"))
+    assert student_name(root, "learner-a") == ("", "learner-a")  # not "None, None"
     assert_ok(nbgrader_as(bob, root, "generate_feedback", LAB_ID))
     assert_ok(nbgrader_as(ann, root, "generate_feedback", LAB_ID, "--force"))
+    # feedback names each test after its lab section, not nbgrader's "Test cell"
+    page = (root / "feedback" / "learner-a" / LAB_ID / f"{LAB_ID}.html").read_text()
+    assert "Test cell" not in page
+    assert '<a href="#test_double">Write `double(x)`. / Écrivez `double(x)`.</a>' in page
 
 
 def test_a_gradebook_made_by_one_instructor_is_the_others_too(course):

@@ -65,6 +65,10 @@ def test_learner_nbgrader_flow(hub):
 
     # The learner: a track server, the Assignments list, fetch, work, submit.
     token = hub.start_server(learner, "ai-data")
+    # joined in a hub group (as in the admin panel): named in formgrader, not "None, None"
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+        student = gradebook.find_student(learner)
+        assert (student.first_name, student.last_name) == ("", learner)
     formgrader = requests.get(f"{hub.url}/user/{learner}/formgrader",
                               headers={"Authorization": f"token {token}"}, timeout=30)
     assert formgrader.status_code == 404

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from nbgrader.api import Gradebook
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -30,6 +31,10 @@ def test_the_command_finds_a_hub_started_on_another_port(hub):
                              hub.cohort], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-1000:]
     assert hub.client.user(name) is not None
+    # named in the course's gradebook from the moment they join (formgrader: not "None, None")
+    course_root = hub.settings.courses_root / hub.cohort
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_student(name).last_name == name
 
 
 async def terminal_output(server: str, token: str, command: str, timeout: float = 60) -> str:
