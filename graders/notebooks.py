@@ -94,6 +94,10 @@ def cells_of(data: bytes | str) -> list[dict[str, Any]]:
 def python_of(source: str) -> ast.Module | None:
     """A cell's source as Python (IPython magics turned into calls), or None if it is not."""
     try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        pass
+    try:
         from IPython.core.inputtransformer2 import TransformerManager
 
         return ast.parse(TransformerManager().transform_cell(source))
@@ -113,7 +117,7 @@ def read_source(path: Path) -> SourceNotebook:
     (``code``; its ``cell_names`` count code cells only) in the lab's notebook."""
     result = SourceNotebook()
     cells = cells_of(Path(path).read_bytes())
-    result.code = analyse([(_role(cell), python_of(cell["source"]))
+    result.code = analyse([(_role(cell), cell["source"], python_of(cell["source"]))
                            for cell in cells if cell["type"] == "code"])
     for cell in cells:
         nbg = cell["nbgrader"]

@@ -140,15 +140,15 @@ def called_on(stmt: ast.AST) -> set[str]:
             and isinstance(node.func.value, ast.Name)}
 
 
-def analyse(cells: list[tuple[str, ast.Module | None]]) -> LabCode:
-    """``cells``: (role, parsed source) per code cell in order; role is "solution", "test"
-    or "lab" (locked and plain cells)."""
+def analyse(cells: list[tuple[str, str, ast.Module | None]]) -> LabCode:
+    """``cells``: (role, source, parsed source) per code cell in order; role is "solution",
+    "test" or "lab" (locked and plain cells)."""
     code = LabCode()
-    for _, tree in cells:
-        if tree is not None:
+    for _, text, tree in cells:
+        if tree is not None and "import" in text:
             code.libraries.update(imported_names(tree))
     pure: set[str] = set()
-    for index, (role, tree) in enumerate(cells):
+    for index, (role, text, tree) in enumerate(cells):
         if role == "test" or tree is None:
             continue
         cell_binds: set[str] = set()
@@ -160,8 +160,8 @@ def analyse(cells: list[tuple[str, ast.Module | None]]) -> LabCode:
             reads = free_names(stmt)
             if role == "lab" and isinstance(stmt, PURE_KINDS) and binds and \
                     reads <= pure | set(code.libraries):
-                code.statements.append(Statement(ast.unparse(stmt), frozenset(reads),
-                                                 frozenset(binds)))
+                segment = ast.get_source_segment(text, stmt) or ast.unparse(stmt)
+                code.statements.append(Statement(segment, frozenset(reads), frozenset(binds)))
                 pure |= binds
             else:
                 pure -= binds | called_on(stmt)
