@@ -56,38 +56,39 @@ def test_loopback_addresses_are_refused_unless_allowed(settings, url):
     allowed.engine.dispose()
 
 
+def test_did_web_urls():
+    assert did_web_url("did:web:lab.example.org") == "https://lab.example.org/.well-known/did.json"
+    assert did_web_url("did:web:lab.example.org%3A8443:services:credentials", "http") == (
+        "http://lab.example.org:8443/services/credentials/did.json")
+
+
 def test_did_web_document_resolves_over_http(settings, js_verify, tmp_path):
-    """A bare-domain did:web (served at /.well-known/did.json) and the default path form."""
-    for prefix in ("/", "/services/credentials/"):
-        port = free_port()
-        data = replace(settings, data_root=tmp_path / f"data-{port}")
-        env = {"NORTHLAB_CREDENTIALS_DID_METHOD": "web"}
-        service = ServiceProcess(
-            replace(data, public_url=f"http://127.0.0.1:{port}{prefix}".rstrip("/")),
-            port, token="t", prefix=prefix, env=env,
-        )
-        service.start()
-        try:
-            headers = {"Authorization": "token t"}
-            for lab in ("lab-one", "lab-two", "lab-three"):
-                record = make_record("ana", lab, 9)
-                requests.post(service.base + "api/results", json=record, headers=headers,
-                              timeout=30).raise_for_status()
-            library = Credentials(service.settings)
-            (credential,) = library.credentials_of("ana")
-            library.engine.dispose()
-            did = credential.document["issuer"]["id"]
-            assert did.startswith(f"did:web:127.0.0.1%3A{port}")
-            url = did_web_url(did, scheme="http")
-            if prefix == "/":
-                assert url == f"http://127.0.0.1:{port}/.well-known/did.json"
-            else:
-                assert url == f"http://127.0.0.1:{port}/services/credentials/did.json"
-            did_document = requests.get(url, timeout=30).json()
-            assert did_document["id"] == did
-            status_url = credential.document["credentialStatus"]["statusListCredential"]
-            status_list = requests.get(status_url, timeout=30).json()
-            (js,) = js_verify([credential.document], [status_list], [did_document])
-            assert js["verified"], js
-        finally:
-            service.stop()
+    """A bare-domain did:web, its document served at /.well-known/did.json (the path form,
+    <prefix>did.json, is the same handler)."""
+    port = free_port()
+    service = ServiceProcess(
+        replace(settings, public_url=f"http://127.0.0.1:{port}"),
+        port, token="t", prefix="/", env={"NORTHLAB_CREDENTIALS_DID_METHOD": "web"},
+    )
+    service.start()
+    try:
+        headers = {"Authorization": "token t"}
+        for lab in ("lab-one", "lab-two", "lab-three"):
+            record = make_record("ana", lab, 9)
+            requests.post(service.base + "api/results", json=record, headers=headers,
+                          timeout=30).raise_for_status()
+        library = Credentials(service.settings)
+        (credential,) = library.credentials_of("ana")
+        library.engine.dispose()
+        did = credential.document["issuer"]["id"]
+        assert did.startswith(f"did:web:127.0.0.1%3A{port}")
+        url = did_web_url(did, scheme="http")
+        assert url == f"http://127.0.0.1:{port}/.well-known/did.json"
+        did_document = requests.get(url, timeout=30).json()
+        assert did_document["id"] == did
+        status_url = credential.document["credentialStatus"]["statusListCredential"]
+        status_list = requests.get(status_url, timeout=30).json()
+        (js,) = js_verify([credential.document], [status_list], [did_document])
+        assert js["verified"], js
+    finally:
+        service.stop()
