@@ -151,7 +151,7 @@ def wait_until_up(
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers late
             pass
         time.sleep(0.5)
     raise SettingsError(f"The hub did not answer within {timeout:.0f} s (see {log_path}).")
