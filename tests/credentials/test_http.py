@@ -44,6 +44,11 @@ def test_issue_on_third_lab_and_public_documents(service):
     assert status_list.json()["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     achievement = requests.get(service.base + "achievements/cybersecurity-foundations", timeout=30)
     assert achievement.json()["type"] == ["Achievement"]
+    french = requests.get(achievement.json()["related"][0]["id"], timeout=30).json()
+    assert (french["inLanguage"], french["name"]) == ("fr", "Fondements de la cybersécurité")
+    image = requests.get(service.base + "achievements/cybersecurity-foundations/image.svg",
+                         timeout=30)
+    assert image.headers["Content-Type"] == "image/svg+xml" and b"<svg" in image.content
     assert requests.get(service.base + "achievements/nope", timeout=30).status_code == 404
 
     page = requests.get(service.base + f"verify?id={issued[0]}&lang=fr", timeout=30)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from sqlalchemy import select
 
@@ -97,6 +99,26 @@ def test_credential_shape_is_open_badges_3(library):
     assert doc["validFrom"].endswith("Z")
     assert doc["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     assert doc["credentialStatus"]["type"] == "BitstringStatusListEntry"
+
+
+def test_credential_has_the_fields_real_issuers_fill(library):
+    doc = library.award("gus", "cybersecurity-foundations", awarded_by="p", reason="r").document
+    achievement = doc["credentialSubject"]["achievement"]
+    assert doc["name"] == achievement["name"] == "Cybersecurity Foundations"  # one language
+    assert doc["description"].startswith("Practised core defensive security skills")
+    assert achievement["inLanguage"] == "en"
+    (related,) = achievement["related"]
+    assert related == {"id": achievement["id"] + "/fr", "type": ["Related"], "inLanguage": "fr"}
+    image = achievement["image"]
+    assert image["type"] == "Image" and image["id"].startswith("data:image/svg+xml;base64,")
+    svg = base64.b64decode(image["id"].split(",", 1)[1]).decode()
+    assert "Cybersecurity Foundations" in svg and "Fondements de la cybersécurité" in svg
+    (schema,) = doc["credentialSchema"]
+    assert schema["id"].endswith("ob_v3p0_achievementcredential_schema.json")
+    assert "id" not in doc["credentialSubject"]  # no holder DID unless the learner gave one
+    with pytest.raises(CredentialsError, match="not a DID"):
+        library.award("gus", "cybersecurity-foundations", awarded_by="p", reason="r",
+                      holder="https://not-a-did.example")
 
 
 def test_revoked_credential_is_not_reissued_by_the_next_result(library):

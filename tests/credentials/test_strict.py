@@ -132,11 +132,14 @@ def rich(library: Credentials) -> dict:
 def test_honest_credentials_are_valid_in_both(library, rich, js_verify):
     plain = library.award("bo", "cybersecurity-foundations", awarded_by="t", reason="r").document
     single = {**plain, "proof": plain["proof"][0]}  # the older single-object form
+    holder = library.award("cy", "cybersecurity-foundations", awarded_by="t", reason="r",
+                           holder="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
     status_list = library.status_list_credential(1)
-    for document in (rich, plain, single):
+    honest = [rich, plain, single, holder.document]
+    for document in honest:
         result = check(library, document)
         assert result.valid, result.message
-    results = js_verify([rich, plain, single], [status_list])
+    results = js_verify(honest, [status_list])
     assert all(r["verified"] and not r["revoked"] for r in results), results
 
 
