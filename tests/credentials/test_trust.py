@@ -144,6 +144,7 @@ def test_verify_page_says_who_issued_and_checks_the_recipient(service):
     assert "Yes: this credential was issued to this person." in page.text
     page = verify_page(service, text, recipient="bob", lang="fr")
     assert "Délivrée par ce northlab" in page.text and "Non : cette attestation" in page.text
+    assert "Fondements de la cybersécurité" in page.text  # our achievement, in French
     for _ in range(RECIPIENT_CHECKS_PER_HOUR - 2):
         verify_page(service, text, recipient="someone-else")
     page = verify_page(service, text, recipient="ana")

@@ -370,11 +370,28 @@ class VerifyPage(Base):
         issued = self.lib.recipients.issued_to(document, candidate)
         return self.t("recipient_yes" if issued else "recipient_no")
 
-    def show(self, result: Verification | None, text: str = "", recipient: str = "") -> None:
+    def our_achievement(self, result: Verification | None, document: Any) -> str | None:
+        """The id of this northlab's achievement a valid credential of ours is for."""
+        if result is None or result.issued_by != "ours":
+            return None
+        achievement_id = str(document["credentialSubject"]["achievement"]["id"])
+        tail = achievement_id.removeprefix(f"{self.lib.settings.public_url}/achievements/")
+        found = tail.split("/")[0]
+        return found if tail != achievement_id and found in self.lib.achievements else None
+
+    def show(
+        self,
+        result: Verification | None,
+        text: str = "",
+        recipient: str = "",
+        document: Any = None,
+    ) -> None:
         detail = ""
         if result is not None and not result.valid:
             detail = result.message.split(": ", 1)[-1]
         reason = self.t(f"reason_{result.code}", detail=detail) if result else ""
+        achievement_id = self.our_achievement(result, document)
+        achievement = self.lib.achievements[achievement_id] if achievement_id else None
         self.page(
             "verify.html",
             result=result,
@@ -382,6 +399,8 @@ class VerifyPage(Base):
             issued_by=self.issued_by(result) if result else "",
             recipient=recipient,
             text=text,
+            achievement=achievement,
+            prefix=self.settings["prefix"],
         )
 
     def get(self) -> None:
@@ -392,7 +411,8 @@ class VerifyPage(Base):
             document = self.lib.get(credential_id).document
         except CredentialsError:
             return self.show(Verification(False, "not-found", "not found"))
-        self.show(self.verify(document), json.dumps(document, indent=2, ensure_ascii=False))
+        text = json.dumps(document, indent=2, ensure_ascii=False)
+        self.show(self.verify(document), text, document=document)
 
     def post(self) -> None:
         files = self.request.files.get("file")
@@ -406,7 +426,7 @@ class VerifyPage(Base):
             return self.show(problem, text[:MAX_VERIFY])
         result = self.verify(document)
         answer = self.recipient_answer(result, document, candidate)
-        self.show(result, text, answer)
+        self.show(result, text, answer, document)
 
 
 def make_app(library: Credentials, *, prefix: str, hub: bool) -> web.Application:
