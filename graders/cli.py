@@ -18,6 +18,7 @@ from collections.abc import Sequence
 VERBS: dict[str, tuple[str, str]] = {
     "demo": ("hub.cli", "Seed the demo cohort and start the hub."),
     "hub": ("hub.cli", "Start the hub (JupyterHub + proxy) in the foreground."),
+    "stop": ("hub.cli", "Stop the hub and everything it started (servers, kernels, grading)."),
     "settings": ("hub.cli", "Print every setting, its value and its meaning."),
     "learner": ("hub.cli", "Manage a learner (the hub must be running)."),
     "instructor": ("hub.cli", "Manage an instructor (the hub must be running)."),
