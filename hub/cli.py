@@ -23,7 +23,7 @@ from hub.people import (
     set_password,
 )
 from hub.roles import cohort_group
-from hub.runner import start_hub, stop_hub
+from hub.runner import start_hub, stop_everything, stop_hub
 from hub.settings import Settings, SettingsError, help_text, load_settings
 
 
@@ -83,6 +83,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Hub running as process {process.pid}.")
         return 0
     return _serve(settings, process)
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    settings = _settings()
+    stopped = stop_everything(settings)
+    print(f"northlab stop: {stopped} process(es) of the hub of {settings.data_root} stopped "
+          "(hub, proxy, services, learners' servers, kernels, grading).")
+    return 0
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
@@ -147,6 +155,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_demo)
     p = subparsers.add_parser("hub", help="Start the hub (JupyterHub + proxy) in the foreground.")
     p.set_defaults(func=cmd_hub)
+    p = subparsers.add_parser(
+        "stop", help="Stop the hub and everything it started (servers, kernels, grading).",
+        description="Stop the hub of this data root, its proxy and services, every learner's "
+                    "and instructor's server (they outlive a hub restart), their kernels and "
+                    "terminals, and the grading sandboxes they started.")
+    p.set_defaults(func=cmd_stop)
     p = subparsers.add_parser("settings", help="Print every setting, its value and its meaning.")
     p.set_defaults(func=cmd_settings)
     for role, what in (("learner", "a learner"), ("instructor", "an instructor")):

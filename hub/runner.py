@@ -75,6 +75,83 @@ def _running_hub(settings: Settings) -> int | None:
     return pid if b"jupyterhub" in cmdline else None
 
 
+def _environ(pid: int) -> list[bytes]:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return []
+
+
+def _children() -> dict[int, list[int]]:
+    """Parent pid -> child pids, for every running process."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    return children
+
+
+def started_by_hub(settings: Settings) -> list[int]:
+    """Every process the hub of ``settings`` started, running or left behind: services,
+    learners' servers (they outlive the hub: ``cleanup_servers`` is off), their kernels and
+    terminals (all carry the hub's API address), and whatever those started (grading
+    sandboxes)."""
+    hub_api = f"JUPYTERHUB_API_URL=http://127.0.0.1:{settings.port + managed.HUB_PORT_OFFSET}/"
+    children = _children()
+    found: set[int] = set()
+    todo = [pid for pids in children.values() for pid in pids
+            if any(item.decode(errors="replace").startswith(hub_api) for item in _environ(pid))]
+    while todo:
+        pid = todo.pop()
+        if pid not in found and pid != os.getpid():
+            found.add(pid)
+            todo.extend(children.get(pid, []))
+    return sorted(found)
+
+
+def stop_everything(settings: Settings, timeout: float = 30) -> int:
+    """``northlab stop``: the hub of ``settings`` (if running), its proxy, and everything it
+    started (:func:`started_by_hub`); returns how many processes were stopped."""
+    hub = _running_hub(settings)
+    started = set(started_by_hub(settings))
+    if hub:
+        os.killpg(hub, signal.SIGTERM)
+        if _wait_gone([hub], timeout):
+            os.killpg(hub, signal.SIGKILL)
+    stop_proxy(settings.hub_dir / "proxy.pid")
+    started |= set(started_by_hub(settings))
+    left = sorted(started)
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+        left = _wait_gone(left, timeout)
+    address_file(settings).unlink(missing_ok=True)
+    return len(started) + bool(hub)
+
+
+def _wait_gone(pids: list[int], timeout: float) -> list[int]:
+    """Wait up to ``timeout`` s for ``pids`` to end (zombies count as ended); those left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [pid for pid in pids if _alive(pid)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def stale_services(settings: Settings) -> list[int]:
     """Managed services (culler, credentials, gradebook) a crashed hub of this port left."""
     hub_api = f"JUPYTERHUB_API_URL=http://127.0.0.1:{settings.port + managed.HUB_PORT_OFFSET}/"
