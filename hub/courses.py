@@ -22,6 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from graders.lab import Lab
 from hub.accounts import (
     INSTRUCTORS_GROUP,
     cohort_unix_group,
@@ -193,11 +194,16 @@ def courses(settings: Settings) -> list[str]:
 
 def nbgrader(course_root: Path, *args: str) -> subprocess.CompletedProcess:
     """Run ``nbgrader <args>`` in a course root as an instructor would (files group-shared)."""
+    return _in_course(course_root, str(Path(sys.executable).parent / "nbgrader"), *args)
+
+
+def _in_course(course_root: Path, *command: str) -> subprocess.CompletedProcess:
+    """Run ``command`` in a course root with umask 007 and the venv on PATH (nbgrader
+    calls ``alembic``)."""
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bin_dir}:{os.environ.get('PATH', '')}")
     return subprocess.run(
-        [str(bin_dir / "nbgrader"), *args],
-        cwd=course_root, env=env, capture_output=True, text=True, check=False,
+        command, cwd=course_root, env=env, capture_output=True, text=True, check=False,
         preexec_fn=lambda: os.umask(0o007),
     )
 
@@ -237,26 +243,36 @@ def record_track(settings: Settings, course: str, lab_id: str, track: str) -> No
 
 
 def release_lab(settings: Settings, course: str, lab_id: str, source: Path, track: str) -> bool:
-    """Copy a lab's nbgrader source into the course, generate and release it.
+    """:func:`release_labs` for one lab given by id, nbgrader source folder and track;
+    False when it was already released."""
+    return bool(_release(settings, course, [(lab_id, Path(source), track)]))
 
-    Returns False when it was already released (nothing done).
-    """
+
+def release_labs(settings: Settings, course: str, labs: list[Lab]) -> list[str]:
+    """Copy labs' nbgrader sources into the course, generate and release them in one
+    nbgrader process (:mod:`hub.release_labs`). Labs already released are skipped; returns
+    the ids released now."""
+    return _release(settings, course, [(lab.id, lab.source_dir, lab.track) for lab in labs])
+
+
+def _release(settings: Settings, course: str, labs: list[tuple[str, Path, str]]) -> list[str]:
     root = ensure_course(settings, course)
-    record_track(settings, course, lab_id, track)
-    if (settings.exchange_root / course / "outbound" / lab_id).is_dir():
-        return False
-    target = root / "source" / lab_id
-    if not target.exists():
-        shutil.copytree(source, target)
-        subprocess.run(
-            ["chown", "-R", f"root:{course_instructors_unix_group(course)}", str(root / "source")],
-            check=True,
-        )
-        subprocess.run(["chmod", "-R", "g+rwX,o-rwx", str(root / "source")], check=True)
-    for step in (("generate_assignment", lab_id, "--force"),
-                 ("release_assignment", lab_id, "--force")):
-        result = nbgrader(root, *step)
-        if result.returncode != 0:
-            tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-            raise RuntimeError(f"nbgrader {step[0]} {lab_id} failed: {' / '.join(tail)}")
-    return True
+    pending = []
+    for lab_id, source, track in labs:
+        record_track(settings, course, lab_id, track)
+        if (settings.exchange_root / course / "outbound" / lab_id).is_dir():
+            continue
+        target = root / "source" / lab_id
+        if not target.exists():
+            shutil.copytree(source, target)
+        pending.append(lab_id)
+    if not pending:
+        return []
+    source = str(root / "source")
+    subprocess.run(["chown", "-R", f"root:{course_instructors_unix_group(course)}", source],
+                   check=True)
+    subprocess.run(["chmod", "-R", "g+rwX,o-rwx", source], check=True)
+    result = _in_course(root, sys.executable, "-m", "hub.release_labs", *pending)
+    if result.returncode != 0:
+        raise RuntimeError((result.stderr or result.stdout).strip().splitlines()[-1])
+    return pending

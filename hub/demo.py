@@ -16,7 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from graders.lab import Lab, LabError, lab_dirs, load_lab
-from hub.courses import release_lab
+from hub.courses import release_labs
 from hub.people import HubClient, add_cohort, add_person
 from hub.settings import Settings
 
@@ -64,11 +64,9 @@ def demo_labs(labs_root: Path) -> list[Lab]:
 def prepare(settings: Settings, labs: list[Lab]) -> list[str]:
     """Before the hub starts: cohort, course, exchange and released labs (ids returned)."""
     add_cohort(settings, DEMO_COHORT)
-    released = []
-    for lab in tqdm(labs, desc="Releasing demo labs", unit="lab"):
-        release_lab(settings, DEMO_COHORT, lab.id, lab.source_dir, lab.track)
-        released.append(lab.id)
-    return released
+    print(f"Releasing {len(labs)} demo labs (labs released before are kept)...", flush=True)
+    release_labs(settings, DEMO_COHORT, labs)
+    return [lab.id for lab in labs]
 
 
 def seed(settings: Settings, client: HubClient) -> list[Login]:

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from graders.lab import load_lab
 from hub.accounts import (
     INSTRUCTORS_GROUP,
     cohort_unix_group,
@@ -25,7 +26,7 @@ from hub.accounts import (
     ensure_user,
     remove_user,
 )
-from hub.courses import enroll, ensure_course, release_lab
+from hub.courses import enroll, ensure_course, release_labs
 from hub.settings import load_settings
 
 from .conftest import open_checkout_for_learners, processes_of
@@ -108,8 +109,9 @@ def test_instructors_grade_after_the_demo_release_and_after_each_other(course):
     settings, name, (ann, bob) = course
     root = settings.courses_root / name
     # the demo's way: root releases the lab (and so creates the gradebook)
-    assert release_lab(settings, name, LAB_ID, settings.labs_root / "cybersecurity" / LAB_ID
-                       / "source", "cybersecurity")
+    lab = load_lab(settings.labs_root / "cybersecurity" / LAB_ID)
+    assert release_labs(settings, name, [lab]) == [LAB_ID]
+    assert release_labs(settings, name, [lab]) == []  # released once
     released = nbformat.read(root / "release" / LAB_ID / f"{LAB_ID}.ipynb", as_version=4)
     assert released.metadata.kernelspec.name == "northlab-cybersecurity"  # the track's only
     enroll(settings.courses_root, name, "learner-a")  # joins the cohort: named at once
