@@ -241,5 +241,5 @@ def check_can_serve(settings: Settings, port: int | None = None) -> None:
         except OSError:
             raise SettingsError(
                 f"Port {port} on {settings.ip} is already in use (the hub needs NORTHLAB_PORT "
-                "and the two ports after it): stop what uses it or set NORTHLAB_PORT."
+                "and the four ports after it): stop what uses it or set NORTHLAB_PORT."
             ) from None
