@@ -5,7 +5,7 @@ import { CATALOGUES } from './catalogue';
 // Only nbgrader's widgets and JupyterLab's chrome; never editors or notebook outputs.
 const SCOPE = [
   '#assignments', '.jp-Dialog', '.lm-TabBar-tab', '.lm-Menu', '.lm-MenuBar',
-  '.jp-ToolbarButtonComponent', '.lm-CommandPalette'
+  '.jp-ToolbarButtonComponent', '.lm-CommandPalette', '.jp-StatusBar-Widget'
 ].join(',');
 const NEVER = '.cm-editor, .jp-OutputArea, .jp-RenderedMarkdown, [contenteditable="true"]';
 

@@ -1,0 +1,130 @@
+"""The hub's own pages and JupyterLab, on a real hub, in the language chosen once.
+
+HTTP: login, sign-up (weak password), login error and error pages say it in our words.
+Browser (Debian's Chromium): a learner who chose French on the login page gets French
+JupyterLab, the northlab menu and nbgrader's Assignments tab in French; choosing English in
+that menu brings every page back to English.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import requests
+from markupsafe import escape
+from playwright.sync_api import expect, sync_playwright
+
+from hub.people import add_person
+from hub.tracks import LOCALE
+
+from .test_browser import CHROMIUM_ARGS
+
+pytestmark = pytest.mark.slow
+SHOTS = Path("/tmp/northlab-ui-screenshots")
+
+
+def both(key: str, **values: object) -> list[str]:
+    return [str(escape(LOCALE.text(f"page.{key}", lang, **values))) for lang in ("en", "fr")]
+
+
+def html(response: requests.Response) -> str:
+    """The page as the browser reads it (utf-8, from its meta tag)."""
+    return response.content.decode("utf-8")
+
+
+def form_session(hub, path: str) -> tuple[requests.Session, str]:
+    session = requests.Session()
+    session.get(f"{hub.url}/hub/{path}", timeout=30).raise_for_status()
+    return session, session.cookies.get("_xsrf")
+
+
+def test_login_page_says_an_admin_approves(hub):
+    page = html(requests.get(f"{hub.url}/hub/login", timeout=30))
+    for text in both("sign_up"):
+        assert text in page
+    assert "instructor approves" not in page and 'class="show-password"' in page
+
+
+def test_weak_password_gets_a_clear_message(hub):
+    session, xsrf = form_session(hub, "signup")
+    name = hub.name("weak")
+    answer = session.post(f"{hub.url}/hub/signup", timeout=30, data={
+        "_xsrf": xsrf, "username": name, "signup_password": "abc",
+        "signup_password_confirmation": "abc"})
+    assert answer.status_code == 200
+    for text in both("signup_weak", length=8):
+        assert text in html(answer)
+    assert "Something went wrong" not in html(answer)
+
+
+def test_wrong_password_and_unknown_page_in_our_words(hub):
+    session, xsrf = form_session(hub, "login")
+    answer = session.post(f"{hub.url}/hub/login", timeout=30, data={
+        "_xsrf": xsrf, "username": hub.name("nobody"), "password": "not-this-one"})
+    for text in both("login_invalid"):
+        assert text in html(answer)
+    missing = requests.get(f"{hub.url}/hub/no-such-page", timeout=30)
+    assert missing.status_code == 404
+    for text in both("error_404"):
+        assert text in html(missing)
+
+
+def test_french_chosen_once_is_french_everywhere(hub):
+    name, password = hub.name("francais"), "aurore-boreale-42"
+    add_person(hub.settings, hub.client, name, role="learner", cohort=hub.cohort,
+               password=password)
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(locale="en-US")
+            page.goto(f"{hub.url}/hub/login")
+            expect(page.locator("h1 .l-en")).to_be_visible()
+            page.click(".langs button[data-lang=fr]")
+            expect(page.locator("h1 .l-fr")).to_be_visible()
+            expect(page.locator("h1 .l-en")).to_be_hidden()
+            page.fill("#username_input", name)
+            page.fill("#password_input", password)
+            page.click(".show-password")
+            assert page.get_attribute("#password_input", "type") == "text"
+            page.screenshot(path=str(SHOTS / "login-fr.png"))
+            page.click("#login_submit")
+            page.wait_for_url("**/hub/spawn**")
+            expect(page.locator("legend .l-fr")).to_be_visible()
+            page.click("form button[type=submit]")
+            page.wait_for_selector(".jp-LabShell", timeout=120_000)
+            # JupyterLab's own menus in French (language pack), and ours
+            expect(page.locator(".lm-MenuBar-itemLabel", has_text="Fichier")).to_be_visible(
+                timeout=60_000)
+            page.click(".lm-MenuBar-itemLabel >> text=northlab")
+            for key in ("lab.progress", "lab.credentials", "lab.hub"):
+                expect(page.locator(".lm-Menu-itemLabel",
+                                    has_text=LOCALE.text(key, "fr"))).to_be_visible()
+            expect(page.locator(".lm-Menu-itemLabel",
+                                has_text=LOCALE.text("lab.gradebook", "fr"))).to_have_count(0)
+            page.screenshot(path=str(SHOTS / "lab-menu-fr.png"))
+            page.keyboard.press("Escape")
+            page.click(".lm-MenuBar-itemLabel >> text=Nbgrader")
+            page.click(".lm-Menu-itemLabel >> text=" + LOCALE.text("nbgrader.command", "fr"))
+            expect(page.locator("#assignments .panel-heading").first).to_have_text(
+                re.compile(LOCALE.text("nbgrader.released", "fr")), timeout=30_000)
+            expect(page.locator(".jp-StatusBar-Widget", has_text="Assignments")).to_have_count(0)
+            page.screenshot(path=str(SHOTS / "assignments-fr.png"))
+            # English from the northlab menu: JupyterLab reloads in English, the cookie follows
+            page.click(".lm-MenuBar-itemLabel >> text=northlab")
+            page.click(".lm-Menu-itemLabel >> text=" + LOCALE.text("lab.language", "fr"))
+            with page.expect_navigation(timeout=60_000):
+                page.click(".lm-Menu-itemLabel >> text=English")
+            expect(page.locator(".lm-MenuBar-itemLabel", has_text="File")).to_be_visible(
+                timeout=60_000)
+            cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+            assert cookies["northlab-lang"] == "en"
+            page.goto(f"{hub.url}/hub/no-such-page")
+            expect(page.locator(".langs button[data-lang=en]")).to_have_attribute(
+                "aria-pressed", "true")
+        finally:
+            browser.close()
+    hub.stop_server(name)
