@@ -63,6 +63,7 @@ def test_ours_known_and_unknown_issuers(library, ours, settings):
     stranger = foreign(library, ours)
     result = check(library, stranger)
     assert (result.valid, result.issued_by) == (True, "unknown"), result
+    assert (result.code, result.issued_by) == ("valid", "unknown")
     trusting = Credentials(replace(settings, trusted_issuers=(stranger["issuer"]["id"],)))
     assert check(trusting, stranger).issued_by == "known"
     trusting.engine.dispose()
@@ -136,10 +137,15 @@ def test_verify_page_says_who_issued_and_checks_the_recipient(service):
                       headers=headers, timeout=30).raise_for_status()
     library = Credentials(service.settings)
     (credential,) = library.credentials_of("ana")
+    stranger = foreign(library, credential.document)
     library.engine.dispose()
+    page = verify_page(service, json.dumps(stranger))
+    assert result_of(page) == ("true", "valid")
+    assert "Valid signature, from an unknown issuer" in page.text
+    assert "Unknown issuer — the signature is valid but anyone can make such a key." in page.text
     text = json.dumps(credential.document)
     page = verify_page(service, text, recipient="ana")
-    assert result_of(page) == ("true", "valid")
+    assert result_of(page) == ("true", "valid") and "Valid credential" in page.text
     assert f"Issued by this northlab ({service.base.rstrip('/')})" in page.text
     assert "Yes: this credential was issued to this person." in page.text
     page = verify_page(service, text, recipient="bob", lang="fr")
