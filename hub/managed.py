@@ -1,5 +1,5 @@
 """Services the hub manages: the idle culler, the northlab CLI token, the grader (which
-delivers the grade outbox), and the credential and gradebook services.
+delivers the grade outbox), and the credential, gradebook and kit hand-in services.
 
 Adding a service is one line in :data:`SERVICE_APPS`: ``(name, module, token scopes,
 OAuth scopes)``; the hub starts ``python -m <module>`` (JupyterHub sets
@@ -25,6 +25,8 @@ SERVICE_APPS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("credentials", "hub.services.credentials", ("list:users", "read:users"),
      ("read:users:groups!user",)),
     ("gradebook", "hub.services.gradebook", ("list:groups", "read:groups"), (GRADEBOOK,)),
+    # take-home kits handed in from an online laptop (hub/kit/sync), learners' tokens only
+    ("kit", "hub.kit.sync", ("read:users:groups",), ()),
 )
 GRADER_SERVICE = "northlab-grader"
 #: Offsets from the public port: hub API, proxy API, then one per service app.
@@ -48,10 +50,12 @@ PASSED_THROUGH = ("NORTHLAB_JSONLD_CONTEXTS", "NORTHLAB_CREDENTIALS_ALLOW_LOOPBA
 
 
 def service_environment(settings: Settings) -> dict[str, str]:
-    """What every managed web service reads of the hub's settings: data root, port and the
-    public address (signed into credentials), plus :data:`PASSED_THROUGH`."""
+    """What every managed web service reads of the hub's settings: data root, labs (the kit
+    service grades hand-ins), port and the public address (signed into credentials), plus
+    :data:`PASSED_THROUGH`."""
     return {
         "NORTHLAB_DATA": str(settings.data_root),
+        "NORTHLAB_LABS_ROOT": str(settings.labs_root),
         "NORTHLAB_PORT": str(settings.port),
         "NORTHLAB_PUBLIC_URL": settings.public_base_url,
         **_passed_through(),
