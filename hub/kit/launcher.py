@@ -159,7 +159,8 @@ def sync(hub: str, user: str | None) -> int:
             f"{hub}/hub/api/users/{urllib.parse.quote(user)}/tokens",
             json.dumps({"auth": {"username": user, "password": password},
                         "expires_in": 600, "note": "northlab kit sync",
-                        "scopes": ["access:services!service=kit"]}).encode(),
+                        "scopes": ["access:services!service=kit",
+                                   "read:users:groups!user"]}).encode(),
             {"Content-Type": "application/json"})
         if status not in (200, 201) or "token" not in answer:
             say("launcher.login_failed", user=user)

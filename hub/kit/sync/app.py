@@ -1,0 +1,141 @@
+"""The kit service's tornado application (see the package docstring)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+import shutil
+import tarfile
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlparse
+
+from jupyterhub.services.auth import HubAuth
+from tornado import ioloop, web
+
+from hub.kit.build import LOCALE
+from hub.kit.collect import HandIn, check_kit, grade_hand_in, hand_in
+from hub.kit.manifest import ManifestError
+from hub.roles import cohort_group
+from hub.settings import Settings, load_settings
+
+log = logging.getLogger("northlab.kit")
+MAX_UPLOAD = 48 * 1024 * 1024
+MAX_MEMBERS = 4000
+
+
+class BadUpload(ValueError):
+    """The body is not a kit archive within the limits."""
+
+
+def unpack(body: bytes, into: Path) -> None:
+    """Write the regular files of the gzipped tar ``body`` under ``into``: only
+    ``manifest.json`` and ``work/...``, no links, no ``..``, within the size limits."""
+    total = 0
+    try:
+        with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
+            for count, member in enumerate(tar):
+                if count >= MAX_MEMBERS:
+                    raise BadUpload("too many files")
+                if not member.isfile():
+                    continue  # folders are implied; links and devices are never made
+                parts = PurePosixPath(member.name).parts
+                if (member.name.startswith("/") or ".." in parts or not parts
+                        or (parts != ("manifest.json",) and parts[0] != "work")):
+                    continue
+                total += member.size
+                if total > MAX_UPLOAD:
+                    raise BadUpload("too large")
+                target = into.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                source = tar.extractfile(member)
+                assert source is not None
+                target.write_bytes(source.read(member.size + 1)[:member.size])
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise BadUpload(str(exc)) from None
+
+
+class HandInHandler(web.RequestHandler):
+    """``POST handin``: the learner's token, a kit archive as the body."""
+
+    @property
+    def kit_settings(self) -> Settings:
+        return self.settings["kit_settings"]
+
+    def check_xsrf_cookie(self) -> None:
+        """Token-authenticated API: no cookies, so no cross-site request forgery."""
+
+    def answer(self, status: int, messages: list[dict[str, str]]) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"messages": messages}, ensure_ascii=False))
+
+    def refuse(self, status: int, message_id: str, **values: object) -> None:
+        self.answer(status, [LOCALE.all_languages(message_id, **values)])
+
+    async def post(self) -> None:
+        hub_auth: HubAuth = self.settings["hub_auth"]
+        model = await hub_auth.get_user(self, sync=False)
+        if not model or model.get("kind", "user") != "user":
+            raise web.HTTPError(403)
+        learner = model["name"]
+        if len(self.request.body) > MAX_UPLOAD:
+            self.refuse(413, "launcher.too_big")
+            return
+        loop = asyncio.get_running_loop()
+        scratch = Path(tempfile.mkdtemp(prefix="northlab-kit-sync-"))
+        try:
+            await loop.run_in_executor(self.settings["pool"], unpack, self.request.body,
+                                       scratch)
+            result = await loop.run_in_executor(self.settings["pool"], self._hand_in,
+                                                scratch, learner,
+                                                set(model.get("groups") or []))
+        except BadUpload:
+            self.refuse(400, "kit.error.bad_upload")
+            return
+        except ManifestError as exc:
+            self.refuse(400 if exc.message_id != "kit.error.not_in_cohort" else 403,
+                        exc.message_id, **exc.values)
+            return
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        self.answer(200, [LOCALE.all_languages(lab.message_id, **lab.values)
+                          for lab in result.labs])
+        if result.landed:
+            loop.run_in_executor(self.settings["grading"], self._grade, result)
+
+    def _hand_in(self, kit: Path, learner: str, groups: set[str]) -> HandIn:
+        body, _ = check_kit(self.kit_settings, kit, learner)
+        if body["learner"] is None and cohort_group(body["cohort"]) not in groups:
+            raise ManifestError("kit.error.not_in_cohort", learner=learner,
+                                cohort=body["cohort"])
+        return hand_in(self.kit_settings, kit, learner=learner, via="sync")
+
+    def _grade(self, result: HandIn) -> None:
+        try:
+            grade_hand_in(self.kit_settings, result)
+        except Exception:  # the hand-in is safe in submitted/; `northlab grade` can redo it
+            log.exception("grading the kit hand-in of %s failed", result.learner)
+
+
+def make_app(settings: Settings, hub_auth: HubAuth, prefix: str) -> web.Application:
+    return web.Application(
+        [(prefix.rstrip("/") + "/handin", HandInHandler)],
+        kit_settings=settings, hub_auth=hub_auth,
+        pool=ThreadPoolExecutor(max_workers=2, thread_name_prefix="kit-handin"),
+        grading=ThreadPoolExecutor(max_workers=1, thread_name_prefix="kit-grade"),
+    )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO)
+    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10105"))
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/kit/")
+    app = make_app(load_settings(), HubAuth(), prefix)
+    app.listen(url.port or 80, url.hostname or "127.0.0.1",
+               max_body_size=MAX_UPLOAD + 1024 * 1024)
+    ioloop.IOLoop.current().start()
