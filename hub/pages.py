@@ -12,6 +12,7 @@ from typing import Any
 
 from graders.i18n import DEFAULT_LANGUAGE, Catalog
 from hub.language import COOKIE
+from hub.roles import GRADEBOOK
 from hub.tracks import HUB_DIR, LOCALE
 
 TEMPLATES = HUB_DIR / "templates"
@@ -34,6 +35,12 @@ class PageTexts:
     def all(self, key: str, **values: Any) -> dict[str, str]:
         """``page.<key>`` in every language."""
         return {lang: self.text(key, lang, **values) for lang in self.languages}
+
+    def is_staff(self, user: Any, scopes: set[str] | None) -> bool:
+        """Admins, and whoever may read a gradebook (leads, instructors: filtered scopes)."""
+        if user is None:
+            return False
+        return bool(user.admin) or any(s.split("!")[0] == GRADEBOOK for s in scopes or ())
 
     def name(self, language: str) -> str:
         """A language's own name (the button that chooses it)."""

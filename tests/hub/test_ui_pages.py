@@ -97,10 +97,11 @@ def test_signed_in_header_links_every_place_and_staff_see_the_gradebook():
     for path in ("/hub/home", "/services/gradebook/me", "/services/credentials/"):
         assert f'href="{path}"' in page
     assert "/services/gradebook/program" not in page
-    lead = render("spawn_pending.html", user=learner, progress_url="/p",
+    lead = render("spawn_pending.html", user=SimpleNamespace(name="lee", admin=False),
+                  progress_url="/p",
                   expanded_scopes={"custom:northlab:gradebook!group=cohort-a"})
-    assert "/services/gradebook/program" not in lead  # a filtered scope is not the plain one
-    staff = render("spawn_pending.html", user=SimpleNamespace(name="lee", admin=True),
+    assert 'href="/services/gradebook/program"' in lead  # a lead's scope is per cohort
+    staff = render("spawn_pending.html", user=SimpleNamespace(name="root", admin=True),
                    progress_url="/p")
     assert 'href="/services/gradebook/program"' in staff
 
@@ -117,3 +118,16 @@ def test_every_page_text_comes_from_the_catalogue(template):
     bare = re.sub(r"<(script|style)\b.*?</\1>", "", bare, flags=re.S)
     words = [w.strip() for w in re.findall(r">([^<]+)<", bare) if re.search(r"[A-Za-z]{2,}", w)]
     assert set(words) <= {"northlab"}
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_home_opens_or_starts_the_lab_and_lists_every_place(active):
+    user = SimpleNamespace(name="ann", admin=False, escaped_name="ann")
+    page = render("home.html", user=user, url="/user/ann/",
+                  default_server=SimpleNamespace(active=active))
+    for text in both("open_lab" if active else "start_lab") + both("welcome", user="ann"):
+        assert text in page
+    assert ('id="stop"' in page) is active
+    for path in ("/services/gradebook/me", "/services/credentials/"):
+        assert f'href="{path}"' in page
+    assert "/hub/admin" not in page and "/services/gradebook/program" not in page
