@@ -144,6 +144,20 @@ def test_email_identity(run, tmp_path):
     assert "No:" in no.stdout
 
 
+def test_hostile_files_are_one_clear_line(run, tmp_path):
+    files = {"deep": "[" * 100000 + "]" * 100000, "nan": '{"a": NaN}', "list": "[]",
+             "binary": "\udcff", "odd": '{"@context": ["https://www.w3.org/ns/credentials/v2"],'
+             ' "type": ["VerifiableCredential"], "issuer": {"id": ["x"]}, "proof": [{}]}'}
+    for name, text in files.items():
+        path = tmp_path / f"{name}.json"
+        path.write_bytes(text.encode("utf-8", "surrogateescape"))
+        result = run("credential", "verify", str(path))
+        assert result.returncode in (1, 2) and "Traceback" not in result.stderr, name
+        assert (result.stdout + result.stderr).count("\n") == 1, (name, result)
+    listed = tmp_path / "list.json"
+    assert run("credential", "verify", "--did-document", str(listed), str(listed)).returncode == 2
+
+
 def test_expired_credential_exits_1(run, settings, tmp_path):
     out = tmp_path / "new.json"
     run(

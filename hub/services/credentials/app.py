@@ -41,7 +41,11 @@ from hub.services.credentials.image import badge_svg
 from hub.services.credentials.recipients import Budget
 from hub.services.credentials.service import Credentials, CredentialsError
 from hub.services.credentials.staff import HubUnreachable, cohorts_of, is_staff, may_act_for
-from hub.services.credentials.verify import Verification, verify_credential
+from hub.services.credentials.verify import (
+    Verification,
+    parse_untrusted_json,
+    verify_credential,
+)
 from hub.services.records import Credential
 
 REPORT_SCOPE = "custom:northlab:report-results"
@@ -301,24 +305,6 @@ class DidDocument(Base):
         self.write_json(self.lib.did_document())
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_pasted(data: bytes) -> Any:
-    """A pasted credential as JSON; ValueError with a short reason for anything else."""
-    if len(data) > MAX_VERIFY:
-        raise ValueError("larger than 64 KB")
-    try:
-        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        raise ValueError("not UTF-8 text") from None
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(str(exc)) from None
-
-
 class VerifyPage(Base):
     """Public: anyone (an employer) can check a credential here."""
 
@@ -420,7 +406,7 @@ class VerifyPage(Base):
         text = data[: MAX_VERIFY + 1].decode("utf-8", "replace")
         candidate = self.get_argument("recipient", "")[:320]
         try:
-            document = parse_pasted(data)
+            document = parse_untrusted_json(data, MAX_VERIFY)
         except ValueError as exc:
             problem = Verification(False, "malformed", f"malformed: {exc}")
             return self.show(problem, text[:MAX_VERIFY])

@@ -18,7 +18,12 @@ from graders.i18n import Catalog
 from hub.services.credentials.contexts import ContextsMissing, document_loader
 from hub.services.credentials.service import Credentials, CredentialsError
 from hub.services.credentials.settings import load_settings
-from hub.services.credentials.verify import Issuer, Verification, verify_credential
+from hub.services.credentials.verify import (
+    Issuer,
+    Verification,
+    parse_untrusted_json,
+    verify_credential,
+)
 
 CATALOG = Catalog(Path(__file__).with_name("locale"))
 
@@ -45,10 +50,14 @@ def _write_json(document: dict[str, Any], out: str) -> None:
     tmp.replace(path)
 
 
+#: Largest JSON file the verbs read (a credential or status list is a few KB).
+MAX_FILE = 4 * 1024 * 1024
+
+
 def _read_json(path: str) -> Any:
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        return parse_untrusted_json(Path(path).read_bytes(), MAX_FILE)
+    except (OSError, ValueError) as exc:
         raise CommandError(f"cannot read {path}: {exc}") from exc
 
 
@@ -99,12 +108,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     given_lists = {}
     for path in args.status_list or []:
         status_list = _read_json(path)
+        if not isinstance(status_list, dict):
+            raise CommandError(f"{path} is not a status list credential")
         given_lists[status_list.get("id")] = status_list
     known: dict[str, tuple[str, str]] = {}
     if args.did_document:
         did = _read_json(args.did_document)
-        for method in did.get("verificationMethod", []):
-            known[method["id"]] = (did["id"], method["publicKeyMultibase"])
+        try:
+            for method in did.get("verificationMethod", []):
+                known[method["id"]] = (did["id"], method["publicKeyMultibase"])
+        except (AttributeError, KeyError, TypeError):
+            raise CommandError(f"{args.did_document} is not a DID document") from None
     library = _local_sources(args)
     original = None
     settings = load_settings()

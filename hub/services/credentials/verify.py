@@ -15,6 +15,7 @@ our issuer name) is INVALID (``impersonation``).
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -109,6 +110,24 @@ def _url_key(text: str) -> str:
 def _name_key(name: str) -> str:
     folded = unicodedata.normalize("NFKC", name).casefold()
     return "".join(char for char in folded if char.isalnum())
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_untrusted_json(data: bytes, limit: int) -> Any:
+    """A credential someone handed us, as JSON; ValueError with a short reason otherwise."""
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // 1024} KB")
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _time(value: Any) -> datetime | None:
