@@ -10,7 +10,9 @@ Routes, under the service prefix (``JUPYTERHUB_SERVICE_PREFIX``, ``/services/cre
 ``GET  ``                            "My credentials" (hub OAuth), ``?lang=fr`` or Accept-Language
 ``GET  credentials/<id>.json``       download (owner or staff; others get 403)
 ``GET  credentials/<id>/certificate.png``  printable certificate with a QR code to ``verify``
-``GET|POST verify``                  public verify page (``?id=<uuid>`` checks a stored one)
+``GET|POST verify``                  public verify page (``?id=<uuid>`` checks a stored one);
+                                     says who issued; ``recipient=`` (e-mail or user name)
+                                     answers yes/no for ours, 10 times per credential/client/h
 ``GET  status/<n>``                  public BitstringStatusListCredential
 ``GET  achievements/<id>[/fr]``      public Achievement JSON (English, French); ``.../image.svg``
 ``GET  did.json``, ``.well-known/did.json``  the DID document of a did:web issuer (keys.py)
