@@ -70,3 +70,16 @@ def test_credentials_pages_link_back_to_the_hub_and_progress(lang):
     for href, key in (("/hub/home", "page.home"), ("/services/gradebook/me", "page.progress"),
                       ("/services/credentials/", "page.credentials")):
         assert f'<a href="{href}">{LOCALE.text(key, lang)}</a>' in page
+
+
+def test_the_same_place_has_the_same_name_everywhere():
+    """Hub pages, JupyterLab's menu and the gradebook name My progress / credentials alike."""
+    gradebook = Catalog(REPO / "hub" / "services" / "gradebook" / "locale")
+    credentials = Catalog(REPO / "hub" / "services" / "credentials" / "locale")
+    for lang in ("en", "fr"):
+        progress = {LOCALE.text("page.progress", lang), LOCALE.text("lab.progress", lang),
+                    gradebook.text("nav.me", lang), gradebook.text("me.title", lang)}
+        mine = {LOCALE.text("page.credentials", lang), LOCALE.text("lab.credentials", lang),
+                gradebook.text("nav.credentials", lang),
+                credentials.text("my_credentials", lang)}
+        assert len(progress) == 1 and len(mine) == 1, (progress, mine)
