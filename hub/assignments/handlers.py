@@ -18,6 +18,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
+from hub.language import choose_language
 from hub.tracks import LOCALE
 
 #: Longest a request may run (a submission copies the learner's folder into the exchange).
@@ -25,17 +26,12 @@ TIMEOUT_SECONDS = 300
 ACTIONS = ("fetch", "submit", "fetch_feedback")
 
 
-def every_language(message_id: str, **values: object) -> str:
-    """Our message in every language we have (the lab extension shows it as it is)."""
-    return " / ".join(LOCALE.all_languages(message_id, **values).values())
+def failure(message_id: str, language: str, **values: object) -> dict[str, Any]:
+    """nbgrader's failure answer carrying one of our messages, in the learner's language."""
+    return {"success": False, "value": LOCALE.text(message_id, language, **values)}
 
 
-def failure(message_id: str, **values: object) -> dict[str, Any]:
-    """nbgrader's failure answer carrying one of our messages."""
-    return {"success": False, "value": every_language(message_id, **values)}
-
-
-async def run_worker(root_dir: str, request: dict[str, Any]) -> dict[str, Any]:
+async def run_worker(root_dir: str, request: dict[str, Any], language: str) -> dict[str, Any]:
     """Run one request in a worker process; its last stdout line is the JSON answer."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-P", "-m", "hub.assignments.worker", json.dumps(request),
@@ -47,17 +43,22 @@ async def run_worker(root_dir: str, request: dict[str, Any]) -> dict[str, Any]:
     except TimeoutError:
         process.kill()
         await process.wait()
-        return failure("assignments.timeout", seconds=TIMEOUT_SECONDS)
+        return failure("assignments.timeout", language, seconds=TIMEOUT_SECONDS)
     lines = stdout.decode(errors="replace").strip().splitlines()
     try:
         return json.loads(lines[-1])
     except (IndexError, ValueError):
         tail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
-        return failure("assignments.worker_failed", detail=tail[0])
+        return failure("assignments.worker_failed", language, detail=tail[0])
 
 
 class AssignmentsHandler(JupyterHandler):
     """Base: read the request like nbgrader does (query arguments, else a JSON body)."""
+
+    @property
+    def language(self) -> str:
+        """The language chosen on any northlab page (hub.language), else the browser's."""
+        return choose_language(self, LOCALE.languages)
 
     def arguments(self, *names: str) -> dict[str, str]:
         try:
@@ -70,7 +71,7 @@ class AssignmentsHandler(JupyterHandler):
 
     async def answer(self, action: str, **arguments: str) -> None:
         result = await run_worker(self.settings["northlab_assignments_root"],
-                                  {"action": action, **arguments})
+                                  {"action": action, **arguments}, self.language)
         self.finish(json.dumps(result))
 
 
@@ -98,7 +99,7 @@ class CoursesHandler(AssignmentsHandler):
         await self.answer("courses")
 
 
-class VersionHandler(JupyterHandler):
+class VersionHandler(AssignmentsHandler):
     """The lab extension checks that it talks to the nbgrader it was built with."""
 
     @web.authenticated
@@ -107,8 +108,9 @@ class VersionHandler(JupyterHandler):
         if wanted == installed:
             self.finish(json.dumps({"success": True}))
         else:
-            self.finish(json.dumps({"success": False, "message": every_language(
-                "assignments.version_mismatch", wanted=wanted, installed=installed)}))
+            self.finish(json.dumps({"success": False, "message": LOCALE.text(
+                "assignments.version_mismatch", self.language, wanted=wanted,
+                installed=installed)}))
 
 
 def add_handlers(serverapp: Any) -> None:

@@ -9,6 +9,7 @@ that menu brings every page back to English.
 from __future__ import annotations
 
 import re
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,11 @@ def test_french_chosen_once_is_french_everywhere(hub):
                 re.compile(LOCALE.text("nbgrader.released", "fr")), timeout=30_000)
             expect(page.locator(".jp-StatusBar-Widget", has_text="Assignments")).to_have_count(0)
             page.screenshot(path=str(SHOTS / "assignments-fr.png"))
+            # our own Assignments-tab messages (hub.assignments) follow the same cookie
+            answer = page.request.get(f"{hub.url}/user/{name}/nbgrader_version",
+                                      params={"version": "0.0.1"}).json()
+            assert answer["message"] == LOCALE.text(
+                "assignments.version_mismatch", "fr", wanted="0.0.1", installed=version("nbgrader"))
             # English from the northlab menu: JupyterLab reloads in English, the cookie follows
             page.click(".lm-MenuBar-itemLabel >> text=northlab")
             page.click(".lm-Menu-itemLabel >> text=" + LOCALE.text("lab.language", "fr"))
