@@ -64,6 +64,7 @@ def test_admin_panel_and_learner_is_not_admin(hub):
     session = login(hub, admin, "admin-pass-2026")
     page = session.get(f"{hub.url}/hub/admin", timeout=30)
     assert page.status_code == 200 and "admin" in page.text.lower()
+    assert "#shutdown-button { display: none; }" not in page.text  # admins may shut down
     # admins read every cohort in the gradebook; staff groups are not cohorts there
     program = gradebook(session, hub, "program")
     assert program.status_code == 200
@@ -139,6 +140,9 @@ def test_instructor_sees_and_runs_only_their_course(hub):
     wait_ready(hub, mine)
     hub.start_server(theirs, "cybersecurity")
     session = login(hub, teacher, "teach-pass-2026")
+    # the admin panel hides what their scopes forbid: no "Shutdown Hub" button
+    assert "#shutdown-button { display: none; }" in session.get(
+        f"{hub.url}/hub/admin", timeout=30).text
     assert session.get(f"{hub.url}/user/{mine}/lab", timeout=60).status_code == 200
     assert session.get(f"{hub.url}/user/{theirs}/lab", timeout=60).status_code == 403
     assert api(hub, token, "DELETE", f"/users/{theirs}/server").status_code == 404
