@@ -131,12 +131,12 @@ def build(host: PodmanHost, dockerfile: Path, tag: str, build_args: dict[str, st
              timeout=STEP_TIMEOUT, what=f"podman build {tag}")
 
 
-def needed_standins(images: Iterable[str], host: PodmanHost) -> list[str]:
-    """Stand-ins to build for ``images`` (those missing, their own bases first)."""
+def needed_standins(images: Iterable[str]) -> list[str]:
+    """Stand-ins to build for ``images``, their own bases first."""
     order: list[str] = []
 
     def visit(image: str) -> None:
-        if image in order or image not in STANDINS or host.has_image(image):
+        if image in order or image not in STANDINS:
             return
         for base in base_images(IMAGES / "standins" / STANDINS[image] / "Dockerfile"):
             visit(base)
@@ -165,9 +165,10 @@ def timed(report: Report | None, name: str, action: Callable[[], None]) -> None:
 
 
 def build_standins(host: PodmanHost, images: Iterable[str], report: Report | None = None) -> None:
-    """Build the stand-ins of those upstream ``images`` this host lacks."""
+    """Build (or bring up to date, from the layer cache) the stand-ins of upstream
+    ``images``."""
     host.write_config()
-    standins = needed_standins(images, host)
+    standins = needed_standins(images)
     if standins and not host.has_image(STANDIN_DEBIAN):
         timed(report, "debian (debootstrap)", lambda: make_debian(host))
     if any(STANDINS[image] == "configurable-http-proxy" for image in standins):
@@ -178,9 +179,11 @@ def build_standins(host: PodmanHost, images: Iterable[str], report: Report | Non
 
 
 def build_images(host: PodmanHost, names: Iterable[str], *, prefix: str = "northlab/",
-                 tag: str = "latest", report: Report | None = None) -> None:
+                 tag: str = "latest", grader_tracks: Iterable[str] = TRACKS,
+                 report: Report | None = None) -> None:
     """Build northlab images ``names`` (and whatever they need) on ``host``, then the
-    stand-ins hub/docker/compose.yaml runs; ``report`` gets each step's name and seconds."""
+    stand-ins hub/docker/compose.yaml runs; the grader grades ``grader_tracks``; ``report``
+    gets each step's name and seconds."""
     names = [n for n in NORTHLAB_IMAGES if n in set(names)]
     if any(n in TRACKS for n in names) and "base" not in names:
         names.insert(0, "base")
@@ -193,6 +196,8 @@ def build_images(host: PodmanHost, names: Iterable[str], *, prefix: str = "north
     for name in names:
         target = f"{prefix}{name}:{tag}"
         args = {"BASE_IMAGE": f"{prefix}base:{tag}"} if name in TRACKS else {}
+        if name == "grader":
+            args = {"TRACKS": ",".join(grader_tracks)}
         timed(report, target, lambda n=name, t=target, a=args: build(
             host, IMAGES / n / "Dockerfile", t, a))
 

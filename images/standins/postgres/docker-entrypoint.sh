@@ -5,6 +5,7 @@ set -eu
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
     printf '%s\n' "$POSTGRES_PASSWORD" > /tmp/pwfile
     initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile=/tmp/pwfile --auth-local=trust \
+        --encoding=UTF8 --locale=C.UTF-8 \
         --auth-host=scram-sha-256 >/dev/null
     rm /tmp/pwfile
     echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
