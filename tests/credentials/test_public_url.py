@@ -39,6 +39,15 @@ def test_the_service_signs_the_hubs_port_and_public_url(tmp_path):
     assert load_settings(env).public_url == "https://lab.example.org/services/credentials"
 
 
+def test_the_credential_verbs_read_the_same_public_url(tmp_path):
+    config = tmp_path / "northlab.toml"
+    config.write_text('public_url = "https://lab.example.org"\nport = 18400\n')
+    assert hub_settings({"NORTHLAB_CONFIG": str(config)}).public_base_url == (
+        "https://lab.example.org")
+    assert load_settings({"NORTHLAB_CONFIG": str(config)}).public_url == (
+        "https://lab.example.org/services/credentials")
+
+
 @pytest.mark.parametrize(
     "url", ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]", "http://127.1.2.3"]
 )

@@ -2,8 +2,8 @@
 
 The environment wins over the file. Every setting is documented on its field below.
 ``northlab.toml`` (path from ``NORTHLAB_CONFIG``, default ``<repo>/northlab.toml``) may hold
-the shared keys ``data_root`` / ``results_database_url`` / ``port`` at top level and the
-service's own keys in a ``[credentials]`` table (same names as the fields).
+the shared keys ``data_root`` / ``results_database_url`` / ``port`` / ``public_url`` at top
+level and the service's own keys in a ``[credentials]`` table (same names as the fields).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ class CredentialSettings:
     #: prefix (JUPYTERHUB_SERVICE_PREFIX, default /services/credentials) appended. Used in
     #: credential, achievement and status list ids and in the certificate's QR code.
     #: Default: the hub's public address (NORTHLAB_PUBLIC_URL, which the hub hands to its
-    #: services from its own settings; see hub/settings.py), else JUPYTERHUB_PUBLIC_URL,
+    #: services from its own settings, or top-level ``public_url`` in northlab.toml, for the
+    #: `northlab credential` verbs; see hub/settings.py), else JUPYTERHUB_PUBLIC_URL,
     #: else http://127.0.0.1:<port>/services/credentials.
     public_url: str = "http://127.0.0.1:8000/services/credentials"
     #: Sign credentials even though public_url is a loopback address nobody else can reach
@@ -105,6 +106,7 @@ def load_settings(environ: dict[str, str] | None = None) -> CredentialSettings:
     port = env.get("NORTHLAB_PORT", str(top.get("port", 8000)))
     values["public_url"] = (
         env.get("NORTHLAB_PUBLIC_URL")
+        or top.get("public_url")
         or env.get("JUPYTERHUB_PUBLIC_URL")
         or f"http://127.0.0.1:{port}/services/credentials"
     )
