@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import select
 import shutil
 import socket
 import tempfile
@@ -25,11 +26,22 @@ from typing import Any
 
 from graders.lab import Lab
 from graders.notebooks import NotebookError, SourceNotebook, plan, read_source
-from graders.record import build_record, error_record
+from graders.record import LabTest, build_record, code_tests, error_record, notebook_tests
 from graders.remote.codec import CodecError, PeerGone, send_frame
 from graders.sandbox import Sandbox, detect
 from graders.sandbox.base import LaunchSpec
-from graders.sandbox.process import Timeout, ZygoteProcess, log_tail, read_frame, wait_frame
+from graders.sandbox.cgroup import NO_GROUP, Cgroups, Group, Usage
+from graders.sandbox.child import GO, HELLO, READY
+from graders.sandbox.process import (
+    REPORT_LIMIT,
+    Timeout,
+    ZygoteFailed,
+    ZygoteProcess,
+    log_tail,
+    peer_pid,
+    read_frame,
+    wait_frame,
+)
 from graders.sandbox.uids import BLOCK_SIZE, UidBlock
 from graders.submissions import Submission
 
@@ -37,15 +49,27 @@ WORKER_PRELOAD = ["numpy", "pandas", "IPython", "graders.remote.worker"]
 JUDGE_PRELOAD = ["numpy", "pandas", "pytest", "IPython.core.inputtransformer2"]
 LOG = logging.getLogger("northlab.grader")
 JUDGE_GRACE = 20.0  #: seconds the judge may take after the worker was stopped
+REPORT_SECONDS = 10.0  #: deadline of each control message (hello, ready, zygote reports)
+BYE_SECONDS = 2.0  #: how long the parent waits for the worker's timing note
+COLLECT_SECONDS = 120.0  #: deadline for listing a code lab's tests at start
+RESULT_LIMIT = 8 * 1024 * 1024  #: largest judge report the parent reads
 
 
 @dataclass
 class Outcome:
-    """What one sandboxed run produced (raw, before scoring)."""
+    """What one sandboxed run produced (raw, before scoring). How the run ended comes from
+    the parent's own observation: its wall clock, the zygote's ``waitpid`` report, the
+    kernel's cgroup counters, and the judge's view of the worker vanishing."""
 
     tests: list[dict[str, Any]] | None = None
+    #: the worker zygote's report on its child (exit, signal); None when it did not answer
     worker: dict[str, Any] | None = None
     wall_hit: bool = False
+    #: the worker child had exited before the judge was done (an honest one waits for the
+    #: parent to close its control socket): the parent's own pidfd says so
+    early: bool = False
+    usage: Usage = field(default_factory=Usage)  #: the submission's cgroup counters
+    #: the learner's own time as the worker measured it (timings only, never for a record)
     stats: dict[str, Any] = field(default_factory=dict)
     worker_errors: list[str] = field(default_factory=list)
     failure: str | None = None  #: "judge-timeout" / "internal" when nothing usable came back
@@ -108,47 +132,59 @@ class Slot:
         self.worker.stop()
         self.judge.stop()
 
-    def run(self, files: dict[str, bytes], judge_setup: dict[str, Any]) -> Outcome:
+    def run(self, files: dict[str, bytes], judge_setup: dict[str, Any],
+            cgroups: Cgroups | None) -> Outcome:
+        """Grade one submission. Every read from a sandboxed process has a deadline, so
+        this returns within ``wall_seconds + JUDGE_GRACE + BYE_SECONDS + 4 *
+        REPORT_SECONDS``."""
         self.start()
         outcome = Outcome()
         chan_w, chan_j = socket.socketpair()
         wctl, wctl_child = socket.socketpair()
         jctl, jctl_child = socket.socketpair()
+        wctl.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         try:
             self.worker.run([chan_w.fileno(), wctl_child.fileno()])
             self.judge.run([chan_j.fileno(), jctl_child.fileno()])
         finally:
             for sock in (chan_w, chan_j, wctl_child, jctl_child):
                 sock.close()
+        group: Group | None = None
+        pidfd: int | None = None
+        wall = float(self.lab.limits.wall_seconds)
         try:
+            for sock in (wctl, jctl):
+                sock.settimeout(wall)  # writes to a child that does not read end too
+            confined = self.confine(wctl, cgroups)
+            if confined is None:
+                outcome.failure = "internal"
+                self.stop()
+                return outcome
+            group, pidfd = confined
             names = sorted(files)
             send_frame(wctl, {"files": [[n, i] for i, n in enumerate(names)]},
                        [files[n] for n in names])
             send_frame(jctl, judge_setup)
-            result: dict[str, Any] | None = None
-            try:
-                result = read_frame(jctl, float(self.lab.limits.wall_seconds))
-            except Timeout:
-                outcome.wall_hit = True
-                self.worker.kill_child()
-                try:
-                    result = read_frame(jctl, JUDGE_GRACE)
-                except Timeout:
-                    self.judge.kill_child()
-                    outcome.failure = "judge-timeout"
-                except (PeerGone, CodecError):
-                    outcome.failure = "internal"
-            except (PeerGone, CodecError):
-                outcome.failure = "internal"  # the judge died: never the learner's fault
+            result = self.judge_result(jctl, wall, outcome)
             if result is not None:
-                outcome.tests = result.get("tests")
-                outcome.worker_errors = list(result.get("worker_errors", []))
-            outcome.worker = self.worker.wait_done(timeout=10)
-            if outcome.worker is None:  # the zygote itself died (restarted on next use)
-                outcome.worker = {"exit": None, "signal": 9, "killed": False}
-            bye = wait_frame(wctl, 0)
-            outcome.stats = bye if bye and bye.get("op") == "bye" else {}
-            if self.judge.wait_done(timeout=10) is None and outcome.failure is None:
+                tests = result.get("tests")
+                outcome.tests = tests if type(tests) is list else []
+                errors = result.get("worker_errors")
+                outcome.worker_errors = [e for e in errors if type(e) is str] \
+                    if type(errors) is list else []
+            # An honest worker child waits for the parent to close its control socket, so
+            # one already gone exited early. When the judge saw it vanish, give the kernel
+            # a moment to finish the exit (the socket closes before the process is reaped).
+            vanished = any(type(t) is dict and t.get("stopped") is True
+                           for t in outcome.tests or [])
+            outcome.early = not outcome.wall_hit and bool(select.select(
+                [pidfd], [], [], REPORT_SECONDS if vanished else 0)[0])
+            if not outcome.early:
+                bye = wait_frame(wctl, BYE_SECONDS, limit=REPORT_LIMIT)
+                outcome.stats = bye if bye and bye.get("op") == "bye" else {}
+            wctl.close()  # the worker child may leave now
+            outcome.worker = self.worker.wait_done(timeout=REPORT_SECONDS)
+            if self.judge.wait_done(timeout=REPORT_SECONDS) is None and outcome.failure is None:
                 outcome.failure = "internal"
             if outcome.failure is not None:
                 tail = log_tail(self.judge.spec.log, limit=2000, lines=40)
@@ -160,7 +196,88 @@ class Slot:
         finally:
             wctl.close()
             jctl.close()
+            if pidfd is not None:
+                os.close(pidfd)
+            if group is not None:
+                outcome.usage = group.usage()
+                group.remove()
         return outcome
+
+    def confine(self, wctl: socket.socket, cgroups: Cgroups | None
+                ) -> tuple[Group, int] | None:
+        """Move the new worker child into a fresh cgroup before any learner code runs, and
+        wait until it is inside fresh namespaces (:mod:`graders.sandbox.namespaces`).
+        Returns the group and a pidfd on the child (the parent's own view of its end);
+        None when it did not get there in time (nothing of the learner's ran)."""
+        pid = peer_pid(wctl, HELLO, REPORT_SECONDS)
+        if pid is None:
+            LOG.warning("worker %s did not start: %s", self.worker.spec.slot,
+                        log_tail(self.worker.spec.log))
+            return None
+        pidfd = os.pidfd_open(pid)
+        limits = self.lab.limits
+        group = cgroups.create(f"worker{self.worker.spec.slot}", int(limits.memory_mb),
+                               int(limits.processes)) if cgroups is not None else NO_GROUP
+        try:
+            group.join(pid)
+            wctl.sendall(GO)
+            if peer_pid(wctl, READY, REPORT_SECONDS) is not None:
+                return group, pidfd
+        except OSError:
+            pass
+        LOG.warning("worker %s could not enter its namespaces: %s",  # fail closed
+                    self.worker.spec.slot, log_tail(self.worker.spec.log))
+        group.remove()
+        os.close(pidfd)
+        return None
+
+    def judge_result(self, jctl: socket.socket, wall: float,
+                     outcome: Outcome) -> dict[str, Any] | None:
+        """The judge's per-test outcomes; past the wall clock the worker child is killed
+        and the judge gets :data:`JUDGE_GRACE` more seconds."""
+        try:
+            return read_frame(jctl, wall, RESULT_LIMIT)
+        except Timeout:
+            outcome.wall_hit = True
+            self.worker.kill_child()
+        except (PeerGone, CodecError):
+            outcome.failure = "internal"  # the judge died: never the learner's fault
+            return None
+        try:
+            return read_frame(jctl, JUDGE_GRACE, RESULT_LIMIT)
+        except Timeout:
+            self.judge.kill_child()
+            outcome.failure = "judge-timeout"
+        except (PeerGone, CodecError):
+            outcome.failure = "internal"
+        return None
+
+    def collect(self, judge_setup: dict[str, Any]) -> list[dict[str, Any]]:
+        """The lab's tests as the judge collects them with no worker at all (every test
+        fails at once): run before any submission, so no learner can shape it."""
+        self.judge.ensure()
+        chan, gone = socket.socketpair()
+        gone.close()
+        jctl, jctl_child = socket.socketpair()
+        try:
+            self.judge.run([chan.fileno(), jctl_child.fileno()])
+        finally:
+            chan.close()
+            jctl_child.close()
+        try:
+            jctl.settimeout(COLLECT_SECONDS)
+            send_frame(jctl, judge_setup)
+            result = read_frame(jctl, COLLECT_SECONDS, RESULT_LIMIT)
+        except (OSError, Timeout, PeerGone, CodecError) as exc:
+            self.stop()
+            raise ZygoteFailed(f"the judge could not list the tests of {self.lab.id}: "
+                               f"{log_tail(self.judge.spec.log)}") from exc
+        finally:
+            jctl.close()
+        if self.judge.wait_done(timeout=REPORT_SECONDS) is None:
+            raise ZygoteFailed("the judge did not finish listing the tests")
+        tests = result.get("tests")
+        return [t for t in tests if type(t) is dict] if type(tests) is list else []
 
 
 class Grader:
@@ -176,8 +293,12 @@ class Grader:
         self.workers = min(max(1, workers or os.cpu_count() or 1), BLOCK_SIZE // 2)
         self.source: SourceNotebook | None = read_source(lab.notebook) \
             if lab.kind == "notebook" else None
+        #: the lab's tests and maxima, known before any submission (code labs: collected
+        #: by the judge at start); scores and names in records come only from here
+        self.tests: list[LabTest] = notebook_tests(self.source) if self.source else []
         self._tmp: Path | None = None
         self._uids: UidBlock | None = None
+        self._cgroups: Cgroups | None = None
         self._slots: queue.Queue[Slot] = queue.Queue()
         self._all: list[Slot] = []
         #: learner -> seconds spent in the learner's own code (as the worker measured it)
@@ -189,6 +310,8 @@ class Grader:
         (self._tmp / "logs").mkdir(mode=0o700)
         self._uids = UidBlock.acquire() if os.geteuid() == 0 else None
         block = self._uids.index if self._uids else 0
+        if self.sandbox.cgroups is not None:
+            self._cgroups = self.sandbox.cgroups.open_run(block)
         self._all = [Slot(i, self.sandbox, self.lab, release, self._tmp, block)
                      for i in range(self.workers)]
         starters = [threading.Thread(target=slot.start) for slot in self._all]
@@ -198,6 +321,11 @@ class Grader:
             thread.start()
         for thread in starters:
             thread.join()
+        if not errors and self.lab.kind == "code":
+            try:
+                self.tests = code_tests(self._all[0].collect({"kind": "code"}))
+            except ZygoteFailed as exc:
+                errors.append(exc)
         if errors:
             self.__exit__(None, None, None)
             raise errors[0]
@@ -208,6 +336,9 @@ class Grader:
     def __exit__(self, *exc: object) -> None:
         for slot in self._all:
             slot.stop()
+        if self._cgroups is not None:
+            self._cgroups.close_run()
+            self._cgroups = None
         if self._uids is not None:
             self._uids.release()
             self._uids = None
@@ -230,8 +361,17 @@ class Grader:
         return {"kind": "notebook", "plan": steps}, files
 
     def grade(self, submission: Submission) -> dict[str, Any]:
-        """Grade one submission and return its validated result record."""
+        """Grade one submission and return its validated result record (an error record
+        when it cannot be graded: nothing a submission holds stops the batch)."""
         started = time.monotonic()
+        try:
+            return self._grade(submission, started)
+        except Exception:  # never lose the batch: this submission gets an error record
+            LOG.exception("grading %s failed", submission.learner)
+            return error_record(self.lab, submission, "internal", {}, started,
+                                self.sandbox.isolation(), self.course)
+
+    def _grade(self, submission: Submission, started: float) -> dict[str, Any]:
         isolation = self.sandbox.isolation()
         if submission.error is not None:
             return error_record(self.lab, submission, submission.error.code,
@@ -248,8 +388,8 @@ class Grader:
                                 started, isolation, self.course)
         slot = self._slots.get()
         try:
-            outcome = slot.run(files, setup)
-        except Exception:  # never lose the batch: this submission gets an error record
+            outcome = slot.run(files, setup, self._cgroups)
+        except Exception:  # this submission gets an error record; the slot restarts
             LOG.exception("grading %s failed; restarting slot", submission.learner)
             slot.stop()
             outcome = Outcome(failure="internal")
@@ -258,12 +398,12 @@ class Grader:
         if self.outcomes is not None:
             self.outcomes[submission.learner] = outcome
         seconds = outcome.stats.get("learner_seconds")
-        if isinstance(seconds, float):
+        if type(seconds) is float and seconds >= 0:
             self.learner_seconds[submission.learner] = seconds
         if outcome.failure is not None and outcome.tests is None:
             return error_record(self.lab, submission, outcome.failure, {}, started,
                                 isolation, self.course)
-        return build_record(self.lab, submission, outcome, self.source, started, isolation,
+        return build_record(self.lab, submission, outcome, self.tests, started, isolation,
                             self.course)
 
     def grade_all(self, submissions: Iterable[Submission],

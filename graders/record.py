@@ -1,15 +1,18 @@
 """Scoring: turn the judge's per-test outcomes into a validated result record.
 
-The grading parent does the arithmetic: points come from the lab (notebook metadata) or
-from the judge's collection of ``@pytest.mark.points`` markers; learner feedback comes only
-from the lab's bilingual hints and the grader's catalogue, never from test code or
-expected values.
+The grading parent does the arithmetic: it knows every test of the lab and its maximum
+before grading (notebook metadata; for code labs the ``@pytest.mark.points`` markers the
+judge listed at start, before any submission); it names tests, caps and rounds points
+from that list only, never from a judge's report. Learner feedback comes only from the
+lab's bilingual hints and the grader's catalogue, never from test code or expected values.
 """
 
 from __future__ import annotations
 
+import math
 import signal
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +25,9 @@ from graders.submissions import Submission
 
 if TYPE_CHECKING:
     from graders.engine import Outcome
+
+MAX_NAME = 300  #: longest test name kept from a code lab's listing
+MAX_HINT = 2000  #: longest hint kept per language
 
 
 def _now() -> str:
@@ -52,26 +58,76 @@ def error_record(lab: Lab, submission: Submission, code: str, values: dict[str, 
     return validate_result(record)
 
 
+@dataclass(frozen=True)
+class LabTest:
+    """One test of the lab, as the parent knows it before grading."""
+
+    name: str
+    max_points: float
+    hidden: bool
+    feedback: dict[str, str]
+
+
+def notebook_tests(source: SourceNotebook) -> list[LabTest]:
+    """The test cells of the lab's source notebook."""
+    return [LabTest(t.id, float(t.points), t.hidden, dict(t.feedback))
+            for t in source.tests.values()]
+
+
+def code_tests(collected: list[dict[str, Any]]) -> list[LabTest]:
+    """A code lab's tests from the judge's listing at start (before any submission):
+    unique string ids, points that are finite numbers >= 0 (else 0), text hints."""
+    tests: dict[str, LabTest] = {}
+    for item in collected:
+        name, points, hint = item.get("id"), item.get("points"), item.get("feedback")
+        if type(name) is not str or not 0 < len(name) <= MAX_NAME or name in tests:
+            continue
+        worth = float(points) if type(points) in (int, float) and math.isfinite(points) \
+            and points >= 0 else 0.0
+        feedback = {k: v[:MAX_HINT] for k, v in hint.items() if type(k) is str
+                    and type(v) is str} if type(hint) is dict else {}
+        tests[name] = LabTest(name, worth, True, feedback)
+    return list(tests.values())
+
+
+def precision(tests: list[LabTest]) -> int:
+    """Decimals kept in points: those the lab's own maxima need, plus three for partial
+    credit (so 1/3 of a point is 0.333), at most six."""
+    needed = max((len(f"{t.max_points:.6f}".rstrip("0").split(".")[1]) for t in tests),
+                 default=0)
+    return min(6, needed + 3)
+
+
 def stop_reason(lab: Lab, outcome: Outcome) -> dict[str, str] | None:
-    """The bilingual line saying why the sandbox stopped the learner's code, if it did."""
-    cat, limits, worker = catalog(), lab.limits, outcome.worker or {}
+    """The bilingual line saying how the learner's code was stopped, if it was. It comes
+    from what the parent observed itself (its wall clock, the kernel's cgroup counters, the
+    zygote's ``waitpid`` report, its pidfd on the worker child), never from a message
+    of the worker; only when none of those says anything, the errors the learner's code
+    raised (MemoryError, a full disk, a refused fork) give a hint."""
+    cat, limits, worker = catalog(), lab.limits, outcome.worker
     if outcome.wall_hit:
         return cat.all_languages("limit.wall", seconds=_n(limits.wall_seconds))
+    if outcome.usage.memory_hit:
+        return cat.all_languages("limit.memory", mb=_n(limits.memory_mb))
+    if outcome.usage.pids_hit:
+        return cat.all_languages("limit.processes", count=_n(limits.processes))
+    if worker is None:
+        return cat.all_languages("stopped.unknown")
     if worker.get("exit") == EXIT_OUTPUT:
         return cat.all_languages("limit.output", kb=_n(limits.output_kb))
     if worker.get("signal") == signal.SIGXCPU:
         return cat.all_languages("limit.cpu", seconds=_n(limits.cpu_seconds))
-    errors = set(outcome.worker_errors)
-    if "MemoryError" in errors:
-        return cat.all_languages("limit.memory", mb=_n(limits.memory_mb))
-    if "DiskFull" in errors:
-        return cat.all_languages("limit.disk", mb=_n(limits.disk_mb))
-    if "BlockingIOError" in errors:
-        return cat.all_languages("limit.processes", count=_n(limits.processes))
-    if worker.get("signal") is not None:
+    if type(worker.get("signal")) is int:
         return cat.all_languages("stopped.signal", signal=worker["signal"])
-    if not outcome.stats and worker:
+    if outcome.early:
         return cat.all_languages("stopped.exit", status=worker.get("exit"))
+    errors = set(outcome.worker_errors)
+    for error, message, value in (("MemoryError", "limit.memory", {"mb": limits.memory_mb}),
+                                  ("DiskFull", "limit.disk", {"mb": limits.disk_mb}),
+                                  ("BlockingIOError", "limit.processes",
+                                   {"count": limits.processes})):
+        if error in errors:
+            return cat.all_languages(message, **{k: _n(v) for k, v in value.items()})
     return None
 
 
@@ -100,42 +156,37 @@ def _feedback(hint: dict[str, str], passed: bool, stop: dict[str, str] | None,
     return base
 
 
-def build_record(lab: Lab, submission: Submission, outcome: Outcome,
-                 source: SourceNotebook | None, started: float, isolation: str,
-                 course: str | None) -> dict[str, Any]:
-    """Score the outcome; the result is validated against ``result.schema.json``."""
+def build_record(lab: Lab, submission: Submission, outcome: Outcome, tests: list[LabTest],
+                 started: float, isolation: str, course: str | None) -> dict[str, Any]:
+    """Score the outcome against the lab's own ``tests``: a judged test counts only under
+    a name the lab has, for at most its maximum, rounded to :func:`precision`; tests the
+    judge reported that the lab does not have are ignored, missing ones fail. The result
+    is validated against ``result.schema.json``."""
     record = _base(lab, submission, started, isolation, course)
     stop = stop_reason(lab, outcome)
-    judged = {t.get("id"): t for t in outcome.tests or [] if type(t) is dict}
-    tests = []
-    if source is not None:
-        for test in source.tests.values():
-            got = judged.get(test.id)
-            passed = bool(got and got.get("passed") is True)
-            points = test.points if passed else 0.0
-            if passed and got and type(got.get("partial")) is float:
-                points = partial_points(got["partial"], test.points)
-            tests.append({
-                "name": test.id, "points": points, "max_points": test.points,
-                "passed": passed, "hidden": test.hidden,
-                "feedback": _feedback(test.feedback, passed, stop,
-                                      bool(got and got.get("stopped")), missing=got is None)})
-    else:
-        for got in judged.values():
-            points = got.get("points")
-            max_points = float(points) if isinstance(points, int | float) and not isinstance(
-                points, bool) and points >= 0 else 0.0
-            passed = got.get("passed") is True
-            tests.append({
-                "name": str(got.get("id")), "points": max_points if passed else 0.0,
-                "max_points": max_points, "passed": passed, "hidden": True,
-                "feedback": _feedback(got.get("feedback") or {}, passed, stop,
-                                      bool(got.get("stopped")))})
+    judged: dict[str, dict[str, Any]] = {}
+    for got in outcome.tests or []:
+        if type(got) is dict and type(got.get("id")) is str:
+            judged.setdefault(got["id"], got)
+    digits = precision(tests)
+    rows = []
+    for test in tests:
+        got = judged.get(test.name)
+        passed = got is not None and got.get("passed") is True
+        points = test.max_points if passed else 0.0
+        if passed and type(got.get("partial")) is float:  # type: ignore[union-attr]
+            points = partial_points(got["partial"], test.max_points)  # type: ignore[index]
+        rows.append({
+            "name": test.name, "points": round(min(points, test.max_points), digits),
+            "max_points": test.max_points, "passed": passed, "hidden": test.hidden,
+            "feedback": _feedback(test.feedback, passed, stop,
+                                  got is not None and got.get("stopped") is True,
+                                  missing=got is None and lab.kind == "notebook")})
     if stop is not None:
-        tests.append({"name": "sandbox", "points": 0, "max_points": 0, "passed": False,
-                      "hidden": False, "feedback": stop})
-    record["tests"] = tests
-    record["max_score"] = sum(t["max_points"] for t in tests)
-    record["score"] = round(min(sum(t["points"] for t in tests), record["max_score"]), 6)
+        rows.append({"name": "sandbox", "points": 0, "max_points": 0, "passed": False,
+                     "hidden": False, "feedback": stop})
+    record["tests"] = rows
+    record["max_score"] = sum(t["max_points"] for t in rows)
+    record["score"] = round(min(sum(t["points"] for t in rows), record["max_score"]), digits)
     record["duration"] = round(time.monotonic() - started, 3)
     return validate_result(record)

@@ -2,7 +2,15 @@
 
 SUBMISSIONS_DIR holds one folder per learner, or nbgrader's ``submitted/<learner>/<lab>/``
 layout. Reading never follows symbolic links, skips anything that is not a regular file,
-refuses ``..``/absolute names, and caps the number and size of files.
+refuses ``..``/absolute and non-UTF-8 names, and caps the number and size of files. Every
+field is parsed defensively: a bad one makes that submission's record say so (or leaves
+the field unknown), never stops the batch.
+
+Time comes only from what the learner cannot write: in nbgrader's ``submitted/`` layout,
+``timestamp.txt`` is written by the collector (northlab's exchange stamps the time it
+received the submission and overwrites any file of that name in the learner's archive). In
+the one-folder-per-learner layout every file is the learner's, so ``submitted_at`` and
+``late`` are unknown (None).
 """
 
 from __future__ import annotations
@@ -36,8 +44,9 @@ class Submission:
     submitted_at: str | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     error: SubmissionError | None = None
-    #: Arrived after the lab's due date (nbgrader's, extensions included, or ``--due``).
-    late: bool = False
+    #: Arrived after the lab's due date (nbgrader's, extensions included, or ``--due``);
+    #: None when no time the learner cannot write is known.
+    late: bool | None = None
 
     @property
     def submission_id(self) -> str:
@@ -75,30 +84,58 @@ def read_files(folder: Path) -> dict[str, bytes]:
                                           "large files")
                 data = handle.read(MAX_FILE_BYTES + 1)
             rel = Path(full).relative_to(folder).as_posix()
-            if ".." in rel.split("/") or rel.startswith("/"):
+            if ".." in rel.split("/") or rel.startswith("/") or not _utf8(rel):
                 continue
             files[rel] = data
     return files
 
 
-def _timestamp(folder: Path) -> str | None:
-    """nbgrader's timestamp.txt, as ISO 8601 UTC, when present and sane."""
+def _utf8(name: str) -> bool:
     try:
-        text = (folder / "timestamp.txt").read_text(encoding="utf-8")[:64].strip()
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes in a file name (surrogate escapes)
+        return False
+    return True
+
+
+def _timestamp(folder: Path) -> str | None:
+    """nbgrader's timestamp.txt, as ISO 8601 UTC, when present and sane (a regular file,
+    its first 64 bytes, years 1970-9998 once in UTC); else None."""
+    try:
+        fd = os.open(folder / "timestamp.txt", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            text = handle.read(64).decode("utf-8").strip()
         text = text.removesuffix(" UTC")  # nbgrader writes "%Y-%m-%d %H:%M:%S.%f %Z"
         moment = datetime.fromisoformat(text.replace(" ", "T"))
-    except (OSError, ValueError, UnicodeDecodeError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (OSError, ValueError, OverflowError):  # UnicodeDecodeError is a ValueError
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if not 1970 <= moment.year <= 9998:
+        return None
+    return moment.isoformat().replace("+00:00", "Z")
 
 
-def is_late(submitted_at: str | None, due: datetime | None) -> bool:
-    """Whether a submission stamped ``submitted_at`` (ISO 8601) came after ``due``."""
-    if submitted_at is None or due is None:
+def is_late(submitted_at: str | None, due: datetime | None) -> bool | None:
+    """Whether a submission stamped ``submitted_at`` (ISO 8601) came after ``due``: False
+    when there is no due date, None when the time is unknown."""
+    if due is None:
         return False
+    if submitted_at is None:
+        return None
     return datetime.fromisoformat(submitted_at.replace("Z", "+00:00")) > due
+
+
+def shown_name(name: str) -> str:
+    """A folder name fit for a record: printable UTF-8, at most 40 characters."""
+    text = "".join(c if c.isprintable() and _utf8(c) else "?" for c in name[:40])
+    return text or "?"
 
 
 def find_submissions(folder: Path, lab_id: str, due: datetime | None = None) -> list[
@@ -110,6 +147,7 @@ def find_submissions(folder: Path, lab_id: str, due: datetime | None = None) -> 
         raise FileNotFoundError(f"{folder}: no such folder")
     if (folder / "submitted").is_dir() and not (folder / "submitted" / lab_id).exists():
         folder = folder / "submitted"
+    collected = folder.name == "submitted"  # the instructor's layout, not the learner's
     found = []
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.is_symlink() or not entry.is_dir():
@@ -117,11 +155,12 @@ def find_submissions(folder: Path, lab_id: str, due: datetime | None = None) -> 
         learner = entry.name
         path = entry / lab_id if (entry / lab_id).is_dir() and not (
             entry / lab_id).is_symlink() else entry
-        stamp = _timestamp(path)
+        stamp = _timestamp(path) if collected else None
         sub = Submission(learner=learner, path=path, submitted_at=stamp,
                          late=is_late(stamp, due))
         if not LEARNER.match(learner):
-            sub.error = SubmissionError("bad-learner", f"'{learner[:40]}' is not a valid "
+            sub.learner = shown_name(learner)
+            sub.error = SubmissionError("bad-learner", f"'{sub.learner}' is not a valid "
                                         "learner name")
         else:
             try:

@@ -60,16 +60,22 @@ class Sandbox(ABC):
     name: str = ""
     #: True when each zygote gets its own pid namespace (``kill(-1)`` stays inside it)
     pid_namespace: bool = False
+    #: True when each submission's child enters fresh namespaces and a capped scratch tmpfs
+    #: (:mod:`graders.sandbox.namespaces`); it then refuses to run if the kernel says no
+    fresh_namespaces: bool = True
 
     def __init__(self, uid_base: int | None = None, cgroups: Cgroups | None = None) -> None:
         env_base = os.environ.get("NORTHLAB_SANDBOX_UID_BASE")
         self.uid_base = uid_base if uid_base is not None else int(env_base or DEFAULT_UID_BASE)
-        #: cgroup v2 limits when the host delegates them (None: rlimits only)
+        #: the cgroup hierarchy for per-submission groups (None: none is writable here)
         self.cgroups = cgroups if cgroups is not None else find_cgroups()
 
     def cgroup_note(self) -> str:
-        """``cgroup(memory,pids)`` or ``no-cgroup`` for :meth:`isolation`."""
-        return "cgroup(memory,pids)" if self.cgroups is not None else "no-cgroup"
+        """What bounds each submission beyond rlimits, for :meth:`isolation`: its fresh
+        namespaces and scratch tmpfs, and ``cgroup-v1(memory,pids)`` /
+        ``cgroup-v2(memory,pids)`` / ``no-cgroup``."""
+        cgroup = self.cgroups.note() if self.cgroups is not None else "no-cgroup"
+        return f"per-submission(userns,ipc,mount,uts;tmpfs-size,inodes)+{cgroup}"
 
     @classmethod
     @abstractmethod
@@ -121,20 +127,14 @@ class Sandbox(ABC):
         command, paths = self.wrap(spec, placeholder, uid)
         settings.update(paths)
         settings["kill_all"] = self.pid_namespace or uid is not None
+        settings["fresh_namespaces"] = self.fresh_namespaces
         command = [*command, json.dumps(settings)]
-        preexec = None
-        if self.cgroups is not None:
-            limits = spec.settings.get("limits", {})
-            group = self.cgroups.prepare(f"{spec.role}-{spec.slot}",
-                                         int(limits.get("memory_mb", 1024)),
-                                         int(limits.get("processes", 32)))
-            preexec = self.cgroups.joiner(group)
         log = open(spec.log, "ab") if spec.log else subprocess.DEVNULL  # noqa: SIM115
         try:
             return subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 pass_fds=(ctl_fd,), env=self.environment(paths["scratch"]), cwd="/",
-                start_new_session=True, preexec_fn=preexec,
+                start_new_session=True,
             )
         finally:
             if log is not subprocess.DEVNULL:

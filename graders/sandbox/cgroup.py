@@ -1,65 +1,285 @@
-"""cgroup v2 limits for sandboxes, when the host delegates them (used only if writable).
+"""Per-submission cgroups: memory and pids of each worker child bounded by the kernel.
 
-Each (role, slot) gets ``<root>/northlab/<role>-<slot>/`` with ``memory.max`` (the lab's
-memory limit plus headroom for the pre-warmed interpreter), ``memory.swap.max = 0`` and
-``pids.max``. The zygote is placed in it before it starts (``preexec``), so every process
-it forks is accounted there too. On hosts without a writable cgroup v2 tree with the
-memory and pids controllers (for example cgroup v1 or hybrid hosts), :func:`find` returns
-None and the result's ``isolation`` says ``no-cgroup``.
+Each grading run holds a uid block (:mod:`graders.sandbox.uids`, an ``flock`` in a
+root-owned folder), and names its cgroups after it: ``northlab-<block>/<role><slot>-<n>``.
+Two runs on one host (two checkouts, a test run and formgrader) never hold the same block,
+so they never share a group name; groups left by a run that crashed while holding the
+block are killed and removed by the next run that takes it.
+
+For every submission the parent creates a fresh group with the lab's memory limit (plus
+headroom for the copy-on-write pages the child inherits from its zygote; no swap) and
+process limit, moves the worker child into it before any learner code runs, reads the
+kernel's counters after the run (did the group hit its memory or pids limit, did the OOM
+killer act: the parent's own observation, never the worker's word), kills whatever is
+left in it and removes it.
+
+Both hierarchies are supported: cgroup v2 (``memory.max``, ``memory.swap.max``,
+``pids.max``, ``memory.events``, ``pids.events``, ``cgroup.kill``; the usual on Debian 12)
+and cgroup v1 (``memory`` and ``pids`` controllers mounted separately;
+``memory.limit_in_bytes``, ``memory.memsw.limit_in_bytes``, ``memory.failcnt``,
+``memory.oom_control``, ``pids.events``). The v1 groups are made below the grader's own
+group of each controller, so they stay inside whatever accounting the host put the
+grader in. :func:`find` returns None when neither is writable (not root, or delegated
+nowhere); the record's ``isolation`` then says ``no-cgroup``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import os
-from collections.abc import Callable
+import signal
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
-HEADROOM_MB = 512  #: the zygote's own memory (interpreter + numpy/pandas) on top of the limit
-EXTRA_PIDS = 8  #: the zygote and its helpers on top of the lab's process limit
+HEADROOM_MB = 256  #: pages a child copies from its zygote, on top of the lab's memory limit
+EXTRA_PIDS = 4  #: the child itself and its helper threads, on top of the lab's limit
 
 
-class Cgroups:
-    """The ``northlab`` subtree of a cgroup v2 hierarchy."""
+@dataclass
+class Usage:
+    """What the kernel says a group went through (read by the parent after the run)."""
+
+    memory_hit: bool = False  #: the group reached its memory limit (or the OOM killer acted)
+    pids_hit: bool = False  #: a fork or thread was refused by the process limit
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _counter(text: str, key: str) -> int:
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == key and parts[1].isdigit():
+            return int(parts[1])
+    return 0
+
+
+def _kill_members(folders: list[Path], attempts: int = 200) -> None:
+    """SIGKILL every process listed in the groups until they are empty (bounded)."""
+    for _ in range(attempts):
+        pids = {int(p) for f in folders for p in _read(f / "cgroup.procs").split()
+                if p.isdigit()}
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.005)
+
+
+def _remove_tree(folder: Path) -> None:
+    """Kill and remove ``folder`` and every group below it (deepest first)."""
+    if not folder.is_dir():
+        return
+    for sub, dirs, _files in os.walk(folder, topdown=False):
+        for name in dirs:
+            _remove_tree(Path(sub) / name)
+    _kill_members([folder])
+    for _ in range(100):
+        try:
+            folder.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:  # members still exiting
+            _kill_members([folder])
+            time.sleep(0.01)
+
+
+class Group(ABC):
+    """One submission's cgroup (one folder per hierarchy it spans)."""
+
+    def __init__(self, folders: list[Path]) -> None:
+        self.folders = folders
+
+    def join(self, pid: int) -> None:
+        """Move process ``pid`` (as the grader sees it) into the group."""
+        for folder in self.folders:
+            (folder / "cgroup.procs").write_text(str(pid))
+
+    @abstractmethod
+    def usage(self) -> Usage:
+        """The kernel's counters for this group."""
+
+    def remove(self) -> None:
+        """Kill whatever is left in the group and remove it."""
+        for folder in self.folders:
+            _remove_tree(folder)
+
+
+class _NoGroup(Group):
+    """Where no cgroup hierarchy is writable: rlimits only (the record says so)."""
+
+    def join(self, pid: int) -> None:
+        return None
+
+    def usage(self) -> Usage:
+        return Usage()
+
+
+NO_GROUP: Group = _NoGroup([])
+
+
+class Cgroups(ABC):
+    """A writable cgroup hierarchy; :meth:`open_run` binds it to a run's uid block."""
+
+    version = ""
+
+    def __init__(self) -> None:
+        self.block: int | None = None
+        self._count = 0
+
+    def note(self) -> str:
+        """The ``isolation`` fragment, e.g. ``cgroup-v1(memory,pids)``."""
+        return f"cgroup-{self.version}(memory,pids)"
+
+    @abstractmethod
+    def run_folders(self) -> list[Path]:
+        """The folders of the current run (one per hierarchy)."""
+
+    @abstractmethod
+    def _make(self, folders: list[Path], memory: int, pids: int) -> Group:
+        """Create the group folders and write their limits."""
+
+    def open_run(self, block: int) -> Cgroups:
+        """This hierarchy bound to the run holding uid block ``block``; its folders are
+        made fresh (what a crashed run of the same block left is killed and removed)."""
+        run = copy.copy(self)
+        run.block, run._count = block, 0
+        for folder in run.run_folders():
+            _remove_tree(folder)
+            folder.mkdir(parents=True)
+        run._prepare_run()
+        return run
+
+    def _prepare_run(self) -> None:
+        return None
+
+    def close_run(self) -> None:
+        if self.block is None:
+            return
+        for folder in self.run_folders():
+            _remove_tree(folder)
+        self.block = None
+
+    def create(self, name: str, memory_mb: int, processes: int) -> Group:
+        """A fresh group for one submission: ``memory_mb`` (+ headroom), ``processes``."""
+        if self.block is None:
+            raise RuntimeError("open_run() first")
+        self._count += 1
+        folders = [run / f"{name}-{self._count}" for run in self.run_folders()]
+        group = self._make(folders, (int(memory_mb) + HEADROOM_MB) * 1024 * 1024,
+                           int(processes) + EXTRA_PIDS)
+        return group
+
+
+class V2Group(Group):
+    def usage(self) -> Usage:
+        folder = self.folders[0]
+        memory = _read(folder / "memory.events")
+        return Usage(memory_hit=_counter(memory, "max") > 0 or _counter(memory, "oom_kill") > 0,
+                     pids_hit=_counter(_read(folder / "pids.events"), "max") > 0)
+
+    def remove(self) -> None:
+        kill = self.folders[0] / "cgroup.kill"
+        if kill.exists():
+            with contextlib.suppress(OSError):
+                kill.write_text("1")
+        super().remove()
+
+
+class CgroupsV2(Cgroups):
+    """A cgroup v2 tree with the memory and pids controllers (``root`` is its top)."""
+
+    version = "v2"
 
     def __init__(self, root: Path = ROOT) -> None:
-        self.base = Path(root) / "northlab"
+        super().__init__()
+        self.root = Path(root)
 
     @staticmethod
     def usable(root: Path = ROOT) -> bool:
-        try:
-            controllers = (Path(root) / "cgroup.controllers").read_text().split()
-        except OSError:
-            return False
+        controllers = _read(Path(root) / "cgroup.controllers").split()
         return {"memory", "pids"} <= set(controllers) and os.access(root, os.W_OK)
 
-    def _enable(self, folder: Path) -> None:
-        (folder / "cgroup.subtree_control").write_text("+memory +pids")
+    def run_folders(self) -> list[Path]:
+        return [self.root / f"northlab-{self.block}"]
 
-    def prepare(self, name: str, memory_mb: int, processes: int) -> Path:
-        """Create (or reset) the group ``name`` with its limits; return its folder."""
-        if not self.base.is_dir():
-            self._enable(self.base.parent)
-            self.base.mkdir()
-            self._enable(self.base)
-        group = self.base / name
-        group.mkdir(exist_ok=True)
-        (group / "memory.max").write_text(str((memory_mb + HEADROOM_MB) * 1024 * 1024))
-        (group / "memory.swap.max").write_text("0")
-        (group / "pids.max").write_text(str(processes + EXTRA_PIDS))
-        return group
+    def _prepare_run(self) -> None:
+        for folder in (self.root, *self.run_folders()):
+            (folder / "cgroup.subtree_control").write_text("+memory +pids")
+
+    def _make(self, folders: list[Path], memory: int, pids: int) -> Group:
+        folder = folders[0]
+        folder.mkdir()
+        (folder / "memory.max").write_text(str(memory))
+        (folder / "memory.swap.max").write_text("0")
+        (folder / "pids.max").write_text(str(pids))
+        return V2Group(folders)
+
+
+class V1Group(Group):
+    def usage(self) -> Usage:
+        memory, pids = self.folders
+        oom = _counter(_read(memory / "memory.oom_control"), "oom_kill")
+        failed = _read(memory / "memory.failcnt").strip()
+        return Usage(memory_hit=oom > 0 or (failed.isdigit() and int(failed) > 0),
+                     pids_hit=_counter(_read(pids / "pids.events"), "max") > 0)
+
+
+def own_group(controller: str, proc_cgroup: str) -> str:
+    """The grader's own group path for a v1 ``controller`` (from /proc/self/cgroup)."""
+    for line in proc_cgroup.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3 and controller in parts[1].split(","):
+            return parts[2].strip("/")
+    return ""
+
+
+class CgroupsV1(Cgroups):
+    """cgroup v1: the ``memory`` and ``pids`` hierarchies mounted under ``root``."""
+
+    version = "v1"
+
+    def __init__(self, root: Path = ROOT, proc_cgroup: str | None = None) -> None:
+        super().__init__()
+        text = proc_cgroup if proc_cgroup is not None else _read(Path("/proc/self/cgroup"))
+        self.bases = [Path(root) / c / own_group(c, text) for c in ("memory", "pids")]
 
     @staticmethod
-    def joiner(group: Path) -> Callable[[], None]:
-        """A ``preexec_fn`` that moves the new process into ``group``."""
-        procs = str(group / "cgroup.procs")
+    def usable(root: Path = ROOT) -> bool:
+        return all((Path(root) / c / "cgroup.procs").is_file()
+                   and os.access(Path(root) / c, os.W_OK) for c in ("memory", "pids"))
 
-        def join() -> None:
-            with open(procs, "w") as handle:
-                handle.write("0")
-        return join
+    def run_folders(self) -> list[Path]:
+        return [base / f"northlab-{self.block}" for base in self.bases]
+
+    def _make(self, folders: list[Path], memory: int, pids: int) -> Group:
+        memory_dir, pids_dir = folders
+        memory_dir.mkdir()
+        (memory_dir / "memory.limit_in_bytes").write_text(str(memory))
+        swap = memory_dir / "memory.memsw.limit_in_bytes"
+        if swap.exists():
+            swap.write_text(str(memory))
+        pids_dir.mkdir()
+        (pids_dir / "pids.max").write_text(str(pids))
+        return V1Group(folders)
 
 
 def find(root: Path = ROOT) -> Cgroups | None:
-    """The northlab cgroup tree when this host lets the grader use one, else None."""
-    return Cgroups(root) if os.geteuid() == 0 and Cgroups.usable(root) else None
+    """The cgroup hierarchy this host lets the grader use (v2 first), else None."""
+    if os.geteuid() != 0:
+        return None
+    if CgroupsV2.usable(root):
+        return CgroupsV2(root)
+    if CgroupsV1.usable(root):
+        return CgroupsV1(root)
+    return None

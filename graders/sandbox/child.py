@@ -1,7 +1,9 @@
 """What a forked zygote child does for one submission (runs inside the sandbox).
 
-Worker role: build a fresh working copy (lab release files + the learner's files), apply
-the limits, then serve the judge's requests next to the learner's code.
+Worker role: wait until the parent has moved it into the submission's cgroup, enter fresh
+namespaces and a capped scratch tmpfs, build a fresh working copy (lab release files + the
+learner's files), apply the limits, then serve the judge's requests next to the learner's
+code.
 Judge role: receive the grading plan, run the trusted tests against the worker, and send
 the per-test outcomes to the grading parent.
 """
@@ -16,7 +18,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from graders.remote.codec import recv_frame, send_frame
+from graders.sandbox.namespaces import enter as enter_namespaces
 from graders.sandbox.zygote import EXIT_SETUP, CappedOutput, apply_limits
+
+#: confinement handshake on the worker child's control socket: the child says HELLO, the
+#: parent puts it in its cgroup and says GO, the child enters its namespaces and says READY
+HELLO, GO, READY = b"H", b"G", b"R"
 
 
 def make_shell() -> Any:
@@ -86,10 +93,32 @@ def child_main(role: str, fds: list[int], settings: dict[str, Any], shell: Any) 
     return worker_main(channel, control, settings, shell)
 
 
+def await_confinement(control: socket.socket) -> bool:
+    """Say hello (the kernel attaches our pid, as the parent sees it) and wait until the
+    parent has put this process into the submission's cgroup."""
+    try:
+        control.sendall(HELLO)
+        return control.recv(1) == GO
+    except OSError:
+        return False
+
+
 def worker_main(channel: socket.socket, control: socket.socket, settings: dict[str, Any],
                 shell: Any) -> int:
     from graders.remote.worker import StderrFlag, WorkerServer
 
+    if not await_confinement(control):
+        return EXIT_SETUP
+    if settings.get("fresh_namespaces"):
+        try:
+            enter_namespaces(settings["scratch"], int(settings["limits"]["disk_mb"]))
+        except OSError as exc:  # fail closed: no learner code without its own namespaces
+            print(f"worker: {exc}", file=sys.stderr)
+            return EXIT_SETUP
+    try:
+        control.sendall(READY)
+    except OSError:
+        return EXIT_SETUP
     setup, buffers = recv_frame(control)
     workdir = Path(settings["scratch"]) / "work"
     release = Path(settings["release"]) if settings.get("release") else None
@@ -116,6 +145,7 @@ def worker_main(channel: socket.socket, control: socket.socket, settings: dict[s
     server.serve()
     try:
         send_frame(control, {"op": "bye", "learner_seconds": server.learner_seconds})
+        control.recv(1)  # an honest worker leaves only when the parent closes this socket
     except OSError:
         pass
     return 0

@@ -5,18 +5,23 @@ from __future__ import annotations
 import os
 import select
 import socket
+import struct
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from graders.remote.codec import CodecError, PeerGone, recv_frame, send_frame
+from graders.remote.codec import MAX_FRAME, CodecError, PeerGone, recv_frame, send_frame
 from graders.sandbox.base import LaunchSpec, Sandbox
 
 #: All sandboxes are started from this one long-lived thread: bwrap's --die-with-parent
 #: (PR_SET_PDEATHSIG) fires when the *thread* that started it ends.
 _LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="northlab-launcher")
+
+
+CREDENTIALS = struct.Struct("iII")  #: struct ucred: pid, uid, gid
+REPORT_LIMIT = 1 << 16  #: largest control message a zygote or child may send the parent
 
 
 class ZygoteFailed(RuntimeError):
@@ -27,24 +32,57 @@ class Timeout(Exception):
     """Nothing arrived in time."""
 
 
-def read_frame(sock: socket.socket, timeout: float) -> dict[str, Any]:
-    """One frame header from ``sock``; :class:`Timeout` if none within ``timeout`` seconds,
-    :class:`PeerGone`/:class:`CodecError` if the peer closed or sent garbage."""
-    ready, _, _ = select.select([sock], [], [], max(0.0, timeout))
-    if not ready:
-        raise Timeout()
-    header, _ = recv_frame(sock)
+class _Deadline:
+    """A socket whose reads, all together, end by ``deadline`` (monotonic seconds): a
+    half frame, a slow drip or a frame that never ends raise :class:`Timeout`."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+
+    def recv(self, size: int) -> bytes:
+        remaining = max(0.0, self.deadline - time.monotonic())
+        if not select.select([self.sock], [], [], remaining)[0]:
+            raise Timeout()
+        return self.sock.recv(size)
+
+
+def read_frame(sock: socket.socket, timeout: float, limit: int = MAX_FRAME) -> dict[str, Any]:
+    """One whole frame's header from ``sock`` within ``timeout`` seconds (the deadline
+    covers every byte, not just the first); :class:`Timeout` otherwise (the stream is then
+    out of step: drop the socket), :class:`PeerGone`/:class:`CodecError` if the peer closed
+    or sent garbage or more than ``limit`` bytes."""
+    header, _ = recv_frame(_Deadline(sock, time.monotonic() + max(0.0, timeout)),
+                           limit)  # type: ignore[arg-type]
     if type(header) is not dict:
         raise CodecError("expected an object")
     return header
 
 
-def wait_frame(sock: socket.socket, timeout: float) -> dict[str, Any] | None:
+def wait_frame(sock: socket.socket, timeout: float, limit: int = MAX_FRAME
+               ) -> dict[str, Any] | None:
     """One frame header from ``sock`` within ``timeout`` seconds, or None."""
     try:
-        return read_frame(sock, timeout)
+        return read_frame(sock, timeout, limit)
     except (Timeout, PeerGone, CodecError, OSError):
         return None
+
+
+def peer_pid(sock: socket.socket, expected: bytes, timeout: float) -> int | None:
+    """Read the one-byte message ``expected`` and return the sender's pid as the kernel
+    saw it (``SO_PASSCRED`` must be set on ``sock`` before the peer sends); None when
+    nothing, something else or no credentials arrived in time."""
+    if not select.select([sock], [], [], max(0.0, timeout))[0]:
+        return None
+    try:
+        data, ancillary, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(CREDENTIALS.size))
+    except OSError:
+        return None
+    for level, kind, payload in ancillary:
+        if (level, kind) == (socket.SOL_SOCKET, socket.SCM_CREDENTIALS) and \
+                len(payload) >= CREDENTIALS.size and data == expected:
+            return CREDENTIALS.unpack(payload[:CREDENTIALS.size])[0]
+    return None
 
 
 class ZygoteProcess:
@@ -67,7 +105,7 @@ class ZygoteProcess:
         finally:
             child.close()
         self.ctl = parent
-        ready = wait_frame(parent, self.start_timeout)
+        ready = wait_frame(parent, self.start_timeout, limit=REPORT_LIMIT)
         if not ready or ready.get("op") != "ready":
             try:
                 code: int | None = self.proc.wait(timeout=2)
@@ -109,7 +147,7 @@ class ZygoteProcess:
         """The zygote's report after the child ended; None (and a restart) if it hangs."""
         if self.ctl is None:
             return None
-        done = wait_frame(self.ctl, timeout)
+        done = wait_frame(self.ctl, timeout, limit=REPORT_LIMIT)
         if done is None or done.get("op") != "done":
             self.stop()
             return None

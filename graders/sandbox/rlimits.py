@@ -2,8 +2,9 @@
 
 What it cannot enforce is said in :meth:`isolation`: no mount isolation (the learner's
 code can read any file the sandbox uid can read on the host, so keep the data root,
-labs and keys unreadable to "other"), no private /tmp size limit (only RLIMIT_FSIZE per
-file), no pid namespace. Network is cut with ``unshare -n`` when run as root.
+labs and keys unreadable to "other"), no pid namespace. Each submission still gets its
+fresh namespaces and capped scratch tmpfs (:mod:`graders.sandbox.namespaces`). Network
+is cut with ``unshare -n`` when run as root.
 """
 
 from __future__ import annotations
@@ -59,8 +60,7 @@ class RlimitSandbox(Sandbox):
         user = "uid" if os.geteuid() == 0 else "SAME-uid-as-grader"
         missing = "" if self.cgroups is not None else ",cgroup"
         return (f"rlimits(cpu,as,nproc,fsize,nofile)+{user}+{net}+wall-clock;"
-                f"{self.cgroup_note()};NOT-enforced:mount-isolation,pid-namespace,"
-                f"scratch-size{missing}")
+                f"{self.cgroup_note()};NOT-enforced:mount-isolation,pid-namespace{missing}")
 
     def scratch(self, spec: LaunchSpec, uid: int | None) -> str:
         old = self._scratch.pop((spec.role, spec.slot), None)

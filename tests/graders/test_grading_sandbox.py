@@ -125,18 +125,72 @@ def test_a_lab_closed_to_others_still_grades(tmp_path: Path) -> None:
         assert grader.grade(sub)["score"] == 6
 
 
-def test_cgroup_limits_are_written_where_delegated(tmp_path: Path) -> None:
-    from graders.sandbox.cgroup import HEADROOM_MB, Cgroups
+def test_cgroup_v2_groups_are_per_run_and_per_submission(tmp_path: Path) -> None:
+    """cgroup v2 on a fake tree (this host has v1): folder names, limits, counters."""
+    from graders.sandbox.cgroup import HEADROOM_MB, CgroupsV2
 
-    assert not Cgroups.usable(tmp_path)  # no cgroup.controllers: not a cgroup v2 tree
+    assert not CgroupsV2.usable(tmp_path)  # no cgroup.controllers: not a cgroup v2 tree
     (tmp_path / "cgroup.controllers").write_text("cpu io memory pids\n")
-    assert Cgroups.usable(tmp_path)
-    group = Cgroups(tmp_path).prepare("worker-0", memory_mb=256, processes=16)
+    assert CgroupsV2.usable(tmp_path)
+    (tmp_path / "northlab-3" / "stale-1").mkdir(parents=True)  # left by a crashed run
+    run = CgroupsV2(tmp_path).open_run(3)
+    assert run.note() == "cgroup-v2(memory,pids)"
+    assert not (tmp_path / "northlab-3" / "stale-1").exists()
     assert (tmp_path / "cgroup.subtree_control").read_text() == "+memory +pids"
+    assert (tmp_path / "northlab-3" / "cgroup.subtree_control").read_text() == "+memory +pids"
+    first, second = run.create("worker0", 256, 16), run.create("worker0", 256, 16)
+    assert first.folders != second.folders  # a fresh group per submission
+    group = first.folders[0]
+    assert group.parent == tmp_path / "northlab-3"
     assert int((group / "memory.max").read_text()) == (256 + HEADROOM_MB) * 2**20
-    assert (group / "pids.max").read_text() == "24"
-    Cgroups.joiner(group)()
-    assert (group / "cgroup.procs").read_text() == "0"
+    assert (group / "memory.swap.max").read_text() == "0"
+    assert int((group / "pids.max").read_text()) >= 16
+    first.join(1234)
+    assert (group / "cgroup.procs").read_text() == "1234"
+    assert not first.usage().memory_hit and not first.usage().pids_hit
+    (group / "memory.events").write_text("low 0\nhigh 0\nmax 0\noom 1\noom_kill 1\n")
+    (group / "pids.events").write_text("max 3\n")
+    assert first.usage().memory_hit and first.usage().pids_hit
+    for folder in (*first.folders, *second.folders):  # a fake tree: no kernel to empty them
+        for name in os.listdir(folder):
+            os.unlink(folder / name)
+    first.remove()
+    assert not group.exists()
+    os.unlink(tmp_path / "northlab-3" / "cgroup.subtree_control")
+    run.close_run()
+    assert not (tmp_path / "northlab-3").exists()
+
+
+def test_cgroup_v1_groups_live_below_the_graders_own_group(tmp_path: Path) -> None:
+    from graders.sandbox.cgroup import CgroupsV1
+
+    for controller in ("memory", "pids"):
+        (tmp_path / controller / "agents" / "me").mkdir(parents=True)
+        (tmp_path / controller / "cgroup.procs").write_text("")
+    assert CgroupsV1.usable(tmp_path)
+    own = "9:pids:/\n4:memory:/agents/me\n0::/\n"
+    run = CgroupsV1(tmp_path, proc_cgroup=own).open_run(5)
+    assert run.run_folders() == [tmp_path / "memory" / "agents" / "me" / "northlab-5",
+                                 tmp_path / "pids" / "northlab-5"]
+    assert run.note() == "cgroup-v1(memory,pids)"
+
+
+def test_the_lock_folder_must_be_private(tmp_path: Path) -> None:
+    from graders.sandbox.uids import UidBlock
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    os.chmod(shared, 0o1777)  # like /run/lock
+    with pytest.raises(PermissionError, match="mode 0700"):
+        UidBlock.acquire(shared)
+    (tmp_path / "link").symlink_to(tmp_path / "private")
+    (tmp_path / "private").mkdir(mode=0o700)
+    with pytest.raises(PermissionError):
+        UidBlock.acquire(tmp_path / "link")
+    (tmp_path / "private" / "uids-0.lock").symlink_to(tmp_path / "elsewhere")
+    block = UidBlock.acquire(tmp_path / "private")  # a planted symlink is never followed
+    assert block.index == 1 and not (tmp_path / "elsewhere").exists()
+    block.release()
 
 
 def test_concurrent_runs_get_different_uid_blocks(tmp_path: Path) -> None:
