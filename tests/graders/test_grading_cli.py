@@ -74,18 +74,24 @@ def test_nbgrader_submitted_layout_and_ungradable_submissions(tmp_path: Path) ->
 
 
 def test_due_date_marks_later_submissions_late(tmp_path: Path) -> None:
-    subs = tmp_path / "subs"
+    """Only the collector's timestamp (nbgrader's submitted/ layout) says late; a learner's
+    own folder holds no time the learner could not write, so lateness is unknown."""
+    subs = tmp_path / "course" / "submitted"
     for learner, stamp in (("gil", "2026-03-01 10:00:00.000000 UTC"),
                            ("hana", "2026-03-01 10:00:01.000000 UTC"), ("ivo", None)):
-        write_submission(subs, learner, honest())
+        folder = write_submission(subs / learner, "nb-basics", honest())
         if stamp:
-            (subs / learner / "timestamp.txt").write_text(stamp)
-    out = tmp_path / "r.json"
-    result = northlab("grade", str(NB_LAB), str(subs), "--json", str(out), "-q",
-                      "--due", "2026-03-01T11:00+01:00")  # 10:00 UTC
-    assert result.returncode == 0, result.stderr
-    late = {k: r["late"] for k, r in by_learner(json.loads(out.read_text())).items()}
-    assert late == {"gil": False, "hana": True, "ivo": False}
+            (folder / "timestamp.txt").write_text(stamp)
+    write_submission(tmp_path / "own", "jo", honest())
+    (tmp_path / "own" / "jo" / "timestamp.txt").write_text("2020-01-01 00:00:00 UTC")
+    late = {}
+    for folder in (tmp_path / "course", tmp_path / "own"):
+        out = tmp_path / "r.json"
+        result = northlab("grade", str(NB_LAB), str(folder), "--json", str(out), "-q",
+                          "--due", "2026-03-01T11:00+01:00")  # 10:00 UTC
+        assert result.returncode == 0, result.stderr
+        late |= {k: r["late"] for k, r in by_learner(json.loads(out.read_text())).items()}
+    assert late == {"gil": False, "hana": True, "ivo": None, "jo": None}
     bad = northlab("grade", str(NB_LAB), str(subs), "--due", "next friday")
     assert bad.returncode == 2 and "'next friday' is not an ISO 8601 date" in bad.stderr
     assert "Traceback" not in bad.stderr
