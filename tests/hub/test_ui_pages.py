@@ -131,3 +131,20 @@ def test_home_opens_or_starts_the_lab_and_lists_every_place(active):
     for path in ("/services/gradebook/me", "/services/credentials/"):
         assert f'href="{path}"' in page
     assert "/hub/admin" not in page and "/services/gradebook/program" not in page
+
+
+def test_approval_page_lists_accounts_with_their_actions():
+    accounts = [SimpleNamespace(username="ann", email="", has_2fa=False, is_authorized=False),
+                SimpleNamespace(username="bo", email="", has_2fa=False, is_authorized=True)]
+    page = render("authorization-area.html", users=accounts, ask_email=False,
+                  user=SimpleNamespace(name="root", admin=True))
+    assert page.count('href="/hub/authorize/ann"') == 1 and 'href="/hub/discard/ann"' in page
+    assert 'href="/hub/discard/bo"' not in page
+    for text in both("approve", user="ann") + both("unapprove", user="bo"):
+        assert text in page
+
+
+def test_approval_by_email_message_is_ours():
+    page = render("my_message.html", message="ann has been authorized!")
+    for text in both("approved_message", user="ann"):
+        assert text in page
