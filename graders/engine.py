@@ -216,7 +216,9 @@ class Slot:
             return None
         pidfd = os.pidfd_open(pid)
         limits = self.lab.limits
-        group = cgroups.create(f"worker{self.worker.spec.slot}", int(limits.memory_mb),
+        # the learner's memory, plus its scratch and /dev/shm tmpfs pages (charged here too)
+        memory = int(limits.memory_mb) + 2 * int(limits.disk_mb)
+        group = cgroups.create(f"worker{self.worker.spec.slot}", memory,
                                int(limits.processes)) if cgroups is not None else NO_GROUP
         try:
             group.join(pid)

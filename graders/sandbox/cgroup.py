@@ -43,7 +43,7 @@ EXTRA_PIDS = 4  #: the child itself and its helper threads, on top of the lab's 
 class Usage:
     """What the kernel says a group went through (read by the parent after the run)."""
 
-    memory_hit: bool = False  #: the group reached its memory limit (or the OOM killer acted)
+    memory_hit: bool = False  #: the kernel's OOM killer acted in the group (its limit was hit)
     pids_hit: bool = False  #: a fork or thread was refused by the process limit
 
 
@@ -171,7 +171,8 @@ class Cgroups(ABC):
         self.block = None
 
     def create(self, name: str, memory_mb: int, processes: int) -> Group:
-        """A fresh group for one submission: ``memory_mb`` (+ headroom), ``processes``."""
+        """A fresh group for one submission: ``memory_mb`` (+ :data:`HEADROOM_MB`) of
+        memory, no swap, and ``processes`` (+ :data:`EXTRA_PIDS`) tasks."""
         if self.block is None:
             raise RuntimeError("open_run() first")
         self._count += 1
@@ -185,7 +186,7 @@ class V2Group(Group):
     def usage(self) -> Usage:
         folder = self.folders[0]
         memory = _read(folder / "memory.events")
-        return Usage(memory_hit=_counter(memory, "max") > 0 or _counter(memory, "oom_kill") > 0,
+        return Usage(memory_hit=_counter(memory, "oom_kill") > 0,
                      pids_hit=_counter(_read(folder / "pids.events"), "max") > 0)
 
     def remove(self) -> None:
@@ -229,9 +230,7 @@ class CgroupsV2(Cgroups):
 class V1Group(Group):
     def usage(self) -> Usage:
         memory, pids = self.folders
-        oom = _counter(_read(memory / "memory.oom_control"), "oom_kill")
-        failed = _read(memory / "memory.failcnt").strip()
-        return Usage(memory_hit=oom > 0 or (failed.isdigit() and int(failed) > 0),
+        return Usage(memory_hit=_counter(_read(memory / "memory.oom_control"), "oom_kill") > 0,
                      pids_hit=_counter(_read(pids / "pids.events"), "max") > 0)
 
 

@@ -148,7 +148,9 @@ def test_cgroup_v2_groups_are_per_run_and_per_submission(tmp_path: Path) -> None
     first.join(1234)
     assert (group / "cgroup.procs").read_text() == "1234"
     assert not first.usage().memory_hit and not first.usage().pids_hit
-    (group / "memory.events").write_text("low 0\nhigh 0\nmax 0\noom 1\noom_kill 1\n")
+    (group / "memory.events").write_text("low 0\nhigh 0\nmax 9\noom 0\noom_kill 0\n")
+    assert not first.usage().memory_hit  # reclaim at the limit is not an OOM kill
+    (group / "memory.events").write_text("low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\n")
     (group / "pids.events").write_text("max 3\n")
     assert first.usage().memory_hit and first.usage().pids_hit
     for folder in (*first.folders, *second.folders):  # a fake tree: no kernel to empty them

@@ -139,7 +139,8 @@ FORK_FLOOD = textwrap.dedent("""\
     for _ in range(60):
         try:
             if os.fork() == 0:
-                time.sleep(30)
+                os.close(1)
+                time.sleep(20)
                 os._exit(0)
             children += 1
         except OSError:
