@@ -68,6 +68,8 @@ def enter(scratch: str, disk_mb: int) -> None:
                 out.write(text)
     finally:
         _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "non-dumpable")
+    with open("/proc/sys/user/max_user_namespaces", "w") as out:
+        out.write("0")  # no nested user namespace: no way back to capabilities or mounts
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "private mounts")
     capped = f"size={int(disk_mb) * 1024 * 1024},nr_inodes={scratch_inodes(disk_mb)}"
     for folder, mode in ((scratch, "0700"), *((s, "1777") for s in SHARED if os.path.isdir(s))):

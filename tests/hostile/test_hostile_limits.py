@@ -109,8 +109,18 @@ def test_nothing_a_submission_leaves_is_seen_by_the_next(tmp_path: Path) -> None
     assert records["second"]["score"] == 5, records["second"]  # the next one found nothing
 
 
+NESTED = textwrap.dedent("""\
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    made = libc.unshare(0x10000000) == 0  # a user namespace of its own: capabilities again
+    total = 10.0 if made else 'refused'
+    """)
+
+
 def test_the_record_says_which_cgroup_and_namespaces_were_used(tmp_path: Path) -> None:
-    record = grade(tmp_path, {"ok": SOLUTIONS["answer-total"]})["ok"]
+    records = grade(tmp_path, {"ok": SOLUTIONS["answer-total"], "nested": NESTED})
+    assert records["nested"]["score"] == 5  # no nested user namespace, so no mounts
+    record = records["ok"]
     assert record["score"] == 6
     assert "per-submission(userns,ipc,mount,uts;tmpfs-size,inodes)" in record["isolation"]
     expected = CGROUPS.note() if CGROUPS is not None else "no-cgroup"
