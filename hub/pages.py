@@ -22,11 +22,14 @@ PREFIX = "page."
 class PageTexts:
     """The templates' ``nl``: ``nl.text("sign_in", "fr")``, languages and page settings."""
 
-    def __init__(self, catalog: Catalog = LOCALE, *, password_min: int = 1) -> None:
+    def __init__(self, catalog: Catalog = LOCALE, *, password_min: int = 1,
+                 approvals: bool = False) -> None:
         self.catalog = catalog
         self.languages = catalog.languages
         self.cookie = COOKIE
         self.password_min = password_min
+        #: NativeAuthenticator's sign-up approval page (/hub/authorize) exists.
+        self.approvals = approvals
 
     def text(self, key: str, language: str, **values: Any) -> str:
         """``page.<key>`` in ``language`` (English when missing), ``{name}`` filled in."""
@@ -56,4 +59,7 @@ def configure_pages(c: Any) -> None:
     native = c.NativeAuthenticator
     password_min = native.minimum_password_length if "minimum_password_length" in native else 1
     c.JupyterHub.template_paths = [str(TEMPLATES)]
-    c.JupyterHub.template_vars = {"nl": PageTexts(password_min=password_min)}
+    approvals = "nativeauthenticator" in str(c.JupyterHub.get("authenticator_class", ""))
+    c.JupyterHub.template_vars = {
+        "nl": PageTexts(password_min=password_min, approvals=approvals)
+    }

@@ -148,3 +148,20 @@ def test_approval_by_email_message_is_ours():
     page = render("my_message.html", message="ann has been authorized!")
     for text in both("approved_message", user="ann"):
         assert text in page
+
+
+def test_configured_pages_know_the_approval_page_and_password_length():
+    from traitlets.config import Config
+
+    from hub.pages import configure_pages
+
+    c = Config()
+    c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
+    c.NativeAuthenticator.minimum_password_length = 8
+    configure_pages(c)
+    nl = c.JupyterHub.template_vars["nl"]
+    assert nl.approvals and nl.password_min == 8
+    admin = SimpleNamespace(name="root", admin=True, escaped_name="root")
+    page = render("home.html", nl=nl, user=admin, url="/hub/spawn/root",
+                  default_server=SimpleNamespace(active=False))
+    assert 'href="/hub/authorize"' in page and 'href="/hub/admin"' in page
