@@ -219,7 +219,17 @@ def odd_documents() -> list[dict]:
     documents += [base(name=value) for value in ODD_VALUES]
     documents += [base(type=["Achievement", "Undefined"]), base(undefinedTerm="x")]
     documents += [base(image=value) for value in ("rel.png", "data:image/png;base64,AA==")]
-    documents += [base(**{"@context": [VC_V2, OB_V3, {"x": "https://e.org/x"}], "x": "y"})]
+    for context, extra in (
+        ({"x": "https://e.org/x"}, {"x": "y"}),
+        ({"x": {"@id": "relative"}}, {"x": "y"}),
+        ({"x": "_:b"}, {"x": "y"}),
+        ({"@vocab": "rel/"}, {"zzz": "y"}),
+        ({"@vocab": "https://e.org/v#"}, {"zzz": "y"}),
+        ({"@base": "https://e.org/"}, {"id": "rel"}),
+        ({"x": {"@id": "https://e.org/x", "@container": "@index"}}, {"x": {"k": "v"}}),
+        ({"x": {"@id": "https://e.org/x", "@container": "@language"}}, {"x": {"en": "v"}}),
+    ):
+        documents.append(base(**{"@context": [VC_V2, OB_V3, context], **extra}))
     return documents
 
 
