@@ -117,15 +117,22 @@ def course_config(settings: Settings, course: str) -> str:
         f"c.CourseDirectory.root = {str(settings.courses_root / course)!r}",
         "c.CourseDirectory.groupshared = True",
         f"c.Exchange.root = {str(settings.exchange_root)!r}",
-        "# Every instructor of the course may write the gradebook, whoever made it first.",
-        "from hub.courses import share_gradebook",
-        "share_gradebook(c.CourseDirectory.root)",
     ]
     lines += [
         f"c.ExchangeFactory.{trait} = {cls.__module__ + '.' + cls.__qualname__!r}"
         for trait, cls in FACTORY.items()
     ]
     lines += sandbox_bridge(settings.labs_root, settings.data_root / "outbox", course)
+    lines += [
+        "# Every instructor of the course may write the gradebook, whoever made it first",
+        "# (never raising: nbgrader would drop this whole file, the sandbox bridge too).",
+        "try:",
+        "    from hub.courses import share_gradebook",
+        "    share_gradebook(c.CourseDirectory.root)",
+        "except Exception as exc:",
+        "    import sys",
+        "    print(f'northlab: gradebook.db not shared with the course: {exc}', file=sys.stderr)",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -17,8 +17,10 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
+from traitlets.config import Config
 
 from graders.lab import load_lab
+from graders.nbgrader_bridge import NorthlabExecute
 from hub.accounts import (
     INSTRUCTORS_GROUP,
     cohort_unix_group,
@@ -26,7 +28,7 @@ from hub.accounts import (
     ensure_user,
     remove_user,
 )
-from hub.courses import enroll, ensure_course, release_labs
+from hub.courses import course_config, enroll, ensure_course, release_labs
 from hub.settings import load_settings
 
 from .conftest import open_checkout_for_learners, processes_of
@@ -138,3 +140,13 @@ def test_a_gradebook_made_by_one_instructor_is_the_others_too(course):
     assert_ok(nbgrader_as(ann, root, "generate_assignment", LAB_ID))  # makes the gradebook
     submit(root, "learner-b")
     assert_ok(nbgrader_as(bob, root, "autograde", LAB_ID, "--create"))
+
+
+def test_the_course_config_runs_to_the_end_when_the_gradebook_cannot_be_shared(tmp_path):
+    """nbgrader drops a config file that raises, and with it the sandbox bridge: sharing the
+    gradebook must never raise (here: the course root does not exist)."""
+    settings = load_settings({"NORTHLAB_DATA": str(tmp_path / "data")})
+    config = Config()
+    exec(compile(course_config(settings, "no-such-course"), "nbgrader_config.py", "exec"),
+         {"get_config": lambda: config})
+    assert NorthlabExecute in config.Autograde.autograde_preprocessors
