@@ -283,3 +283,14 @@ def test_hostile_shapes_are_invalid_quickly(library, rich):
     for document in (siblings, many, deep, surrogate, poison):
         result = check(library, document)
         assert not result.valid and result.code in ("not-strict", "bad-signature"), result
+
+
+def test_credentials_issued_before_strict_mode_stay_valid(library, js_verify):
+    """A credential of the session-start code (proof object, salt in the identifier,
+    "English / French" names) and its status list still verify, in both verifiers."""
+    golden = json.loads((HERE / "golden" / "issued-by-1663ef2.json").read_text("utf-8"))
+    old, status_list = golden["credential"], golden["status_list"]
+    result = verify_credential(old, loader=library.loader, status_lists=lambda url: status_list)
+    assert (result.valid, result.code, result.issued_by) == (True, "valid", "unknown"), result
+    (js,) = js_verify([old], [status_list])
+    assert js["verified"] and not js["revoked"], js
