@@ -39,6 +39,13 @@ def test_the_service_signs_the_hubs_port_and_public_url(tmp_path):
     assert load_settings(env).public_url == "https://lab.example.org/services/credentials"
 
 
+def test_the_demos_permission_reaches_the_service(tmp_path, monkeypatch):
+    monkeypatch.delenv("NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK", raising=False)
+    assert not load_settings(credential_service_env(tmp_path)).allow_loopback
+    monkeypatch.setenv("NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK", "1")  # what `northlab demo` sets
+    assert load_settings(credential_service_env(tmp_path)).allow_loopback
+
+
 def test_the_credential_verbs_read_the_same_public_url(tmp_path):
     config = tmp_path / "northlab.toml"
     config.write_text('public_url = "https://lab.example.org"\nport = 18400\n')
