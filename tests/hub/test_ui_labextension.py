@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from jupyter_core.paths import jupyter_path
 from jupyterlab.commands import get_app_dir
+from jupyterlab_server.translation_utils import get_language_packs
 from traitlets.config import Config
 
 from hub import labassets
@@ -66,3 +67,9 @@ def test_every_role_and_track_loads_it(tmp_path, role, track):
     assert (farm / NAME / "package.json").exists()
     page_config = labassets.SINGLEUSER_CONFIG_DIR / role / "labconfig" / "page_config.json"
     assert json.loads(page_config.read_text())["northlabRole"] == role
+
+
+def test_french_language_pack_is_installed():
+    """JupyterLab's Settings > Language offers French (the pack the extension switches to)."""
+    packs, _ = get_language_packs("en")
+    assert "fr_FR" in packs
