@@ -1,6 +1,7 @@
 // The one language choice of every northlab page: the `northlab-lang` cookie (hub/language.py).
 const COOKIE = 'northlab-lang';
 const YEAR_SECONDS = 365 * 24 * 3600;
+const RELOADED = 'northlab-lang-reloaded';
 const TRANSLATION_PLUGIN = '@jupyterlab/translation-extension:plugin';
 // JupyterLab locale (language pack) of each northlab language.
 const LAB_LOCALES = { en: 'en', fr: 'fr_FR' };
@@ -28,12 +29,20 @@ export async function syncLanguage(registry) {
   }
   const inLab = languageOfLocale(settings.get('locale').composite);
   const chosen = cookieLanguage();
-  if (chosen && chosen !== inLab) {
-    await settings.set('locale', LAB_LOCALES[chosen]);
-    window.location.reload();
-    return chosen;
+  // Once per tab and language: a setting that does not stick never reloads in a loop.
+  if (chosen && chosen !== inLab && sessionStorage.getItem(RELOADED) !== chosen) {
+    try {
+      await settings.set('locale', LAB_LOCALES[chosen]);
+      sessionStorage.setItem(RELOADED, chosen);
+      window.location.reload();
+      return chosen;
+    } catch (error) {
+      console.warn('northlab: could not switch JupyterLab to', chosen, error);
+    }
   }
-  if (!chosen) {
+  if (chosen === inLab) {
+    sessionStorage.removeItem(RELOADED);
+  } else if (!chosen) {
     rememberLanguage(inLab);
   }
   // JupyterLab's own Settings > Language menu: the cookie follows it (before its reload).
