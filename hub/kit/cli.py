@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from graders.cli import CommandError
-from graders.commands import summary_line
+from graders.commands import due_date, summary_line
 from hub.kit.build import LOCALE, KitError, build_kit
 from hub.kit.collect import CLOCKS, grade_hand_in, hand_in
 from hub.kit.manifest import ManifestError
@@ -76,7 +76,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         return 0
     bar = _bar(len(result.landed), "grading")
     try:
-        records = grade_hand_in(settings, result,
+        records = grade_hand_in(settings, result, due=args.due,
                                 on_done=lambda _: bar.update(1) if bar else None)
     finally:
         if bar is not None:
@@ -119,6 +119,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     collect.add_argument("--clock", choices=CLOCKS, default="hub",
                          help="which time counts for lateness: hub (when collected, default) "
                          "or kit (the laptop's clock, which the learner controls)")
+    collect.add_argument("--due", type=due_date, default=None, metavar="WHEN",
+                         help="due date, ISO 8601 (UTC if no offset): labs whose counted time "
+                         "(see --clock) is later are recorded as late")
     collect.add_argument("--no-grade", action="store_true", help="land the work, do not grade")
     collect.add_argument("--lang", choices=("en", "fr"), help="language of the messages "
                          "(default: from LANG)")

@@ -207,8 +207,10 @@ def hand_in(settings: Settings, kit: Path, *, learner: str | None = None, clock:
 
 
 def grade_hand_in(settings: Settings, hand_in: HandIn, *, workers: int = 1,
+                  due: datetime | None = None,
                   on_done: Callable[[dict[str, Any]], None] | None = None) -> list[dict]:
-    """Grade the landed labs of ``hand_in`` in the sandbox; records go to the outbox."""
+    """Grade the landed labs of ``hand_in`` in the sandbox (stamped after ``due``: late);
+    records go to the outbox."""
     from graders.engine import Grader
     from graders.lab import load_lab
     from graders.outbox import Outbox
@@ -219,7 +221,8 @@ def grade_hand_in(settings: Settings, hand_in: HandIn, *, workers: int = 1,
     for lab_id in hand_in.landed:
         lab = load_lab(settings.labs_root / track / lab_id)
         submissions = [s for s in find_submissions(
-            settings.courses_root / cohort / "submitted", lab_id) if s.learner == hand_in.learner]
+            settings.courses_root / cohort / "submitted", lab_id, due=due)
+            if s.learner == hand_in.learner]
         with Grader(lab, workers=workers, course=cohort) as grader:
             for submission in submissions:
                 record = grader.grade(submission)

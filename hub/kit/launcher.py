@@ -67,6 +67,11 @@ def install(force: bool = False) -> Path:
     if not force and marker.is_file() and marker.read_text() == requirements_digest():
         say("launcher.already_installed", where=venv)
         return venv
+    wanted, have = manifest().get("python"), f"cp{sys.version_info[0]}{sys.version_info[1]}"
+    if wanted and wanted != have:
+        say("launcher.wrong_python", wanted=f"{wanted[2]}.{wanted[3:]}",
+            have=f"{sys.version_info[0]}.{sys.version_info[1]}")
+        raise SystemExit(1)
     shutil.rmtree(venv, ignore_errors=True)
     wheels = OWN / "wheels"
     pips = sorted(wheels.glob("pip-*.whl"))

@@ -11,12 +11,15 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from graders.outbox import Outbox
+from graders.submissions import find_submissions
+from hub.kit.build import build_kit
 from hub.kit.collect import SIDECAR, grade_hand_in, hand_in
 from hub.kit.manifest import ManifestError
 from hub.services.credentials.service import Credentials
@@ -24,7 +27,7 @@ from hub.services.credentials.settings import CredentialSettings
 from hub.services.gradebook import queries
 from hub.settings import REPO
 
-from .conftest import LABS, LEARNER, TRACK, copy_to_laptop
+from .conftest import LABS, LEARNER, TRACK, WHEEL_CACHE, copy_to_laptop
 
 pytestmark = pytest.mark.slow
 
@@ -209,3 +212,29 @@ def test_edited_released_test_refuses_that_lab_only(settings, cohort, kit, hande
     assert outcome[LABS[2]].status == "collected"  # the valid lab still lands
     replaced = settings.data_root / "kits" / "replaced" / cohort / LEARNER / LABS[2]
     assert len(list(replaced.iterdir())) == 1  # the earlier hand-in was kept, not deleted
+
+
+def test_course_chooses_which_clock_counts_for_lateness(settings, cohort, tmp_path):
+    kit = build_kit(settings, cohort=cohort, track=TRACK, out=tmp_path / "kit",
+                    wheel_cache=WHEEL_CACHE)  # a cohort kit: no learner named
+    with pytest.raises(ManifestError) as refused:
+        hand_in(settings, kit.folder)
+    assert refused.value.message_id == "kit.error.need_learner"
+    lab = LABS[0]
+    (kit.folder / "work" / lab / "notes.txt").write_text("worked at home\n")
+    claimed = datetime(2026, 11, 1, tzinfo=UTC).timestamp()  # the laptop's clock says so
+    for path in (kit.folder / "work" / lab).rglob("*"):
+        os.utime(path, (claimed, claimed))
+    received = datetime(2026, 12, 2, 12, tzinfo=UTC)
+    due = datetime(2026, 12, 1, tzinfo=UTC)
+    for learner, clock in (("pat", "kit"), ("quinn", "hub")):
+        result = hand_in(settings, kit.folder, learner=learner, clock=clock,
+                         now=lambda: received)
+        assert result.landed == [lab]
+        landed = settings.courses_root / cohort / "submitted" / learner / lab
+        stamps = json.loads((landed / SIDECAR).read_text())
+        assert (stamps["claimed_at"], stamps["received_at"]) == (
+            "2026-11-01T00:00:00Z", "2026-12-02T12:00:00Z")
+        [submission] = [s for s in find_submissions(
+            settings.courses_root / cohort / "submitted", lab, due=due) if s.learner == learner]
+        assert submission.late == (clock == "hub")
