@@ -66,11 +66,16 @@ def ensure_layout(settings: Settings) -> None:
 
 
 def _ensure_access(settings: Settings, course: str) -> None:
-    """``course``'s Unix groups, and who owns its root, its config and its exchange."""
+    """``course``'s Unix groups, its current config (older versions' configs are brought
+    up to date at hub start), and who owns its root, its config, gradebook and exchange."""
     ensure_group(cohort_unix_group(course))
     group = course_instructors_unix_group(course)
     ensure_group(group)
     root = settings.courses_root / course
+    config = root / COURSE_CONFIG
+    text = course_config(settings, course)
+    if not config.exists() or config.read_text() != text:
+        config.write_text(text)
     _own(root, 0o2770, group)
     _own(root / COURSE_CONFIG, 0o660, group)
     share_gradebook(root)
@@ -111,7 +116,7 @@ REFUSING_KERNEL = "northlab-sandbox-unavailable"
 def course_config(settings: Settings, course: str) -> str:
     """Text of a course's ``nbgrader_config.py``."""
     lines = [
-        "# Written by northlab (hub/courses.py); rewritten by `northlab cohort add`.",
+        "# Written by northlab (hub/courses.py): rewritten at every hub start, edits are lost.",
         "c = get_config()  # noqa: F821",
         f"c.CourseDirectory.course_id = {course!r}",
         f"c.CourseDirectory.root = {str(settings.courses_root / course)!r}",
@@ -174,10 +179,6 @@ def ensure_course(settings: Settings, course: str) -> Path:
     ensure_layout(settings)
     root = settings.courses_root / course
     root.mkdir(exist_ok=True)
-    config = root / COURSE_CONFIG
-    text = course_config(settings, course)
-    if not config.exists() or config.read_text() != text:
-        config.write_text(text)
     _ensure_access(settings, course)
     return root
 

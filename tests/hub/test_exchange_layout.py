@@ -86,3 +86,14 @@ def test_course_roots_of_older_versions_close_to_other_instructors(settings):
     assert mode_and_group(root) == ("0o2770", teachers)
     assert mode_and_group(root / "nbgrader_config.py")[1] == teachers
     assert mode_and_group(settings.exchange_root / COURSE / "inbound")[1] == teachers
+
+
+def test_hub_start_brings_older_courses_up_to_date(settings):
+    """An older version's course config and its root-made 0640 gradebook (instructors could
+    not autograde) are fixed at the next ensure_layout (hub start)."""
+    root = ensure_course(settings, COURSE)
+    (root / "nbgrader_config.py").write_text("c = get_config()  # an older version's\n")
+    (root / "gradebook.db").chmod(0o640)
+    ensure_layout(settings)
+    assert "share_gradebook" in (root / "nbgrader_config.py").read_text()
+    assert mode_and_group(root / "gradebook.db") == ("0o660", course_instructors_unix_group(COURSE))
