@@ -87,6 +87,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_stop(args: argparse.Namespace) -> int:
     settings = _settings()
+    if os.geteuid() != 0:
+        raise CommandError("northlab stop needs root, as the hub it stops: run it with sudo.")
     stopped = stop_everything(settings)
     print(f"northlab stop: {stopped} process(es) of the hub of {settings.data_root} stopped "
           "(hub, proxy, services, learners' servers, kernels, grading).")
