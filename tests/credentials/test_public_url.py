@@ -34,9 +34,11 @@ def test_the_service_signs_the_hubs_port_and_public_url(tmp_path):
     env = credential_service_env(tmp_path, NORTHLAB_PORT="18400")
     assert load_settings(env).public_url == "http://127.0.0.1:18400/services/credentials"
     env = credential_service_env(
-        tmp_path, NORTHLAB_PORT="18400", NORTHLAB_PUBLIC_URL="https://lab.example.org/"
+        tmp_path, NORTHLAB_PORT="18400", NORTHLAB_PUBLIC_URL="https://lab.example.org/",
+        NORTHLAB_LABS_ROOT=str(tmp_path / "labs"),
     )
     assert load_settings(env).public_url == "https://lab.example.org/services/credentials"
+    assert load_settings(env).labs_root == tmp_path / "labs"  # the hub's labs, too
 
 
 def test_the_demos_permission_reaches_the_service(tmp_path, monkeypatch):

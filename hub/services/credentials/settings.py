@@ -55,7 +55,8 @@ class CredentialSettings:
     did_web_domain: str = ""
     #: Years a credential stays valid; 0 = no validUntil (NORTHLAB_CREDENTIALS_VALID_YEARS).
     valid_years: int = 0
-    #: Folder with the tracks' ``achievement.toml`` and labs (NORTHLAB_LABS).
+    #: Folder with the tracks' ``achievement.toml`` and labs (NORTHLAB_LABS; default the
+    #: hub's labs_root, NORTHLAB_LABS_ROOT).
     labs_root: Path = REPO / "labs"
     #: Folder holding ``node_modules`` with the JSON-LD context packages (NORTHLAB_NODE_ROOT).
     node_root: Path = REPO
@@ -111,6 +112,8 @@ def load_settings(environ: dict[str, str] | None = None) -> CredentialSettings:
         or f"http://127.0.0.1:{port}/services/credentials"
     )
     values.update(top.get("credentials", {}))
+    if env.get("NORTHLAB_LABS_ROOT"):  # the hub's own labs_root, handed to its services
+        values["labs_root"] = env["NORTHLAB_LABS_ROOT"]
     for name, var in _ENV.items():
         if env.get(var):
             values[name] = env[var]
