@@ -82,6 +82,9 @@ def test_french_chosen_once_is_french_everywhere(hub):
                                              args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(locale="en-US")
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(f"{hub.url}/hub/login")
             expect(page.locator("h1 .l-en")).to_be_visible()
             page.click(".langs button[data-lang=fr]")
@@ -128,6 +131,7 @@ def test_french_chosen_once_is_french_everywhere(hub):
                 timeout=60_000)
             cookies = {c["name"]: c["value"] for c in page.context.cookies()}
             assert cookies["northlab-lang"] == "en"
+            assert errors == [], errors
             page.goto(f"{hub.url}/hub/no-such-page")
             expect(page.locator(".langs button[data-lang=en]")).to_have_attribute(
                 "aria-pressed", "true")
