@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -165,3 +167,24 @@ def test_configured_pages_know_the_approval_page_and_password_length():
     page = render("home.html", nl=nl, user=admin, url="/hub/spawn/root",
                   default_server=SimpleNamespace(active=False))
     assert 'href="/hub/authorize"' in page and 'href="/hub/admin"' in page
+
+
+class Attributes(HTMLParser):
+    """Every ``data-labels`` attribute of a page, as the browser parses it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.labels += [value or "" for name, value in attrs if name == "data-labels"]
+
+
+def test_aria_labels_are_valid_json_in_every_language():
+    page = render("spawn_pending.html", user=SimpleNamespace(name="ann", admin=False),
+                  progress_url="/p")
+    parser = Attributes()
+    parser.feed(page)
+    assert len(parser.labels) == 2
+    for value in parser.labels:
+        assert set(json.loads(value)) == set(NL.languages)
