@@ -106,6 +106,9 @@ def restore_missing_labs() -> None:
 
 def start(extra: list[str], browser: bool) -> None:
     """Become JupyterLab (exec: no process is left behind when it stops)."""
+    if not os.access(KIT / "work", os.W_OK):
+        say("launcher.read_only", folder=KIT / "work")
+        raise SystemExit(1)
     venv = install()
     restore_missing_labs()
     say("launcher.starting")
