@@ -28,7 +28,7 @@ from graders.lab import Lab
 from graders.notebooks import NotebookError, SourceNotebook, plan, read_source
 from graders.record import LabTest, build_record, code_tests, error_record, notebook_tests
 from graders.remote.codec import CodecError, PeerGone, send_frame
-from graders.sandbox import Sandbox, detect
+from graders.sandbox import Sandbox, SandboxUnavailable, detect
 from graders.sandbox.base import LaunchSpec
 from graders.sandbox.cgroup import NO_GROUP, Cgroups, Group, Usage
 from graders.sandbox.child import GO, HELLO, READY
@@ -310,10 +310,14 @@ class Grader:
         self._tmp = Path(tempfile.mkdtemp(prefix=f"northlab-{self.lab.id}-"))
         release = release_dir(self.lab, self._tmp)
         (self._tmp / "logs").mkdir(mode=0o700)
-        self._uids = UidBlock.acquire() if os.geteuid() == 0 else None
-        block = self._uids.index if self._uids else 0
-        if self.sandbox.cgroups is not None:
-            self._cgroups = self.sandbox.cgroups.open_run(block)
+        try:
+            self._uids = UidBlock.acquire() if os.geteuid() == 0 else None
+            block = self._uids.index if self._uids else 0
+            if self.sandbox.cgroups is not None:
+                self._cgroups = self.sandbox.cgroups.open_run(block)
+        except OSError as exc:  # a lock folder not ours, all blocks held, cgroups refused
+            self.__exit__(None, None, None)
+            raise SandboxUnavailable(f"the sandbox cannot start: {exc}") from None
         self._all = [Slot(i, self.sandbox, self.lab, release, self._tmp, block)
                      for i in range(self.workers)]
         starters = [threading.Thread(target=slot.start) for slot in self._all]

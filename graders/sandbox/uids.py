@@ -24,7 +24,7 @@ BLOCKS = 32  #: concurrent grading runs per host
 LOCK_DIR = Path("/run/northlab")
 
 
-class NoFreeUids(RuntimeError):
+class NoFreeUids(OSError):
     """Every uid block is held by another grading run."""
 
 

@@ -177,6 +177,18 @@ def test_cgroup_v1_groups_live_below_the_graders_own_group(tmp_path: Path) -> No
     assert run.note() == "cgroup-v1(memory,pids)"
 
 
+def test_a_lock_folder_that_is_not_ours_is_a_clear_error(monkeypatch) -> None:
+    from graders.engine import UidBlock
+
+    def refuse(*_args: object) -> None:
+        raise PermissionError("/run/northlab must be a folder owned by uid 0 with mode 0700")
+
+    monkeypatch.setattr(UidBlock, "acquire", refuse)
+    monkeypatch.setattr("os.geteuid", lambda: 0)
+    with pytest.raises(SandboxUnavailable, match="cannot start: /run/northlab must be"):
+        Grader(load_lab(NB_LAB), workers=1).__enter__()
+
+
 def test_the_lock_folder_must_be_private(tmp_path: Path) -> None:
     from graders.sandbox.uids import UidBlock
 
