@@ -1,0 +1,338 @@
+"""One fresh demo-like hub for the browser journeys, Debian's Chromium, and a page checker.
+
+The hub is what `make demo` starts (local mode, the repository's labs, a cohort with an
+admin, an instructor, a cohort lead and learners, each their own Unix user), with test
+names, a temp data root and a free port block. Only the labs the journeys use are released.
+Every checked page is screenshotted to ``var/browser-artefacts/`` (kept by CI), must pass
+axe-core with no serious or critical violation (minus :data:`AXE_ALLOWLIST`) and must have
+logged no console error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import grp
+import os
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, sync_playwright
+
+from hub.accounts import cohort_unix_group, course_instructors_unix_group, remove_user
+from hub.courses import release_lab
+from hub.people import HubClient, add_cohort, add_person
+from hub.runner import free_port_block, stale_services, start_hub, stop_hub
+from hub.settings import REPO, Settings, load_settings
+from tests.hub.conftest import open_checkout_for_learners, processes_of, proxies_on
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+ARTEFACTS = REPO / "var" / "browser-artefacts"
+#: The lab the learners work through the UI, and the earlier labs of the same credential
+#: they are recorded as having passed (the credential needs three).
+TRACK, LAB = "cybersecurity", "password-hashing"
+EARLIER_LABS = ("auth-log-forensics", "cipher-breaking")
+ROLES = ("admin", "instructor", "lead", "learner-en", "learner-fr")
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """An axe-core finding in upstream code (JupyterLab, nbgrader) that northlab cannot fix
+    element by element: the rule, where (URL part) and which elements (HTML pattern)."""
+
+    rule: str
+    where: str
+    element: str
+    reason: str
+
+    def covers(self, rule: str, url: str, html: str) -> bool:
+        return (rule == self.rule and self.where in url
+                and re.search(self.element, html) is not None)
+
+
+AXE_ALLOWLIST = (
+    Upstream("aria-allowed-attr", "/user/", r"^<jp-button [^>]*aria-pressed=",
+             "JupyterLab 4's toolbar buttons (@jupyter/web-components jp-button) carry "
+             "aria-pressed on a custom element with no role."),
+    Upstream("aria-required-children", "/user/",
+             r'^<div id="(released|fetched|submitted)_assignments_list" [^>]*role="tablist"',
+             "nbgrader's Assignments tab marks its lists role=tablist with no tab inside."),
+    Upstream("aria-input-field-name", "/user/", r'^<div [^>]*class="cm-content" role="textbox"',
+             "CodeMirror 6 editors in JupyterLab cells have no accessible name."),
+    Upstream("aria-prohibited-attr", "/user/",
+             r'^<div class="lm-Widget jp-Cell [^"]*" aria-label="[^"]*Cell Content"',
+             "JupyterLab 4 labels notebook cells with aria-label on a div with no role."),
+    Upstream("button-name", "/user/", r'^<button class="jp-Button jp-collapseHeadingButton"',
+             "JupyterLab 4's collapse-heading buttons in Markdown headings have no name."),
+    Upstream("aria-required-children", "/user/", r'^<div role="feed" aria-label="Cells"',
+             "JupyterLab 4's windowed notebook is a role=feed whose cells are not articles."),
+    Upstream("frame-title", "/user/", r'^<iframe [^>]*src="[^"]*/formgrader"',
+             "nbgrader's JupyterLab extension embeds formgrader in an iframe with no title."),
+    Upstream("frame-title", "/user/", r'^<iframe sandbox="allow-same-origin" [^>]*src="blob:',
+             "JupyterLab's HTML viewer (a learner's feedback file) frames it with no title."),
+    # nbgrader's formgrader pages (Bootstrap 3 templates of nbgrader 0.9)
+    Upstream("html-has-lang", "/formgrader", r"^<html>", "its templates set no lang."),
+    Upstream("color-contrast", "/formgrader",
+             r'^(<li class="active">|<a href="[^"]*/formgrader/[^"]*"( tabindex="-1")?>)',
+             "Bootstrap 3's grey breadcrumb items and links."),
+    Upstream("link-name", "/formgrader",
+             r'^<a href="#"><span class="glyphicon [^"]*" aria-hidden="true"></span></a>$',
+             "its action links (edit, generate, collect, autograde, feedback) are icons only."),
+    Upstream("list", "/formgrader", r'^<ul class="nav (nav-pills nav-stacked|text-center)">',
+             "its navigation puts non-<li> elements in a <ul>."),
+    Upstream("nested-interactive", "/formgrader", r'^<div class="panel-heading" role="tab"',
+             "its collapsible help panels are role=tab around links."),
+    Upstream("aria-dialog-name", "/formgrader",
+             r'^<div class="modal fade in" id="(success|error)-modal" role="dialog"',
+             "its result dialogs have no accessible name."),
+    Upstream("scrollable-region-focusable", "/formgrader", r"^<pre>",
+             "its command-output boxes scroll but cannot take focus."),
+    Upstream("color-contrast", "/formgrader/submissions/",
+             r'^(<a class="(name-hidden|name-shown|tabbable)"|<span class="[a-z0-9]{1,3}">)',
+             "the grading page's grey navigation links and Pygments' comment colours."),
+    Upstream("link-in-text-block", "/formgrader/submissions/", r'^<a class="anchor-link"',
+             "nbconvert's heading anchors (¶) in the graded notebook."),
+)
+#: Console errors of upstream code that northlab cannot fix, with the reason.
+CONSOLE_ALLOWLIST = {
+    r"cdnjs\.cloudflare\.com/ajax/libs/mathjax|MathJax is not defined":
+        "nbgrader's formgrade page and feedback files load MathJax from a CDN (an offline "
+        "site renders no maths there; nothing else breaks).",
+    r"^blob:.*Blocked script execution":
+        "JupyterLab shows an HTML file (nbgrader's feedback) untrusted: its scripts do not run.",
+}
+#: Generous: a loaded 2-core machine starts servers and kernels slowly.
+SLOW = 120_000
+
+
+@dataclass
+class World:
+    """The running hub, its people and their passwords."""
+
+    settings: Settings
+    process: subprocess.Popen
+    client: HubClient
+    prefix: str
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
+    def cohort(self) -> str:
+        return f"{self.prefix}-demo"
+
+    def name(self, role: str) -> str:
+        return f"{self.prefix}-{role}"
+
+    def user_token(self, name: str) -> str:
+        response = self.client.request("POST", f"/users/{name}/tokens", json={"note": "test"})
+        return response.json()["token"]
+
+
+def _wait_for_no_processes(users: list[str], settings: Settings,
+                           timeout: float = 30) -> dict[str, list[int]]:
+    """Poll until the users, the hub's services and its proxy have no process left (a
+    server's kernels exit a moment after the server); returns what is still running."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = {user: processes_of(user) for user in users}
+        left["services"] = stale_services(settings)
+        left["proxy"] = proxies_on(settings.port)
+        left = {key: pids for key, pids in left.items() if pids}
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.5)
+
+
+def _stop_servers(world: World, timeout: float = 60) -> None:
+    for user in world.client.request("GET", "/users").json():
+        if user["servers"]:
+            world.client.request("DELETE", f"/users/{user['name']}/server")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(u["servers"] for u in world.client.request("GET", "/users").json()):
+            return
+        time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def demo_hub() -> Iterator[World]:
+    """A fresh hub seeded like `northlab demo`; stopped and removed completely after."""
+    if os.geteuid() != 0:
+        pytest.fail("the browser journeys need root (local mode creates Unix users), as in CI")
+    open_checkout_for_learners()
+    prefix = "b" + secrets.token_hex(2)
+    data_root = Path(tempfile.mkdtemp(prefix="northlab-browser-", dir="/tmp"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NORTHLAB_")}
+    # five ports: public, hub API, proxy API, credentials, gradebook
+    env.update(NORTHLAB_DATA=str(data_root), NORTHLAB_PORT=str(free_port_block(5)),
+               NORTHLAB_ADMIN_USERS=f"{prefix}-admin")
+    settings = load_settings(env)
+    world = World(settings, None, HubClient(settings), prefix)  # type: ignore[arg-type]
+    try:
+        add_cohort(settings, world.cohort)
+        release_lab(settings, world.cohort, LAB, settings.labs_root / TRACK / LAB / "source",
+                    TRACK)
+        world.process = start_hub(settings)
+        for role in ROLES:
+            name, password = world.name(role), f"{role}-{secrets.token_hex(6)}"
+            if role == "admin":
+                world.client.ensure_user(name, admin=True)
+            add_person(settings, world.client, name, role=role.split("-")[0],
+                       cohort=None if role == "admin" else world.cohort, password=password)
+            world.passwords[name] = password
+        yield world
+    except BaseException:
+        _tear_down(world, data_root)
+        raise
+    left = _tear_down(world, data_root)
+    assert not left, f"processes left behind after the hub stopped: {left}"
+
+
+def _tear_down(world: World, data_root: Path) -> dict[str, list[int]]:
+    """Stop the servers and the hub, wait for every process of theirs to exit (killing
+    what is left after the wait), remove the test's users, groups and data root.
+    Returns what had to be killed."""
+    settings, prefix = world.settings, world.prefix
+    if world.process is not None:
+        _stop_servers(world)
+        stop_hub(settings, world.process)
+    users = [e.pw_name for e in pwd.getpwall() if e.pw_name.startswith(prefix + "-")]
+    left = _wait_for_no_processes(users, settings)
+    for pids in left.values():
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    for user in users:
+        remove_user(user)
+    for group in grp.getgrall():
+        if group.gr_name.startswith((cohort_unix_group(prefix + "-"),
+                                     course_instructors_unix_group(prefix + "-"))):
+            subprocess.run(["groupdel", group.gr_name], check=True)
+    shutil.rmtree(data_root, ignore_errors=True)
+    return left
+
+
+@pytest.fixture(scope="session")
+def world() -> Iterator[World]:
+    with pytest.MonkeyPatch.context() as patch:
+        # as `northlab demo`: credentials for the loopback address the demo serves
+        patch.setenv("NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK", "1")
+        with demo_hub() as running:
+            yield running
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    shutil.rmtree(ARTEFACTS, ignore_errors=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Visitor:
+    """One person's browser session: pages are checked (screenshot, axe, console)."""
+
+    def __init__(self, browser: Browser, world: World, role: str, story: str,
+                 language: str) -> None:
+        self.world, self.name, self.language = world, world.name(role), language
+        self.folder = ARTEFACTS / story / f"{role}-{language}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.shots = len(list(self.folder.glob("*.png")))
+        # bypass_csp lets axe-core be injected into pages whose CSP forbids inline scripts
+        self.context: BrowserContext = browser.new_context(
+            bypass_csp=True, accept_downloads=True, locale="en-CA",
+            viewport={"width": 1280, "height": 900})
+        self.context.set_default_timeout(60_000)
+        self.console_errors: list[str] = []
+        self.context.on("page", self._watch)
+        self.page: Page = self.context.new_page()
+
+    def _watch(self, page: Page) -> None:
+        page.on("console", lambda message: message.type == "error" and self._error(
+            f"{message.location.get('url')}: {message.text}"))
+        page.on("pageerror", lambda error: self._error(f"{page.url}: {error}"))
+
+    def _error(self, text: str) -> None:
+        if not any(re.search(pattern, text) for pattern in CONSOLE_ALLOWLIST):
+            self.console_errors.append(text)
+
+    def log_in(self, next_path: str = "") -> None:
+        page = self.page
+        page.goto(f"{self.world.url}/hub/login" + (f"?next={next_path}" if next_path else ""))
+        if page.locator("html").get_attribute("lang") != self.language:
+            page.click(f".langs button[data-lang={self.language}]")
+        self.check("login")
+        page.fill("#username_input", self.name)
+        page.fill("#password_input", self.world.passwords[self.name])
+        page.click("#login_submit")
+        page.wait_for_load_state()
+
+    def check(self, label: str, page: Page | None = None) -> None:
+        """Screenshot, axe-core and console errors of the current page."""
+        page = page or self.page
+        page.wait_for_load_state()
+        if page.evaluate("document.contentType") != "text/html":
+            # an image (the certificate) in the browser's own viewer: no page of ours
+            assert not self.console_errors, f"console errors by {label}: {self.console_errors}"
+            return
+        if "/lab" not in urlsplit(page.url).path:  # northlab's own pages (JupyterLab: menus)
+            assert page.locator("html").get_attribute("lang") == self.language, page.url
+        self.shots += 1
+        page.screenshot(path=str(self.folder / f"{self.shots:02d}-{label}.png"), full_page=True)
+        bad = [found for frame in page.frames if not frame.is_detached()
+               and frame.url.startswith(self.world.url) for found in axe_violations(frame)]
+        assert not bad, f"axe-core on {label} ({page.url}): {bad}"
+        assert not self.console_errors, f"console errors by {label}: {self.console_errors}"
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def axe_violations(frame: Frame) -> list[dict]:
+    """Serious and critical axe-core violations in ``frame`` not in the allowlist."""
+    frame.add_script_tag(path=str(AXE))
+    found = frame.evaluate(
+        "async () => (await axe.run(document, {iframes: false})).violations.map(v => ({"
+        "id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html)}))")
+    bad = []
+    for violation in found:
+        nodes = [html for html in violation["nodes"] if not any(
+            known.covers(violation["id"], frame.url, html) for known in AXE_ALLOWLIST)]
+        if violation["impact"] in ("serious", "critical") and nodes:
+            bad.append({**violation, "url": frame.url, "nodes": [html[:200] for html in nodes[:3]]})
+    return bad
+
+
+@pytest.fixture
+def visit(browser: Browser, world: World, request: pytest.FixtureRequest):
+    """``visit(role, language)`` -> a :class:`Visitor`; closed after the test."""
+    opened: list[Visitor] = []
+
+    def open_visitor(role: str, language: str = "en") -> Visitor:
+        visitor = Visitor(browser, world, role, request.node.name, language)
+        opened.append(visitor)
+        return visitor
+
+    yield open_visitor
+    for visitor in opened:
+        visitor.close()

@@ -1,0 +1,40 @@
+"""The admin's day: someone signs up, cannot log in yet, the admin approves them, they can."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_admin_approves_a_sign_up(world, visit, language):
+    newcomer = visit(f"newcomer-{language}", language)
+    name, password = newcomer.name, "Caribou-trail-2026"
+    page = newcomer.page
+    page.goto(f"{world.url}/hub/login")
+    page.click(f".langs button[data-lang={language}]")
+    page.click("a[href$='/hub/signup']")
+    newcomer.check("signup")
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.fill("#password_confirmation_input", password)
+    page.click("#signup_submit")
+    newcomer.check("signed-up")
+    world.passwords[name] = password
+    newcomer.log_in()
+    assert "/hub/login" in page.url  # not approved yet
+    newcomer.check("login-refused")
+
+    admin = visit("admin", language)
+    admin.log_in()
+    admin.page.goto(f"{world.url}/hub/authorize")
+    admin.check("authorize")
+    admin.page.click(f"a[href$='/hub/authorize/{name}']")
+    admin.page.wait_for_load_state()
+    admin.check("authorized")
+    assert admin.page.locator(f"a[href$='/hub/authorize/{name}']").count() == 1
+
+    newcomer.log_in()
+    assert "/hub/login" not in page.url
+    newcomer.check("first-login")
