@@ -234,9 +234,10 @@ def wait_until_up(
     raise SettingsError(f"The hub did not answer within {timeout:.0f} s (see {log_path}).")
 
 
-def free_port_block(count: int = 3) -> int:
+def free_port_block(count: int | None = None) -> int:
     """A port ``p`` with ``p .. p+count-1`` free on 127.0.0.1 (for tests and benchmarks that
-    start hubs side by side)."""
+    start hubs side by side); by default as many ports as a hub and its services use."""
+    count = count or managed.FIRST_SERVICE_PORT_OFFSET + len(managed.SERVICE_APPS)
     for _ in range(200):
         base = 10000 + secrets.randbelow(22000)  # below the ephemeral range (32768+)
         with contextlib.ExitStack() as stack:
