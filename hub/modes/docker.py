@@ -14,6 +14,7 @@ from dockerspawner import DockerSpawner
 from traitlets import Dict as DictTrait
 from traitlets import default
 
+from hub.managed import GRADER_SERVICE
 from hub.modes import profiles
 from hub.modes.services import SERVICE_PORTS, externalize
 from hub.services.exchange import hubconfig as exchange
@@ -125,3 +126,16 @@ def configure(c: Any, settings: Settings) -> None:
         learner_url=exchange_url(),
     )
     externalize(c)
+    deliver_from_the_outbox_container(c)
+
+
+def deliver_from_the_outbox_container(c: Any) -> None:
+    """The compose file's ``outbox`` container delivers results: it reads what the grader
+    container (root) queued. The hub keeps the grader service's token only; its own
+    deliverer (uid 1000) could not read those results and would reject them."""
+    services = [dict(s) for s in c.JupyterHub.services]
+    for service in services:
+        if service["name"] == GRADER_SERVICE:
+            for key in ("command", "environment"):
+                service.pop(key, None)
+    c.JupyterHub.services = services

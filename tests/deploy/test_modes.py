@@ -89,6 +89,8 @@ def test_docker_mode_runs_services_in_their_containers(hub_config) -> None:
     assert ACCESS_SCOPE in c.Spawner.server_token_scopes
     user_role = next(r for r in c.JupyterHub.load_roles if r["name"] == "user")
     assert ACCESS_SCOPE in user_role["scopes"]
+    # one deliverer: the outbox container (the hub's would reject the root grader's results)
+    assert "command" not in found["northlab-grader"] and found["northlab-grader"]["api_token"]
 
 
 def test_kubernetes_mode_profiles_per_track(hub_config) -> None:
