@@ -102,6 +102,8 @@ def fetched_notebook(visitor: Visitor) -> str:
 def learner_submits(learner: Visitor) -> None:
     page, world = learner.page, learner.world
     start_track(learner)
+    notebooks = learner.page.locator(".jp-LauncherCard[data-category=Notebook]")
+    assert notebooks.count() == 1, "the launcher offers the track's kernel only"
     open_assignments(learner)
     released = page.locator(RELEASED, has_text=LAB)
     released.wait_for(timeout=SLOW)
@@ -247,6 +249,11 @@ def learner_reads_feedback(learner: Visitor) -> None:
     certificate.wait_for_load_state()
     assert certificate.evaluate("document.contentType") == "image/png"
     learner.check("certificate", certificate)
+
+    with credentials.expect_download() as info:
+        card.locator("a[href$='.json']").click()
+    signed = json.loads(info.value.path().read_text(encoding="utf-8"))
+    assert signed["issuer"]["url"].startswith(learner.world.url)  # the hub's own port
 
 
 def test_learners_read_feedback_progress_credential(world, visit):
