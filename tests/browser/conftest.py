@@ -180,8 +180,7 @@ def demo_hub() -> Iterator[World]:
     prefix = "b" + secrets.token_hex(2)
     data_root = Path(tempfile.mkdtemp(prefix="northlab-browser-", dir="/tmp"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("NORTHLAB_")}
-    # five ports: public, hub API, proxy API, credentials, gradebook
-    env.update(NORTHLAB_DATA=str(data_root), NORTHLAB_PORT=str(free_port_block(5)),
+    env.update(NORTHLAB_DATA=str(data_root), NORTHLAB_PORT=str(free_port_block()),
                NORTHLAB_ADMIN_USERS=f"{prefix}-admin")
     settings = load_settings(env)
     world = World(settings, None, HubClient(settings), prefix)  # type: ignore[arg-type]
