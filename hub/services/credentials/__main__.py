@@ -13,7 +13,7 @@ import signal
 import sys
 from urllib.parse import urlparse
 
-from hub.services.credentials.app import make_app
+from hub.services.credentials.app import MAX_BODY, make_app
 from hub.services.credentials.contexts import ContextsMissing
 from hub.services.credentials.service import Credentials
 from hub.services.credentials.settings import load_settings
@@ -28,7 +28,14 @@ async def serve() -> None:
         library.keys.active(session)
         session.commit()
     app = make_app(library, prefix=prefix, hub=bool(os.environ.get("JUPYTERHUB_API_URL")))
-    server = app.listen(url.port or 80, url.hostname or "127.0.0.1", xheaders=True)
+    # The body limits belong to the HTTPServer (tornado ignores them in app settings); no
+    # xheaders: a client address taken from X-Real-Ip would be the client's own word.
+    server = app.listen(
+        url.port or 80,
+        url.hostname or "127.0.0.1",
+        max_body_size=MAX_BODY,
+        max_buffer_size=MAX_BODY + 64 * 1024,
+    )
     logging.info("credential service on %s%s", url.geturl().rstrip("/"), prefix)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -36,6 +43,7 @@ async def serve() -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     server.stop()
+    app.settings["verifier"].shutdown()
 
 
 def main() -> int:

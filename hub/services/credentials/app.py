@@ -12,7 +12,7 @@ Routes, under the service prefix (``JUPYTERHUB_SERVICE_PREFIX``, ``/services/cre
 ``GET  credentials/<id>/certificate.png``  printable certificate with a QR code to ``verify``
 ``GET|POST verify``                  public verify page (``?id=<uuid>`` checks a stored one);
                                      says who issued; ``recipient=`` (e-mail or user name)
-                                     answers yes/no for ours, 10 times per credential/client/h
+                                     answers yes/no for ours, 10 times per credential/h
 ``GET  status/<n>``                  public BitstringStatusListCredential
 ``GET  achievements/<id>[/fr]``      public Achievement JSON (English, French); ``.../image.svg``
 ``GET  did.json``, ``.well-known/did.json``  the DID document of a did:web issuer (keys.py)
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
-from tornado import web
+from tornado import httputil, web
 
 from graders.i18n import Catalog
 from graders.results import InvalidResult
@@ -40,24 +40,25 @@ from hub.language import choose_language
 from hub.services.credentials.badge import achievement_document
 from hub.services.credentials.certificate import render_certificate
 from hub.services.credentials.image import badge_svg
+from hub.services.credentials.pool import VerifierPool
 from hub.services.credentials.recipients import Budget
 from hub.services.credentials.service import Credentials, CredentialsError
 from hub.services.credentials.staff import HubUnreachable, cohorts_of, is_staff, may_act_for
-from hub.services.credentials.verify import (
-    Verification,
-    parse_untrusted_json,
-    verify_credential,
-)
+from hub.services.credentials.verify import Verification, parse_untrusted_json
 from hub.services.records import Credential
 
 REPORT_SCOPE = "custom:northlab:report-results"
 HERE = Path(__file__).parent
 CATALOG = Catalog(HERE / "locale")
+#: Largest request body the server reads (set on the HTTPServer: see ``__main__``).
 MAX_BODY = 2 * 1024 * 1024
 #: Largest credential the public verify page accepts (ours are ~6 KB; caps the CPU a
-#: stranger can make the canonicaliser spend).
+#: stranger can make the canonicaliser spend), the largest form it keeps (a credential
+#: URL-encoded), and the largest body it reads and throws away to answer 413.
 MAX_VERIFY = 64 * 1024
-#: "Was it issued to ...?" answers per credential and per client address per hour.
+MAX_VERIFY_FORM = 4 * MAX_VERIFY
+MAX_DISCARDED = 16 * 1024 * 1024
+#: "Was it issued to ...?" answers per credential per hour.
 RECIPIENT_CHECKS_PER_HOUR = 10
 
 
@@ -273,6 +274,8 @@ class RevokeAPI(Base):
 class StatusListHandler(Base):
     def get(self, list_id: str) -> None:
         try:
+            if len(list_id) > 9:  # more lists than any server has, and too big for SQLite
+                raise CredentialsError("no such status list")
             self.write_json(self.lib.status_list_credential(int(list_id)))
         except CredentialsError:
             raise web.HTTPError(404, "no such status list") from None
@@ -307,36 +310,33 @@ class DidDocument(Base):
         self.write_json(self.lib.did_document())
 
 
+@web.stream_request_body
 class VerifyPage(Base):
-    """Public: anyone (an employer) can check a credential here."""
+    """Public: anyone (an employer) can check a credential here.
+
+    The body is streamed and kept only up to :data:`MAX_VERIFY_FORM` (a larger one gets a
+    413 page), and verification runs in :class:`pool.VerifierPool`'s worker processes.
+    """
 
     def check_xsrf_cookie(self) -> None:  # public, stateless form
         pass
 
-    def verify(self, document: Any) -> Verification:
-        lib = self.lib
+    def prepare(self) -> None:
+        self._body = bytearray()
+        self._too_large = False
+        if self.request.method == "POST":
+            self.request.connection.set_max_body_size(MAX_DISCARDED)
+            declared = self.request.headers.get("Content-Length", "0")
+            self._too_large = not declared.isdigit() or int(declared) > MAX_VERIFY_FORM
 
-        def status_lists(url: str) -> dict[str, Any] | None:
-            list_id = lib.status_list_id(url)
-            try:
-                return lib.status_list_credential(list_id) if list_id else None
-            except CredentialsError:
-                return None
+    def data_received(self, chunk: bytes) -> None:
+        if len(self._body) + len(chunk) > MAX_VERIFY_FORM:
+            self._too_large = True
+        if not self._too_large:
+            self._body += chunk
 
-        def original(credential_id: str) -> dict[str, Any] | None:
-            try:
-                return lib.get(credential_id).document
-            except CredentialsError:
-                return None
-
-        return verify_credential(
-            document,
-            loader=lib.loader,
-            known_keys=lib.known_keys(),
-            status_lists=status_lists,
-            original=original,
-            issuers=lib.issuers(),
-        )
+    async def verify(self, document: Any) -> Verification:
+        return await self.settings["verifier"].verify(document)
 
     def issued_by(self, result: Verification) -> str:
         if not result.valid or result.issued_by is None:
@@ -346,39 +346,34 @@ class VerifyPage(Base):
         return self.t(f"issuer_{result.issued_by}", issuer=result.issuer or "")
 
     def recipient_answer(self, result: Verification, document: Any, candidate: str) -> str:
-        """Whether ``document`` was issued to ``candidate``, within the hourly budget."""
+        """Whether ``document`` was issued to ``candidate``, within the credential's hourly
+        budget (per credential only: a client address is not known for sure behind the
+        hub's proxy, and headers that claim one are the client's own words)."""
         if not candidate.strip():
             return ""
         if not result.valid or result.issued_by != "ours":
             return self.t("recipient_not_ours")
         budget: Budget = self.settings["recipient_budget"]
-        client = f"client:{self.request.remote_ip}"
-        if not budget.take(f"credential:{result.credential_id}", client):
+        if not budget.take(f"credential:{result.credential_id}"):
             return self.t("recipient_budget")
         issued = self.lib.recipients.issued_to(document, candidate)
         return self.t("recipient_yes" if issued else "recipient_no")
 
-    def our_achievement(self, result: Verification | None, document: Any) -> str | None:
+    def our_achievement(self, result: Verification | None) -> str | None:
         """The id of this northlab's achievement a valid credential of ours is for."""
-        if result is None or result.issued_by != "ours":
+        if result is None or result.issued_by != "ours" or not result.achievement_id:
             return None
-        achievement_id = str(document["credentialSubject"]["achievement"]["id"])
+        achievement_id = result.achievement_id
         tail = achievement_id.removeprefix(f"{self.lib.settings.public_url}/achievements/")
         found = tail.split("/")[0]
         return found if tail != achievement_id and found in self.lib.achievements else None
 
-    def show(
-        self,
-        result: Verification | None,
-        text: str = "",
-        recipient: str = "",
-        document: Any = None,
-    ) -> None:
+    def show(self, result: Verification | None, text: str = "", recipient: str = "") -> None:
         detail = ""
         if result is not None and not result.valid:
             detail = result.message.split(": ", 1)[-1]
         reason = self.t(f"reason_{result.code}", detail=detail) if result else ""
-        achievement_id = self.our_achievement(result, document)
+        achievement_id = self.our_achievement(result)
         achievement = self.lib.achievements[achievement_id] if achievement_id else None
         self.page(
             "verify.html",
@@ -391,7 +386,7 @@ class VerifyPage(Base):
             prefix=self.settings["prefix"],
         )
 
-    def get(self) -> None:
+    async def get(self) -> None:
         credential_id = self.get_argument("id", None)
         if not credential_id:
             return self.show(None)
@@ -400,21 +395,37 @@ class VerifyPage(Base):
         except CredentialsError:
             return self.show(Verification(False, "not-found", "not found"))
         text = json.dumps(document, indent=2, ensure_ascii=False)
-        self.show(self.verify(document), text, document=document)
+        self.show(await self.verify(document), text)
 
-    def post(self) -> None:
-        files = self.request.files.get("file")
-        data = files[0]["body"] if files else self.get_argument("json", "").encode()
+    def _form(self) -> tuple[bytes, str]:
+        """The pasted or uploaded credential and the recipient field of the form."""
+        arguments: dict[str, list[bytes]] = {}
+        files: dict[str, list[httputil.HTTPFile]] = {}
+        httputil.parse_body_arguments(
+            self.request.headers.get("Content-Type", ""),
+            bytes(self._body),
+            arguments,
+            files,
+            self.request.headers,
+        )
+        data = files["file"][0]["body"] if files.get("file") else arguments.get("json", [b""])[0]
+        recipient = arguments.get("recipient", [b""])[0].decode("utf-8", "replace")
+        return data, recipient[:320]
+
+    async def post(self) -> None:
+        if self._too_large:
+            self.set_status(413)
+            return self.show(Verification(False, "too-large", f"too large: {MAX_VERIFY // 1024}"))
+        data, candidate = self._form()
         text = data[: MAX_VERIFY + 1].decode("utf-8", "replace")
-        candidate = self.get_argument("recipient", "")[:320]
         try:
             document = parse_untrusted_json(data, MAX_VERIFY)
         except ValueError as exc:
             problem = Verification(False, "malformed", f"malformed: {exc}")
             return self.show(problem, text[:MAX_VERIFY])
-        result = self.verify(document)
+        result = await self.verify(document)
         answer = self.recipient_answer(result, document, candidate)
-        self.show(result, text, answer, document)
+        self.show(result, text, answer)
 
 
 def make_app(library: Credentials, *, prefix: str, hub: bool) -> web.Application:
@@ -424,9 +435,9 @@ def make_app(library: Credentials, *, prefix: str, hub: bool) -> web.Application
         "prefix": prefix,
         "hub": hub,
         "template_path": str(HERE / "templates"),
-        "max_body_size": MAX_BODY,
         "cookie_secret": os.urandom(32),
         "recipient_budget": Budget(RECIPIENT_CHECKS_PER_HOUR),
+        "verifier": VerifierPool(library.settings),
     }
     if hub:
         settings["hub_auth"] = HubOAuth.instance(cache_max_age=60)

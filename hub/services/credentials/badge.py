@@ -112,14 +112,17 @@ def open_badge_credential(
 
 
 def status_list_credential(
-    *, url: str, issuer: str, valid_from: datetime, encoded_list: str
+    *, url: str, issuer: str, valid_from: datetime, valid_until: datetime, encoded_list: str
 ) -> dict[str, Any]:
+    """A BitstringStatusListCredential, valid until ``valid_until`` (verifiers refuse a
+    stale copy after that: a list saved before a revocation does not hide it for long)."""
     return {
         "@context": [VC_V2],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer,
         "validFrom": xsd_datetime(valid_from),
+        "validUntil": xsd_datetime(valid_until),
         "credentialSubject": {
             "id": f"{url}#list",
             "type": "BitstringStatusList",

@@ -51,7 +51,7 @@ def _write_json(document: dict[str, Any], out: str) -> None:
 
 
 #: Largest JSON file the verbs read (a credential or status list is a few KB).
-MAX_FILE = 4 * 1024 * 1024
+MAX_FILE = 256 * 1024
 
 
 def _read_json(path: str) -> Any:
@@ -103,29 +103,60 @@ def _local_sources(args: argparse.Namespace):
     return _library()
 
 
+def _given_status_lists(paths: list[str]) -> dict[str, dict[str, Any]]:
+    """``{list URL: status list credential}`` of the ``--status-list`` files."""
+    lists = {}
+    for path in paths:
+        status_list = _read_json(path)
+        list_id = status_list.get("id") if isinstance(status_list, dict) else None
+        if not isinstance(list_id, str):
+            raise CommandError(f"{path} is not a status list credential (it has no id)")
+        lists[list_id] = status_list
+    return lists
+
+
+def _did_document_keys(path: str, own_dids: frozenset[str]) -> dict[str, tuple[str, str]]:
+    """The keys of a ``--did-document`` file, checked the way a did:web resolver would:
+    the document's id is the DID, each key is ``<DID>#<fragment>`` controlled by it.
+    A document for one of this northlab's own DIDs is ignored (its keys come from the
+    local database)."""
+    did = _read_json(path)
+    problem = f"{path} is not a DID document"
+    if not isinstance(did, dict) or not isinstance(did.get("id"), str):
+        raise CommandError(f"{problem} (it has no id)")
+    subject = did["id"]
+    if not subject.startswith("did:") or subject.startswith("did:key:"):
+        raise CommandError(f"{problem} for a did:web issuer (id {subject!r})")
+    if subject in own_dids:
+        print(f"warning: ignoring {path}: {subject} is this northlab's DID", file=sys.stderr)
+        return {}
+    methods = did.get("verificationMethod")
+    if not isinstance(methods, list):
+        raise CommandError(f"{problem} (verificationMethod is not a list)")
+    keys = {}
+    for method in methods:
+        if not isinstance(method, dict) or not all(
+            isinstance(method.get(k), str) for k in ("id", "controller", "publicKeyMultibase")
+        ):
+            raise CommandError(f"{problem} (a verificationMethod lacks id, controller or key)")
+        if not method["id"].startswith(subject + "#") or method["controller"] != subject:
+            raise CommandError(f"{problem}: key {method['id']} does not belong to {subject}")
+        keys[method["id"]] = (subject, method["publicKeyMultibase"])
+    return keys
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     document = _read_json(args.file)
-    given_lists = {}
-    for path in args.status_list or []:
-        status_list = _read_json(path)
-        if not isinstance(status_list, dict):
-            raise CommandError(f"{path} is not a status list credential")
-        given_lists[status_list.get("id")] = status_list
-    known: dict[str, tuple[str, str]] = {}
-    if args.did_document:
-        did = _read_json(args.did_document)
-        try:
-            for method in did.get("verificationMethod", []):
-                known[method["id"]] = (did["id"], method["publicKeyMultibase"])
-        except (AttributeError, KeyError, TypeError):
-            raise CommandError(f"{args.did_document} is not a DID document") from None
+    given_lists = _given_status_lists(args.status_list or [])
     library = _local_sources(args)
-    original = None
     settings = load_settings()
-    issuers = Issuer(trusted_dids=frozenset(settings.trusted_issuers))
+    issuers = (
+        library.issuers() if library else Issuer(trusted_dids=frozenset(settings.trusted_issuers))
+    )
+    known = _did_document_keys(args.did_document, issuers.own_dids) if args.did_document else {}
+    original = None
     if library is not None:
-        known = {**library.known_keys(), **known}
-        issuers = library.issuers()
+        known = {**known, **library.known_keys()}  # a file never overrides our own keys
 
         def original(credential_id: str) -> dict[str, Any] | None:
             try:
@@ -134,12 +165,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 return None
 
     def status_lists(url: str) -> dict[str, Any] | None:
-        if url in given_lists:
-            return given_lists[url]
         list_id = library.status_list_id(url) if library else None
-        if list_id is None:
-            return None
-        try:
+        if list_id is None:  # not ours: only a file can tell
+            return given_lists.get(url)
+        try:  # ours: the local database, never a (possibly stale) copy
             return library.status_list_credential(list_id)
         except CredentialsError:
             return None

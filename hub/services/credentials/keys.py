@@ -181,8 +181,8 @@ def resolve_public_key(
     did, _, fragment = verification_method.partition("#")
     if did.startswith("did:key:"):
         multibase = did.removeprefix("did:key:")
-        if fragment and fragment != multibase:
-            raise UnknownKey(f"{verification_method}: fragment does not match the did:key")
+        if fragment != multibase:
+            raise UnknownKey(f"{verification_method}: the #fragment must repeat the did:key")
         try:
             return did, public_key_from_multibase(multibase)
         except ValueError as exc:

@@ -14,8 +14,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
+import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -25,7 +27,13 @@ from pyld.jsonld import JsonLdError, JsonLdProcessor
 
 from hub.services.credentials.keys import SigningKey
 from hub.services.credentials.multikey import multibase_decode, multibase_encode
-from hub.services.credentials.strict import StrictError, check_expanded, check_json
+from hub.services.credentials.strict import (
+    StrictError,
+    check_compacted,
+    check_context,
+    check_expanded,
+    check_json,
+)
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 Loader = Callable[..., dict[str, Any]]
@@ -63,16 +71,33 @@ def _dropped(term: str | None) -> None:
     raise ProofError("undefined-term", f"term {term!r} is not defined by any @context")
 
 
-def canonize(document: dict[str, Any], loader: Loader) -> str:
-    """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, strict mode."""
+def canonize(document: dict[str, Any], loader: Loader, *, shape: bool = False) -> str:
+    """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, strict mode.
+
+    ``shape``: also require one of the allowed contexts and the canonical compacted form
+    (:func:`strict.check_compacted`), so the JSON says exactly what is signed.
+    """
+    return _canonize(document, loader, shape=shape)[0]
+
+
+def _canonize(
+    document: dict[str, Any], loader: Loader, *, shape: bool
+) -> tuple[str, list[Any]]:
+    """The canonical N-Quads and the expanded document."""
     processor = JsonLdProcessor(on_property_dropped=_dropped)
     options = {"documentLoader": loader, "base": None}
     try:
-        check_json(document)
+        check_json(document, shape=shape)
+        if shape:
+            check_context(document)
         expanded = processor.expand(document, options)
         check_expanded(expanded)
+        if shape:
+            context = {"@context": document["@context"]}
+            check_compacted(document, processor.compact(expanded, context, dict(options)))
         dataset = processor.to_rdf(expanded, {**options, "produceGeneralizedRdf": False})
-        return BoundedURDNA2015().main(dataset, {"format": "application/n-quads"})
+        nquads = BoundedURDNA2015().main(dataset, {"format": "application/n-quads"})
+        return nquads, expanded
     except ProofError:
         raise
     except StrictError as exc:
@@ -88,13 +113,43 @@ def canonize(document: dict[str, Any], loader: Loader) -> str:
         raise ProofError("malformed", f"not valid JSON-LD: {type(exc).__name__}") from exc
 
 
-def _hash_data(document: dict[str, Any], options: dict[str, Any], loader: Loader) -> bytes:
+def _hash_data(
+    document: dict[str, Any], options: dict[str, Any], loader: Loader
+) -> tuple[bytes, list[Any]]:
+    """hashData of the proof options and the document; the document expanded."""
     config = dict(options, **{"@context": document["@context"]})
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    return (
+    nquads, expanded = _canonize(unsecured, loader, shape=True)
+    hash_data = (
         hashlib.sha256(canonize(config, loader).encode()).digest()
-        + hashlib.sha256(canonize(unsecured, loader).encode()).digest()
+        + hashlib.sha256(nquads.encode()).digest()
     )
+    return hash_data, expanded
+
+
+#: An XML Schema dateTime with a time zone, as Digital Bazaar's verifier requires it.
+_DATETIME = re.compile(
+    r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)"
+    r"(\.\d+)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$",
+    re.IGNORECASE,
+)
+
+
+def parse_datetime(value: Any) -> datetime:
+    """A dateTime with a time zone (``2026-01-02T03:04:05Z``); ValueError otherwise."""
+    match = _DATETIME.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{value!r} is not a date-time with a time zone")
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micro = int((fraction or ".0")[1:7].ljust(6, "0"))
+    offset = timedelta(0)
+    if zone.upper() != "Z":
+        sign_ = -1 if zone[0] == "-" else 1
+        offset = sign_ * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    moment = datetime(
+        int(year), int(month), int(day), int(hour), int(minute), int(second), micro, UTC
+    )
+    return moment - offset
 
 
 def xsd_datetime(moment: datetime) -> str:
@@ -113,7 +168,7 @@ def sign(
         "verificationMethod": key.id,
         "proofPurpose": "assertionMethod",
     }
-    signature = key.private.sign(_hash_data(document, options, loader))
+    signature = key.private.sign(_hash_data(document, options, loader)[0])
     secured = copy.deepcopy(document)
     secured["proof"] = [dict(options, proofValue=multibase_encode(signature))]
     return secured
@@ -129,13 +184,44 @@ def single_proof(document: dict[str, Any]) -> dict[str, Any]:
     return proof
 
 
+@dataclass(frozen=True)
+class Signed:
+    """A document whose proof verified: the proof and the document expanded (its RDF)."""
+
+    proof: dict[str, Any]
+    expanded: list[Any]
+
+
+#: The fields of a proof we sign, all of them required; anything else (a second proof,
+#: ``expires``, ``domain``, an ``@context``) is refused rather than read differently
+#: from other verifiers.
+PROOF_FIELDS = frozenset(
+    {"type", "cryptosuite", "created", "verificationMethod", "proofPurpose", "proofValue"}
+)
+
+
+def _check_proof_fields(proof: dict[str, Any]) -> None:
+    if set(proof) != PROOF_FIELDS or not all(isinstance(v, str) for v in proof.values()):
+        raise ProofError(
+            "unsupported-proof",
+            "the proof must have exactly the text fields " + ", ".join(sorted(PROOF_FIELDS)),
+        )
+    try:
+        parse_datetime(proof["created"])
+    except ValueError as exc:
+        raise ProofError("unsupported-proof", f"proof created: {exc}") from None
+    if "#" not in proof["verificationMethod"]:
+        raise ProofError("unknown-key", "the verification method has no #key fragment")
+
+
 def verify(
     document: dict[str, Any],
     resolve: Callable[[str], tuple[str, Ed25519PublicKey]],
     *,
     loader: Loader,
-) -> dict[str, Any]:
-    """Check the proof of ``document``; return the proof, raise :class:`ProofError`.
+) -> Signed:
+    """Check the proof of ``document``; return it and the expanded document, raise
+    :class:`ProofError`.
 
     ``resolve(verification method) -> (controller DID, public key)`` may raise LookupError.
     """
@@ -144,6 +230,7 @@ def verify(
         raise ProofError("unsupported-proof", f"the proof is not a {CRYPTOSUITE} proof")
     if proof.get("proofPurpose") != "assertionMethod":
         raise ProofError("wrong-purpose", "the proof purpose is not assertionMethod")
+    _check_proof_fields(proof)
     try:
         controller, public_key = resolve(str(proof.get("verificationMethod")))
     except LookupError as exc:
@@ -153,7 +240,7 @@ def verify(
     if controller != issuer_id:
         raise ProofError("wrong-key", "the signing key does not belong to the credential's issuer")
     options = {k: v for k, v in proof.items() if k != "proofValue"}
-    hash_data = _hash_data(document, options, loader)  # ProofError for malformed JSON-LD
+    hash_data, expanded = _hash_data(document, options, loader)  # ProofError if not strict
     try:
         signature = multibase_decode(str(proof.get("proofValue", "")))
         public_key.verify(signature, hash_data)
@@ -163,4 +250,4 @@ def verify(
             "the signature does not match: the credential was changed after signing "
             "or was not signed by this key",
         ) from exc
-    return proof
+    return Signed(proof, expanded)

@@ -6,8 +6,8 @@ address (``identityType`` emailAddress, lower-cased) when they gave one, else th
 user name (``identifier``). The salt is *not* in the credential (OB 3.0 makes it
 optional): it is an HMAC of the credential id under a secret kept in the service's data
 folder (``recipient-secret``, 0600), so nobody can test candidate names offline. Only this
-service can answer "was it issued to X?", and it answers a few times per credential and per
-client per hour (:class:`Budget`), so it is no faster an oracle than asking the learner.
+service can answer "was it issued to X?", and it answers a few times per credential per hour
+(:class:`Budget`), so it is no faster an oracle than asking the learner.
 
 E-mail addresses come from ``recipients.json`` in the same folder (``northlab credential
 email``).
@@ -22,7 +22,7 @@ import os
 import re
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, deque
 from pathlib import Path
 from typing import Any
 
@@ -114,22 +114,30 @@ class Recipients:
 
 
 class Budget:
-    """At most ``per_key`` uses per key in a sliding ``window`` of seconds (in memory)."""
+    """At most ``per_key`` uses per key in a sliding ``window`` of seconds (in memory);
+    at most ``max_keys`` keys are remembered (the least recently used go first)."""
 
-    def __init__(self, per_key: int, window: float = 3600.0) -> None:
+    def __init__(self, per_key: int, window: float = 3600.0, max_keys: int = 10_000) -> None:
         self.per_key = per_key
         self.window = window
-        self._uses: dict[str, deque[float]] = defaultdict(deque)
+        self.max_keys = max_keys
+        self._uses: OrderedDict[str, deque[float]] = OrderedDict()
 
     def take(self, *keys: str) -> bool:
         """Spend one use of every key, or none (False) if one of them is used up."""
         now = time.monotonic()
         for key in keys:
-            uses = self._uses[key]
+            uses = self._uses.setdefault(key, deque())
+            self._uses.move_to_end(key)
             while uses and uses[0] <= now - self.window:
                 uses.popleft()
-        if any(len(self._uses[key]) >= self.per_key for key in keys):
+        while len(self._uses) > self.max_keys:
+            self._uses.popitem(last=False)
+        if any(len(self._uses.get(key, ())) >= self.per_key for key in keys):
             return False
         for key in keys:
-            self._uses[key].append(now)
+            self._uses.setdefault(key, deque()).append(now)
         return True
+
+    def __len__(self) -> int:
+        return len(self._uses)

@@ -55,6 +55,10 @@ class Intake:
     issued: list[str]  # ids of credentials issued because of this result
 
 
+#: How long a signed status list stays valid (verifiers then need a fresh copy).
+STATUS_LIST_VALIDITY = timedelta(days=1)
+
+
 def is_loopback_url(url: str) -> bool:
     """Whether ``url`` names this machine only (localhost, 127.0.0.0/8, ::1)."""
     host = (urlparse(url).hostname or "").lower()
@@ -410,6 +414,7 @@ class Credentials:
                 url=self.status_list_url(list_id),
                 issuer=key.controller,
                 valid_from=now,
+                valid_until=now + STATUS_LIST_VALIDITY,
                 encoded_list=statuslist.encode(revoked, status_list.size),
             )
             return proof.sign(document, key, created=now, loader=self.loader)

@@ -13,20 +13,32 @@ credential. Every refusal is a :class:`StrictError` with a sentence naming the p
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-#: Deepest nesting and most JSON objects a credential may have (ours: depth 6, ~12 objects).
+from hub.services.credentials.contexts import OB_V3, VC_V2
+
+#: Deepest nesting, most JSON objects and most values (strings, numbers, list items) a
+#: credential may have (ours: depth 6, ~12 objects, ~60 values): the cost cap that keeps
+#: canonicalisation quick.
 MAX_DEPTH = 24
 MAX_OBJECTS = 200
+MAX_VALUES = 1000
+#: Non-integral numbers both PyLD and jsonld.js write the same way (see :func:`_check_number`).
+SAFE_FLOAT_DIGITS = 15
+SAFE_FLOAT_RANGE = (1e-6, 1e15)
 #: Largest integer both JavaScript and Python read exactly.
 MAX_SAFE_INTEGER = 2**53 - 1
 KEYWORDS = frozenset(
     {"@context", "@id", "@type", "@value", "@language", "@list", "@set", "@graph",
      "@included", "@nest", "@vocab", "@base", "@version", "@protected", "@container"}
 )
+#: The only @context values accepted in strict shape: an Open Badge, a status list.
+ALLOWED_CONTEXTS = ([VC_V2, OB_V3], [VC_V2])
 #: Keywords whose content never reaches the RDF dataset (so it would not be signed).
 UNSIGNED_KEYWORDS = frozenset({"@index", "@direction", "@reverse", "@json"})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -64,16 +76,40 @@ def _check_number(value: float | int, path: tuple) -> None:
         if abs(value) > MAX_SAFE_INTEGER:
             raise StrictError(f"{_where(path)}: integer too large to be read the same everywhere")
         return
-    if not math.isfinite(value) or value.is_integer():
+    if not math.isfinite(value) or value.is_integer() or not _safe_float(value):
         raise StrictError(
             f"{_where(path)}: the number {value!r} is read differently by different tools "
-            "(write integers without a decimal point)"
+            f"(write integers without a decimal point, other numbers with at most "
+            f"{SAFE_FLOAT_DIGITS} digits between {SAFE_FLOAT_RANGE[0]} and {SAFE_FLOAT_RANGE[1]})"
         )
 
 
-def check_json(document: Any) -> None:
-    """Refuse shapes and values before JSON-LD processing (see the module docstring)."""
-    objects = 0
+def _safe_float(value: float) -> bool:
+    """Few digits, a moderate size, and no tie when rounded to the 16 digits of the
+    canonical form (Python rounds ties to even, JavaScript up)."""
+    low, high = SAFE_FLOAT_RANGE
+    if not low <= abs(value) < high:
+        return False
+    digits = repr(abs(value)).split("e")[0].replace(".", "").strip("0")
+    if len(digits) > SAFE_FLOAT_DIGITS:
+        return False
+    exact = Decimal(value)
+    exponent = exact.adjusted() - 15
+    even = exact.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_EVEN)
+    return even == exact.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def check_json(document: Any, *, shape: bool = False) -> None:
+    """Refuse shapes and values before JSON-LD processing (see the module docstring).
+
+    ``shape``: also refuse what a credential in canonical compacted shape never has
+    (keywords other than ``@context``, empty lists, the same value twice in a list).
+    """
+    objects = values = 0
     stack: list[tuple[Any, tuple, int, bool]] = [(document, (), 0, False)]
     while stack:
         value, path, depth, in_context = stack.pop()
@@ -87,19 +123,30 @@ def check_json(document: Any) -> None:
                 _check_text(key, (*path, key))
                 if not in_context and key.startswith("@") and key not in KEYWORDS:
                     raise StrictError(f"{_where((*path, key))}: {key} is not signed")
+                if shape and not in_context and key.startswith("@") and (key != "@context" or path):
+                    raise StrictError(f"{_where((*path, key))}: write {key} the plain way")
                 if not in_context and item is None:
                     raise StrictError(f"{_where((*path, key))}: a null value is not signed")
                 stack.append((item, (*path, key), depth + 1, in_context or key == "@context"))
         elif isinstance(value, list):
+            if not in_context and shape:
+                if not value:
+                    raise StrictError(f"{_where(path)}: an empty list is not signed")
+                if len({_key(item) for item in value}) != len(value):
+                    raise StrictError(f"{_where(path)}: the same value twice is signed once")
             for index, item in enumerate(value):
                 if not in_context and item is None:
                     raise StrictError(f"{_where((*path, index))}: a null value is not signed")
                 stack.append((item, (*path, index), depth + 1, in_context))
-        elif isinstance(value, str):
+        else:
+            values += 1
+            if values > MAX_VALUES:
+                raise StrictError(f"more than {MAX_VALUES} values: too big to be a credential")
+        if isinstance(value, str):
             _check_text(value, path)
         elif isinstance(value, int | float):
             _check_number(value, path)
-        elif value is not None:
+        elif value is not None and not isinstance(value, dict | list):
             raise StrictError(f"{_where(path)}: not a JSON value")
 
 
@@ -150,3 +197,34 @@ def check_expanded(expanded: Any, path: tuple = ()) -> None:
                 check_iri(key, here)
                 stack.append((item, here))
 
+
+
+def check_context(document: dict[str, Any]) -> None:
+    """The document's ``@context`` is exactly one of :data:`ALLOWED_CONTEXTS` (no inline
+    or added context that could rename what a reader sees)."""
+    if document.get("@context") not in ALLOWED_CONTEXTS:
+        allowed = " or ".join(json.dumps(context) for context in ALLOWED_CONTEXTS)
+        raise StrictError(f"@context must be exactly {allowed}")
+
+
+def _unwrap(value: Any) -> Any:
+    """``value`` with every one-element list replaced by its element."""
+    if isinstance(value, list):
+        items = [_unwrap(item) for item in value]
+        return items[0] if len(items) == 1 else items
+    if isinstance(value, dict):
+        return {key: _unwrap(item) for key, item in value.items()}
+    return value
+
+
+def check_compacted(document: dict[str, Any], compacted: dict[str, Any]) -> None:
+    """``document`` is what compacting its own expansion gives back (a one-element list
+    and its element count as the same): every key and value a reader sees is signed, in
+    the one spelling the verifier reads."""
+    mine = {k: v for k, v in document.items() if k != "@context"}
+    theirs = {k: v for k, v in compacted.items() if k != "@context"}
+    if _unwrap(mine) != _unwrap(theirs):
+        raise StrictError(
+            "the credential is not written in its canonical compacted form "
+            "(keys as full IRIs, aliases, value objects or nested keywords)"
+        )

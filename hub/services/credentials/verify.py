@@ -29,7 +29,7 @@ from uuid import UUID
 from hub.services.credentials import statuslist
 from hub.services.credentials.contexts import OB_V3, VC_V2
 from hub.services.credentials.keys import resolve_public_key
-from hub.services.credentials.proof import Loader, ProofError
+from hub.services.credentials.proof import Loader, ProofError, parse_datetime
 from hub.services.credentials.proof import verify as verify_proof
 from hub.services.records import utcnow
 
@@ -47,6 +47,8 @@ class Verification:
     warnings: list[str] = field(default_factory=list)
     #: For a valid credential: "ours", "known" or "unknown" (see :class:`Issuer`).
     issued_by: str | None = None
+    #: For a valid credential: its achievement's IRI.
+    achievement_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,23 +69,27 @@ class Issuer:
             return "ours"
         return "known" if issuer_id in self.trusted_dids else "unknown"
 
-    def imitation(self, document: dict[str, Any]) -> str | None:
-        """Why a credential *not* signed by us looks like ours, else None."""
-        for found in _UUID.findall(str(document.get("id", ""))):
-            if self.stored and self.stored(str(UUID(found.replace("-", "")))):
-                return f"credential id {document.get('id')}"
+    def imitation(self, document: dict[str, Any], expanded: list[Any]) -> str | None:
+        """Why a credential *not* signed by us looks like ours, else None.
+
+        Read from the signed RDF (``expanded``): the credential's own IRI, every IRI and
+        text in it, and the issuer's name folded to a plain-ASCII skeleton.
+        """
+        nodes = [node for node in expanded if isinstance(node, dict)]
+        for node in nodes:
+            for found in _UUID.findall(str(node.get("@id", ""))):
+                if self.stored and self.stored(str(UUID(found.replace("-", "")))):
+                    return f"credential id {node.get('@id')}"
         own = _url_key(self.own_url) if self.own_url else None
-        issuer = document.get("issuer")
-        issuer = issuer if isinstance(issuer, dict) else {}
-        for text in _strings(document):
+        for text in _rdf_strings(expanded):
             key = _url_key(text)
             if own and key and key.startswith(own):
                 return f"address {text}"
-        name = issuer.get("name")
-        if self.own_name and isinstance(name, str) and _name_key(name) == _name_key(
-            self.own_name
-        ):
-            return f"issuer name {name}"
+        issuer = document.get("issuer")
+        names = _strings(issuer.get("name")) if isinstance(issuer, dict) else []
+        for name in names:
+            if self.own_name and _name_key(name) == _name_key(self.own_name):
+                return f"issuer name {name}"
         return None
 
 
@@ -92,10 +98,29 @@ _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f
 
 def _strings(value: Any) -> list[str]:
     if isinstance(value, dict):
-        return [s for k, v in value.items() if k != "@context" for s in _strings(v)]
+        return [s for v in value.values() for s in _strings(v)]
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return [value] if isinstance(value, str) else []
+
+
+def _rdf_strings(expanded: Any) -> list[str]:
+    """Every IRI (node ids, types, property IRIs) and every literal text of an expanded
+    document."""
+    found: list[str] = []
+    stack = [expanded]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not key.startswith("@"):
+                    found.append(key)
+                stack.append(item)
+        elif isinstance(value, str):
+            found.append(value)
+    return found
 
 
 def _url_key(text: str) -> str:
@@ -107,9 +132,20 @@ def _url_key(text: str) -> str:
     return f"{host}{parsed.path}".rstrip("/")
 
 
+#: Letters of other scripts that look like Latin ones (Unicode confusables, the few that
+#: matter for a name written in Latin letters); anything else non-ASCII is dropped.
+_CONFUSABLES = str.maketrans(
+    "аеорсухіјѕԁһӏԛԝνοαρτυκιχϲϳєɑɡɩʟ",  # noqa: RUF001 - Cyrillic and Greek look-alikes
+    "aeopcyxijsdhlqwvoaptukixcjeagil",
+)
+
+
 def _name_key(name: str) -> str:
-    folded = unicodedata.normalize("NFKC", name).casefold()
-    return "".join(char for char in folded if char.isalnum())
+    """An ASCII skeleton of a name: compatibility forms, case, accents and look-alike
+    letters of other scripts folded; spaces, punctuation and other symbols dropped."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).casefold())
+    folded = folded.translate(_CONFUSABLES)
+    return "".join(char for char in folded if char.isascii() and char.isalnum())
 
 
 def _reject_constant(name: str) -> None:
@@ -130,11 +166,13 @@ def parse_untrusted_json(data: bytes, limit: int) -> Any:
         raise ValueError(str(exc)) from None
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else None
+def _time(document: dict[str, Any], name: str) -> datetime | None:
+    """``validFrom``/``validUntil``: absent, or a date-time with a time zone."""
+    return parse_datetime(document[name]) if name in document else None
+
+
+#: Types that make a credential an Open Badge (a status list, say, is not one).
+BADGE_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 
 
 def _differences(original: Any, candidate: Any, path: str = "") -> list[str]:
@@ -174,6 +212,26 @@ def _shape(document: Any) -> str | None:
     return None
 
 
+def _one(value: Any) -> Any:
+    """A one-element list's element (the canonical shape allows both spellings)."""
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def _field(node: Any, *names: str) -> Any:
+    """``node[names[0]][names[1]]...`` when each is a single object, else None."""
+    for name in names:
+        node = _one(node)
+        if not isinstance(node, dict):
+            return None
+        node = node.get(name)
+    return _one(node)
+
+
+def _types(node: Any) -> list[str]:
+    kinds = node.get("type") if isinstance(node, dict) else None
+    return kinds if isinstance(kinds, list) else [kinds]
+
+
 def verify_credential(
     document: Any,
     *,
@@ -194,7 +252,9 @@ def verify_credential(
     """
     try:
         return _verify(document, loader, known_keys, status_lists, original, issuers, now)
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+    except (
+        TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError, OverflowError
+    ) as exc:
         return Verification(False, "malformed", f"malformed: {type(exc).__name__}")
 
 
@@ -210,20 +270,22 @@ def _verify(
     problem = _shape(document)
     if problem:
         return Verification(False, "malformed", problem)
+    if not BADGE_TYPES & set(document["type"]):
+        return Verification(
+            False, "not-a-badge", "not an Open Badge (type has no OpenBadgeCredential)"
+        )
     credential_id = document.get("id")
-    issuer = document.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    subject = document.get("credentialSubject")
-    achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
+    issuer_id = _field(document, "issuer", "id") or _one(document.get("issuer"))
+    achievement = _field(document, "credentialSubject", "achievement")
     report = partial(
         Verification,
         credential_id=credential_id,
-        issuer=issuer_id,
-        achievement=achievement.get("name") if isinstance(achievement, dict) else None,
+        issuer=issuer_id if isinstance(issuer_id, str) else None,
+        achievement=_field(achievement, "name") if isinstance(achievement, dict) else None,
     )
     resolve = partial(resolve_public_key, known=known_keys)
     try:
-        verify_proof(document, resolve, loader=loader)
+        signed = verify_proof(document, resolve, loader=loader)
     except ProofError as exc:
         stored = original(str(credential_id)) if original and credential_id else None
         if exc.code == "bad-signature" and stored is not None:
@@ -231,14 +293,13 @@ def _verify(
             if changed:
                 return report(False, "tampered", f"tampered field: {', '.join(changed)}")
         return report(False, exc.code, str(exc))
+    # The document is now exactly what was signed, in its canonical compacted shape:
+    # reading its JSON fields reads the signed claims.
     moment = now or utcnow()
     try:
-        valid_from, valid_until = (
-            _time(document.get("validFrom")),
-            _time(document.get("validUntil")),
-        )
-    except ValueError:
-        return report(False, "malformed", "validFrom or validUntil is not a date-time")
+        valid_from, valid_until = _time(document, "validFrom"), _time(document, "validUntil")
+    except ValueError as exc:
+        return report(False, "malformed", f"validFrom or validUntil: {exc}")
     if valid_from and valid_from > moment:
         return report(False, "not-yet-valid", f"not valid before {document['validFrom']}")
     if valid_until and valid_until < moment:
@@ -246,7 +307,7 @@ def _verify(
     issuers = issuers or Issuer()
     kind = issuers.kind(issuer_id)
     if kind != "ours":
-        imitation = issuers.imitation(document)
+        imitation = issuers.imitation(document, signed.expanded)
         if imitation:
             return report(
                 False,
@@ -254,9 +315,11 @@ def _verify(
                 f"imitates a credential of this northlab ({imitation}) "
                 "but was signed by someone else",
             )
-    result = _check_status(document, issuer_id, report, loader, resolve, status_lists)
+    result = _check_status(document, issuer_id, report, loader, resolve, status_lists, moment)
     if result.valid:
         result.issued_by = kind
+        achievement_id = _field(achievement, "id")
+        result.achievement_id = achievement_id if isinstance(achievement_id, str) else None
     return result
 
 
@@ -267,35 +330,67 @@ def _check_status(
     loader: Loader,
     resolve: Callable,
     status_lists: Callable[[str], dict[str, Any] | None] | None,
+    moment: datetime,
 ) -> Verification:
-    status = document.get("credentialStatus")
+    status = _one(document.get("credentialStatus"))
     if status is None:
         return report(True, "valid", "valid (this credential has no revocation status)")
     if not isinstance(status, dict) or status.get("type") != "BitstringStatusListEntry":
         return report(False, "malformed", "credentialStatus is not a BitstringStatusListEntry")
-    url = str(status.get("statusListCredential", ""))
+    url = status.get("statusListCredential")
+    index = status.get("statusListIndex")
+    if not isinstance(url, str) or not isinstance(index, str) or not index.isdigit():
+        return report(False, "malformed", "credentialStatus has no list URL or index")
     list_credential = status_lists(url) if status_lists else None
     if list_credential is None:
         result = report(True, "valid", "valid; revocation not checked (status list not at hand)")
         result.warnings.append(f"revocation status not checked: {url} is not available offline")
         return result
-    try:
-        verify_proof(list_credential, resolve, loader=loader)
-    except ProofError as exc:
-        return report(False, "bad-status-list", f"the status list does not verify: {exc}")
-    list_issuer = list_credential.get("issuer")
-    list_issuer = list_issuer.get("id") if isinstance(list_issuer, dict) else list_issuer
-    if list_issuer != issuer_id or list_credential.get("id") != url:
-        return report(False, "bad-status-list", "the status list is not this issuer's list")
-    subject = list_credential.get("credentialSubject", {})
+    problem = _status_list_problem(list_credential, issuer_id, url, loader, resolve, moment)
+    if problem:
+        return report(False, "bad-status-list", problem)
+    subject = _one(list_credential["credentialSubject"])
     if subject.get("statusPurpose") != status.get("statusPurpose"):
         return report(False, "bad-status-list", "the status list has another purpose")
     try:
-        revoked = statuslist.is_set(
-            str(subject.get("encodedList", "")), int(status.get("statusListIndex", -1))
-        )
+        revoked = statuslist.is_set(str(subject.get("encodedList", "")), int(index))
     except ValueError as exc:
         return report(False, "bad-status-list", f"the status list cannot be read: {exc}")
     if revoked:
         return report(False, "revoked", "the issuer has revoked this credential")
     return report(True, "valid", "valid: signature, issuer key, dates and revocation status")
+
+
+def _status_list_problem(
+    list_credential: Any,
+    issuer_id: Any,
+    url: str,
+    loader: Loader,
+    resolve: Callable,
+    moment: datetime,
+) -> str | None:
+    """Why ``list_credential`` is not the issuer's current status list at ``url``."""
+    if _shape(list_credential) or "BitstringStatusListCredential" not in _types(
+        list_credential
+    ):
+        return "not a BitstringStatusListCredential"
+    try:
+        verify_proof(list_credential, resolve, loader=loader)
+    except ProofError as exc:
+        return f"the status list does not verify: {exc}"
+    list_issuer = _field(list_credential, "issuer", "id") or _one(list_credential.get("issuer"))
+    if list_issuer != issuer_id or list_credential.get("id") != url:
+        return "the status list is not this issuer's list"
+    subject = _one(list_credential.get("credentialSubject"))
+    if not isinstance(subject, dict) or "BitstringStatusList" not in _types(subject):
+        return "the status list has no BitstringStatusList"
+    try:
+        valid_from = _time(list_credential, "validFrom")
+        valid_until = _time(list_credential, "validUntil")
+    except ValueError as exc:
+        return f"the status list's dates: {exc}"
+    if valid_from and valid_from > moment:
+        return "the status list is not valid yet"
+    if valid_until and valid_until < moment:
+        return f"the status list is out of date (valid until {list_credential['validUntil']})"
+    return None
