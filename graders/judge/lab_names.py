@@ -9,7 +9,8 @@
 - everything else a test reads (the learner's answers, and what the lab computes from them)
   comes from the learner's namespace.
 
-A name that a solution cell or an impure statement binds later stops being a lab name.
+A name that a solution cell or an impure statement binds, or that a later statement calls a
+method on that may change it, stops being a lab name.
 """
 
 from __future__ import annotations
@@ -133,11 +134,26 @@ def free_names(stmt: ast.AST) -> set[str]:
     return loads - stores - BUILTINS
 
 
+#: methods that only read their object (dict, str, list, pandas, numpy), unless ``inplace=``
+READ_ONLY_METHODS = frozenset({
+    "items", "keys", "values", "get", "copy", "count", "index", "startswith", "endswith",
+    "format", "join", "split", "strip", "lower", "upper", "encode", "decode", "read_text",
+    "head", "tail", "describe", "drop", "round", "sum", "mean", "median", "min", "max", "std",
+    "var", "abs", "groupby", "sort_values", "sort_index", "query", "to_numpy", "tolist",
+    "astype", "isna", "notna", "nunique", "unique", "value_counts", "sample", "reset_index",
+    "set_index", "merge", "pivot_table", "filter", "select_dtypes", "corr", "cumsum", "diff",
+    "reshape", "ravel", "flatten", "any", "all", "argmax", "argmin", "dot", "exists",
+})
+
+
 def called_on(stmt: ast.AST) -> set[str]:
-    """Names whose methods ``stmt`` calls (``heights.append(y)`` may change ``heights``)."""
+    """Names whose methods ``stmt`` calls in a way that may change them
+    (``heights.append(y)``, ``df.drop(..., inplace=True)``); read-only methods do not."""
     return {node.func.value.id for node in ast.walk(stmt)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)}
+            and isinstance(node.func.value, ast.Name)
+            and (node.func.attr not in READ_ONLY_METHODS
+                 or any(k.arg == "inplace" for k in node.keywords))}
 
 
 def analyse(cells: list[tuple[str, str, ast.Module | None]]) -> LabCode:
