@@ -32,15 +32,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from graders.engine import Grader
     from graders.sandbox import SandboxUnavailable
     from graders.sandbox.process import ZygoteFailed
-    from graders.submissions import find_submissions
+    from graders.submissions import LayoutError, find_submissions
 
     try:
         lab = load_lab(Path(args.lab_dir))
     except LabError as exc:
         raise CommandError(str(exc)) from None
     try:
-        submissions = find_submissions(Path(args.submissions_dir), lab.id, due=args.due)
-    except FileNotFoundError as exc:
+        submissions = find_submissions(Path(args.submissions_dir), lab.id, due=args.due,
+                                       layout=args.layout)
+    except (FileNotFoundError, LayoutError) as exc:
         raise CommandError(str(exc)) from None
     if not submissions:
         raise CommandError(f"{args.submissions_dir}: no learner folders found")
@@ -135,6 +136,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "submission was graded (low scores are not errors).")
     grade.add_argument("lab_dir", metavar="LAB_DIR", help="the lab folder (with lab.toml)")
     grade.add_argument("submissions_dir", metavar="SUBMISSIONS_DIR")
+    grade.add_argument("--layout", choices=("auto", "learners", "submitted", "course"),
+                       default="auto",
+                       help="learners: one folder per learner; submitted: nbgrader's "
+                       "submitted/ folder; course: a course root (default: auto, from a "
+                       "folder named submitted or a course's nbgrader_config.py)")
     grade.add_argument("--json", metavar="OUT", help="write the result records (a JSON list)")
     grade.add_argument("--workers", type=int, default=None,
                        help="parallel sandboxed workers (default: number of CPUs)")

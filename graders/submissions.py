@@ -1,10 +1,16 @@
 """Find and read learner submissions safely (the files are hostile input).
 
-SUBMISSIONS_DIR holds one folder per learner, or nbgrader's ``submitted/<learner>/<lab>/``
-layout. Reading never follows symbolic links, skips anything that is not a regular file,
-refuses ``..``/absolute and non-UTF-8 names, and caps the number and size of files. Every
-field is parsed defensively: a bad one makes that submission's record say so (or leaves
-the field unknown), never stops the batch.
+SUBMISSIONS_DIR holds one folder per learner (``learners``), nbgrader's
+``submitted/<learner>/<lab>/`` folder (``submitted``) or a course root holding it
+(``course``). The layout is the caller's (``--layout``), or read from what a learner cannot
+create: a folder named ``submitted`` is nbgrader's, a folder with ``nbgrader_config.py`` or
+``gradebook.db`` is a course root; a folder that merely holds a ``submitted`` subfolder is
+ambiguous (a learner may be called ``submitted``) and refused with a clear error. Every
+learner folder present is graded or reported. Reading never follows symbolic links, skips
+anything that is not a regular file, refuses ``..``/absolute and non-UTF-8 names, and caps
+the number and size of files and the depth of folders. Every field is parsed defensively: a
+bad one makes that submission's record say so (or leaves the field unknown), never stops
+the batch.
 
 Time comes only from what the learner cannot write: in nbgrader's ``submitted/`` layout,
 ``timestamp.txt`` is written by the collector (northlab's exchange stamps the time it
@@ -26,7 +32,15 @@ from pathlib import Path
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 48 * 1024 * 1024  # below the codec's frame limit
 MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 32  #: deepest folder read in a submission
+MAX_ENTRIES = 20000  #: folder entries looked at in one submission (files, folders, others)
+LAYOUTS = ("auto", "learners", "submitted", "course")
+COURSE_MARKERS = ("nbgrader_config.py", "gradebook.db")  #: files only an instructor writes
 LEARNER = re.compile(r"^[A-Za-z0-9_.@+-]{1,128}$")
+
+
+class LayoutError(ValueError):
+    """The submissions folder's layout cannot be told without the caller saying it."""
 
 
 class SubmissionError(ValueError):
@@ -56,37 +70,61 @@ class Submission:
         return "sha256:" + digest.hexdigest()
 
 
+def _walk(folder: Path) -> list[str]:
+    """Paths of the entries under ``folder`` that may be files, depth-first and sorted,
+    without recursion: at most :data:`MAX_DEPTH` folders deep and :data:`MAX_ENTRIES`
+    entries (else :class:`SubmissionError`); dot-names and symlinked folders skipped."""
+    found: list[str] = []
+    seen = 0
+    stack: list[tuple[str, int]] = [(str(folder), 0)]
+    while stack:
+        path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise SubmissionError("too-large", f"folders nested deeper than {MAX_DEPTH}")
+        with os.scandir(path) as entries:
+            children = []
+            for entry in entries:
+                seen += 1
+                if seen > MAX_ENTRIES:
+                    raise SubmissionError("too-large", f"more than {MAX_ENTRIES} entries")
+                if not entry.name.startswith("."):
+                    children.append(entry)
+        folders = []
+        for entry in sorted(children, key=lambda e: e.name):
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+            elif not entry.is_symlink():
+                found.append(entry.path)
+        stack.extend((sub, depth + 1) for sub in reversed(folders))
+    return found
+
+
 def read_files(folder: Path) -> dict[str, bytes]:
     """Regular files under ``folder`` by relative POSIX path (no symlinks, no dot-files)."""
     files: dict[str, bytes] = {}
     total = 0
-    for root, dirs, names in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not os.path.islink(os.path.join(root, d)))
-        for name in sorted(names):
-            if name.startswith("."):
+    for full in _walk(folder):
+        name = os.path.basename(full)
+        try:
+            fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue  # a symlink or unreadable entry: never followed
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 continue
-            full = os.path.join(root, name)
-            try:
-                fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-            except OSError:
-                continue  # a symlink or unreadable entry: never followed
-            with os.fdopen(fd, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                if not stat.S_ISREG(info.st_mode):
-                    continue
-                if info.st_size > MAX_FILE_BYTES:
-                    raise SubmissionError("too-large", f"{name} is larger than "
-                                          f"{MAX_FILE_BYTES // 2**20} MB")
-                total += info.st_size
-                if total > MAX_TOTAL_BYTES or len(files) >= MAX_FILES:
-                    raise SubmissionError("too-large", "the submission has too many or too "
-                                          "large files")
-                data = handle.read(MAX_FILE_BYTES + 1)
-            rel = Path(full).relative_to(folder).as_posix()
-            if ".." in rel.split("/") or rel.startswith("/") or not _utf8(rel):
-                continue
-            files[rel] = data
+            if info.st_size > MAX_FILE_BYTES:
+                raise SubmissionError("too-large", f"{shown_name(name)} is larger than "
+                                      f"{MAX_FILE_BYTES // 2**20} MB")
+            total += info.st_size
+            if total > MAX_TOTAL_BYTES or len(files) >= MAX_FILES:
+                raise SubmissionError("too-large", "the submission has too many or too "
+                                      "large files")
+            data = handle.read(MAX_FILE_BYTES + 1)
+        rel = Path(full).relative_to(folder).as_posix()
+        if ".." in rel.split("/") or rel.startswith("/") or not _utf8(rel):
+            continue
+        files[rel] = data
     return files
 
 
@@ -138,34 +176,70 @@ def shown_name(name: str) -> str:
     return text or "?"
 
 
-def find_submissions(folder: Path, lab_id: str, due: datetime | None = None) -> list[
-        Submission]:
-    """One :class:`Submission` per learner folder (files are read, errors recorded);
-    with ``due`` (timezone-aware), those stamped after it are marked late."""
+def layout_of(folder: Path, layout: str = "auto") -> tuple[Path, bool]:
+    """The folder holding one folder per learner, and whether it is nbgrader's collected
+    ``submitted/`` (whose ``timestamp.txt`` the collector wrote). Raises
+    :class:`LayoutError` when ``layout`` is ``auto`` and a learner could have made the
+    structure that decides it."""
+    if layout not in LAYOUTS:
+        raise LayoutError(f"unknown layout '{layout}' (one of {', '.join(LAYOUTS)})")
+    if layout == "auto":
+        if folder.resolve().name == "submitted":
+            layout = "submitted"
+        elif any((folder / m).is_file() for m in COURSE_MARKERS):
+            layout = "course"
+        elif (folder / "submitted").is_dir():
+            raise LayoutError(f"{folder} holds a folder 'submitted' but no nbgrader_config.py:"
+                              " say which layout it is with --layout learners|course")
+        else:
+            layout = "learners"
+    if layout == "course":
+        folder = folder / "submitted"
+        if not folder.is_dir() or folder.is_symlink():
+            raise LayoutError(f"{folder}: no such folder (a course root holds submitted/)")
+    return folder, layout != "learners"
+
+
+def find_submissions(folder: Path, lab_id: str, due: datetime | None = None,
+                     layout: str = "auto") -> list[Submission]:
+    """One :class:`Submission` per learner folder (files are read, errors recorded: what
+    one folder holds never stops the others); with ``due`` (timezone-aware), those the
+    collector stamped after it are marked late."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such folder")
-    if (folder / "submitted").is_dir() and not (folder / "submitted" / lab_id).exists():
-        folder = folder / "submitted"
-    collected = folder.name == "submitted"  # the instructor's layout, not the learner's
+    folder, collected = layout_of(folder, layout)
     found = []
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.is_symlink() or not entry.is_dir():
             continue
-        learner = entry.name
-        path = entry / lab_id if (entry / lab_id).is_dir() and not (
-            entry / lab_id).is_symlink() else entry
-        stamp = _timestamp(path) if collected else None
-        sub = Submission(learner=learner, path=path, submitted_at=stamp,
-                         late=is_late(stamp, due))
-        if not LEARNER.match(learner):
-            sub.learner = shown_name(learner)
-            sub.error = SubmissionError("bad-learner", f"'{sub.learner}' is not a valid "
-                                        "learner name")
-        else:
-            try:
-                sub.files = read_files(path)
-            except SubmissionError as exc:
-                sub.error = exc
-        found.append(sub)
+        found.append(_submission(entry, lab_id, collected, due))
     return found
+
+
+def _submission(entry: Path, lab_id: str, collected: bool, due: datetime | None
+                ) -> Submission:
+    """The submission in learner folder ``entry``: in nbgrader's layout its ``<lab>/``
+    folder (stamped by the collector), else the whole folder (no time known)."""
+    learner = entry.name
+    inner = entry / lab_id
+    path = inner if collected or (inner.is_dir() and not inner.is_symlink()) else entry
+    sub = Submission(learner=learner, path=path)
+    if not LEARNER.match(learner):
+        sub.learner = shown_name(learner)
+        sub.error = SubmissionError("bad-learner", f"'{sub.learner}' is not a valid "
+                                    "learner name")
+        return sub
+    try:
+        if collected:
+            sub.submitted_at = _timestamp(path)
+        sub.late = is_late(sub.submitted_at, due)
+        if collected and (not path.is_dir() or path.is_symlink()):
+            return sub  # nothing submitted for this lab: graded as empty
+        sub.files = read_files(path)
+    except SubmissionError as exc:
+        sub.files, sub.error = {}, exc
+    except Exception as exc:  # noqa: BLE001 - one folder never stops the batch
+        sub.files = {}
+        sub.error = SubmissionError("unreadable", f"{type(exc).__name__}")
+    return sub

@@ -17,7 +17,7 @@ from northlab_labkit import NB_LAB, honest, write_submission  # noqa: E402
 from graders.engine import Grader  # noqa: E402
 from graders.lab import load_lab  # noqa: E402
 from graders.results import validate_result  # noqa: E402
-from graders.submissions import _timestamp, find_submissions  # noqa: E402
+from graders.submissions import LayoutError, _timestamp, find_submissions  # noqa: E402
 
 DUE = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 STAMPS: dict[str, bytes | None] = {
@@ -68,6 +68,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """A course whose submitted/ folder holds every hostile timestamp, hostile learner and
     file names, and two honest submissions around the due date, graded in one batch."""
     course = tmp_path_factory.mktemp("course")
+    (course / "nbgrader_config.py").write_text("c = get_config()\n")
     submitted = course / "submitted"
     for name in HOSTILE:
         plant(write_submission(submitted / name, "nb-basics", honest()), name)
@@ -124,3 +125,61 @@ def test_the_credential_service_accepts_an_unknown_lateness(batch: dict[str, dic
     assert record["late"] is None
     row = Credentials._result_row(validate_result(record), reported_by=None)
     assert row.late is False and row.score == 6
+
+
+# Layout (F5): decided by the caller or by what a learner cannot create, never by a name.
+COURSE_FOLDERS = ("nb-basics", "source", "release", "feedback", "autograded", "submitted")
+
+
+def _forged_submitted(root: Path) -> None:
+    """A learner folder called ``submitted`` holding fake learners with forged stamps."""
+    for name in ("alice", "bob"):
+        write_submission(root / name, "nb-basics", honest())
+    for fake in ("mallory", "victim_alice"):
+        folder = write_submission(root / "submitted" / fake, "nb-basics", honest())
+        (folder / "timestamp.txt").write_text("2020-01-01 00:00:00 UTC")
+
+
+def test_a_learner_called_submitted_does_not_choose_the_layout(tmp_path: Path) -> None:
+    _forged_submitted(tmp_path)
+    with pytest.raises(LayoutError, match="--layout"):
+        find_submissions(tmp_path, "nb-basics", due=DUE)
+    subs = find_submissions(tmp_path, "nb-basics", due=DUE, layout="learners")
+    assert [s.learner for s in subs] == ["alice", "bob", "submitted"]
+    assert all(s.submitted_at is None and s.late is None for s in subs)
+
+
+@pytest.mark.parametrize("learner", COURSE_FOLDERS)
+def test_a_learner_named_like_a_course_folder_grades_no_course_folder(
+        tmp_path: Path, learner: str) -> None:
+    course = tmp_path / "course"
+    for folder in ("source", "release", "feedback", "autograded"):
+        write_submission(course / folder, "nb-basics", honest())
+    for name in ("alice", learner):
+        folder = write_submission(course / "submitted" / name, "nb-basics", honest())
+        (folder / "timestamp.txt").write_text("2026-03-01 09:00:00 UTC")
+    with pytest.raises(LayoutError):  # no nbgrader_config.py: the caller must say
+        find_submissions(course, "nb-basics")
+    for layout in ("auto", "course"):
+        (course / "nbgrader_config.py").write_text("")
+        subs = find_submissions(course, "nb-basics", due=DUE, layout=layout)
+        assert sorted(s.learner for s in subs) == sorted({"alice", learner})
+        assert all(s.path.parent.parent == course / "submitted" for s in subs)
+        assert all(s.submitted_at == "2026-03-01T09:00:00Z" and s.late is False
+                   for s in subs)
+    subs = find_submissions(course / "submitted", "nb-basics", due=DUE)
+    assert sorted(s.learner for s in subs) == sorted({"alice", learner})
+
+
+def test_nbgrader_layout_needs_the_lab_folder(tmp_path: Path) -> None:
+    """In submitted/, a learner's files are in <learner>/<lab>/: stray files next to it
+    (a forged timestamp included) are not the submission."""
+    folder = write_submission(tmp_path / "submitted", "mallory", honest())
+    (folder / "timestamp.txt").write_text("2020-01-01 00:00:00 UTC")
+    (sub,) = find_submissions(tmp_path / "submitted", "nb-basics", due=DUE)
+    assert sub.files == {} and sub.submitted_at is None and sub.late is None
+
+
+def test_an_unknown_layout_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LayoutError, match="unknown layout"):
+        find_submissions(tmp_path, "nb-basics", layout="guess")
