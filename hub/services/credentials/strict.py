@@ -9,6 +9,12 @@ differently (large or integral floating-point numbers, control characters, IRIs 
 spaces, ``<``/``>`` or invisible characters), explicit blank node ids (they allow graphs
 whose canonicalisation takes exponential time), and documents too deep or too big to be a
 credential. Every refusal is a :class:`StrictError` with a sentence naming the path.
+
+A signed credential must also be in *canonical shape*: its ``@context`` exactly one of
+:data:`ALLOWED_CONTEXTS`, and the document equal to the compaction of its own expansion.
+JSON-LD can write the same RDF many ways (full-IRI keys, ``@nest``, aliases, value
+objects, ``@included``); only one of them passes, so whatever a verifier reads from the
+JSON is what was signed, and nothing unsigned (an empty list, an id-only node) is shown.
 """
 
 from __future__ import annotations

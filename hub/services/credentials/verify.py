@@ -3,8 +3,13 @@
 Nothing is fetched. ``did:key`` issuers verify from the credential alone; ``did:web`` keys
 and status lists come from what the caller passes (the local DB on the server, or files).
 Each failure has a ``code`` (bad-signature, tampered, wrong-key, unknown-key, revoked,
-expired, not-yet-valid, malformed, not-strict, impersonation ...) and an English sentence;
-the web page translates codes through its catalogue.
+expired, not-yet-valid, malformed, not-strict, impersonation, not-a-badge ...) and an
+English sentence; the web page translates codes through its catalogue.
+
+Decisions are taken from the JSON (dates, status, issuer, achievement) only after the proof
+check has made sure that the JSON *is* what was signed: one of the allowed contexts and the
+canonical compacted shape (:mod:`strict`). Dates are XML Schema dateTimes with a time zone,
+as Digital Bazaar's verifier requires; a status list past its ``validUntil`` is refused.
 
 A valid signature only says that *someone* signed: anyone can make a did:key. So a valid
 result also says who issued (:class:`Issuer`): this northlab (one of its own keys), a known
