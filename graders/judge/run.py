@@ -14,6 +14,7 @@ import pytest
 
 from graders.judge.lab_names import LabCode
 from graders.judge.notebook import run_plan
+from graders.judge.strict import install as install_strict_comparisons
 from graders.notebooks import read_source
 from graders.pytest_plugin import NorthlabPlugin
 from graders.remote.codec import recv_frame, send_frame
@@ -37,6 +38,8 @@ def lab_code(lab: Path) -> LabCode:
     lab_id = tomllib.loads((lab / "lab.toml").read_text(encoding="utf-8"))["id"]
     return read_source(lab / "source" / f"{lab_id}.ipynb").code
 
+
+install_strict_comparisons()  # in the judge zygote, before any fork
 
 JUDGE_MEMORY = 2048 * 1024 * 1024  #: address space the judge may add (decoding learner data)
 

@@ -1,8 +1,9 @@
 """Judge side of the remote protocol: a connection to the worker and remote handles.
 
 A :class:`Remote` handle stands for an object that lives in the sandboxed worker.
-Attribute access, calls, indexing, ``len`` and iteration are forwarded; the answers come
-back as plain data (or more handles). Comparing, hashing or truth-testing a handle raises
+Attribute access, calls, indexing, ``len``, iteration, ``repr``, ``str`` and ``format`` are
+forwarded; the answers come back as plain data (or more handles). Comparing, hashing or
+truth-testing a handle raises
 :class:`RemoteComparisonError`: a test must compare plain values, so the learner's
 ``__eq__`` never decides a test.
 
@@ -124,8 +125,33 @@ def _refuse(*_: Any) -> Any:
         "values (numbers, strings, lists, dicts, arrays, DataFrames)")
 
 
+#: dunder attributes a test may read on a learner object; the worker answers them. Every
+#: other dunder is refused (numpy's ``__array_interface__`` would make the judge read memory
+#: at an address the learner chose).
+FORWARDED_DUNDERS = frozenset({"__doc__", "__name__", "__qualname__", "__module__",
+                               "__dict__", "__annotations__"})
+_OWN = frozenset({"__class__", "_conn", "_hid"})
+
+
+def _request(handle: Remote, op: str, **fields: Any) -> Any:
+    return object.__getattribute__(handle, "_conn").request(
+        op, h=object.__getattribute__(handle, "_hid"), **fields)
+
+
+def _text(handle: Remote, op: str) -> str:
+    answer = _request(handle, op)
+    if type(answer) is not str:
+        raise TypeError(f"{op}() of a remote object must give a str")
+    return answer
+
+
 class Remote:
-    """An object living in the sandboxed worker (see module docstring)."""
+    """An object living in the sandboxed worker (see module docstring).
+
+    Everything a test can observe about it (attributes, ``repr``, ``str``, ``format``,
+    ``len``, iteration, ``isinstance``) is answered by the worker as plain data, or refused
+    (comparisons, hashing, truth, ``in``): never a judge-side constant or default.
+    """
 
     __slots__ = ("_conn", "_hid")
 
@@ -133,45 +159,43 @@ class Remote:
         object.__setattr__(self, "_conn", conn)
         object.__setattr__(self, "_hid", hid)
 
-    def _req(self, op: str, **fields: Any) -> Any:
-        return object.__getattribute__(self, "_conn").request(
-            op, h=object.__getattribute__(self, "_hid"), **fields)
-
-    def __getattr__(self, attr: str) -> Any:
-        if attr.startswith("__") and attr.endswith("__"):
+    def __getattribute__(self, attr: str) -> Any:
+        if attr in _OWN:
+            return object.__getattribute__(self, attr)
+        if attr.startswith("__") and attr.endswith("__") and attr not in FORWARDED_DUNDERS:
             raise AttributeError(attr)
-        return self._req("getattr", attr=attr)
+        return _request(self, "getattr", attr=attr)
 
     def __setattr__(self, attr: str, value: Any) -> None:
-        self._req("setattr", attr=attr, value=value)
+        _request(self, "setattr", attr=attr, value=value)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._req("call", args=list(args), kwargs=kwargs)
+        return _request(self, "call", args=list(args), kwargs=kwargs)
 
     def __getitem__(self, key: Any) -> Any:
-        return self._req("getitem", key=key)
+        return _request(self, "getitem", key=key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._req("setitem", key=key, value=value)
+        _request(self, "setitem", key=key, value=value)
 
     def __instancecheck__(self, obj: Any) -> bool:
         """``isinstance(x, LearnerClass)``: asked of the worker (the class is the learner's)."""
-        answer = self._req("isinstance", value=obj)
+        answer = _request(self, "isinstance", value=obj)
         if type(answer) is not bool:
             raise TypeError("isinstance() on a remote class must give a bool")
         return answer
 
     def __len__(self) -> int:
-        value = self._req("len")
+        value = _request(self, "len")
         if type(value) is not int or value < 0:
             raise TypeError("len() of a remote object must be a non-negative int")
         return value
 
     def __iter__(self) -> Any:
-        iterator = self._req("iter")
+        iterator = _request(self, "iter")
         while True:
             try:
-                yield iterator._req("next")
+                yield _request(iterator, "next")
             except StopIteration:
                 return
             except RemoteError as exc:
@@ -180,8 +204,15 @@ class Remote:
                 raise
 
     def __repr__(self) -> str:
-        return "<remote object from the learner's code>"
+        return _text(self, "repr")
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return _text(self, "str")
+
+    def __format__(self, spec: str) -> str:
+        if spec:
+            raise TypeError("a remote object has no format specification; use str()")
+        return _text(self, "str")
+
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
     __bool__ = __hash__ = __contains__ = _refuse  # type: ignore[assignment]

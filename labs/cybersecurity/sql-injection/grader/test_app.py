@@ -16,12 +16,19 @@ def app(learner):
     return app
 
 
+def answer(app, request):
+    """The app's reply, which must be a plain dict (a learner object could hide a leak)."""
+    reply = app.handle(request)
+    assert type(reply) is dict, "handle() must return a plain dict"
+    return reply
+
+
 def get(app, path, **params):
-    return app.handle({"method": "GET", "path": path, "params": params})
+    return answer(app, {"method": "GET", "path": path, "params": params})
 
 
 def post(app, path, **params):
-    return app.handle({"method": "POST", "path": path, "params": params})
+    return answer(app, {"method": "POST", "path": path, "params": params})
 
 
 def names(response):
@@ -207,11 +214,11 @@ def test_like_wildcards_escaped(app):
                          "données, ce qui renseigne un attaquant sur vos tables. Répondez par un "
                          "court message générique.")
 def test_errors_do_not_leak(app):
-    response = app.handle({"method": "GET", "path": "/nowhere", "params": {}})
+    response = answer(app, {"method": "GET", "path": "/nowhere", "params": {}})
     assert response["status"] == 404
     for request in ({"method": "GET", "path": "/items", "params": {"search": "a'"}},
                     {"method": "GET", "path": "/items", "params": {"sort": "name'"}},
                     {"method": "POST", "path": "/login", "params": {"name": "'", "pin": "1"}}):
-        response = app.handle(request)
+        response = answer(app, request)
         text = repr(response).lower()
         assert "syntax" not in text and "sqlite" not in text and "unrecognized" not in text
