@@ -78,6 +78,7 @@ def document_loader(node_root: Path, extra: dict[str, Any] | None = None):
         document = (extra or {}).get(url) or contexts.get(url)
         if document is None:
             raise OfflineLoaderError(f"refusing to fetch {url}: not a shipped JSON-LD context")
-        return {"contextUrl": None, "documentUrl": url, "document": document}
+        # "static": PyLD may keep the processed context across calls (they never change)
+        return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
 
     return load

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -114,17 +116,33 @@ def _canonize(
 
 
 def _hash_data(
-    document: dict[str, Any], options: dict[str, Any], loader: Loader
+    document: dict[str, Any], options: dict[str, Any], loader: Loader, *, shape: bool = True
 ) -> tuple[bytes, list[Any]]:
-    """hashData of the proof options and the document; the document expanded."""
+    """hashData of the proof options and the document; the document expanded.
+
+    ``shape``: require the document's canonical shape (always, when verifying). Results
+    are remembered for the last few documents (a status list checked for every credential
+    of a batch is canonicalised once).
+    """
     config = dict(options, **{"@context": document["@context"]})
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    nquads, expanded = _canonize(unsecured, loader, shape=True)
-    hash_data = (
-        hashlib.sha256(canonize(config, loader).encode()).digest()
-        + hashlib.sha256(nquads.encode()).digest()
-    )
-    return hash_data, expanded
+    key = (json.dumps([config, unsecured], sort_keys=True), id(loader), shape)
+    if key not in _recent:
+        nquads, expanded = _canonize(unsecured, loader, shape=shape)
+        hash_data = (
+            hashlib.sha256(canonize(config, loader).encode()).digest()
+            + hashlib.sha256(nquads.encode()).digest()
+        )
+        _recent[key] = (hash_data, expanded)
+        while len(_recent) > RECENT:
+            _recent.popitem(last=False)
+    hash_data, expanded = _recent[key]
+    return hash_data, copy.deepcopy(expanded)
+
+
+#: How many canonicalised documents :func:`_hash_data` remembers.
+RECENT = 32
+_recent: OrderedDict[tuple[str, int, bool], tuple[bytes, list[Any]]] = OrderedDict()
 
 
 #: An XML Schema dateTime with a time zone, as Digital Bazaar's verifier requires it.
@@ -168,7 +186,8 @@ def sign(
         "verificationMethod": key.id,
         "proofPurpose": "assertionMethod",
     }
-    signature = key.private.sign(_hash_data(document, options, loader)[0])
+    # our own documents: their shape is checked when they are verified (tests, verifiers)
+    signature = key.private.sign(_hash_data(document, options, loader, shape=False)[0])
     secured = copy.deepcopy(document)
     secured["proof"] = [dict(options, proofValue=multibase_encode(signature))]
     return secured
