@@ -157,3 +157,114 @@ def test_len_iter_come_from_the_worker_and_truth_is_refused() -> None:
                         lambda t: t != {}, lambda t: t < 1):
             with pytest.raises(RemoteComparisonError):
                 refused(team)
+
+
+# -- the review's reproducers and their siblings, on the real labs -------------------------
+
+LABS = Path(__file__).resolve().parents[2] / "labs"
+PID_STUB = '''import numpy as np
+import pandas as pd
+
+class PID:
+    def __init__(self, kp, ki, kd, out_min=-1.0, out_max=1.0):
+        pass
+    def reset(self):
+        pass
+    def update(self, setpoint, measurement, dt):
+        if dt <= 0:
+            raise ValueError("dt")
+        return {empty}
+
+GAINS = {{"kp": 0.0, "ki": 0.0, "kd": 0.0}}
+def make_speed_controller():
+    return PID(**GAINS)
+'''
+SQL_WRAP = '''
+
+class _Reply(dict):
+    pass
+
+
+_handle = handle
+
+
+def handle(request):
+    reply = _handle(request)
+    return _Reply(reply) if reply["status"] >= 500 else reply
+'''
+#: lab -> attack name -> (test cell the attack cell goes before, attack cell)
+NOTEBOOK_ATTACKS = {
+    "ai-data/sea-ice-cleaning": {
+        f"empty-{kind}": ("test_fill_visible", f"def fill_short_gaps(df, max_days=3):\n"
+                                               f"    return {empty}\n")
+        for kind, empty in (("rows", "df.iloc[0:0]"), ("frame", "df.iloc[0:0, 0:0]"),
+                            ("column", 'df.iloc[0:0][["ice_thickness_cm"]]'))},
+    "ai-data/energy-demand-model": {
+        "self-reported-mae": ("test_predict_shape",
+                              "import numpy as np\n"
+                              "def predict_load(frame):\n    return np.zeros(len(frame))\n"
+                              "valid_mae, baseline_mae = 0.0, 1.0\n"),
+        "rebound-data": ("test_predict_shape",
+                         "import numpy as np\n"
+                         "data = data.iloc[0:0]\n"
+                         "def predict_load(frame):\n    return np.zeros(len(frame))\n"
+                         "valid_mae, baseline_mae = 0.0, 1.0\n"),
+    },
+    "cybersecurity/cipher-breaking": {
+        "rebound-messages": ("test_break_message_1",
+                             'MESSAGES = {"message_1": {"text": "Reminder"}}\nkey_1 = 0\n'
+                             "def caesar_shift(text, k):\n    return text\n"),
+        "constant-shift": ("test_break_message_1",
+                           "key_1 = 0\ndef caesar_shift(text, k):\n    return 'Reminder'\n"),
+    },
+}
+
+
+def _code_attacks(lab_id: str, lab: Any) -> dict[str, dict[str, bytes]]:
+    if lab_id == "robotics/pid-speed-control":
+        return {f"update-{name}": {"controller.py": PID_STUB.format(empty=empty).encode()}
+                for name, empty in (("array", "np.array([])"), ("zeros", "np.zeros((0, 1))"),
+                                    ("series", "pd.Series([], dtype=float)"),
+                                    ("list", "[]"), ("one", "np.array([0.0])"))}
+    starter = (lab.source_dir / "app.py").read_text()
+    return {"wrapped-errors": {"app.py": (starter + SQL_WRAP).encode()}}
+
+
+def _notebook_attack(lab: Any, before: str, source: str) -> dict[str, bytes]:
+    import nbformat
+
+    from graders.release import release_notebook
+    from graders.submissions import read_files
+
+    nb = release_notebook(lab.notebook)
+    at = next(i for i, c in enumerate(nb.cells)
+              if c.metadata.get("nbgrader", {}).get("grade_id") == before)
+    nb.cells.insert(at, nbformat.v4.new_code_cell(source))
+    return {**read_files(lab.source_dir), f"{lab.id}.ipynb": nbformat.writes(nb).encode()}
+
+
+REPRODUCED = ["robotics/pid-speed-control", "cybersecurity/sql-injection", *NOTEBOOK_ATTACKS]
+
+
+@pytest.mark.parametrize("lab_id", REPRODUCED)
+def test_reproducers_score_no_more_than_the_blank_release(lab_id: str) -> None:
+    from graders.check import submissions_for
+    from graders.engine import Grader
+    from graders.lab import load_lab
+    from graders.submissions import Submission
+
+    lab = load_lab(LABS / lab_id)
+    if lab_id in NOTEBOOK_ATTACKS:
+        attacks = {name: _notebook_attack(lab, before, source)
+                   for name, (before, source) in NOTEBOOK_ATTACKS[lab_id].items()}
+    else:
+        attacks = _code_attacks(lab_id, lab)
+    _, release = submissions_for(lab)
+    subs = [release, *(Submission(name, lab.path, files=files)
+                       for name, files in attacks.items())]
+    with Grader(lab, workers=2) as grader:
+        blank, *records = grader.grade_all(subs)
+    for record in records:
+        assert record["error"] is None, record["error"]
+        passed = [t["name"] for t in record["tests"] if t["passed"]]
+        assert record["score"] <= blank["score"], (record["learner"], passed)
