@@ -296,9 +296,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", help="credential JSON file")
     p.add_argument(
-        "--status-list", action="append", help="status list credential JSON to check revocation"
+        "--status-list",
+        action="append",
+        help="status list credential JSON to check revocation (this northlab's own lists "
+        "are read from the local database instead; a list past its validUntil is refused)",
     )
-    p.add_argument("--did-document", help="issuer DID document (for did:web issuers)")
+    p.add_argument(
+        "--did-document",
+        help="issuer DID document (for did:web issuers; ignored for this northlab's own DID, "
+        "whose keys come from the local database)",
+    )
     p.add_argument(
         "--no-local",
         action="store_true",
