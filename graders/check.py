@@ -1,6 +1,7 @@
 """``northlab check``: every lab's solution gets full marks, its release no more than the
 floor, its metadata is valid (points add up, bilingual text present), and (notebook labs)
-no rebinding of the lab's own names scores more than the release (:mod:`graders.tamper`)."""
+no rebinding of the lab's own names, and no stubbed answers (empty data, first argument),
+scores more than the release (:mod:`graders.tamper`)."""
 
 from __future__ import annotations
 

@@ -12,8 +12,17 @@ only by import statements (test cells resolve those to the judge's own imports),
 no later cell reads (unless a later cell looks names up dynamically: ``globals()``,
 ``dir()``, ``eval``...).
 
-Code labs have no such cells (their notebook is instructions only; grader tests reach the
-learner only through ``learner.module``), so the pass applies to notebook labs.
+Answer stubs (notebook and code labs): the blank release with every answer the learner
+writes (notebook: each name a solution cell binds; code labs: every function and method of
+the starter files, constructors and other dunders kept) replaced by a stub that returns an
+empty array, an empty DataFrame, ``[]``, ``""``, ``0`` or its first argument. A test that
+passes vacuously on empty data (``all()`` or ``zip()`` over nothing, ``approx`` against an
+empty array) shows up here. Combined (notebook labs): for each lab cell, its names rebound
+to ``[]`` or ``0`` together with answers that return their first argument, so a test that
+mixes a rebindable lab value with a working-looking answer shows up too.
+
+Code labs have no lab cells (their notebook is instructions only; grader tests reach the
+learner only through ``learner.module``), so they get the answer stubs only.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import ast
 
 import nbformat
 
-from graders.judge.lab_names import BUILTINS, free_names
+from graders.judge.lab_names import BUILTINS, bound_names, free_names
 from graders.lab import Lab
 from graders.notebooks import cells_of, python_of, read_source
 from graders.release import release_notebook
@@ -49,28 +58,144 @@ TAMPERS = {
 }
 
 
-def tamper_cohort(lab: Lab) -> dict[str, tuple[str, str, Submission]]:
-    """learner id -> (name, tamper kind, submission) for every lab-bound name and kind."""
+#: answer stub kind -> what a stubbed function returns (None: its first argument)
+ANSWER_STUBS = {
+    "empty-array": '__import__("numpy").array([])',
+    "empty-frame": '__import__("pandas").DataFrame()',
+    "empty-list": "[]",
+    "empty-text": '""',
+    "zero": "0",
+    "first-argument": None,
+}
+#: combined submissions: (tamper kind for a lab cell's names, answer stub kind)
+COMBINED = (("empty-list", "first-argument"), ("zero", "first-argument"))
+
+Cohort = dict[str, tuple[str, str, Submission]]
+
+
+def tamper_cohort(lab: Lab) -> Cohort:
+    """learner id -> (name, tamper kind, submission) for every lab-bound name and kind, the
+    answer stubs and the combined submissions."""
+    files = read_files(lab.source_dir)
     if lab.kind != "notebook":
-        return {}
+        return _code_answer_stubs(lab, files)
     code = read_source(lab.notebook).code
     later = _read_after(lab)
     released = release_notebook(lab.notebook)
     positions = [i for i, cell in enumerate(released.cells) if cell.cell_type == "code"]
-    files = read_files(lab.source_dir)
-    cohort: dict[str, tuple[str, str, Submission]] = {}
+    answers = _solution_cells(lab)
+
+    def submission(learner: str, inserts: dict[int, str]) -> Submission:
+        nb = nbformat.from_dict(released)
+        for code_index in sorted(inserts, reverse=True):
+            nb.cells.insert(positions[code_index] + 1,
+                            nbformat.v4.new_code_cell(inserts[code_index]))
+        submitted = {**files, f"{lab.id}.ipynb": nbformat.writes(nb).encode()}
+        return Submission(learner, lab.source_dir, files=submitted)
+
+    cohort: Cohort = {}
     for code_index, names in code.cell_names.items():
-        for name in names:
-            if name in code.libraries or name not in later[code_index]:
-                continue
+        read = [n for n in names if n not in code.libraries and n in later[code_index]]
+        for name in read:
             for kind, template in TAMPERS.items():
-                nb = nbformat.from_dict(released)
-                cell = nbformat.v4.new_code_cell(template.format(name=name))
-                nb.cells.insert(positions[code_index] + 1, cell)
                 learner = f"tamper-{code_index}-{name}-{kind}"
-                submitted = {**files, f"{lab.id}.ipynb": nbformat.writes(nb).encode()}
-                cohort[learner] = (name, kind, Submission(learner, lab.source_dir,
-                                                          files=submitted))
+                cohort[learner] = (name, kind, submission(
+                    learner, {code_index: template.format(name=name)}))
+        for kind, answer_kind in COMBINED if read else ():
+            learner = f"combined-{code_index}-{kind}-{answer_kind}"
+            inserts = _answer_cells(answers, answer_kind)
+            rebind = "\n".join(TAMPERS[kind].format(name=name) for name in read)
+            inserts[code_index] = inserts.get(code_index, "") + "\n" + rebind
+            cohort[learner] = (", ".join(read) + " with every answer stubbed",
+                               f"{kind}+{answer_kind}", submission(learner, inserts))
+    for answer_kind in ANSWER_STUBS if answers else ():
+        learner = f"answers-{answer_kind}"
+        cohort[learner] = ("every answer", answer_kind,
+                           submission(learner, _answer_cells(answers, answer_kind)))
+    return cohort
+
+
+FIRST_ARGUMENT = "args[0] if args else next(iter(kwargs.values()), None)"
+
+
+def _stub_function(name: str, answer_kind: str) -> str:
+    expression = ANSWER_STUBS[answer_kind] or FIRST_ARGUMENT
+    return f"def {name}(*args, **kwargs):\n    return {expression}\n"
+
+
+def _solution_cells(lab: Lab) -> dict[int, list[tuple[str, bool]]]:
+    """Per solution code cell (index among code cells): (name, is a function) for each name
+    it binds."""
+    cells: dict[int, list[tuple[str, bool]]] = {}
+    code_cells = [c for c in cells_of(lab.notebook.read_bytes()) if c["type"] == "code"]
+    for index, cell in enumerate(code_cells):
+        tree = python_of(cell["source"])
+        if not cell["nbgrader"].get("solution") or tree is None:
+            continue
+        bound: dict[str, bool] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import | ast.ImportFrom):
+                continue
+            if isinstance(stmt, ast.FunctionDef | ast.ClassDef):
+                bound[stmt.name] = True
+            else:
+                bound.update(dict.fromkeys(sorted(bound_names(stmt)), False))
+        if bound:
+            cells[index] = sorted(bound.items())
+    return cells
+
+
+def _answer_cells(answers: dict[int, list[tuple[str, bool]]],
+                  answer_kind: str) -> dict[int, str]:
+    """code cell index -> a cell that replaces that solution cell's answers by stubs."""
+    value = ANSWER_STUBS[answer_kind] or "0"
+    return {index: "".join(_stub_function(name, answer_kind)
+                           if function else f"{name} = {value}\n"
+                           for name, function in names)
+            for index, names in answers.items()}
+
+
+class _StubAnswers(ast.NodeTransformer):
+    """Replace the body of every function and method (dunders kept) by a stub."""
+
+    def __init__(self, answer_kind: str) -> None:
+        self.answer_kind = answer_kind
+        self.in_class = False
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+        outer, self.in_class = self.in_class, True
+        self.generic_visit(node)
+        self.in_class = outer
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        if node.name.startswith("__") and node.name.endswith("__"):
+            return node
+        parameters = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+        parameters = parameters[1:] if self.in_class else parameters
+        expression = ANSWER_STUBS[self.answer_kind] or (parameters[0] if parameters
+                                                         else "None")
+        node.body = ast.parse(f"return {expression}").body
+        return node
+
+
+def _code_answer_stubs(lab: Lab, files: dict[str, bytes]) -> Cohort:
+    """Code labs: the starter files with every function and method stubbed, per kind."""
+    modules = {name for name in files if name.endswith(".py")
+               and (lab.solution_dir / name).is_file()}
+    cohort: Cohort = {}
+    for answer_kind in ANSWER_STUBS if modules else ():
+        submitted = dict(files)
+        for name in modules:
+            try:
+                tree = ast.parse(files[name])
+            except (SyntaxError, ValueError):
+                continue
+            tree = ast.fix_missing_locations(_StubAnswers(answer_kind).visit(tree))
+            submitted[name] = ast.unparse(tree).encode()
+        learner = f"answers-{answer_kind}"
+        cohort[learner] = ("every function", answer_kind,
+                           Submission(learner, lab.source_dir, files=submitted))
     return cohort
 
 
@@ -97,7 +222,7 @@ class _Everything(frozenset):
         return True
 
 
-def tamper_problems(cohort: dict[str, tuple[str, str, Submission]],
+def tamper_problems(cohort: Cohort,
                     records: dict[str, dict], blank: float) -> list[str]:
     """One line per tampered submission that scored more than the blank release."""
     problems = []

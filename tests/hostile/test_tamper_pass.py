@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "graders"))
-from northlab_labkit import NB_LAB  # noqa: E402
+from northlab_labkit import CODE_LAB, NB_LAB  # noqa: E402
 
 from graders.check import check_lab, submissions_for  # noqa: E402
 from graders.engine import Grader  # noqa: E402
@@ -86,3 +86,56 @@ def test_rebinding_the_leaks_and_the_results_gains_nothing() -> None:
                                           release])
     assert attack["error"] is None
     assert attack["score"] <= blank["score"], [t for t in attack["tests"] if t["passed"]]
+
+
+def _edit_cells(lab: Path, edits: dict[str, str], after: dict[str, tuple[str, str]]) -> None:
+    """Replace the source of cells by grade id; insert locked cells after others."""
+    path = lab / "source" / f"{lab.name}.ipynb"
+    nb = json.loads(path.read_text())
+    for grade_id, (new_id, source) in after.items():
+        at = next(i for i, c in enumerate(nb["cells"])
+                  if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+        nb["cells"].insert(at + 1, {
+            "cell_type": "code", "execution_count": None, "outputs": [], "id": new_id,
+            "source": source,
+            "metadata": {"nbgrader": {"grade": False, "solution": False, "locked": True,
+                                      "grade_id": new_id, "schema_version": 3}}})
+    for cell in nb["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in edits:
+            cell["source"] = edits[grade_id]
+    path.write_text(json.dumps(nb))
+
+
+def test_the_pass_finds_a_test_that_passes_on_empty_answers(tmp_path: Path) -> None:
+    lab = tmp_path / "nb-basics"
+    shutil.copytree(NB_LAB, lab)
+    _edit_cells(lab, {"test-means": (
+        "_got = column_means(pd.DataFrame({'a': [1, 3]}))\n"
+        "assert all(abs(v - 2.0) < 1e-9 for _, v in _got.items())")}, {})
+    checks = dict(check_lab(lab).checks)
+    assert checks["solution"] is None and checks["release"] is None
+    assert "rebinding every answer (empty-frame) scored 3" in checks["tamper"]
+
+
+def test_the_pass_finds_a_lab_value_and_an_answer_that_agree(tmp_path: Path) -> None:
+    lab = tmp_path / "nb-basics"
+    shutil.copytree(NB_LAB, lab)
+    _edit_cells(lab, {"test-square": "_x = sum(samples)\nassert square(_x) == _x * _x"},
+                {"imports": ("samples", "samples = [3]\nsamples.append(4)")})
+    checks = dict(check_lab(lab).checks)
+    assert checks["solution"] is None and checks["release"] is None
+    assert "samples with every answer stubbed (empty-list+first-argument) scored 2" \
+        in checks["tamper"], checks["tamper"]
+
+
+def test_the_pass_finds_a_code_lab_test_that_passes_on_empty_answers(tmp_path: Path) -> None:
+    lab = tmp_path / "code-basics"
+    shutil.copytree(CODE_LAB, lab)
+    test_file = lab / "grader" / "test_game.py"
+    test_file.write_text(test_file.read_text().replace(
+        'assert learner.module("game").new_state() == {"x": 10, "y": 0}',
+        'assert all(v in (10, 0) for _, v in learner.module("game").new_state().items())'))
+    checks = dict(check_lab(lab).checks)
+    assert checks["solution"] is None and checks["release"] is None
+    assert "rebinding every function (empty-frame) scored 1" in checks["tamper"]
