@@ -107,13 +107,14 @@ class Connection:
             raise WorkerStopped(f"the sandboxed worker sent a malformed value: {exc}") from exc
 
     def _handle(self, tree: list[Any]) -> Any:
-        if len(tree) == 2 and tree[0] == "h" and type(tree[1]) is int:
-            return Remote(self, tree[1])
+        if len(tree) == 3 and tree[0] == "h" and type(tree[1]) is int \
+                and type(tree[2]) is bool:
+            return (RemoteCallable if tree[2] else Remote)(self, tree[1])
         raise CodecError("malformed handle")
 
 
 def _encode_local(obj: Any) -> Any:
-    if type(obj) is Remote:
+    if type(obj) in (Remote, RemoteCallable):
         return ["h", object.__getattribute__(obj, "_hid")]
     raise CodecError(f"cannot send a {type(obj).__name__} to the learner's code; "
                      "use plain values")
@@ -149,7 +150,8 @@ class Remote:
     """An object living in the sandboxed worker (see module docstring).
 
     Everything a test can observe about it (attributes, ``repr``, ``str``, ``format``,
-    ``len``, iteration, ``isinstance``) is answered by the worker as plain data, or refused
+    ``dir``, ``len``, iteration, ``isinstance``, ``callable``) is answered by the worker as
+    plain data, or refused
     (comparisons, hashing, truth, ``in``): never a judge-side constant or default.
     """
 
@@ -168,9 +170,6 @@ class Remote:
 
     def __setattr__(self, attr: str, value: Any) -> None:
         _request(self, "setattr", attr=attr, value=value)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _request(self, "call", args=list(args), kwargs=kwargs)
 
     def __getitem__(self, key: Any) -> Any:
         return _request(self, "getitem", key=key)
@@ -209,6 +208,12 @@ class Remote:
     def __str__(self) -> str:
         return _text(self, "str")
 
+    def __dir__(self) -> list[str]:
+        names = _request(self, "dir")
+        if type(names) is not list or any(type(name) is not str for name in names):
+            raise TypeError("dir() of a remote object must give a list of str")
+        return names
+
     def __format__(self, spec: str) -> str:
         if spec:
             raise TypeError("a remote object has no format specification; use str()")
@@ -216,3 +221,13 @@ class Remote:
 
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
     __bool__ = __hash__ = __contains__ = _refuse  # type: ignore[assignment]
+
+
+class RemoteCallable(Remote):
+    """A callable object living in the worker (the worker says so: ``callable()`` answers
+    like the real object); calling it runs in the worker."""
+
+    __slots__ = ()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _request(self, "call", args=list(args), kwargs=kwargs)

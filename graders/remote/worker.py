@@ -64,8 +64,9 @@ class WorkerServer:
         return hid
 
     def _other(self, obj: Any) -> list[Any]:
-        """Anything that is not plain data: a bare handle (an id, no label)."""
-        return ["h", self._handle(obj)]
+        """Anything that is not plain data: a handle (an id and whether it is callable, no
+        label); ``callable`` reads the type's slot, no learner code runs."""
+        return ["h", self._handle(obj), builtins.callable(obj)]
 
     def _encode(self, value: Any, force_handle: bool = False) -> tuple[Any, list[bytes]]:
         encoder = Encoder(self._other)
@@ -169,6 +170,9 @@ class WorkerServer:
 
     def op_repr(self, header: dict[str, Any], decoder: Decoder) -> Any:
         return builtins.repr(self._obj(header))[:100_000]
+
+    def op_dir(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        return [str(name)[:1000] for name in builtins.dir(self._obj(header))[:100_000]]
 
     def op_release(self, header: dict[str, Any], decoder: Decoder) -> Any:
         for hid in header.get("hs", []):

@@ -112,7 +112,7 @@ def _namespace() -> dict[str, Any]:
 
 def _get(conn: Any, name: str) -> Any:
     value = conn.request("name", name=name)
-    assert type(value) is Remote
+    assert isinstance(value, Remote)
     return value
 
 
@@ -268,3 +268,13 @@ def test_reproducers_score_no_more_than_the_blank_release(lab_id: str) -> None:
         assert record["error"] is None, record["error"]
         passed = [t["name"] for t in record["tests"] if t["passed"]]
         assert record["score"] <= blank["score"], (record["learner"], passed)
+
+
+def test_callable_and_dir_come_from_the_worker() -> None:
+    with remote_pair(_namespace()) as conn:
+        assert callable(_get(conn, "documented"))
+        assert not callable(_get(conn, "reply")) and not callable(_get(conn, "sneaky"))
+        with pytest.raises(TypeError):
+            _get(conn, "reply")()
+        assert dir(_get(conn, "reply")) == dir(Reply(status=500, body=""))
+        assert "__call__" not in dir(_get(conn, "team"))

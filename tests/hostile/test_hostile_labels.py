@@ -20,8 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from remote_pair import remote_pair  # noqa: E402
 
 from graders.judge.notebook import LearnerNamespace, run_test_cell  # noqa: E402
-from graders.remote.proxy import Remote, RemoteComparisonError  # noqa: E402
+from graders.remote.proxy import Remote, RemoteCallable, RemoteComparisonError  # noqa: E402
+from graders.remote.worker import WorkerServer  # noqa: E402
 
+HANDLES = (Remote, RemoteCallable)
 # (module, qualname) a learner may claim: builtins that run code or touch files, the
 # standard library, numpy/pandas/pytest helpers, and the judge's own modules
 TARGETS = [
@@ -92,9 +94,9 @@ def test_a_label_never_selects_judge_code(target: tuple[str, str], kind: str) ->
     with remote_pair({"answer": value, "box": {"inside": [value]}}) as conn:
         got = conn.request("name", name="answer")
         nested = conn.request("name", name="box")["inside"][0]
-        assert type(got) is Remote and type(nested) is Remote
+        assert type(got) in HANDLES and type(nested) in HANDLES
         callable_ = got.target if kind == "module" else got
-        assert type(callable_) is Remote
+        assert type(callable_) in HANDLES
         callable_(PAYLOAD)  # runs in the worker, with the test's argument
     assert calls == [(PAYLOAD,)]
     assert not hasattr(builtins, "JUDGE_RAN_LEARNER_DATA")
@@ -117,8 +119,10 @@ def test_handles_carry_no_label_on_the_wire() -> None:
     def hidden() -> None:
         pass
     hidden.__module__, hidden.__qualname__ = "builtins", "exec"
+    tree, buffers = WorkerServer(None, {})._encode({"f": hidden})  # type: ignore[arg-type]
+    assert "exec" not in repr(tree) and "builtins" not in repr(tree) and not buffers
     with remote_pair({"f": hidden}) as conn:
         got = conn.request("name", name="f")
-        assert "exec" not in repr(got) and "builtins" not in repr(got)
+        assert type(got) is RemoteCallable  # what it is: a callable handle, nothing more
         with pytest.raises(RemoteComparisonError):
             bool(got)
