@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from tornado import web
 
 from graders.i18n import Catalog
+from hub import lifeline
 from hub.services.records import open_database
 from hub.settings import SettingsError
 
@@ -125,25 +126,13 @@ def main() -> None:
 
     async def serve() -> None:
         gradebook = build(config)
-        gradebook.application().listen(config.port, address=config.ip, xheaders=True)
+        lifeline.listen(gradebook.application(), config.ip, config.port, xheaders=True)
         log.info("gradebook listening on %s%s", config.bind_url, config.prefix)
         try:
             await gradebook.read(gradebook.marks.refresh)  # warm up: read every result once
             log.info("gradebook marks loaded")
         except OperationalError as exc:  # no results database yet: pages answer 503 until then
             log.warning("results database not readable yet: %s", exc)
-        await _until_parent_exits()
+        await asyncio.Event().wait()  # until SIGTERM (from the hub, or its lifeline)
 
     asyncio.run(serve())
-
-
-async def _until_parent_exits(every: float = 5.0) -> None:
-    """Run until the process that started us (the hub) is gone, then stop.
-
-    A hub killed hard cannot stop its managed services; an orphaned gradebook would keep
-    its port and block the next start.
-    """
-    parent = os.getppid()
-    while os.getppid() == parent:
-        await asyncio.sleep(every)
-    log.warning("the hub (pid %s) is gone: stopping the gradebook", parent)
