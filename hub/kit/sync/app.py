@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from jupyterhub.services.auth import HubAuth
 from tornado import ioloop, web
 
+from hub import lifeline
 from hub.kit.build import LOCALE
 from hub.kit.collect import HandIn, check_kit, grade_hand_in, hand_in
 from hub.kit.manifest import ManifestError
@@ -136,6 +137,6 @@ def main() -> None:
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10105"))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/kit/")
     app = make_app(load_settings(), HubAuth(), prefix)
-    app.listen(url.port or 80, url.hostname or "127.0.0.1",
-               max_body_size=MAX_UPLOAD + 1024 * 1024)
+    lifeline.listen(app, url.hostname or "127.0.0.1", url.port or 80,
+                    max_body_size=MAX_UPLOAD + 1024 * 1024)
     ioloop.IOLoop.current().start()
