@@ -13,6 +13,7 @@ import signal
 import sys
 from urllib.parse import urlparse
 
+from hub import lifeline
 from hub.services.credentials.app import MAX_BODY, make_app
 from hub.services.credentials.contexts import ContextsMissing
 from hub.services.credentials.service import Credentials
@@ -30,9 +31,10 @@ async def serve() -> None:
     app = make_app(library, prefix=prefix, hub=bool(os.environ.get("JUPYTERHUB_API_URL")))
     # The body limits belong to the HTTPServer (tornado ignores them in app settings); no
     # xheaders: a client address taken from X-Real-Ip would be the client's own word.
-    server = app.listen(
-        url.port or 80,
+    server = lifeline.listen(
+        app,
         url.hostname or "127.0.0.1",
+        url.port or 80,
         max_body_size=MAX_BODY,
         max_buffer_size=MAX_BODY + 64 * 1024,
     )
