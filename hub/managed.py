@@ -5,6 +5,8 @@ Adding a service is one line in :data:`SERVICE_APPS`: ``(name, module, token sco
 OAuth scopes)``; the hub starts ``python -m <module>`` (JupyterHub sets
 ``JUPYTERHUB_SERVICE_URL``/``_PREFIX``/``JUPYTERHUB_API_TOKEN``; northlab adds
 ``NORTHLAB_DATA``), and every user may log in to it (``access:services!service=<name>``).
+Every service the hub starts runs through :mod:`hub.lifeline`: it dies with the hub, and
+its port answers while it is still importing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import sys
 from typing import Any
 
+from hub import lifeline
 from hub.accounts import COURSE_INSTRUCTORS_PREFIX
 from hub.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
 from hub.settings import Settings
@@ -71,13 +74,15 @@ def _launchable(module: str) -> bool:
 
 
 def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """``(c.JupyterHub.services, roles for them)``."""
+    """``(c.JupyterHub.services, roles for them)``, read by the hub process itself (the
+    services' lifeline names it as their hub)."""
+    hub_pid = os.getpid()
     culler = [
         sys.executable, "-m", "jupyterhub_idle_culler",
         f"--timeout={settings.idle_timeout}", f"--cull-every={max(60, settings.idle_timeout // 6)}",
     ]
     result: list[dict[str, Any]] = [
-        {"name": "idle-culler", "command": culler},
+        {"name": "idle-culler", "command": lifeline.command(hub_pid, culler)},
         {"name": CLI_SERVICE, "api_token": cli_token(settings)},
         {
             # delivers the grade outbox (results of every grading path) to the credential
@@ -86,9 +91,10 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
             # instructors (Unix group ni-<course>) may queue that course's results.
             "name": GRADER_SERVICE,
             "api_token": grader_token(settings),
-            "command": [sys.executable, "-m", "graders.cli", "outbox", "deliver", "--watch"]
-            + (["--course-group-prefix", COURSE_INSTRUCTORS_PREFIX]
-               if settings.mode == "local" else []),
+            "command": lifeline.command(hub_pid, [
+                sys.executable, "-m", "graders.cli", "outbox", "deliver", "--watch",
+                *(["--course-group-prefix", COURSE_INSTRUCTORS_PREFIX]
+                  if settings.mode == "local" else [])]),
             "environment": {
                 "NORTHLAB_DATA": str(settings.data_root),
                 "NORTHLAB_PORT": str(settings.port),
@@ -113,7 +119,8 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
             {
                 "name": name,
                 "url": f"http://127.0.0.1:{port}",
-                "command": [sys.executable, "-m", module],
+                "command": lifeline.command(hub_pid, [sys.executable, "-m", module],
+                                            serves=True),
                 "oauth_no_confirm": True,
                 "oauth_client_allowed_scopes": list(oauth_scopes),
                 "environment": service_environment(settings),

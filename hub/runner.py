@@ -125,14 +125,19 @@ def stop_everything(settings: Settings, timeout: float = 30) -> int:
             os.killpg(hub, signal.SIGKILL)
     stop_proxy(settings.hub_dir / "proxy.pid")
     started |= set(started_by_hub(settings))
-    left = sorted(started)
+    _terminate(sorted(started), timeout)
+    address_file(settings).unlink(missing_ok=True)
+    return len(started) + bool(hub)
+
+
+def _terminate(pids: list[int], timeout: float) -> None:
+    """SIGTERM ``pids``, then SIGKILL those still running after ``timeout`` s."""
+    left = pids
     for signum in (signal.SIGTERM, signal.SIGKILL):
         for pid in left:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signum)
         left = _wait_gone(left, timeout)
-    address_file(settings).unlink(missing_ok=True)
-    return len(started) + bool(hub)
 
 
 def _wait_gone(pids: list[int], timeout: float) -> list[int]:
@@ -153,7 +158,8 @@ def _alive(pid: int) -> bool:
 
 
 def stale_services(settings: Settings) -> list[int]:
-    """Managed services (culler, credentials, gradebook) a crashed hub of this port left."""
+    """Managed services of the hub of this port (and their children), found by the hub
+    API address and service name JupyterHub gives them."""
     hub_api = f"JUPYTERHUB_API_URL=http://127.0.0.1:{settings.port + managed.HUB_PORT_OFFSET}/"
     found = []
     for entry in Path("/proc").iterdir():
@@ -169,12 +175,6 @@ def stale_services(settings: Settings) -> list[int]:
         ):
             found.append(int(entry.name))
     return found
-
-
-def stop_stale_services(settings: Settings) -> None:
-    """Stop the services a crashed hub left running (found by the hub API they call)."""
-    for pid in stale_services(settings):
-        os.kill(pid, signal.SIGTERM)
 
 
 def start_hub(settings: Settings, log_path: Path | None = None) -> subprocess.Popen:
@@ -193,7 +193,7 @@ def start_hub(settings: Settings, log_path: Path | None = None) -> subprocess.Po
     if settings.mode == "local":
         check_reachable(settings)
     stop_stale_proxy(settings)
-    stop_stale_services(settings)
+    _terminate(stale_services(settings), timeout=10)
     for offset in (0, managed.PROXY_API_PORT_OFFSET):
         check_can_serve(settings, port=settings.port + offset)
     ensure_layout(settings)
@@ -252,10 +252,12 @@ def free_port_block(count: int | None = None) -> int:
 
 
 def stop_hub(settings: Settings, process: subprocess.Popen, timeout: float = 30) -> None:
-    """Stop the hub and its services (the whole process group), then its proxy.
+    """Stop the hub (its process group), then its proxy and every managed service still
+    running; learners' servers are left running (``cleanup_servers`` is off).
 
-    JupyterHub starts the proxy in a session of its own and stops it on a clean shutdown;
-    a hub killed after ``timeout`` leaves it running, so the proxy's pid file is checked.
+    JupyterHub starts the proxy and each service in a session of its own and stops them
+    on a clean shutdown only: a hub killed after ``timeout``, or one that gave up at start,
+    leaves them, so they are found (pid file, :func:`stale_services`) and stopped here.
     """
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
@@ -265,6 +267,7 @@ def stop_hub(settings: Settings, process: subprocess.Popen, timeout: float = 30)
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     stop_proxy(settings.hub_dir / "proxy.pid")
+    _terminate(stale_services(settings), timeout)
     address_file(settings).unlink(missing_ok=True)
 
 

@@ -13,8 +13,10 @@ from hub.settings import REPO
 
 from .realhub import free_port
 
-SPAWN = ("import subprocess, sys, time; "
-         "child = subprocess.Popen([sys.executable, '-m', 'hub.services.gradebook']); "
+#: A hub starting the gradebook as it does (hub.managed): through its lifeline.
+SPAWN = ("import os, subprocess, sys, time; from hub import lifeline; "
+         "child = subprocess.Popen(lifeline.command(os.getpid(), "
+         "[sys.executable, '-m', 'hub.services.gradebook']), start_new_session=True); "
          "print(child.pid, flush=True); time.sleep(600)")
 
 
