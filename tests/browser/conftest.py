@@ -17,7 +17,6 @@ import pwd
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -32,9 +31,9 @@ from playwright.sync_api import Browser, BrowserContext, Frame, Page, sync_playw
 from hub.accounts import cohort_unix_group, course_instructors_unix_group, remove_user
 from hub.courses import release_lab
 from hub.people import HubClient, add_cohort, add_person
-from hub.runner import free_port_block, stale_services, start_hub, stop_hub
+from hub.runner import free_port_block, start_hub, stop_hub
 from hub.settings import REPO, Settings, load_settings
-from tests.hub.conftest import open_checkout_for_learners, processes_of, proxies_on
+from tests.hub.conftest import kill_leftovers, open_checkout_for_learners
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -145,21 +144,6 @@ class World:
         return response.json()["token"]
 
 
-def _wait_for_no_processes(users: list[str], settings: Settings,
-                           timeout: float = 30) -> dict[str, list[int]]:
-    """Poll until the users, the hub's services and its proxy have no process left (a
-    server's kernels exit a moment after the server); returns what is still running."""
-    deadline = time.monotonic() + timeout
-    while True:
-        left = {user: processes_of(user) for user in users}
-        left["services"] = stale_services(settings)
-        left["proxy"] = proxies_on(settings.port)
-        left = {key: pids for key, pids in left.items() if pids}
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.5)
-
-
 def _stop_servers(world: World, timeout: float = 60) -> None:
     for user in world.client.request("GET", "/users").json():
         if user["servers"]:
@@ -213,11 +197,7 @@ def _tear_down(world: World, data_root: Path) -> dict[str, list[int]]:
         _stop_servers(world)
         stop_hub(settings, world.process)
     users = [e.pw_name for e in pwd.getpwall() if e.pw_name.startswith(prefix + "-")]
-    left = _wait_for_no_processes(users, settings)
-    for pids in left.values():
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+    left = kill_leftovers(users, settings)
     for user in users:
         remove_user(user)
     for group in grp.getgrall():

@@ -12,6 +12,7 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -113,6 +114,36 @@ def proxies_on(port: int) -> list[int]:
     return found
 
 
+def running(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie whose parent is gone has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def kill_leftovers(users: list[str], settings: Settings,
+                   timeout: float = 30) -> dict[str, list[int]]:
+    """Wait up to ``timeout`` s for the processes of ``users``, of the hub's services and of
+    its proxy to end (a server's kernels, a server stopping under load exit a moment after
+    the hub says stopped), kill what still runs and return it (empty: nothing was left)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = {user: processes_of(user) for user in users}
+        left["services"] = stale_services(settings)
+        left["proxy"] = proxies_on(settings.port)
+        left = {key: running_pids for key, pids in left.items()
+                if (running_pids := [pid for pid in pids if running(pid)])}
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    for pids in left.values():
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    return left
+
+
 def processes_of(user: str) -> list[int]:
     try:
         uid = pwd.getpwnam(user).pw_uid
@@ -171,21 +202,17 @@ def running_hub(**extra: str) -> Iterator[Hub]:
                 if user["servers"]:
                     hub.stop_server(user["name"])
         stop_hub(settings, process)
-        leftovers = {"services": stale_services(settings), "proxy": proxies_on(settings.port)}
-        for pid in leftovers["services"] + leftovers["proxy"]:
-            os.kill(pid, 9)
-        for entry in pwd.getpwall():
-            if entry.pw_name.startswith(prefix + "-"):
-                leftovers[entry.pw_name] = processes_of(entry.pw_name)
-                for pid in leftovers[entry.pw_name]:
-                    os.kill(pid, 9)
-                remove_user(entry.pw_name)
+        users = [entry.pw_name for entry in pwd.getpwall()
+                 if entry.pw_name.startswith(prefix + "-")]
+        leftovers = kill_leftovers(users, settings)
+        for user in users:
+            remove_user(user)
         for group in grp.getgrall():
             if group.gr_name.startswith((cohort_unix_group(prefix + "-"),
                                          course_instructors_unix_group(prefix + "-"))):
                 subprocess.run(["groupdel", group.gr_name], check=True)
         shutil.rmtree(data_root, ignore_errors=True)
-        assert not any(leftovers.values()), f"processes left behind: {leftovers}"
+        assert not leftovers, f"processes left behind: {leftovers}"
 
 
 @pytest.fixture(scope="session")
