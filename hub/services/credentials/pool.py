@@ -10,6 +10,7 @@ pure-Python canonicaliser stops there), and the answer is INVALID ("too-costly")
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +26,7 @@ from hub.services.credentials.verify import Verification, verify_credential
 WORKERS = 2
 QUEUE = 8
 DEADLINE = 10.0
+PR_SET_PDEATHSIG = 1
 
 
 def verify_here(library: Credentials, document: Any) -> Verification:
@@ -63,7 +65,17 @@ _worker_library: Credentials | None = None
 
 def _start_worker(settings: CredentialSettings) -> None:
     global _worker_library  # one library per worker process
+    _die_with_the_service()
     _worker_library = Credentials(settings, migrate=False)
+
+
+def _die_with_the_service() -> None:
+    """Ask Linux to kill this worker when the service that started it dies, even by
+    SIGKILL (a worker waiting for work would otherwise live on)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: shutdown() still stops the workers
+        return
 
 
 def _time_up(signum: int, frame: FrameType | None) -> None:
