@@ -71,7 +71,6 @@ class Outcome:
     usage: Usage = field(default_factory=Usage)  #: the submission's cgroup counters
     #: the learner's own time as the worker measured it (timings only, never for a record)
     stats: dict[str, Any] = field(default_factory=dict)
-    worker_errors: list[str] = field(default_factory=list)
     failure: str | None = None  #: "judge-timeout" / "internal" when nothing usable came back
 
 
@@ -165,13 +164,10 @@ class Slot:
             send_frame(wctl, {"files": [[n, i] for i, n in enumerate(names)]},
                        [files[n] for n in names])
             send_frame(jctl, judge_setup)
-            result = self.judge_result(jctl, wall, outcome)
+            result = self.judge_result(jctl, wall, outcome, group)
             if result is not None:
                 tests = result.get("tests")
                 outcome.tests = tests if type(tests) is list else []
-                errors = result.get("worker_errors")
-                outcome.worker_errors = [e for e in errors if type(e) is str] \
-                    if type(errors) is list else []
             # An honest worker child waits for the parent to close its control socket, so
             # one already gone exited early. When the judge saw it vanish, give the kernel
             # a moment to finish the exit (the socket closes before the process is reaped).
@@ -233,14 +229,16 @@ class Slot:
         os.close(pidfd)
         return None
 
-    def judge_result(self, jctl: socket.socket, wall: float,
-                     outcome: Outcome) -> dict[str, Any] | None:
-        """The judge's per-test outcomes; past the wall clock the worker child is killed
+    def judge_result(self, jctl: socket.socket, wall: float, outcome: Outcome,
+                     group: Group) -> dict[str, Any] | None:
+        """The judge's per-test outcomes; past the wall clock the parent kills the worker
+        child and everything in its cgroup itself (nobody in the sandbox has to answer),
         and the judge gets :data:`JUDGE_GRACE` more seconds."""
         try:
             return read_frame(jctl, wall, RESULT_LIMIT)
         except Timeout:
             outcome.wall_hit = True
+            group.kill()
             self.worker.kill_child()
         except (PeerGone, CodecError):
             outcome.failure = "internal"  # the judge died: never the learner's fault
@@ -314,7 +312,7 @@ class Grader:
             self._uids = UidBlock.acquire() if os.geteuid() == 0 else None
             block = self._uids.index if self._uids else 0
             if self.sandbox.cgroups is not None:
-                self._cgroups = self.sandbox.cgroups.open_run(block)
+                self._cgroups = self.sandbox.cgroups.open_run(block, self.workers)
         except OSError as exc:  # a lock folder not ours, all blocks held, cgroups refused
             self.__exit__(None, None, None)
             raise SandboxUnavailable(f"the sandbox cannot start: {exc}") from None

@@ -10,7 +10,6 @@ lab's bilingual hints and the grader's catalogue, never from test code or expect
 from __future__ import annotations
 
 import math
-import signal
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +19,6 @@ from graders.i18n import catalog
 from graders.lab import Lab
 from graders.notebooks import SourceNotebook
 from graders.results import SCHEMA_ID, validate_result
-from graders.sandbox.zygote import EXIT_OUTPUT
 from graders.submissions import Submission
 
 if TYPE_CHECKING:
@@ -99,11 +97,12 @@ def precision(tests: list[LabTest]) -> int:
 
 
 def stop_reason(lab: Lab, outcome: Outcome) -> dict[str, str] | None:
-    """The bilingual line saying how the learner's code was stopped, if it was. It comes
-    from what the parent observed itself (its wall clock, the kernel's cgroup counters, the
-    zygote's ``waitpid`` report, its pidfd on the worker child), never from a message
-    of the worker; only when none of those says anything, the errors the learner's code
-    raised (MemoryError, a full disk, a refused fork) give a hint."""
+    """The bilingual line saying how the learner's code was stopped, if it was. A limit
+    line comes only from the parent's own measurements: its wall clock, the kernel's
+    cgroup counters (memory, processes, CPU), the zygote's count of the output bytes and
+    its ``wait4`` CPU time of the child. How the code ended otherwise (an exit status, a
+    signal: which the learner's code may choose) is said as such, never as a limit; an
+    error the learner's code raised (``MemoryError``...) says nothing at all."""
     cat, limits, worker = catalog(), lab.limits, outcome.worker
     if outcome.wall_hit:
         return cat.all_languages("limit.wall", seconds=_n(limits.wall_seconds))
@@ -113,22 +112,24 @@ def stop_reason(lab: Lab, outcome: Outcome) -> dict[str, str] | None:
         return cat.all_languages("limit.processes", count=_n(limits.processes))
     if worker is None:
         return cat.all_languages("stopped.unknown")
-    if worker.get("exit") == EXIT_OUTPUT:
+    if worker.get("output_exceeded") is True:
         return cat.all_languages("limit.output", kb=_n(limits.output_kb))
-    if worker.get("signal") == signal.SIGXCPU:
+    ended = type(worker.get("signal")) is int or outcome.early
+    if ended and cpu_used(outcome) >= float(limits.cpu_seconds):
         return cat.all_languages("limit.cpu", seconds=_n(limits.cpu_seconds))
     if type(worker.get("signal")) is int:
         return cat.all_languages("stopped.signal", signal=worker["signal"])
     if outcome.early:
         return cat.all_languages("stopped.exit", status=worker.get("exit"))
-    errors = set(outcome.worker_errors)
-    for error, message, value in (("MemoryError", "limit.memory", {"mb": limits.memory_mb}),
-                                  ("DiskFull", "limit.disk", {"mb": limits.disk_mb}),
-                                  ("BlockingIOError", "limit.processes",
-                                   {"count": limits.processes})):
-        if error in errors:
-            return cat.all_languages(message, **{k: _n(v) for k, v in value.items()})
     return None
+
+
+def cpu_used(outcome: Outcome) -> float:
+    """CPU seconds the submission used, as the kernel counted them for the parent: its
+    cgroup's accounting, or the zygote's ``wait4`` of the child."""
+    seconds = [outcome.usage.cpu_seconds,
+               (outcome.worker or {}).get("cpu_seconds")]
+    return max((s for s in seconds if type(s) is float and math.isfinite(s)), default=0.0)
 
 
 def partial_points(value: float, max_points: float) -> float:

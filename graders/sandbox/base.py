@@ -75,7 +75,7 @@ class Sandbox(ABC):
         namespaces and scratch tmpfs, and ``cgroup-v1(memory,pids)`` /
         ``cgroup-v2(memory,pids)`` / ``no-cgroup``."""
         cgroup = self.cgroups.note() if self.cgroups is not None else "no-cgroup"
-        return f"per-submission(userns,ipc,mount,uts;tmpfs-size,inodes)+{cgroup}"
+        return f"per-submission(userns,pid,ipc,mount,uts;tmpfs-size,inodes)+{cgroup}"
 
     @classmethod
     @abstractmethod

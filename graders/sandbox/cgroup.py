@@ -10,14 +10,18 @@ For every submission the parent creates a fresh group with the lab's memory limi
 headroom for the copy-on-write pages the child inherits from its zygote; no swap) and
 process limit, moves the worker child into it before any learner code runs, reads the
 kernel's counters after the run (did the group hit its memory or pids limit, did the OOM
-killer act: the parent's own observation, never the worker's word), kills whatever is
-left in it and removes it.
+killer act, how much CPU its processes used: the parent's own observation, never the
+worker's word), kills whatever is left in it and removes it. The cpu controller caps each
+submission at one CPU (and gives every slot the same weight), so a submission that forks
+busy processes slows only itself, never the submission graded next to it.
 
 Both hierarchies are supported: cgroup v2 (``memory.max``, ``memory.swap.max``,
-``pids.max``, ``memory.events``, ``pids.events``, ``cgroup.kill``; the usual on Debian 12)
-and cgroup v1 (``memory`` and ``pids`` controllers mounted separately;
-``memory.limit_in_bytes``, ``memory.memsw.limit_in_bytes``, ``memory.failcnt``,
-``memory.oom_control``, ``pids.events``). The v1 groups are made below the grader's own
+``pids.max``, ``cpu.max``, ``cpu.weight``, ``memory.events``, ``pids.events``,
+``cpu.stat``, ``cgroup.kill``; the usual on Debian 12) and cgroup v1 (``memory`` and
+``pids`` required, ``cpu``, ``cpuacct`` and ``freezer`` used when mounted;
+``memory.limit_in_bytes``, ``memory.memsw.limit_in_bytes``, ``memory.oom_control``,
+``pids.events``, ``cpu.cfs_quota_us``, ``cpu.shares``,
+``cpuacct.usage``, ``freezer.state``). The v1 groups are made below the grader's own
 group of each controller, so they stay inside whatever accounting the host put the
 grader in. :func:`find` returns None when neither is writable (not root, or delegated
 nowhere); the record's ``isolation`` then says ``no-cgroup``.
@@ -37,6 +41,8 @@ from pathlib import Path
 ROOT = Path("/sys/fs/cgroup")
 HEADROOM_MB = 256  #: pages a child copies from its zygote, on top of the lab's memory limit
 EXTRA_PIDS = 4  #: the child itself and its helper threads, on top of the lab's limit
+CPU_PERIOD_US = 100_000  #: cfs period; each submission gets one period of CPU per period
+CPU_SHARES = 1024  #: v1 weight of every submission (equal), v2 ``cpu.weight`` 100
 
 
 @dataclass
@@ -45,6 +51,8 @@ class Usage:
 
     memory_hit: bool = False  #: the kernel's OOM killer acted in the group (its limit was hit)
     pids_hit: bool = False  #: a fork or thread was refused by the process limit
+    #: CPU seconds used by every process of the group (None: no cpu accounting here)
+    cpu_seconds: float | None = None
 
 
 def _read(path: Path) -> str:
@@ -109,6 +117,11 @@ class Group(ABC):
     def usage(self) -> Usage:
         """The kernel's counters for this group."""
 
+    def kill(self) -> None:
+        """Kill every process of the group now (the parent's own wall-clock limit: it
+        needs nobody inside the sandbox to answer)."""
+        _kill_members(self.folders)
+
     def remove(self) -> None:
         """Kill whatever is left in the group and remove it."""
         for folder in self.folders:
@@ -124,6 +137,9 @@ class _NoGroup(Group):
     def usage(self) -> Usage:
         return Usage()
 
+    def kill(self) -> None:
+        return None
+
 
 NO_GROUP: Group = _NoGroup([])
 
@@ -138,8 +154,12 @@ class Cgroups(ABC):
         self._count = 0
 
     def note(self) -> str:
-        """The ``isolation`` fragment, e.g. ``cgroup-v1(memory,pids)``."""
-        return f"cgroup-{self.version}(memory,pids)"
+        """The ``isolation`` fragment, e.g. ``cgroup-v1(memory,pids,cpu)``."""
+        return f"cgroup-{self.version}({','.join(self.controllers())})"
+
+    def controllers(self) -> list[str]:
+        """The controllers each submission's group gets."""
+        return ["memory", "pids", "cpu"]
 
     @abstractmethod
     def run_folders(self) -> list[Path]:
@@ -149,18 +169,20 @@ class Cgroups(ABC):
     def _make(self, folders: list[Path], memory: int, pids: int) -> Group:
         """Create the group folders and write their limits."""
 
-    def open_run(self, block: int) -> Cgroups:
+    def open_run(self, block: int, slots: int = 1) -> Cgroups:
         """This hierarchy bound to the run holding uid block ``block``; its folders are
-        made fresh (what a crashed run of the same block left is killed and removed)."""
+        made fresh (what a crashed run of the same block left is killed and removed). The
+        run weighs ``slots`` times one submission against the host's other work (as many
+        sessions would); each of its submissions weighs the same and gets one CPU at most."""
         run = copy.copy(self)
         run.block, run._count = block, 0
         for folder in run.run_folders():
             _remove_tree(folder)
             folder.mkdir(parents=True)
-        run._prepare_run()
+        run._prepare_run(max(1, int(slots)))
         return run
 
-    def _prepare_run(self) -> None:
+    def _prepare_run(self, slots: int) -> None:
         return None
 
     def close_run(self) -> None:
@@ -186,14 +208,20 @@ class V2Group(Group):
     def usage(self) -> Usage:
         folder = self.folders[0]
         memory = _read(folder / "memory.events")
+        cpu = _read(folder / "cpu.stat")
         return Usage(memory_hit=_counter(memory, "oom_kill") > 0,
-                     pids_hit=_counter(_read(folder / "pids.events"), "max") > 0)
+                     pids_hit=_counter(_read(folder / "pids.events"), "max") > 0,
+                     cpu_seconds=_counter(cpu, "usage_usec") / 1e6 if cpu else None)
 
-    def remove(self) -> None:
+    def kill(self) -> None:
         kill = self.folders[0] / "cgroup.kill"
         if kill.exists():
             with contextlib.suppress(OSError):
                 kill.write_text("1")
+        super().kill()
+
+    def remove(self) -> None:
+        self.kill()
         super().remove()
 
 
@@ -209,14 +237,15 @@ class CgroupsV2(Cgroups):
     @staticmethod
     def usable(root: Path = ROOT) -> bool:
         controllers = _read(Path(root) / "cgroup.controllers").split()
-        return {"memory", "pids"} <= set(controllers) and os.access(root, os.W_OK)
+        return {"memory", "pids", "cpu"} <= set(controllers) and os.access(root, os.W_OK)
 
     def run_folders(self) -> list[Path]:
         return [self.root / f"northlab-{self.block}"]
 
-    def _prepare_run(self) -> None:
+    def _prepare_run(self, slots: int) -> None:
         for folder in (self.root, *self.run_folders()):
-            (folder / "cgroup.subtree_control").write_text("+memory +pids")
+            (folder / "cgroup.subtree_control").write_text("+memory +pids +cpu")
+        (self.run_folders()[0] / "cpu.weight").write_text(str(min(10000, 100 * slots)))
 
     def _make(self, folders: list[Path], memory: int, pids: int) -> Group:
         folder = folders[0]
@@ -224,14 +253,37 @@ class CgroupsV2(Cgroups):
         (folder / "memory.max").write_text(str(memory))
         (folder / "memory.swap.max").write_text("0")
         (folder / "pids.max").write_text(str(pids))
+        (folder / "cpu.max").write_text(f"{CPU_PERIOD_US} {CPU_PERIOD_US}")
+        (folder / "cpu.weight").write_text("100")
         return V2Group(folders)
 
 
 class V1Group(Group):
+    def __init__(self, folders: dict[str, Path]) -> None:
+        super().__init__(list(folders.values()))
+        self.by_controller = folders
+
     def usage(self) -> Usage:
-        memory, pids = self.folders
-        return Usage(memory_hit=_counter(_read(memory / "memory.oom_control"), "oom_kill") > 0,
-                     pids_hit=_counter(_read(pids / "pids.events"), "max") > 0)
+        memory, pids = self.by_controller["memory"], self.by_controller["pids"]
+        cpu = self.by_controller.get("cpuacct")
+        usage = _read(cpu / "cpuacct.usage").strip() if cpu is not None else ""
+        return Usage(
+            memory_hit=_counter(_read(memory / "memory.oom_control"), "oom_kill") > 0,
+            pids_hit=_counter(_read(pids / "pids.events"), "max") > 0,
+            cpu_seconds=int(usage) / 1e9 if usage.isdigit() else None)
+
+    def kill(self) -> None:
+        """Freeze the group (no fork can race the kill), kill its members, thaw."""
+        freezer = self.by_controller.get("freezer")
+        state = freezer / "freezer.state" if freezer is not None else None
+        if state is not None:
+            with contextlib.suppress(OSError):
+                state.write_text("FROZEN")
+        super().kill()
+        if state is not None:
+            with contextlib.suppress(OSError):
+                state.write_text("THAWED")
+        super().kill()
 
 
 def own_group(controller: str, proc_cgroup: str) -> str:
@@ -243,34 +295,56 @@ def own_group(controller: str, proc_cgroup: str) -> str:
     return ""
 
 
+REQUIRED_V1 = ("memory", "pids")
+OPTIONAL_V1 = ("cpu", "cpuacct", "freezer")  #: used when mounted on their own and writable
+
+
+def _v1_usable(root: Path, controller: str) -> bool:
+    return (root / controller / "cgroup.procs").is_file() and os.access(root / controller,
+                                                                       os.W_OK)
+
+
 class CgroupsV1(Cgroups):
-    """cgroup v1: the ``memory`` and ``pids`` hierarchies mounted under ``root``."""
+    """cgroup v1: the ``memory`` and ``pids`` hierarchies mounted under ``root`` (and
+    ``cpu``, ``cpuacct``, ``freezer`` when they are)."""
 
     version = "v1"
 
     def __init__(self, root: Path = ROOT, proc_cgroup: str | None = None) -> None:
         super().__init__()
         text = proc_cgroup if proc_cgroup is not None else _read(Path("/proc/self/cgroup"))
-        self.bases = [Path(root) / c / own_group(c, text) for c in ("memory", "pids")]
+        names = [*REQUIRED_V1, *(c for c in OPTIONAL_V1 if _v1_usable(Path(root), c))]
+        self.bases = {c: Path(root) / c / own_group(c, text) for c in names}
+
+    def controllers(self) -> list[str]:
+        return list(self.bases)
 
     @staticmethod
     def usable(root: Path = ROOT) -> bool:
-        return all((Path(root) / c / "cgroup.procs").is_file()
-                   and os.access(Path(root) / c, os.W_OK) for c in ("memory", "pids"))
+        return all(_v1_usable(Path(root), c) for c in REQUIRED_V1)
 
     def run_folders(self) -> list[Path]:
-        return [base / f"northlab-{self.block}" for base in self.bases]
+        return [base / f"northlab-{self.block}" for base in self.bases.values()]
+
+    def _prepare_run(self, slots: int) -> None:
+        if "cpu" in self.bases:
+            (self.bases["cpu"] / f"northlab-{self.block}" / "cpu.shares").write_text(
+                str(CPU_SHARES * slots))
 
     def _make(self, folders: list[Path], memory: int, pids: int) -> Group:
-        memory_dir, pids_dir = folders
-        memory_dir.mkdir()
-        (memory_dir / "memory.limit_in_bytes").write_text(str(memory))
-        swap = memory_dir / "memory.memsw.limit_in_bytes"
+        by = dict(zip(self.bases, folders, strict=True))
+        for folder in folders:
+            folder.mkdir()
+        (by["memory"] / "memory.limit_in_bytes").write_text(str(memory))
+        swap = by["memory"] / "memory.memsw.limit_in_bytes"
         if swap.exists():
             swap.write_text(str(memory))
-        pids_dir.mkdir()
-        (pids_dir / "pids.max").write_text(str(pids))
-        return V1Group(folders)
+        (by["pids"] / "pids.max").write_text(str(pids))
+        if "cpu" in by:
+            (by["cpu"] / "cpu.shares").write_text(str(CPU_SHARES))
+            (by["cpu"] / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
+            (by["cpu"] / "cpu.cfs_quota_us").write_text(str(CPU_PERIOD_US))
+        return V1Group(by)
 
 
 def find(root: Path = ROOT) -> Cgroups | None:

@@ -19,7 +19,8 @@ from typing import Any
 
 from graders.remote.codec import recv_frame, send_frame
 from graders.sandbox.namespaces import enter as enter_namespaces
-from graders.sandbox.zygote import EXIT_SETUP, CappedOutput, apply_limits
+from graders.sandbox.namespaces import into_pid_namespace
+from graders.sandbox.zygote import EXIT_SETUP, PipeOutput, apply_limits
 
 #: confinement handshake on the worker child's control socket: the child says HELLO, the
 #: parent puts it in its cgroup and says GO, the child enters its namespaces and says READY
@@ -109,16 +110,23 @@ def worker_main(channel: socket.socket, control: socket.socket, settings: dict[s
 
     if not await_confinement(control):
         return EXIT_SETUP
+    output = int(settings["output_fd"])
     if settings.get("fresh_namespaces"):
         try:
             enter_namespaces(settings["scratch"], int(settings["limits"]["disk_mb"]))
+            control.sendall(READY)
         except OSError as exc:  # fail closed: no learner code without its own namespaces
             print(f"worker: {exc}", file=sys.stderr)
             return EXIT_SETUP
-    try:
-        control.sendall(READY)
-    except OSError:
-        return EXIT_SETUP
+        status = into_pid_namespace(
+            lambda: (channel.close(), control.close(), os.close(output)))
+        if status is not None:  # this process only waits: it keeps nothing open
+            return status
+    else:
+        try:
+            control.sendall(READY)
+        except OSError:
+            return EXIT_SETUP
     setup, buffers = recv_frame(control)
     workdir = Path(settings["scratch"]) / "work"
     release = Path(settings["release"]) if settings.get("release") else None
@@ -132,13 +140,14 @@ def worker_main(channel: socket.socket, control: socket.socket, settings: dict[s
     sys.path.insert(0, str(workdir))
     os.environ.update({"HOME": str(Path(settings["scratch"])), "PWD": str(workdir)})
     devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
+    os.dup2(devnull, 0)
     os.close(devnull)
+    for fd in (1, 2):  # the zygote counts what arrives here (the output limit)
+        os.dup2(output, fd)
+    os.close(output)
     apply_limits(settings["limits"])
-    budget = [int(settings["limits"]["output_kb"]) * 1024]
-    stdout = CappedOutput(budget)
-    stderr = StderrFlag(CappedOutput(budget))
+    stdout = PipeOutput(1)
+    stderr = StderrFlag(PipeOutput(2))
     sys.stdout, sys.stderr = stdout, stderr  # this process only runs learner code from here
     namespace: dict[str, Any] = shell.user_ns if shell is not None else {}
     server = WorkerServer(channel, namespace, shell, stderr)

@@ -6,21 +6,27 @@ one learner would be readable by the next and is not counted by RLIMIT_AS. Each 
 therefore unshares a new user, IPC, mount and UTS namespace (unprivileged: the user
 namespace maps only its own uid), mounts a new tmpfs over its scratch folder and over
 ``/dev/shm`` (POSIX shared memory), each with a size AND an inode cap, and drops every
-capability it got in the new user namespace. When the child's processes are gone, the
-kernel frees the namespaces with everything in them.
+capability it got in the new user namespace. It also unshares a new pid namespace: the
+learner's code runs in a process forked into it (pid 1 there), so it cannot see or signal
+its zygote or anything else outside its own submission (a frozen or killed zygote would
+hide how the run ended), and signals it sends itself without a handler are ignored (only
+the kernel's own, such as the CPU limit's, end it). When the child's processes are gone,
+the kernel frees the namespaces with everything in them.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+from collections.abc import Callable
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
 CLONE_NEWUSER = 0x10000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 1 << 18
-PR_SET_DUMPABLE, PR_CAPBSET_DROP = 4, 24
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
 CAPABILITY_VERSION_3 = 0x20080522
 INODES_PER_MB = 64  #: scratch inodes per MB of ``disk_mb`` (at least MIN_INODES)
 MIN_INODES = 2048
@@ -54,7 +60,8 @@ def drop_capabilities() -> None:
 
 
 def enter(scratch: str, disk_mb: int) -> None:
-    """Unshare user/IPC/mount/UTS namespaces and mount a fresh capped tmpfs on ``scratch``.
+    """Unshare user/IPC/mount/UTS namespaces, mount a fresh capped tmpfs on ``scratch``,
+    and unshare a pid namespace that the caller's next child enters (:func:`into_pid_namespace`).
 
     Must run in a single-threaded process (a forked child) before any learner code."""
     uid, gid = os.getuid(), os.getgid()
@@ -75,4 +82,33 @@ def enter(scratch: str, disk_mb: int) -> None:
     for folder, mode in ((scratch, "0700"), *((s, "1777") for s in SHARED if os.path.isdir(s))):
         _check(_libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
                            f"{capped},mode={mode}".encode()), f"tmpfs on {folder}")
+    _check(_libc.unshare(CLONE_NEWPID), "unshare pid")  # the next fork is pid 1 there
     drop_capabilities()
+
+
+def into_pid_namespace(let_go: Callable[[], object]) -> int | None:
+    """Fork into the pid namespace :func:`enter` made. In the new process (pid 1 there)
+    return None; in the caller, call ``let_go`` (close everything the new process uses),
+    wait for it and return the exit status to leave with (its signal is raised again on
+    the caller, so the zygote's ``waitpid`` sees it)."""
+    import resource
+    import signal
+
+    pid = os.fork()
+    if pid == 0:
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        os.setsid()  # kill(0, ...) must not reach the waiting process's group
+        return None
+    let_go()
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        number = os.WTERMSIG(status)
+        signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1

@@ -9,7 +9,11 @@ submission survives into the next.
 Control protocol on fd ``--ctl`` (a Unix socket to the grading parent): the parent sends a
 one-byte message carrying two file descriptors (the channel to the peer process and a
 private control socket for this one child), followed by a ``{"op": "run"}`` frame; it may
-send ``{"op": "kill"}`` while the child runs; the zygote answers ``{"op": "done", ...}``.
+send ``{"op": "kill"}`` while the child runs; the zygote answers ``{"op": "done", ...}``
+with what it observed itself: the ``wait4`` status and CPU time of the child, and whether
+the child wrote more than the output limit (a worker child's stdout and stderr are a pipe
+the zygote reads and counts; past the cap it kills the child). Nothing the learner's code
+chooses (an exit status, a signal it sends itself) is read as a limit.
 """
 
 from __future__ import annotations
@@ -31,14 +35,16 @@ from typing import Any
 
 from graders.remote.codec import PeerGone, recv_frame, send_frame
 
-EXIT_OUTPUT = 86  #: the child printed more than the output limit
 EXIT_SETUP = 87  #: the child could not set up the working copy
 
 
 def make_non_dumpable() -> None:
-    """PR_SET_DUMPABLE=0: same-uid processes can no longer ptrace or read our memory."""
+    """PR_SET_DUMPABLE=0: same-uid processes can no longer ptrace or read our memory;
+    PR_SET_CHILD_SUBREAPER: what a child leaves behind is reparented to us and reaped
+    after it (:func:`kill_leftovers`), never left as a zombie for the host's init."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(4, 0, 0, 0, 0)
+    libc.prctl(36, 1, 0, 0, 0)
 
 
 def apply_limits(limits: dict[str, Any]) -> None:
@@ -65,17 +71,17 @@ def _vm_size() -> int:
     return 0
 
 
-class CappedOutput:
-    """``sys.stdout``/``sys.stderr`` for learner code: counts characters; past the cap the
-    process exits with :data:`EXIT_OUTPUT` (the grader turns that into a clear line)."""
+class PipeOutput:
+    """``sys.stdout``/``sys.stderr`` for learner code: UTF-8 into file descriptor ``fd``
+    (the pipe the zygote counts; the zygote enforces the output limit)."""
 
-    def __init__(self, budget: list[int]) -> None:
-        self.budget = budget
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
 
     def write(self, text: str) -> int:
-        self.budget[0] -= len(text)
-        if self.budget[0] < 0:
-            os._exit(EXIT_OUTPUT)
+        data = text.encode("utf-8", "replace")
+        while data:
+            data = data[os.write(self.fd, data):]
         return len(text)
 
     def flush(self) -> None:
@@ -173,28 +179,39 @@ class Zygote:
 
     def run_one(self, fds: list[int]) -> None:
         started = time.monotonic()
+        output, output_end = os.pipe() if self.role == "worker" else (-1, -1)
         pid = os.fork()
         if pid == 0:
             self.ctl.close()
             from graders.sandbox.child import child_main
             code = 1
             try:
-                code = child_main(self.role, fds, self.settings, self.shell)
+                if output >= 0:
+                    os.close(output)
+                settings = {**self.settings, "output_fd": output_end}
+                code = child_main(self.role, [*fds, output_end] if output_end >= 0 else fds,
+                                  settings, self.shell)
             except BaseException:  # noqa: BLE001 - report, then always leave through _exit
                 import traceback
                 traceback.print_exc()
             finally:
                 os._exit(code)
-        for fd in fds:
-            os.close(fd)
+        for fd in [*fds, output_end]:
+            if fd >= 0:
+                os.close(fd)
+        watch = OutputWatch(output, int(self.settings["limits"]["output_kb"]) * 1024)
         killed = False
         pidfd = os.pidfd_open(pid)
-        status = 0
         while True:
-            ready, _, _ = select.select([self.ctl, pidfd], [], [])
+            ready, _, _ = select.select([self.ctl, pidfd, *watch.fds()], [], [])
             if pidfd in ready:
-                _, status = os.waitpid(pid, 0)
+                _, status, rusage = os.wait4(pid, 0)
                 break
+            if watch.fd >= 0 and watch.fd in ready and watch.read():
+                os.kill(pid, signal.SIGKILL)  # over the output limit: the zygote counted it
+                continue
+            if self.ctl not in ready:
+                continue
             try:
                 _, fds2, _, _ = socket.recv_fds(self.ctl, 1, 4)
                 header, _ = recv_frame(self.ctl)
@@ -207,6 +224,7 @@ class Zygote:
                 killed = True
                 os.kill(pid, signal.SIGKILL)
         os.close(pidfd)
+        watch.close()
         kill_leftovers(pid, bool(self.settings.get("kill_all")))
         wipe(self.scratch)
         send_frame(self.ctl, {
@@ -214,8 +232,39 @@ class Zygote:
             "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
             "killed": killed,
+            "output_exceeded": watch.exceeded,
+            "cpu_seconds": rusage.ru_utime + rusage.ru_stime,
             "seconds": time.monotonic() - started,
         })
+
+
+class OutputWatch:
+    """The zygote's count of what a worker child wrote to its stdout/stderr pipe."""
+
+    def __init__(self, fd: int, limit: int) -> None:
+        self.fd, self.limit = fd, limit
+        self.count = 0
+        self.exceeded = False
+
+    def fds(self) -> list[int]:
+        return [self.fd] if self.fd >= 0 else []
+
+    def read(self) -> bool:
+        """Drain what is there; True the first time the count passes the limit."""
+        data = os.read(self.fd, 1 << 16)
+        if not data:
+            self.close()
+            return False
+        self.count += len(data)
+        if self.count > self.limit and not self.exceeded:
+            self.exceeded = True
+            return True
+        return False
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def main(argv: list[str] | None = None) -> None:

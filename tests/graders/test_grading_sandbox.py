@@ -127,17 +127,21 @@ def test_a_lab_closed_to_others_still_grades(tmp_path: Path) -> None:
 
 def test_cgroup_v2_groups_are_per_run_and_per_submission(tmp_path: Path) -> None:
     """cgroup v2 on a fake tree (this host has v1): folder names, limits, counters."""
-    from graders.sandbox.cgroup import HEADROOM_MB, CgroupsV2
+    from graders.sandbox.cgroup import CPU_PERIOD_US, HEADROOM_MB, CgroupsV2
 
     assert not CgroupsV2.usable(tmp_path)  # no cgroup.controllers: not a cgroup v2 tree
+    (tmp_path / "cgroup.controllers").write_text("io memory pids\n")
+    assert not CgroupsV2.usable(tmp_path)  # no cpu controller: no CPU isolation (F7)
     (tmp_path / "cgroup.controllers").write_text("cpu io memory pids\n")
     assert CgroupsV2.usable(tmp_path)
     (tmp_path / "northlab-3" / "stale-1").mkdir(parents=True)  # left by a crashed run
-    run = CgroupsV2(tmp_path).open_run(3)
-    assert run.note() == "cgroup-v2(memory,pids)"
+    run = CgroupsV2(tmp_path).open_run(3, slots=2)
+    assert run.note() == "cgroup-v2(memory,pids,cpu)"
     assert not (tmp_path / "northlab-3" / "stale-1").exists()
-    assert (tmp_path / "cgroup.subtree_control").read_text() == "+memory +pids"
-    assert (tmp_path / "northlab-3" / "cgroup.subtree_control").read_text() == "+memory +pids"
+    enabled = "+memory +pids +cpu"
+    assert (tmp_path / "cgroup.subtree_control").read_text() == enabled
+    assert (tmp_path / "northlab-3" / "cgroup.subtree_control").read_text() == enabled
+    assert (tmp_path / "northlab-3" / "cpu.weight").read_text() == "200"  # two slots
     first, second = run.create("worker0", 256, 16), run.create("worker0", 256, 16)
     assert first.folders != second.folders  # a fresh group per submission
     group = first.folders[0]
@@ -145,6 +149,8 @@ def test_cgroup_v2_groups_are_per_run_and_per_submission(tmp_path: Path) -> None
     assert int((group / "memory.max").read_text()) == (256 + HEADROOM_MB) * 2**20
     assert (group / "memory.swap.max").read_text() == "0"
     assert int((group / "pids.max").read_text()) >= 16
+    assert (group / "cpu.max").read_text() == f"{CPU_PERIOD_US} {CPU_PERIOD_US}"  # 1 CPU
+    assert (group / "cpu.weight").read_text() == "100"  # every submission weighs the same
     first.join(1234)
     assert (group / "cgroup.procs").read_text() == "1234"
     assert not first.usage().memory_hit and not first.usage().pids_hit
@@ -153,6 +159,12 @@ def test_cgroup_v2_groups_are_per_run_and_per_submission(tmp_path: Path) -> None
     (group / "memory.events").write_text("low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\n")
     (group / "pids.events").write_text("max 3\n")
     assert first.usage().memory_hit and first.usage().pids_hit
+    assert first.usage().cpu_seconds is None  # no cpu.stat yet: unknown, not zero
+    (group / "cpu.stat").write_text("usage_usec 2500000\nuser_usec 2000000\n")
+    assert first.usage().cpu_seconds == 2.5
+    (group / "cgroup.kill").write_text("")
+    first.kill()
+    assert (group / "cgroup.kill").read_text() == "1"  # the whole group, by the kernel
     for folder in (*first.folders, *second.folders):  # a fake tree: no kernel to empty them
         for name in os.listdir(folder):
             os.unlink(folder / name)
@@ -170,11 +182,21 @@ def test_cgroup_v1_groups_live_below_the_graders_own_group(tmp_path: Path) -> No
         (tmp_path / controller / "agents" / "me").mkdir(parents=True)
         (tmp_path / controller / "cgroup.procs").write_text("")
     assert CgroupsV1.usable(tmp_path)
-    own = "9:pids:/\n4:memory:/agents/me\n0::/\n"
+    own = "9:pids:/\n4:memory:/agents/me\n2:cpu:/\n0::/\n"
     run = CgroupsV1(tmp_path, proc_cgroup=own).open_run(5)
     assert run.run_folders() == [tmp_path / "memory" / "agents" / "me" / "northlab-5",
                                  tmp_path / "pids" / "northlab-5"]
-    assert run.note() == "cgroup-v1(memory,pids)"
+    assert run.note() == "cgroup-v1(memory,pids)"  # no cpu hierarchy: not claimed
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cgroup.procs").write_text("")
+    run = CgroupsV1(tmp_path, proc_cgroup=own).open_run(5, slots=3)
+    assert run.note() == "cgroup-v1(memory,pids,cpu)"
+    assert (tmp_path / "cpu" / "northlab-5" / "cpu.shares").read_text() == str(3 * 1024)
+    group = run.create("worker0", 64, 8)
+    cpu = tmp_path / "cpu" / "northlab-5" / "worker0-1"
+    assert group.folders[-1] == cpu
+    assert (cpu / "cpu.cfs_quota_us").read_text() == (cpu / "cpu.cfs_period_us").read_text()
+    assert (cpu / "cpu.shares").read_text() == "1024"
 
 
 def test_a_lock_folder_that_is_not_ours_is_a_clear_error(monkeypatch) -> None:

@@ -86,8 +86,9 @@ FIND = SHM + textwrap.dedent("""\
 
 
 def grade(tmp_path: Path, cells: dict[str, str], *, cgroups: bool = True,
-          fresh: bool = True) -> dict[str, dict]:
-    lab = load_lab(copy_lab(NB_LAB, tmp_path / ("c" if cgroups else "n"), LIMITS))
+          fresh: bool = True, workers: int = 1, limits: dict | None = None
+          ) -> dict[str, dict]:
+    lab = load_lab(copy_lab(NB_LAB, tmp_path / ("c" if cgroups else "n"), limits or LIMITS))
     sandbox = type(detect())()
     if not cgroups:
         sandbox.cgroups = None
@@ -95,7 +96,7 @@ def grade(tmp_path: Path, cells: dict[str, str], *, cgroups: bool = True,
     subs = [Submission(name, tmp_path, files={"nb-basics.ipynb": notebook(
         {**SOLUTIONS, "answer-total": code}).encode(), "data/values.txt": DATA})
         for name, code in cells.items()]
-    with Grader(lab, workers=1, sandbox=sandbox) as grader:
+    with Grader(lab, workers=workers, sandbox=sandbox) as grader:
         return {r["learner"]: r for r in grader.grade_all(subs)}
 
 
@@ -122,7 +123,7 @@ def test_the_record_says_which_cgroup_and_namespaces_were_used(tmp_path: Path) -
     assert records["nested"]["score"] == 5  # no nested user namespace, so no mounts
     record = records["ok"]
     assert record["score"] == 6
-    assert "per-submission(userns,ipc,mount,uts;tmpfs-size,inodes)" in record["isolation"]
+    assert "per-submission(userns,pid,ipc,mount,uts;tmpfs-size,inodes)" in record["isolation"]
     expected = CGROUPS.note() if CGROUPS is not None else "no-cgroup"
     assert record["isolation"].endswith(expected)
 
@@ -193,7 +194,7 @@ def test_a_fork_flood_is_stopped_by_the_cgroup_and_seen_by_the_parent() -> None:
     assert not usage.memory_hit
     control, _ = run_in(None)
     assert control == 60  # control: as root, no rlimit would have stopped it
-    assert not any(p.name.startswith("northlab-31") for b in CGROUPS.bases
+    assert not any(p.name.startswith("northlab-31") for b in CGROUPS.bases.values()
                    for p in b.iterdir())
 
 
@@ -208,3 +209,34 @@ def test_groups_are_removed_after_each_submission_and_after_the_run(tmp_path: Pa
         for folder in runs:  # the run's folders exist, the submission's group is gone
             assert folder.is_dir() and not [p for p in folder.iterdir() if p.is_dir()]
     assert not any(folder.exists() for folder in runs)
+
+
+#: F7: busy processes, each in a session (an autogroup) of its own, for the whole wall time
+HOG = textwrap.dedent("""\
+    import os, time
+    for _ in range(30):
+        if os.fork() == 0:
+            os.setsid()
+            while True:
+                pass
+    time.sleep(3600)
+    """)
+#: an honest answer that needs 4 s of its own CPU
+BUSY_HONEST = textwrap.dedent("""\
+    import time
+    _start = time.process_time()
+    while time.process_time() - _start < 4:
+        pass
+    """) + SOLUTIONS["answer-total"]
+
+
+@needs_cgroup_v1
+@pytest.mark.skipif("cpu" not in getattr(CGROUPS, "bases", {}), reason="no cpu hierarchy")
+def test_a_cpu_hog_does_not_starve_the_submission_graded_next_to_it(tmp_path: Path) -> None:
+    """One CPU at most per submission and equal weights: the honest one, graded in
+    parallel with a hog, still finishes well within the wall clock (real cgroup v1)."""
+    limits = {**LIMITS, "wall_seconds": 30, "cpu_seconds": 20, "processes": 32}
+    records = grade(tmp_path, {"a_hog": HOG, "b_honest": BUSY_HONEST}, workers=2,
+                    limits=limits)
+    assert records["b_honest"]["score"] == 6 and lines(records["b_honest"]) == ""
+    assert "Time limit of 30 s" in lines(records["a_hog"])
