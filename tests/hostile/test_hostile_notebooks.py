@@ -114,9 +114,11 @@ ATTACKS: dict[str, tuple[dict[str, str], float, str | None]] = {
         "        _solve()\n"
         "    except OSError:\n"
         "        pass\n")}, 0, None),
+    # refused inside the learner's process: no limit line (only the parent's own
+    # measurements give one; the learner could raise the same error itself)
     "fill-the-disk": ({**SOLUTIONS, "answer-total": (
         "with open('big.bin', 'wb') as f:\n"
-        "    while True:\n        f.write(b'0' * 2**20)")}, 5, "Disk limit of 16 MB"),
+        "    while True:\n        f.write(b'0' * 2**20)")}, 5, None),
     "fork-bomb": ({**SOLUTIONS, "answer-total": (
         "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n"
         "        pass")}, 5, None),
@@ -127,8 +129,7 @@ ATTACKS: dict[str, tuple[dict[str, str], float, str | None]] = {
                       "CPU time limit of 3 s exceeded|Time limit of 6 s exceeded"),
     "sleep-forever": ({**SOLUTIONS, "answer-total": "import time\ntime.sleep(3600)"}, 5,
                       "Time limit of 6 s exceeded"),
-    "huge-memory": ({**SOLUTIONS, "answer-total": "x = bytearray(8 * 1024**3)"}, 5,
-                    "Memory limit of 256 MB"),
+    "huge-memory": ({**SOLUTIONS, "answer-total": "x = bytearray(8 * 1024**3)"}, 5, None),
     # control: the "then solve" payload of the attacks above really solves the lab
     "control-solve": ({"answer-square": SOLVE_ALL + "_solve()"}, 6, None),
     "leave-a-daemon": ({"answer-square": (
