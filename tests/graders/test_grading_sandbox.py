@@ -170,7 +170,8 @@ def test_cgroup_v2_groups_are_per_run_and_per_submission(tmp_path: Path) -> None
             os.unlink(folder / name)
     first.remove()
     assert not group.exists()
-    os.unlink(tmp_path / "northlab-3" / "cgroup.subtree_control")
+    for name in ("cgroup.subtree_control", "cpu.weight"):
+        os.unlink(tmp_path / "northlab-3" / name)
     run.close_run()
     assert not (tmp_path / "northlab-3").exists()
 
