@@ -7,7 +7,9 @@ server start); :attr:`TrackOptions.track` is the chosen :class:`hub.tracks.Track
 from __future__ import annotations
 
 import html
+from typing import Any
 
+from hub.roles import teaches_only
 from hub.tracks import DEFAULT_TRACK, LOCALE, TRACKS, Track
 
 
@@ -34,6 +36,15 @@ def track_form() -> str:
     return f"<fieldset><legend>{legend}</legend>{''.join(rows)}</fieldset>"
 
 
+TRACK_FORM = track_form()
+
+
+def options_form(spawner: Any) -> str:
+    """The track chooser, for learners; none for an instructor who does not learn (their
+    server starts at once on the default track: formgrader knows every track's kernel)."""
+    return "" if teaches_only({group.name for group in spawner.user.groups}) else TRACK_FORM
+
+
 def parse_track(value: str | None) -> str:
     """Validate a track id from the form or the REST API."""
     track = value or DEFAULT_TRACK
@@ -47,7 +58,7 @@ def parse_track(value: str | None) -> str:
 class TrackOptions:
     """Spawner mixin: the track form and the ``track`` user option."""
 
-    options_form = track_form()
+    options_form = staticmethod(options_form)  # JupyterHub calls it with the spawner
 
     def options_from_form(self, formdata: dict) -> dict:
         return {"track": parse_track((formdata.get("track") or [None])[0])}

@@ -87,13 +87,27 @@ def courses_taught(groups: list[str]) -> list[str]:
                   if g.startswith(INSTRUCTORS_PREFIX))
 
 
+def teaches_only(groups: set[str]) -> bool:
+    """An instructor who learns in no cohort: their server needs no track chooser."""
+    return INSTRUCTORS in groups and not any(map(cohort_of_group, groups))
+
+
 def landing_url(handler: Any) -> str:
-    """``c.JupyterHub.default_url``: where a person lands after login. A cohort lead who
-    does not also teach lands on the gradebook (their work); everyone else gets JupyterHub's
-    default, their own server ("")."""
+    """``c.JupyterHub.default_url``: where a person lands after login, where their work is.
+
+    - a cohort lead who does not also teach: the gradebook;
+    - an instructor who does not also learn: their own JupyterLab (Nbgrader menu,
+      formgrader), started without the track chooser (:func:`hub.profiles.options_form`);
+    - a learner (everyone else): JupyterHub's default (""), their server, through the track
+      chooser when it is not running.
+    """
     user = handler.current_user
     groups = {group.name for group in user.groups} if user is not None else set()
-    return GRADEBOOK_URL if COHORT_LEADS in groups and INSTRUCTORS not in groups else ""
+    if COHORT_LEADS in groups and INSTRUCTORS not in groups:
+        return GRADEBOOK_URL
+    if teaches_only(groups):
+        return handler.hub.base_url + "spawn"  # the running server, or starts it
+    return ""
 
 
 def load_cohorts(path: Path) -> Cohorts:

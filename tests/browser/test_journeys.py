@@ -140,13 +140,9 @@ def test_learners_fetch_answer_validate_submit(visit):
 
 
 def start_lab(visitor: Visitor) -> None:
-    """Log in and wait for JupyterLab (staff: no track to choose)."""
-    page = visitor.page
+    """Log in and wait for JupyterLab: an instructor lands there, no track to choose."""
     visitor.log_in()
-    if "/hub/spawn" in page.url:
-        visitor.check("track-chooser")
-        page.check(f"input[value={TRACK}]")
-        page.click("#spawn_form [type=submit]")
+    assert visitor.page.locator("#spawn_form").count() == 0, "an instructor has no track chooser"
     lab_ready(visitor)
 
 
