@@ -17,6 +17,14 @@ from hub.tracks import HUB_DIR, LOCALE
 
 TEMPLATES = HUB_DIR / "templates"
 PREFIX = "page."
+#: The admin panel's controls (JupyterHub 5's page, hub/templates/admin.html) and the scope
+#: each needs: a control the viewer's scopes forbid would only show an error.
+ADMIN_CONTROLS = (
+    ("admin:users", ".add-users-button"),  # Add Users
+    ("admin:users", "td.actions > .btn:last-child"),  # Edit User, last of a user's actions
+    ("admin:groups", 'a[href$="/groups"]'),  # Manage Groups
+    ("shutdown", "#shutdown-button"),  # Shutdown Hub
+)
 
 
 class PageTexts:
@@ -44,6 +52,11 @@ class PageTexts:
         if user is None:
             return False
         return bool(user.admin) or any(s.split("!")[0] == GRADEBOOK for s in scopes or ())
+
+    def forbidden_admin_controls(self, scopes: set[str]) -> list[str]:
+        """CSS selectors of the admin panel's controls that ``scopes`` (the viewer's, as
+        JupyterHub's ``parsed_scopes``) do not allow: only unfiltered scopes count."""
+        return [selector for scope, selector in ADMIN_CONTROLS if scope not in scopes]
 
     def name(self, language: str) -> str:
         """A language's own name (the button that chooses it)."""

@@ -1,8 +1,11 @@
-"""The admin's day: someone signs up, cannot log in yet, the admin approves them, they can."""
+"""The admin's day: someone signs up, cannot log in yet, the admin approves them, they can;
+an instructor's admin panel shows only the controls their scopes allow."""
 
 from __future__ import annotations
 
 import pytest
+
+from .conftest import SLOW
 
 pytestmark = pytest.mark.slow
 
@@ -38,3 +41,16 @@ def test_admin_approves_a_sign_up(world, visit, language):
     newcomer.log_in()
     assert "/hub/login" not in page.url
     newcomer.check("first-login")
+
+
+def test_instructor_admin_panel_shows_only_what_they_may_do(world, visit):
+    instructor = visit("instructor")
+    instructor.log_in()
+    page = instructor.page
+    page.goto(f"{world.url}/hub/admin")
+    page.locator("td.actions .btn").first.wait_for(timeout=SLOW)  # their learners' rows
+    visible = "els => els.filter(e => e.offsetParent !== null).length"
+    for control in ("Add Users", "Manage Groups", "Edit User", "Shutdown Hub"):
+        assert page.get_by_text(control, exact=True).evaluate_all(visible) == 0, control
+    # what their course scopes allow stays: start, stop, open their learners' servers
+    assert page.locator("td.actions .btn").evaluate_all(visible) > 0

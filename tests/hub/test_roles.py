@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from hub.pages import ADMIN_CONTROLS
 from hub.people import add_person, set_password
 from hub.roles import COHORT_LEADS, INSTRUCTORS, cohort_group, instructors_group, leads_group
 from hub.runner import hub_env
@@ -57,6 +58,8 @@ def test_admin_panel_and_learner_is_not_admin(hub):
     add_person(hub.settings, hub.client, learner, role="learner", cohort=hub.cohort,
                password="plain-pass-2026")
     session = login(hub, learner, "plain-pass-2026")
+    landing = session.get(f"{hub.url}/hub/", timeout=60)  # a learner's work: a track
+    assert "/hub/spawn" in landing.url and 'name="track"' in landing.text, landing.url
     assert session.get(f"{hub.url}/hub/admin", timeout=30).status_code == 403
     hub.client.ensure_user(admin, admin=True)
     add_person(hub.settings, hub.client, admin, role="admin", cohort=None,
@@ -64,7 +67,7 @@ def test_admin_panel_and_learner_is_not_admin(hub):
     session = login(hub, admin, "admin-pass-2026")
     page = session.get(f"{hub.url}/hub/admin", timeout=30)
     assert page.status_code == 200 and "admin" in page.text.lower()
-    assert "#shutdown-button { display: none; }" not in page.text  # admins may shut down
+    assert "{ display: none; }" not in page.text  # every control of the panel is theirs
     # admins read every cohort in the gradebook; staff groups are not cohorts there
     program = gradebook(session, hub, "program")
     assert program.status_code == 200
@@ -140,9 +143,11 @@ def test_instructor_sees_and_runs_only_their_course(hub):
     wait_ready(hub, mine)
     hub.start_server(theirs, "cybersecurity")
     session = login(hub, teacher, "teach-pass-2026")
-    # the admin panel hides what their scopes forbid: no "Shutdown Hub" button
-    assert "#shutdown-button { display: none; }" in session.get(
-        f"{hub.url}/hub/admin", timeout=30).text
+    # the admin panel hides what their scopes forbid (the hub API refuses it anyway): Add
+    # Users, Edit User, Manage Groups, Shutdown Hub (tests/browser: what these hide)
+    admin_panel = session.get(f"{hub.url}/hub/admin", timeout=30).text
+    for _, selector in ADMIN_CONTROLS:
+        assert f"{selector} {{ display: none; }}" in admin_panel, selector
     assert session.get(f"{hub.url}/user/{mine}/lab", timeout=60).status_code == 200
     assert session.get(f"{hub.url}/user/{theirs}/lab", timeout=60).status_code == 403
     assert api(hub, token, "DELETE", f"/users/{theirs}/server").status_code == 404
@@ -212,7 +217,11 @@ def test_instructor_without_a_course_still_starts(hub):
     teacher = hub.name("teach0")
     out = northlab(hub, "instructor", "add", teacher, "--password", "teach0-pass-2026")
     assert "created" in out
-    token = hub.start_server(teacher, "ai-data")
+    # an instructor lands in their own JupyterLab (Nbgrader menu), no track chooser
+    landing = login(hub, teacher, "teach0-pass-2026").get(f"{hub.url}/hub/", timeout=60)
+    assert 'name="track"' not in landing.text, landing.url
+    wait_ready(hub, teacher)  # started from the landing, on the default track
+    token = hub.user_token(teacher)
     courses = requests.get(f"{hub.url}/user/{teacher}/api/contents/courses", timeout=30,
                            headers={"Authorization": f"token {token}"})
     assert courses.status_code == 200 and courses.json()["content"] == []
