@@ -278,3 +278,24 @@ def test_callable_and_dir_come_from_the_worker() -> None:
             _get(conn, "reply")()
         assert dir(_get(conn, "reply")) == dir(Reply(status=500, body=""))
         assert "__call__" not in dir(_get(conn, "team"))
+
+
+@pytest.mark.parametrize(("use", "stays"), [
+    ("for k, v in DATA.items():\n    print(k, v)", True),
+    ("print(DATA.keys(), DATA.get('a'), DATA.copy())", True),
+    ("print(FRAME.head(), FRAME.describe(), FRAME.drop(columns=['x']))", True),
+    ("DATA.update({'a': 2})", False),
+    ("DATA.pop('a')", False),
+    ("FRAME.drop(columns=['x'], inplace=True)", False),
+    ("FRAME.sort_values('x', inplace=True)", False),
+    ("DATA.setdefault('b', 1)", False),
+])
+def test_read_only_method_calls_keep_lab_data_a_lab_name(use: str, stays: bool) -> None:
+    import ast
+
+    from graders.judge.lab_names import analyse
+
+    cells = ["import pandas as pd\nDATA = {'a': 1}\nFRAME = pd.DataFrame({'x': [1]})", use]
+    code = analyse([("lab", text, ast.parse(text)) for text in cells])
+    name = "FRAME" if "FRAME" in use else "DATA"
+    assert (name in code.names) is stays
