@@ -72,8 +72,8 @@ class Sandbox(ABC):
 
     def cgroup_note(self) -> str:
         """What bounds each submission beyond rlimits, for :meth:`isolation`: its fresh
-        namespaces and scratch tmpfs, and ``cgroup-v1(memory,pids)`` /
-        ``cgroup-v2(memory,pids)`` / ``no-cgroup``."""
+        namespaces and scratch tmpfs, and ``cgroup-v1(memory,pids,cpu...)`` /
+        ``cgroup-v2(memory,pids,cpu)`` / ``no-cgroup``."""
         cgroup = self.cgroups.note() if self.cgroups is not None else "no-cgroup"
         return f"per-submission(userns,pid,ipc,mount,uts;tmpfs-size,inodes)+{cgroup}"
 
