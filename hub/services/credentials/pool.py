@@ -18,14 +18,17 @@ from multiprocessing import get_context
 from types import FrameType
 from typing import Any
 
+from hub.services.credentials.proof import canonize
 from hub.services.credentials.service import Credentials, CredentialsError
 from hub.services.credentials.settings import CredentialSettings
+from hub.services.credentials.strict import ALLOWED_CONTEXTS
 from hub.services.credentials.verify import Verification, verify_credential
 
-#: Worker processes, documents in flight at most, and seconds one verification may take.
+#: Worker processes, documents in flight at most, and seconds one verification may take
+#: (ours take ~20 ms; the cost caps of :mod:`strict` refuse most costly documents sooner).
 WORKERS = 2
 QUEUE = 8
-DEADLINE = 10.0
+DEADLINE = 30.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -67,6 +70,8 @@ def _start_worker(settings: CredentialSettings) -> None:
     global _worker_library  # one library per worker process
     _die_with_the_service()
     _worker_library = Credentials(settings, migrate=False)
+    for context in ALLOWED_CONTEXTS:  # process the contexts now, not within a deadline
+        canonize({"@context": context, "id": "urn:x", "name": "x"}, _worker_library.loader)
 
 
 def _die_with_the_service() -> None:
