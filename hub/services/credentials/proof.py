@@ -126,7 +126,7 @@ def _hash_data(
     """
     config = dict(options, **{"@context": document["@context"]})
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    key = (json.dumps([config, unsecured], sort_keys=True), id(loader), shape)
+    key = (json.dumps([config, unsecured], sort_keys=True), loader, shape)
     if key not in _recent:
         nquads, expanded = _canonize(unsecured, loader, shape=shape)
         hash_data = (
@@ -142,7 +142,7 @@ def _hash_data(
 
 #: How many canonicalised documents :func:`_hash_data` remembers.
 RECENT = 32
-_recent: OrderedDict[tuple[str, int, bool], tuple[bytes, list[Any]]] = OrderedDict()
+_recent: OrderedDict[tuple[str, Loader, bool], tuple[bytes, list[Any]]] = OrderedDict()
 
 
 #: An XML Schema dateTime with a time zone, as Digital Bazaar's verifier requires it.
