@@ -508,3 +508,26 @@ def test_verify_page_never_500_and_refuses_big_bodies(service):
     assert _rss_kb(service.proc.pid) - before < 30_000
     assert requests.get(verify, timeout=60).status_code == 200
 
+
+
+def test_a_status_list_signed_just_after_the_check_began_is_accepted(settings):
+    """The verifier's clock is read before the list is signed on demand (or the list's
+    server runs a little ahead): a list valid from a few seconds later still counts."""
+    clock = [datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)]
+    library = Credentials(settings, clock=lambda: clock[0])
+    issued = library.award("ana", "cybersecurity-foundations", awarded_by="t", reason="r")
+    clock[0] += timedelta(seconds=10)
+    status_list = library.status_list_credential(1)
+    clock[0] += timedelta(hours=1)
+    from_later = library.status_list_credential(1)
+    library.engine.dispose()
+    moment = clock[0] - timedelta(hours=1, milliseconds=500)  # just before the first list
+
+    def check(listed: dict):
+        return verify_credential(
+            issued.document, loader=library.loader, status_lists=lambda url: listed,
+            now=moment,
+        )
+
+    assert (check(status_list).valid, check(status_list).code) == (True, "valid")
+    assert check(from_later).code == "bad-status-list"  # an hour ahead is not clock skew

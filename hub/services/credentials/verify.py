@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -176,6 +176,9 @@ def _time(document: dict[str, Any], name: str) -> datetime | None:
     return parse_datetime(document[name]) if name in document else None
 
 
+#: How far ahead of the verifier's clock a status list's validFrom may be (it is often
+#: signed on demand, after the verification started, or by a server whose clock is ahead).
+CLOCK_SKEW = timedelta(minutes=5)
 #: Types that make a credential an Open Badge (a status list, say, is not one).
 BADGE_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 
@@ -394,7 +397,7 @@ def _status_list_problem(
         valid_until = _time(list_credential, "validUntil")
     except ValueError as exc:
         return f"the status list's dates: {exc}"
-    if valid_from and valid_from > moment:
+    if valid_from and valid_from > moment + CLOCK_SKEW:  # a list signed just now
         return "the status list is not valid yet"
     if valid_until and valid_until < moment:
         return f"the status list is out of date (valid until {list_credential['validUntil']})"
