@@ -12,20 +12,28 @@ its zygote or anything else outside its own submission (a frozen or killed zygot
 hide how the run ended), and signals it sends itself without a handler are ignored (only
 the kernel's own, such as the CPU limit's, end it). When the child's processes are gone,
 the kernel frees the namespaces with everything in them.
+
+The engine's own folders (interpreter, venv, ``graders``) may lie under the scratch folder
+(a checkout under ``/tmp``): they are bound read-only into the fresh tmpfs again, and the
+child refuses to run when any of them is no longer visible (a grader fault, never the
+learner's).
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWUSER = 0x10000000
-MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
 CAPABILITY_VERSION_3 = 0x20080522
 INODES_PER_MB = 64  #: scratch inodes per MB of ``disk_mb`` (at least MIN_INODES)
@@ -59,6 +67,37 @@ def drop_capabilities() -> None:
     _check(_libc.capset(header, data), "capset")
 
 
+def engine_paths() -> list[str]:
+    """What the engine reads lazily after the fresh tmpfs: the interpreter's prefixes, the
+    ``graders`` package's folder and every import path that exists now."""
+    paths = {sys.base_prefix, sys.prefix, str(Path(__file__).resolve().parents[2]),
+             *(p for p in sys.path if p)}
+    return sorted(os.path.abspath(p) for p in paths if os.path.exists(p))
+
+
+def _outermost_under(folder: str, paths: list[str]) -> list[str]:
+    """The ``paths`` inside ``folder``, without those inside another of them."""
+    inside = [p for p in paths if p.startswith(folder.rstrip("/") + "/")]
+    return [p for p in inside if not any(p.startswith(o + "/") for o in inside)]
+
+
+def _bind_read_only(fd: int, target: str) -> None:
+    """Bind the folder or file open as O_PATH ``fd`` onto ``target`` (made here), read-only."""
+    if os.path.isdir(f"/proc/self/fd/{fd}"):
+        os.makedirs(target, mode=0o755, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o444))
+    _check(_libc.mount(f"/proc/self/fd/{fd}".encode(), target.encode(), None,
+                       MS_BIND | MS_REC, None), f"bind {target}")
+    if not os.statvfs(target).f_flag & os.ST_RDONLY:
+        kept = os.statvfs(target).f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        _check(_libc.mount(None, target.encode(), None,
+                           MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None), f"read-only {target}")
+    if not os.statvfs(target).f_flag & os.ST_RDONLY:
+        raise NamespaceError(0, f"{target} is still writable")
+
+
 def enter(scratch: str, disk_mb: int) -> None:
     """Unshare user/IPC/mount/UTS namespaces, mount a fresh capped tmpfs on ``scratch``,
     and unshare a pid namespace that the caller's next child enters (:func:`into_pid_namespace`).
@@ -78,10 +117,22 @@ def enter(scratch: str, disk_mb: int) -> None:
     with open("/proc/sys/user/max_user_namespaces", "w") as out:
         out.write("0")  # no nested user namespace: no way back to capabilities or mounts
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "private mounts")
+    engine = engine_paths()
+    kept = {path: os.open(path, os.O_PATH | os.O_CLOEXEC)
+            for path in _outermost_under(scratch, engine)}  # opened in this namespace
     capped = f"size={int(disk_mb) * 1024 * 1024},nr_inodes={scratch_inodes(disk_mb)}"
     for folder, mode in ((scratch, "0700"), *((s, "1777") for s in SHARED if os.path.isdir(s))):
         _check(_libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
                            f"{capped},mode={mode}".encode()), f"tmpfs on {folder}")
+    try:
+        for path, fd in kept.items():
+            _bind_read_only(fd, path)
+    finally:
+        for fd in kept.values():
+            os.close(fd)
+    hidden = [path for path in engine if not os.path.exists(path)]
+    if hidden:  # the engine could not load what it needs: never run the learner's code
+        raise NamespaceError(0, f"the engine's own files are hidden: {', '.join(hidden)}")
     _check(_libc.unshare(CLONE_NEWPID), "unshare pid")  # the next fork is pid 1 there
     drop_capabilities()
 
