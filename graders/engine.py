@@ -165,7 +165,10 @@ class Slot:
                        [files[n] for n in names])
             send_frame(jctl, judge_setup)
             result = self.judge_result(jctl, wall, outcome, group)
-            if result is not None:
+            if result is not None and result.get("grader_fault") is not None:
+                outcome.failure = "internal"  # the judge could not load what it needs
+                LOG.warning("the judge could not run the tests: %s", result["grader_fault"])
+            elif result is not None:
                 tests = result.get("tests")
                 outcome.tests = tests if type(tests) is list else []
             # An honest worker child waits for the parent to close its control socket, so

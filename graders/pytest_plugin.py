@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from graders.judge.faults import is_grader_fault
 from graders.remote.proxy import Connection, Remote
 
 
@@ -35,6 +36,8 @@ class NorthlabPlugin:
     def __init__(self, conn: Connection | None) -> None:
         self.conn = conn
         self.tests: dict[str, dict[str, Any]] = {}
+        #: why the judge itself failed (a grader module it could not collect or import)
+        self.grader_fault: str | None = None
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(n): points this test is worth")
@@ -65,6 +68,15 @@ class NorthlabPlugin:
             test["passed"] = True
         if self.conn is not None and self.conn.gone:
             test["stopped"] = True
+
+    def pytest_exception_interact(self, node: pytest.Item | pytest.Collector,
+                                  call: pytest.CallInfo[Any], report: Any) -> None:
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(report, pytest.CollectReport):
+            fault: str | None = f"{node.nodeid} could not be collected: {_error_name(report)}"
+        else:
+            fault = f"{node.nodeid}: {exc!r}" if exc and is_grader_fault(exc) else None
+        self.grader_fault = self.grader_fault or fault
 
     @pytest.fixture
     def learner(self) -> Learner:

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from graders.judge.faults import GraderFault, is_grader_fault
 from graders.judge.lab_names import LabCode
 from graders.remote.proxy import Connection, WorkerStopped
 
@@ -158,6 +159,8 @@ def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
     except WorkerStopped:
         error = "WorkerStopped"
     except BaseException as exc:  # noqa: BLE001 - any failure of a test cell is a fail
+        if is_grader_fault(exc):
+            raise GraderFault(f"a test cell could not import: {exc}") from exc
         error = type(exc).__name__
     stderr = bool(err.getvalue()) or conn.stderr_seen
     partial = None

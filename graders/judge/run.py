@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from graders.judge.faults import GraderFault
 from graders.judge.lab_names import LabCode
 from graders.judge.notebook import run_plan
 from graders.judge.strict import install as install_strict_comparisons
@@ -30,6 +31,8 @@ def run_pytest(conn: Connection, grader: Path) -> list[dict[str, Any]]:
          "-c", os.devnull, "-o", "python_files=test_*.py", str(grader)],
         plugins=[plugin],
     )
+    if plugin.grader_fault is not None:
+        raise GraderFault(plugin.grader_fault)
     return list(plugin.tests.values())
 
 
@@ -52,13 +55,17 @@ def judge_main(channel: socket.socket, control: socket.socket, settings: dict[st
     for fd in (0, 1):
         os.dup2(devnull, fd)
     conn = Connection(channel)
-    if setup["kind"] == "notebook":
-        source = Path(settings["lab"]) / "source"
-        os.chdir(source)  # a test's "data/..." is the lab's own copy
-        tests = run_plan(conn, setup["plan"], lab_code(Path(settings["lab"])))
-    else:
-        tests = run_pytest(conn, Path(settings["lab"]) / "grader")
+    fault = None
+    try:
+        if setup["kind"] == "notebook":
+            source = Path(settings["lab"]) / "source"
+            os.chdir(source)  # a test's "data/..." is the lab's own copy
+            tests = run_plan(conn, setup["plan"], lab_code(Path(settings["lab"])))
+        else:
+            tests = run_pytest(conn, Path(settings["lab"]) / "grader")
+    except GraderFault as exc:  # the parent gives an error record, never a score
+        tests, fault = [], str(exc)[:500]
     channel.close()
-    send_frame(control, {"op": "result", "tests": tests,
+    send_frame(control, {"op": "result", "tests": tests, "grader_fault": fault,
                          "worker_errors": sorted(set(conn.errors))})
     return 0
