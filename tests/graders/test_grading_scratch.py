@@ -60,6 +60,29 @@ def test_engine_folders_under_scratch_stay_readable_and_read_only(tmp_path: Path
     assert sorted(p.name for p in engine.iterdir()) == ["engine_probe.py"]
 
 
+HIDDEN = textwrap.dedent("""\
+    import sys
+    scratch, engine = sys.argv[1], sys.argv[2]
+    sys.path.append(engine)
+    from graders.sandbox import namespaces
+    namespaces._outermost_under = lambda folder, paths: []  # as before: nothing bound back
+    try:
+        namespaces.enter(scratch, 16)
+    except namespaces.NamespaceError as exc:
+        print("refused:", exc)
+    """)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the zygote's namespaces need root here")
+def test_a_child_that_lost_engine_folders_refuses_to_run(tmp_path: Path) -> None:
+    engine = tmp_path / "scratch" / "site-packages"
+    engine.mkdir(parents=True)
+    done = subprocess.run([sys.executable, "-c", HIDDEN, str(engine.parent), str(engine)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.startswith("refused: ") and str(engine) in done.stdout, done
+
+
 MISSING = "import northlab_missing_library  # not installed for the judge\n"
 
 
