@@ -56,6 +56,26 @@ def _deep(folder: Path, depth: int) -> None:
         os.close(here)
 
 
+def _undeep(folder: Path) -> None:
+    """Remove what :func:`_deep` made, without recursion (shutil.rmtree and pytest's own
+    clean-up recurse once per level)."""
+    fds = [os.open(folder, os.O_RDONLY)]
+    try:
+        while True:
+            try:
+                fds.append(os.open("d", os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fds[-1]))
+            except FileNotFoundError:
+                break
+        for name in os.listdir(fds[-1]):
+            os.unlink(name, dir_fd=fds[-1])
+        while len(fds) > 1:
+            os.close(fds.pop())
+            os.rmdir("d", dir_fd=fds[-1])
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 @pytest.mark.parametrize("shape", ["deep-1100", "deep-limit", "wide", "fifo"])
 def test_one_folder_never_stops_the_others(tmp_path: Path, shape: str) -> None:
     """F6: whatever one learner's folder holds, every learner gets a submission back."""
@@ -73,7 +93,11 @@ def test_one_folder_never_stops_the_others(tmp_path: Path, shape: str) -> None:
     else:
         mallory.mkdir()
         os.mkfifo(mallory / "game.py")
-    subs = {s.learner: s for s in find_submissions(tmp_path, "lab")}
+    try:
+        subs = {s.learner: s for s in find_submissions(tmp_path, "lab")}
+    finally:
+        if shape.startswith("deep"):
+            _undeep(mallory)
     assert subs["alice"].files == {"game.py": b"x = 1"} and subs["alice"].error is None
     if shape.startswith("deep") or shape == "wide":
         assert subs["mallory"].error is not None and subs["mallory"].error.code == "too-large"
@@ -84,6 +108,7 @@ def test_one_folder_never_stops_the_others(tmp_path: Path, shape: str) -> None:
 def test_a_folder_at_the_depth_limit_is_read(tmp_path: Path) -> None:
     _deep(tmp_path / "alice", MAX_DEPTH)
     (sub,) = find_submissions(tmp_path, "lab")
+    _undeep(tmp_path / "alice")
     assert sub.error is None and list(sub.files.values()) == [b"x = 1"]
 
 
