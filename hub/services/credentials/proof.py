@@ -96,7 +96,8 @@ def _canonize(
         check_expanded(expanded)
         if shape:
             context = {"@context": document["@context"]}
-            check_compacted(document, processor.compact(expanded, context, dict(options)))
+            compacted = processor.compact(expanded, context, {**options, "skipExpansion": True})
+            check_compacted(document, compacted)
         dataset = processor.to_rdf(expanded, {**options, "produceGeneralizedRdf": False})
         nquads = BoundedURDNA2015().main(dataset, {"format": "application/n-quads"})
         return nquads, expanded
