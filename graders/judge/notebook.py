@@ -184,7 +184,7 @@ def run_plan(conn: Connection, plan: list[dict[str, Any]],
                 except Exception:  # the worker stopped or answered nonsense: tests will fail
                     error = None
                 if type(error) is str:
-                    conn.errors.append(error[:40])
+                    conn.note_error(error)
         else:
             outcome = run_test_cell(step["source"], namespace)
             outcome["id"] = step["id"]

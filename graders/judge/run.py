@@ -66,6 +66,12 @@ def judge_main(channel: socket.socket, control: socket.socket, settings: dict[st
     except GraderFault as exc:  # the parent gives an error record, never a score
         tests, fault = [], str(exc)[:500]
     channel.close()
-    send_frame(control, {"op": "result", "tests": tests, "grader_fault": fault,
-                         "worker_errors": sorted(set(conn.errors))})
+    send_frame(control, result_report(conn, tests, fault))
     return 0
+
+
+def result_report(conn: Connection, tests: list[dict[str, Any]],
+                  fault: str | None) -> dict[str, Any]:
+    """The judge's report to the parent (read up to ``graders.engine.RESULT_LIMIT``)."""
+    return {"op": "result", "tests": tests, "grader_fault": fault,
+            "worker_errors": sorted(conn.errors)}

@@ -35,6 +35,18 @@ _EXCEPTIONS = {
 }
 
 
+#: longest learner exception name or message the judge keeps (the worker's own cap runs in
+#: the learner's process, so the judge applies its own where it decodes an answer)
+MAX_ERROR_TEXT = 2000
+MAX_TEXT = 100_000  #: longest ``repr``/``str`` of a learner object the judge keeps
+MAX_ERRORS = 50  #: distinct learner exception names a connection remembers
+
+
+def capped(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the last one an ellipsis when cut."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 class WorkerStopped(RuntimeError):
     """The sandboxed worker is gone (a limit stopped it, or the learner's code exited)."""
 
@@ -67,7 +79,9 @@ def remote_exception(name: str, message: str) -> Exception:
 
 
 class Connection:
-    """Request/response channel to the worker; ``stderr_seen`` records worker stderr."""
+    """Request/response channel to the worker; ``stderr_seen`` records worker stderr and
+    ``errors`` the distinct names of the learner's exceptions (capped, at most
+    :data:`MAX_ERRORS`)."""
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -98,13 +112,20 @@ class Connection:
             err = body["err"]
             name, message = (str(err[0]), str(err[1])) if type(err) is list and len(err) == 2 \
                 else ("RemoteError", "")
-            self.errors.append(name)
-            raise remote_exception(name, message)
+            name = self.note_error(name)
+            raise remote_exception(name, capped(message, MAX_ERROR_TEXT))
         try:
             return Decoder(buffers, lambda tree: self._handle(tree)).decode(body.get("ok"))
         except CodecError as exc:
             self.gone = True
             raise WorkerStopped(f"the sandboxed worker sent a malformed value: {exc}") from exc
+
+    def note_error(self, name: str) -> str:
+        """Remember the learner exception ``name``; return it capped."""
+        name = capped(name, MAX_ERROR_TEXT)
+        if len(self.errors) < MAX_ERRORS and name not in self.errors:
+            self.errors.append(name)
+        return name
 
     def _handle(self, tree: list[Any]) -> Any:
         if len(tree) == 3 and tree[0] == "h" and type(tree[1]) is int \
@@ -143,7 +164,7 @@ def _text(handle: Remote, op: str) -> str:
     answer = _request(handle, op)
     if type(answer) is not str:
         raise TypeError(f"{op}() of a remote object must give a str")
-    return answer
+    return capped(answer, MAX_TEXT)
 
 
 class Remote:

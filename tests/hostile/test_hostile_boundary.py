@@ -299,3 +299,87 @@ def test_read_only_method_calls_keep_lab_data_a_lab_name(use: str, stays: bool) 
     code = analyse([("lab", text, ast.parse(text)) for text in cells])
     name = "FRAME" if "FRAME" in use else "DATA"
     assert (name in code.names) is stays
+
+
+# -- F9: learner-derived text is capped where the judge decodes it -------------------------
+
+HUGE = 9_000_000  #: more than the parent reads of a judge report (8 MB)
+
+
+def _raiser(name: str, message: str = "") -> Any:
+    def learner_function() -> None:
+        raise type(name, (Exception,), {})(message)
+    return learner_function
+
+
+def _report_size(conn: Any) -> int:
+    from graders.judge.run import result_report
+    from graders.remote.codec import pack
+
+    return len(pack(result_report(conn, [], None), []))
+
+
+def test_a_huge_exception_name_is_capped() -> None:
+    from graders.remote.proxy import RemoteError
+
+    with remote_pair({"boom": _raiser("E" * HUGE)}) as conn:
+        with pytest.raises(RemoteError) as caught:
+            _get(conn, "boom")()
+        assert len(str(caught.value)) < 10_000 and str(caught.value).startswith("EEE")
+        assert "…" in str(caught.value)
+        assert _report_size(conn) < 200_000
+
+
+def test_a_huge_message_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's own cap is in the learner's process: the learner can undo it."""
+    import graders.remote.worker
+    from graders.remote.proxy import RemoteError
+
+    monkeypatch.setattr(graders.remote.worker, "_message", lambda exc: "m" * HUGE)
+    with remote_pair({"boom": _raiser("ValueError")}) as conn:
+        with pytest.raises(ValueError) as caught:
+            _get(conn, "boom")()
+        assert isinstance(caught.value, RemoteError)
+        assert 0 < len(str(caught.value)) < 10_000 and str(caught.value).endswith("…")
+        assert _report_size(conn) < 200_000
+
+
+def test_many_exceptions_are_remembered_boundedly() -> None:
+    from graders.remote.proxy import RemoteError
+
+    raisers = {f"boom{i}": _raiser(f"E{i}_" + "\u00e9" * 1000) for i in range(3000)}
+    with remote_pair(raisers) as conn:
+        for name in raisers:
+            with pytest.raises(RemoteError):
+                _get(conn, name)()
+        assert 0 < len(conn.errors) <= 100
+        assert _report_size(conn) < 1_000_000  # JSON escapes each "\u00e9" in 6 bytes
+
+
+def test_a_huge_repr_or_str_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from graders.remote.worker import WorkerServer
+
+    monkeypatch.setattr(WorkerServer, "op_repr", lambda *_: "r" * HUGE)
+    monkeypatch.setattr(WorkerServer, "op_str", lambda *_: "s" * HUGE)
+    with remote_pair(_namespace()) as conn:
+        reply = _get(conn, "reply")
+        for observe, letter in ((repr, "r"), (str, "s"), (format, "s")):
+            text = observe(reply)
+            assert text.startswith(letter * 1000) and text.endswith("…")
+            assert len(text) <= 100_000
+
+
+def test_a_huge_exception_name_in_a_notebook_gives_a_normal_record() -> None:
+    """The review's reproducer, on the real lab in the real sandbox."""
+    from graders.engine import Grader
+    from graders.lab import load_lab
+    from graders.submissions import Submission
+
+    lab = load_lab(LABS / "gamedev/easing-and-physics")
+    attack = ('_Big = type("E" * 9_000_000, (Exception,), {})\n'
+              "def lerp(a, b, t):\n    raise _Big()\n")
+    files = _notebook_attack(lab, "test-lerp", attack)
+    with Grader(lab, workers=1) as grader:
+        (record,) = grader.grade_all([Submission("bigname", lab.path, files=files)])
+    assert record["error"] is None, record["error"]
+    assert not any(t["passed"] for t in record["tests"] if "lerp" in t["name"])
