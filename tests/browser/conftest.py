@@ -208,7 +208,7 @@ def _tear_down(world: World, data_root: Path) -> dict[str, list[int]]:
     return left
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def world() -> Iterator[World]:
     with pytest.MonkeyPatch.context() as patch:
         # as `northlab demo`: credentials for the loopback address the demo serves
@@ -217,7 +217,7 @@ def world() -> Iterator[World]:
             yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     shutil.rmtree(ARTEFACTS, ignore_errors=True)
     with sync_playwright() as playwright:
