@@ -64,7 +64,8 @@ def test_nbgrader_submitted_layout_and_ungradable_submissions(tmp_path: Path) ->
         "2026-03-01 10:00:00.000000 UTC")
     (submitted / "erin" / "nb-basics").mkdir(parents=True)  # no notebook at all
     out = tmp_path / "r.json"
-    result = northlab("grade", str(NB_LAB), str(tmp_path / "course"), "--json", str(out))
+    # the folder named `submitted` says the layout (a course root would need nbgrader_config.py)
+    result = northlab("grade", str(NB_LAB), str(submitted), "--json", str(out))
     assert result.returncode == 1  # erin could not be graded
     records = by_learner(json.loads(out.read_text()))
     assert records["dana"]["score"] == 6
@@ -85,7 +86,7 @@ def test_due_date_marks_later_submissions_late(tmp_path: Path) -> None:
     write_submission(tmp_path / "own", "jo", honest())
     (tmp_path / "own" / "jo" / "timestamp.txt").write_text("2020-01-01 00:00:00 UTC")
     late = {}
-    for folder in (tmp_path / "course", tmp_path / "own"):
+    for folder in (subs, tmp_path / "own"):
         out = tmp_path / "r.json"
         result = northlab("grade", str(NB_LAB), str(folder), "--json", str(out), "-q",
                           "--due", "2026-03-01T11:00+01:00")  # 10:00 UTC
