@@ -65,6 +65,27 @@ def test_floe_counting_needs_min_area_and_8_connectivity():
     assert not passed["test_count_visible"] and not passed["test_survey_hidden"]
 
 
+def test_floe_areas_must_list_every_floe():
+    only_three_largest = (
+        "    return sorted((a for a in areas if a >= min_area), reverse=True)[:3]\n"
+        "    ### END SOLUTION\n\n\n"
+        "def count_floes(mask, min_area=20):\n"
+        "    ### BEGIN SOLUTION\n"
+        "    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)\n"
+        "    return sum(int(stats[i, cv2.CC_STAT_AREA]) >= min_area for i in range(1, count))")
+    files = mutate_notebook(
+        "ice-floe-counting",
+        "    return sorted((a for a in areas if a >= min_area), reverse=True)\n"
+        "    ### END SOLUTION\n\n\n"
+        "def count_floes(mask, min_area=20):\n"
+        "    ### BEGIN SOLUTION\n"
+        "    return len(floe_areas_px(mask, min_area))",
+        only_three_largest)
+    passed = grade("ice-floe-counting", files)
+    assert passed["test_count_visible"]
+    assert not passed["test_count_hidden"]
+
+
 def load_module(path: Path):
     spec = importlib.util.spec_from_file_location(f"make_data_{path.parent.name}", path)
     module = importlib.util.module_from_spec(spec)
