@@ -70,6 +70,28 @@ def test_pid_without_anti_windup_loses_points():
     assert not all(passed.values())
 
 
+ALWAYS_FULL_BRAKE = '''
+class PID:
+    def __init__(self, kp, ki, kd, out_min=-1.0, out_max=1.0):
+        self.out_min = out_min
+
+    def reset(self):
+        pass
+
+    def update(self, setpoint, measurement, dt):
+        return self.out_min
+
+
+def make_speed_controller():
+    return PID(0.0, 0.0, 0.0)
+'''
+
+
+def test_pid_that_always_brakes_earns_nothing():
+    passed = grade("pid-speed-control", {"controller.py": ALWAYS_FULL_BRAKE.encode()})
+    assert not any(passed.values())
+
+
 def test_marker_mask_must_reject_dark_rocks():
     files = mutate_notebook("trail-marker-steering",
                             "return cv2.inRange(hsv, LOWER_HSV, UPPER_HSV)",

@@ -5,6 +5,7 @@ submission); the learner's controller runs in the sandbox and is called once per
 """
 
 import importlib.util
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -88,18 +89,23 @@ def test_output_limits(learner):
 
 @pytest.mark.points(1)
 @pytest.mark.feedback(
-    en="After a long time at full power, the controller should react within a couple of "
-       "seconds when the error changes sign: stop the integral from growing while the "
-       "output is saturated (anti-windup).",
-    fr="Après un long moment à pleine puissance, le régulateur doit réagir en quelques "
-       "secondes quand l'erreur change de signe : empêchez l'intégrale de grossir tant que "
-       "la sortie est saturée (anti-windup).")
+    en="A large positive error should drive the output up to out_max; after a long time "
+       "there, the output should leave saturation at once and go down steadily, below zero within "
+       "a couple of seconds, when the error changes sign: stop the integral from growing "
+       "while the output is saturated (anti-windup).",
+    fr="Une grande erreur positive doit pousser la sortie jusqu'à out_max ; après un long moment à "
+       "ce niveau, la sortie doit quitter la saturation aussitôt et descendre régulièrement, "
+       "sous zéro en quelques secondes, quand l'erreur change de signe : empêchez "
+       "l'intégrale de grossir tant que la sortie est saturée (anti-windup).")
 def test_anti_windup(learner):
     pid = learner.module("controller").PID(0.5, 2.0, 0.0)
     update = pid.update
-    for _ in range(100):
-        assert update(1.0, 0.0, 0.1) <= 1.0 + 1e-9
+    saturated = [update(1.0, 0.0, 0.1) for _ in range(100)]
+    assert 0.5 - 1e-9 <= saturated[-1] <= 1.0 + 1e-9  # at least the P term, kp * error
+    assert all(output <= 1.0 + 1e-9 for output in saturated)
     outputs = [update(0.0, 0.5, 0.1) for _ in range(20)]
+    assert -1.0 < outputs[0] < 1.0
+    assert all(later <= earlier + 1e-9 for earlier, later in pairwise(outputs))
     assert min(outputs) < 0.0
 
 
