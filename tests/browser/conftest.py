@@ -32,8 +32,8 @@ from hub.accounts import cohort_unix_group, course_instructors_unix_group, remov
 from hub.courses import release_lab
 from hub.people import HubClient, add_cohort, add_person
 from hub.runner import free_port_block, start_hub, stop_hub
-from hub.settings import REPO, Settings, load_settings
-from tests.hub.conftest import kill_leftovers, open_checkout_for_learners
+from hub.settings import REPO, load_settings
+from tests.hub.conftest import Hub, kill_leftovers, open_checkout_for_learners
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -119,29 +119,15 @@ SLOW = 120_000
 
 
 @dataclass
-class World:
-    """The running hub, its people and their passwords."""
+class World(Hub):
+    """The running demo-like hub (a hub-test ``Hub`` with the demo cohort), its people and
+    their passwords."""
 
-    settings: Settings
-    process: subprocess.Popen
-    client: HubClient
-    prefix: str
     passwords: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.settings.port}"
 
     @property
     def cohort(self) -> str:
         return f"{self.prefix}-demo"
-
-    def name(self, role: str) -> str:
-        return f"{self.prefix}-{role}"
-
-    def user_token(self, name: str) -> str:
-        response = self.client.request("POST", f"/users/{name}/tokens", json={"note": "test"})
-        return response.json()["token"]
 
 
 def _stop_servers(world: World, timeout: float = 60) -> None:
