@@ -12,9 +12,14 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-TRACKS = ("cybersecurity", "ai-data", "robotics", "gamedev")
+#: The one list of tracks (ids, in display order); the hub, gradebook and images read it.
+TRACKS = ("cybersecurity", "ai-data", "robotics", "gamedev", "foundations")
 KINDS = ("notebook", "code")
 LAB_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+#: the languages northlab's own pages speak: ``northlab check`` warns about those a lab
+#: lacks until the lab declares its ``languages`` (then the declared ones are required)
+PROGRAM_LANGUAGES = ("en", "fr")
 
 
 class LabError(ValueError):
@@ -64,6 +69,8 @@ class Lab:
     prerequisites: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
     code_files: tuple[str, ...] = ()
+    #: ``languages = [...]``: every text and test hint must exist in each; () = undeclared
+    languages: tuple[str, ...] = ()
 
     @property
     def source_dir(self) -> Path:
@@ -83,14 +90,29 @@ class Lab:
         return self.source_dir / f"{self.id}.ipynb"
 
 
-def _text(data: dict[str, Any], key: str, where: str) -> dict[str, str]:
+def _text(data: dict[str, Any], key: str, where: str,
+          languages: tuple[str, ...]) -> dict[str, str]:
     value = data.get(key)
     if not isinstance(value, dict) or not all(
-        isinstance(value.get(lang), str) and value[lang].strip() for lang in ("en", "fr")
-    ):
-        raise LabError(f'{where}: {key} must be a table with English and French text, '
+        isinstance(text, str) and text.strip() for text in value.values()
+    ) or "en" not in value:
+        raise LabError(f'{where}: {key} must be a table of texts with at least English, '
                        f'e.g. {key} = {{ en = "...", fr = "..." }}')
+    missing = [lang for lang in languages if lang not in value]
+    if missing:
+        raise LabError(f"{where}: {key} has no {', '.join(missing)} text, which 'languages' "
+                       "declares")
     return dict(value)
+
+
+def _languages(data: dict[str, Any], where: str) -> tuple[str, ...]:
+    value = data.get("languages", [])
+    if not isinstance(value, list) or not all(
+            isinstance(lang, str) and LANGUAGE.match(lang) for lang in value) or (
+            value and "en" not in value):
+        raise LabError(f'{where}: \'languages\' must be a list of language codes that '
+                       'includes English, e.g. languages = ["en", "fr"]')
+    return tuple(dict.fromkeys(value))
 
 
 def _number(data: dict[str, Any], key: str, where: str, default: Any = None,
@@ -136,6 +158,7 @@ def load_lab(path: Path) -> Lab:
     limits = data.get("limits", {})
     if not isinstance(limits, dict):
         raise LabError(f"{where}: [limits] must be a table")
+    languages = _languages(data, where)
     code_files: tuple[str, ...] = ()
     if data["kind"] == "code":
         files = data.get("code", {}).get("files")
@@ -157,10 +180,11 @@ def load_lab(path: Path) -> Lab:
         estimated_minutes=int(_number(data, "estimated_minutes", where, default=60)),
         credential=credential,
         prerequisites=tuple(prerequisites),
-        title=_text(data, "title", where),
-        summary=_text(data, "summary", where),
+        title=_text(data, "title", where, languages),
+        summary=_text(data, "summary", where, languages),
         limits=Limits.from_table(limits, f"{where} [limits]"),
         code_files=code_files,
+        languages=languages,
     )
     if lab.points <= 0:
         raise LabError(f"{where}: 'points' must be more than 0")

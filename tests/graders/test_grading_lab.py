@@ -39,7 +39,7 @@ def test_fixture_labs_load() -> None:
     ('kind = "notebook"', 'kind = "video"', "'kind'"),
     ("points = 6", "points = -1", "'points'"),
     ("floor = 0", "floor = 9", "floor"),
-    ('fr = "Bases des carnets (jeu d\'essai)"', 'de = "x"', "English and French"),
+    ('en = "Notebook basics (test fixture)"', 'de = "x"', "at least English"),
     ("wall_seconds = 20", "wall_seconds = 0", "positive number"),
     ("wall_seconds = 20", "walltime = 20", "unknown limit 'walltime'"),
     ("prerequisites = []", "prerequisites = [1]", "prerequisites"),
