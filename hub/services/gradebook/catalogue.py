@@ -10,10 +10,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graders.lab import TRACKS as TRACK_ORDER
 from hub.settings import REPO
 
 LABS_ROOT = REPO / "labs"
-TRACK_ORDER = ("cybersecurity", "ai-data", "robotics", "gamedev")
 
 
 @dataclass(frozen=True)
