@@ -43,9 +43,13 @@ system-deps:
 # texts), built offline by the npm-installed builder into the venv's labextensions folder.
 LABEXTENSION := $(VENV)/share/jupyter/labextensions/@northlab/lab/package.json
 $(LABEXTENSION): $(VENV)/.installed node_modules/.installed hub/labextension/package.json \
-		$(wildcard hub/labextension/lib/*.js) hub/locale/en.json hub/locale/fr.json
+		$(wildcard hub/labextension/lib/*.js) hub/labextension/lib/messages.json
 	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/jupyter-builder build \
 	  --core-package-file "$$($(BIN)/python -m hub.labextension)" hub/labextension
+
+# The hub catalogue (gettext, hub/locale) as JSON for the extension's bundle (not committed).
+hub/labextension/lib/messages.json: $(VENV)/.installed $(wildcard hub/locale/*.pot hub/locale/*/LC_MESSAGES/*.po)
+	$(BIN)/python -m graders.i18n json hub/locale > $@.tmp && mv $@.tmp $@
 
 # JupyterLab's static files, Brotli-compressed once at the highest quality (hub/compression.py).
 $(VENV)/.precompressed: $(VENV)/.installed $(LABEXTENSION)

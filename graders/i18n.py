@@ -1,19 +1,64 @@
-"""Message catalogues for everything a learner or cohort lead reads.
+"""Message catalogues for everything a learner or cohort lead reads: gettext PO files.
 
-Each component keeps a ``locale/`` folder with one JSON file per language
-(``en.json``, ``fr.json``; a translator adds ``iu.json`` for Inuktitut with no code
-change). A catalogue maps message ids to text with ``str.format`` placeholders.
-Missing ids fall back to English, then to the id itself.
+Each component keeps a ``locale/`` folder in the layout gettext tools (Poedit, Weblate,
+``pybabel``, ``msgmerge``) expect, read directly with Babel (no compiled ``.mo`` to go stale)::
+
+    locale/<domain>.pot                     English: msgctxt = message id, msgid = the text
+    locale/<lang>/LC_MESSAGES/<domain>.po   one translation per language (fr, iu, ...)
+
+Texts use ``str.format`` placeholders (``{name}``, flag ``python-brace-format``). An empty or
+fuzzy translation falls back to English, then to the id. ``python -m graders.i18n --help``
+adds a language, merges new English messages into every language, or exports JSON for the
+JupyterLab extension; docs/translating.md explains the workflow.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import string
+import sys
 from functools import cache
 from pathlib import Path
 
+from babel.messages.catalog import Catalog as PoCatalog
+from babel.messages.pofile import read_po, write_po
+
 DEFAULT_LANGUAGE = "en"
+#: Languages every catalogue must translate completely (tests hold them to it).
+COMPLETE_LANGUAGES = ("fr",)
 GRADERS_LOCALE = Path(__file__).parent / "locale"
+REPO = Path(__file__).resolve().parent.parent
+#: Where northlab's catalogues live (not var/, .venv/ or node_modules/).
+SOURCES = ("graders", "hub", "labs")
+BRACE_FORMAT = "python-brace-format"
+PO_WIDTH = 100
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{name}`` fields of a ``str.format`` text."""
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def read_catalogue(path: Path) -> PoCatalog:
+    """One .pot or .po file (obsolete ``#~`` entries dropped)."""
+    with path.open("rb") as file:
+        return read_po(file, ignore_obsolete=True)
+
+
+def template_path(folder: Path) -> Path:
+    """The folder's one ``<domain>.pot``."""
+    found = sorted(Path(folder).glob("*.pot"))
+    if len(found) != 1:
+        raise FileNotFoundError(f"{folder} must hold exactly one .pot template, found {len(found)}")
+    return found[0]
+
+
+def translation_paths(folder: Path) -> dict[str, Path]:
+    """``{language: locale/<lang>/LC_MESSAGES/<domain>.po}`` of a locale folder."""
+    domain = template_path(folder).stem
+    return {path.parents[1].name: path
+            for path in sorted(Path(folder).glob(f"*/LC_MESSAGES/{domain}.po"))}
 
 
 class Catalog:
@@ -21,10 +66,17 @@ class Catalog:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self.messages: dict[str, dict[str, str]] = {
-            path.stem: json.loads(path.read_text(encoding="utf-8"))
-            for path in sorted(self.folder.glob("*.json"))
-        }
+        self.template = read_catalogue(template_path(self.folder))
+        english = {m.context: m.id for m in self.template if m.id and m.context}
+        #: ``{language: {message id: text}}``, only messages a language translates.
+        self.messages: dict[str, dict[str, str]] = {DEFAULT_LANGUAGE: english}
+        #: ``{language: message ids marked fuzzy}`` (English changed since the translation).
+        self.fuzzy: dict[str, set[str]] = {}
+        for language, path in translation_paths(self.folder).items():
+            entries = [m for m in read_catalogue(path) if m.id and m.context in english]
+            self.messages[language] = {m.context: m.string for m in entries
+                                       if m.string and not m.fuzzy}
+            self.fuzzy[language] = {m.context for m in entries if m.fuzzy}
 
     @property
     def languages(self) -> list[str]:
@@ -39,17 +91,18 @@ class Catalog:
         return message_id
 
     def all_languages(self, message_id: str, **values: object) -> dict[str, str]:
-        """Return ``{language: text}`` for every language of the catalogue."""
-        return {lang: self.text(message_id, lang, **values) for lang in self.languages}
+        """``{language: text}`` for English and every language that translates the message."""
+        return {lang: self.text(message_id, lang, **values) for lang in self.languages
+                if lang == DEFAULT_LANGUAGE or message_id in self.messages[lang]}
+
+    def untranslated(self, language: str) -> set[str]:
+        """English message ids that ``language`` does not translate (yet)."""
+        return set(self.messages[DEFAULT_LANGUAGE]) - set(self.messages.get(language, {}))
 
     def missing(self) -> dict[str, set[str]]:
-        """Message ids present in English but missing from another language."""
-        english = set(self.messages.get(DEFAULT_LANGUAGE, {}))
-        return {
-            lang: english - set(messages)
-            for lang, messages in self.messages.items()
-            if english - set(messages)
-        }
+        """Untranslated ids of the languages that must be complete (French)."""
+        return {lang: self.untranslated(lang) for lang in COMPLETE_LANGUAGES
+                if self.untranslated(lang)}
 
 
 @cache
@@ -73,3 +126,85 @@ def pick_language(accept_language: str | None, available: list[str]) -> str:
             if lang in available:
                 return lang
     return DEFAULT_LANGUAGE
+
+
+def locale_folders(root: Path = REPO) -> list[Path]:
+    """Every catalogue folder of the repository."""
+    return sorted(path.parent for top in SOURCES for path in (root / top).glob("**/locale/*.pot"))
+
+
+def write_catalogue(po: PoCatalog, path: Path) -> None:
+    """Write a .po/.pot in the form translators' tools write it (stable, message order kept)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as file:
+        write_po(file, po, width=PO_WIDTH, omit_header=False, ignore_obsolete=True)
+
+
+def new_translation(template: PoCatalog, language: str) -> PoCatalog:
+    """An empty translation of ``template`` into ``language`` (every message untranslated)."""
+    po = PoCatalog(locale=language, domain=template.domain, project="northlab", version="1",
+                   fuzzy=False, header_comment=f"# {language} translation of northlab's messages.\n"
+                                  "# Empty msgstr: not translated yet (English is shown).")
+    for message in template:
+        if message.id:
+            po.add(message.id, context=message.context, flags=message.flags,
+                   auto_comments=message.auto_comments)
+    return po
+
+
+def update(folder: Path) -> list[Path]:
+    """Merge the English template into every language of ``folder`` (like ``msgmerge``):
+    new messages arrive untranslated, changed English turns the translation fuzzy."""
+    written = []
+    for path in translation_paths(folder).values():
+        po = read_catalogue(path)
+        # a fresh template each time: Babel's update adopts the template's message objects
+        po.update(read_catalogue(template_path(folder)), no_fuzzy_matching=True)
+        for message in po:
+            if message.id and placeholders(message.id):
+                message.flags.add(BRACE_FORMAT)
+        write_catalogue(po, path)
+        written.append(path)
+    return written
+
+
+def add_language(folder: Path, language: str) -> Path | None:
+    """Start ``language`` in ``folder`` (nothing when it exists)."""
+    template_file = template_path(folder)
+    path = folder / language / "LC_MESSAGES" / f"{template_file.stem}.po"
+    if path.exists():
+        return None
+    write_catalogue(new_translation(read_catalogue(template_file), language), path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m graders.i18n", description="northlab's gettext catalogues.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("update", help="merge each .pot into every language's .po (msgmerge)")
+    init = commands.add_parser("init", help="start a new language in every catalogue folder")
+    init.add_argument("language", help="language code, e.g. iu, cr, oj")
+    export = commands.add_parser("json", help="print a folder's texts as JSON {lang: {id: text}}")
+    export.add_argument("folder", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "json":
+            json.dump(Catalog(args.folder).messages, sys.stdout, ensure_ascii=False, indent=1)
+            print()
+            return 0
+        for folder in locale_folders():
+            if args.command == "update":
+                written = update(folder)
+            else:
+                written = [p for p in [add_language(folder, args.language)] if p]
+            for path in written:
+                print(path.relative_to(REPO))
+    except (OSError, ValueError) as error:
+        print(f"northlab i18n: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,13 +19,13 @@ from playwright.sync_api import Page
 
 from graders.outbox import Outbox
 from hub.settings import REPO
+from hub.tracks import LOCALE
 
 from .conftest import EARLIER_LABS, LAB, SLOW, TRACK, Visitor
 from .lab_answers import answer, solutions
 
 pytestmark = pytest.mark.slow
-HUB_TEXTS = {language: json.loads((REPO / "hub" / "locale" / f"{language}.json").read_text())
-             for language in ("en", "fr")}
+HUB_TEXTS = LOCALE.messages
 
 
 @pytest.fixture(scope="module", autouse=True)

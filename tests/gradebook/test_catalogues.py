@@ -1,4 +1,3 @@
-import json
 import re
 from pathlib import Path
 
@@ -17,14 +16,13 @@ def test_every_english_message_is_in_french():
 
 
 def test_placeholders_match_between_languages():
-    en = json.loads((LOCALE / "en.json").read_text(encoding="utf-8"))
-    fr = json.loads((LOCALE / "fr.json").read_text(encoding="utf-8"))
+    en, fr = Catalog(LOCALE).messages["en"], Catalog(LOCALE).messages["fr"]
     for key, text in en.items():
         assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", fr[key])), key
 
 
 def test_templates_use_only_catalogue_ids():
-    en = json.loads((LOCALE / "en.json").read_text(encoding="utf-8"))
+    en = Catalog(LOCALE).messages["en"]
     used = set()
     for template in TEMPLATES.glob("*.html"):
         used |= set(re.findall(r"""_\(["']([a-z0-9_.]+)["']""", template.read_text()))

@@ -3,7 +3,6 @@ and the credential service's pages link back to the hub and the gradebook."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,15 +10,11 @@ from types import SimpleNamespace
 import pytest
 from tornado.template import Loader, Template
 
-from graders.i18n import Catalog
+from graders.i18n import Catalog, locale_folders
 from hub.tracks import LOCALE
 
 REPO = Path(__file__).resolve().parents[2]
-#: Where northlab's own code lives (not var/, .venv/ or node_modules/).
-SOURCES = ("graders", "hub", "labs")
-CATALOGUES = sorted(
-    path.parent for top in SOURCES for path in (REPO / top).glob("**/locale/en.json")
-)
+CATALOGUES = locale_folders(REPO)
 
 
 def test_the_catalogues_are_found():
@@ -31,8 +26,7 @@ def test_the_catalogues_are_found():
 @pytest.mark.parametrize("folder", CATALOGUES, ids=lambda p: str(p.relative_to(REPO)))
 def test_french_says_attestation_for_every_credential(folder):
     """One French term: 'attestation' wherever English says 'credential'."""
-    english = json.loads((folder / "en.json").read_text(encoding="utf-8"))
-    french = json.loads((folder / "fr.json").read_text(encoding="utf-8"))
+    english, french = Catalog(folder).messages["en"], Catalog(folder).messages["fr"]
     for key, text in english.items():
         if re.search(r"credential", text, re.I):
             assert re.search(r"attestation", french.get(key, ""), re.I), (key, french.get(key))

@@ -1,8 +1,9 @@
-// northlab's hub catalogue (hub/locale/*.json), bundled when the extension is built.
-import en from '../../locale/en.json';
-import fr from '../../locale/fr.json';
+// northlab's hub catalogue (gettext PO files in hub/locale), exported to messages.json by
+// `make` (python -m graders.i18n json hub/locale) and bundled when the extension is built.
+import CATALOGUES from './messages.json';
 
-export const CATALOGUES = { en, fr };
+const { en } = CATALOGUES;
+export { CATALOGUES };
 export const LANGUAGES = Object.keys(CATALOGUES);
 
 export function translator(language) {
