@@ -18,7 +18,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[cybersecurity,ai-data,robotics,gamedev,test]'
+	$(BIN)/pip install --quiet -e '.[cybersecurity,ai-data,robotics,gamedev,foundations,test]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
