@@ -1,4 +1,4 @@
-"""The four tracks: what each spawn profile gives a learner.
+"""The tracks: what each spawn profile gives a learner.
 
 A track profile chooses the learner's default kernel (one named ipykernel per track,
 shipped in ``hub/share/jupyter/kernels/``, started by :mod:`hub.kernel`), extra environment
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.i18n import Catalog
+from graders.lab import TRACKS as TRACK_IDS
 
 HUB_DIR = Path(__file__).resolve().parent
 SHARE_DIR = HUB_DIR / "share" / "jupyter"
@@ -57,21 +58,17 @@ _HEADLESS = {"MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS"
 
 _WITH_WIDGETS = ("@jupyter/nbgrader", "@jupyter-widgets/jupyterlab-manager")
 
+#: What a track's profile adds to the defaults of :class:`Track`; the list of tracks itself
+#: is :data:`graders.lab.TRACKS` (one catalogue).
+_PROFILES: dict[str, dict] = {
+    "ai-data": {"env": dict(_HEADLESS), "lab_extensions": _WITH_WIDGETS},
+    "robotics": {"env": dict(_HEADLESS), "lab_extensions": _WITH_WIDGETS},
+    "gamedev": {"env": {"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
+                        "PYGAME_HIDE_SUPPORT_PROMPT": "1"}},
+}
+
 TRACKS: dict[str, Track] = {
-    track.id: track
-    for track in (
-        Track("cybersecurity"),
-        Track("ai-data", env=dict(_HEADLESS), lab_extensions=_WITH_WIDGETS),
-        Track("robotics", env=dict(_HEADLESS), lab_extensions=_WITH_WIDGETS),
-        Track(
-            "gamedev",
-            env={
-                "SDL_VIDEODRIVER": "dummy",
-                "SDL_AUDIODRIVER": "dummy",
-                "PYGAME_HIDE_SUPPORT_PROMPT": "1",
-            },
-        ),
-    )
+    track_id: Track(track_id, **_PROFILES.get(track_id, {})) for track_id in TRACK_IDS
 }
 DEFAULT_TRACK = "cybersecurity"
 
