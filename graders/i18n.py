@@ -178,11 +178,24 @@ def add_language(folder: Path, language: str) -> Path | None:
     return path
 
 
+def status(cat: Catalog) -> str:
+    """One line per language: how much of a folder is translated."""
+    total = len(cat.messages[DEFAULT_LANGUAGE])
+    lines = [f"{cat.folder.relative_to(REPO)}: {total} messages"]
+    for language in cat.languages:
+        if language != DEFAULT_LANGUAGE:
+            done, fuzzy = len(cat.messages[language]), len(cat.fuzzy.get(language, ()))
+            lines.append(f"  {language}: {done} translated, {total - done - fuzzy} untranslated,"
+                         f" {fuzzy} fuzzy")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m graders.i18n", description="northlab's gettext catalogues.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("update", help="merge each .pot into every language's .po (msgmerge)")
+    commands.add_parser("status", help="translated / untranslated / fuzzy counts per language")
     init = commands.add_parser("init", help="start a new language in every catalogue folder")
     init.add_argument("language", help="language code, e.g. iu, cr, oj")
     export = commands.add_parser("json", help="print a folder's texts as JSON {lang: {id: text}}")
@@ -194,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
             print()
             return 0
         for folder in locale_folders():
+            if args.command == "status":
+                print(status(Catalog(folder)))
+                continue
             if args.command == "update":
                 written = update(folder)
             else:
