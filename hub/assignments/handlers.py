@@ -31,10 +31,12 @@ def failure(message_id: str, language: str, **values: object) -> dict[str, Any]:
     return {"success": False, "value": LOCALE.text(message_id, language, **values)}
 
 
-async def run_worker(root_dir: str, request: dict[str, Any], language: str) -> dict[str, Any]:
-    """Run one request in a worker process; its last stdout line is the JSON answer."""
+async def run_worker(root_dir: str, request: dict[str, Any], language: str,
+                     module: str = "hub.assignments.worker") -> dict[str, Any]:
+    """Run one request in a worker process (``python -m <module>``); its last stdout line
+    is the JSON answer."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-P", "-m", "hub.assignments.worker", json.dumps(request),
+        sys.executable, "-P", "-m", module, json.dumps(request),
         cwd=root_dir, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
