@@ -7,9 +7,10 @@ Each component keeps a ``locale/`` folder in the layout gettext tools (Poedit, W
     locale/<lang>/LC_MESSAGES/<domain>.po   one translation per language (fr, iu, ...)
 
 Texts use ``str.format`` placeholders (``{name}``, flag ``python-brace-format``). An empty or
-fuzzy translation falls back to English, then to the id. ``python -m graders.i18n --help``
-adds a language, merges new English messages into every language, or exports JSON for the
-JupyterLab extension; docs/translating.md explains the workflow.
+fuzzy translation, or one whose placeholders differ from English, falls back to English,
+then to the id. ``python -m graders.i18n --help`` adds a language, merges new English
+messages into every language, or exports JSON for the JupyterLab extension;
+docs/translating.md explains the workflow.
 """
 
 from __future__ import annotations
@@ -72,11 +73,17 @@ class Catalog:
         self.messages: dict[str, dict[str, str]] = {DEFAULT_LANGUAGE: english}
         #: ``{language: message ids marked fuzzy}`` (English changed since the translation).
         self.fuzzy: dict[str, set[str]] = {}
+        #: ``{language: message ids}`` whose placeholders differ from English (English is shown).
+        self.broken: dict[str, set[str]] = {}
         for language, path in translation_paths(self.folder).items():
-            entries = [m for m in read_catalogue(path) if m.id and m.context in english]
-            self.messages[language] = {m.context: m.string for m in entries
-                                       if m.string and not m.fuzzy}
+            entries = [m for m in read_catalogue(path)
+                       if m.id and m.context in english and m.string]
             self.fuzzy[language] = {m.context for m in entries if m.fuzzy}
+            self.broken[language] = {m.context for m in entries
+                                     if placeholders(m.string) != placeholders(english[m.context])}
+            self.messages[language] = {
+                m.context: m.string for m in entries
+                if m.context not in self.fuzzy[language] | self.broken[language]}
 
     @property
     def languages(self) -> list[str]:
@@ -155,14 +162,22 @@ def new_translation(template: PoCatalog, language: str) -> PoCatalog:
 def update(folder: Path) -> list[Path]:
     """Merge the English template into every language of ``folder`` (like ``msgmerge``):
     new messages arrive untranslated, changed English turns the translation fuzzy."""
+    template = read_catalogue(template_path(folder))
+    english = {m.context: m.id for m in template if m.id}
     written = []
     for path in translation_paths(folder).values():
         po = read_catalogue(path)
-        # a fresh template each time: Babel's update adopts the template's message objects
-        po.update(read_catalogue(template_path(folder)), no_fuzzy_matching=True)
+        changed = {m.context: m for m in po if m.id and english.get(m.context, m.id) != m.id}
+        for old in changed.values():  # same id, new English: keep the translation, fuzzy
+            po.delete(old.id, context=old.context)
+            po.add(english[old.context], string=old.string, context=old.context,
+                   flags=old.flags | {"fuzzy"})
+        po.update(template, no_fuzzy_matching=True)
         for message in po:
             if message.id and placeholders(message.id):
                 message.flags.add(BRACE_FORMAT)
+            if message.context in changed:
+                message.previous_id = [changed[message.context].id]  # Poedit shows the change
         write_catalogue(po, path)
         written.append(path)
     return written
