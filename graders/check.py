@@ -1,7 +1,11 @@
 """``northlab check``: every lab's solution gets full marks, its release no more than the
-floor, its metadata is valid (points add up, bilingual text present), and (notebook labs)
-no rebinding of the lab's own names, and no stubbed answers (empty data, first argument),
-scores more than the release (:mod:`graders.tamper`)."""
+floor, its metadata is valid (points add up), and (notebook labs) no rebinding of the lab's
+own names, and no stubbed answers (empty data, first argument), scores more than the release
+(:mod:`graders.tamper`).
+
+Translations: a lab that declares ``languages`` must have its title, summary and every
+test's feedback in each (errors); a lab that does not is warned about the program's
+languages (English, French) it lacks, and passes."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from xml.etree import ElementTree as ET
 import nbformat
 
 from graders.engine import Grader
-from graders.lab import Lab, LabError, lab_dirs, load_lab
+from graders.lab import PROGRAM_LANGUAGES, Lab, LabError, lab_dirs, load_lab
 from graders.notebooks import read_source
 from graders.release import release_notebook
 from graders.sandbox import Sandbox
@@ -23,11 +27,13 @@ from graders.tamper import tamper_cohort, tamper_problems, trusting_tests
 
 @dataclass
 class LabReport:
-    """Outcome of checking one lab: a list of (check name, problem or None)."""
+    """Outcome of checking one lab: a list of (check name, problem or None), and warnings
+    (missing translations of a lab that does not declare its languages)."""
 
     path: Path
     lab: Lab | None = None
     checks: list[tuple[str, str | None]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -38,13 +44,41 @@ class LabReport:
         return f"{self.lab.track}/{self.lab.id}" if self.lab else str(self.path)
 
 
-def _bilingual(text: object) -> bool:
-    return isinstance(text, dict) and all(
-        isinstance(text.get(lang), str) and text[lang].strip() for lang in ("en", "fr"))
+def _missing_languages(text: object, languages: tuple[str, ...]) -> list[str]:
+    return [lang for lang in languages if not (
+        isinstance(text, dict) and isinstance(text.get(lang), str) and text[lang].strip())]
+
+
+def translation_gaps(lab: Lab, feedback: dict[str, object]) -> list[str]:
+    """The lab's title, summary and test feedback (test name -> hint) that lack one of the
+    declared languages, or, undeclared, one of :data:`PROGRAM_LANGUAGES`."""
+    languages = lab.languages or PROGRAM_LANGUAGES
+    gaps = [f"{what} has no {', '.join(missing)} text" for what, text in
+            (("title", lab.title), ("summary", lab.summary))
+            if (missing := _missing_languages(text, languages))]
+    marker = "@pytest.mark.feedback(" + ", ".join(f"{lang}=..." for lang in languages) + ")"
+    lacking = [name for name, hint in feedback.items() if _missing_languages(hint, languages)]
+    if lacking and lab.kind == "code":
+        gaps.append(f"tests without {marker}: {', '.join(lacking)}")
+    gaps += [f"test cell {name} needs northlab feedback in "
+             f"{' and '.join(_missing_languages(feedback[name], languages))}"
+             for name in lacking if lab.kind == "notebook"]
+    return gaps
+
+
+def record_translations(report: LabReport, lab: Lab, feedback: dict[str, object]) -> None:
+    """Add the ``translations`` check: gaps are problems if the lab declares its
+    languages, warnings otherwise."""
+    gaps = translation_gaps(lab, feedback)
+    if lab.languages:
+        report.checks.append(("translations", "; ".join(gaps) or None))
+    else:
+        report.warnings += gaps
+        report.checks.append(("translations", None))
 
 
 def metadata_problems(lab: Lab) -> list[str]:
-    """Points and bilingual feedback of a notebook lab's test cells."""
+    """Points and test cells of a notebook lab, and tests that trust rebindable names."""
     problems = []
     if lab.kind == "notebook":
         source = read_source(lab.notebook)
@@ -55,9 +89,6 @@ def metadata_problems(lab: Lab) -> list[str]:
         if abs(source.max_score - lab.points) > 1e-9:
             problems.append(f"test cells add up to {source.max_score:g} points, lab.toml says "
                             f"{lab.points:g}")
-        for test in source.tests.values():
-            if not _bilingual(test.feedback):
-                problems.append(f"test cell {test.id} needs northlab feedback in en and fr")
         problems += trusting_tests(lab)
     return problems
 
@@ -99,10 +130,13 @@ def check_lab(path: Path, *, sandbox: Sandbox | None = None,
     try:
         report.lab = lab = load_lab(path)
         problems = metadata_problems(lab)
+        hints = {test.id: test.feedback for test in read_source(lab.notebook).tests.values()}
     except (LabError, ValueError, OSError) as exc:
         report.checks.append(("metadata", str(exc)))
         return report
     report.checks.append(("metadata", "; ".join(problems) or None))
+    if lab.kind == "notebook":
+        record_translations(report, lab, hints)
     try:
         solution, release = submissions_for(lab)
         tampered = tamper_cohort(lab)
@@ -119,9 +153,8 @@ def check_lab(path: Path, *, sandbox: Sandbox | None = None,
         if lab.kind == "code":
             judged = (grader.outcomes or {}).get("solution")
             tests = judged.tests if judged is not None and judged.tests else []
-            missing = [str(t.get("id")) for t in tests if not _bilingual(t.get("feedback"))]
-            report.checks.append(("feedback", "tests without @pytest.mark.feedback(en=..., "
-                                  "fr=...): " + ", ".join(missing) if missing else None))
+            record_translations(report, lab,
+                                {str(t.get("id")): t.get("feedback") for t in tests})
         if compare and lab.kind == "notebook":
             from graders.compare import compare_with_nbgrader
 
@@ -160,4 +193,7 @@ def junit_xml(reports: list[LabReport]) -> str:
             case = ET.SubElement(suite, "testcase", classname=report.name, name=name)
             if problem:
                 ET.SubElement(case, "failure", message=problem).text = problem
+            if name == "translations" and report.warnings:
+                ET.SubElement(case, "system-out").text = "\n".join(
+                    f"warning: {text}" for text in report.warnings)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)

@@ -121,10 +121,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         for name, problem in report.checks:
             if problem:
                 print(f"     {name}: {problem}")
+        for warning in report.warnings:
+            print(f"     warning: {warning}")
     if args.junit:
         Path(args.junit).write_text(junit_xml(reports), encoding="utf-8")
     bad = sum(1 for r in reports if not r.ok)
-    print(f"{len(reports) - bad} of {len(reports)} labs ok")
+    warned = sum(1 for r in reports if r.warnings)
+    print(f"{len(reports) - bad} of {len(reports)} labs ok"
+          + (f"; {warned} with warnings (translations missing; add `languages = [...]` "
+             "to lab.toml to make them errors)" if warned else ""))
     return 0 if bad == 0 else 1
 
 
@@ -165,7 +170,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "check", help="check labs: solution gets full marks, release at most the floor",
         description="For every lab under each LABS_DIR (default: labs): the instructor "
         "solution must get full marks, the released (blank) version no more than the lab's "
-        "floor, and the metadata must be valid. Exit 1 if any lab fails.")
+        "floor, and the metadata must be valid. Missing translations (title, summary, test "
+        "feedback) are warnings, or errors for a lab that declares its languages in "
+        "lab.toml (languages = [\"en\", \"fr\"]). Exit 1 if any lab fails.")
     check.add_argument("labs_dirs", metavar="LABS_DIR", nargs="*", default=["labs"],
                        help="folders of labs, or lab folders (default: labs)")
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
