@@ -36,10 +36,12 @@ def run_pytest(conn: Connection, grader: Path) -> list[dict[str, Any]]:
     return list(plugin.tests.values())
 
 
-def lab_code(lab: Path) -> LabCode:
-    """What the lab's own source notebook binds (read from the judge's copy of the lab)."""
-    lab_id = tomllib.loads((lab / "lab.toml").read_text(encoding="utf-8"))["id"]
-    return read_source(lab / "source" / f"{lab_id}.ipynb").code
+def lab_code(lab: Path, notebook: str | None = None) -> LabCode:
+    """What the lab's own source notebook ``notebook`` (the parent names it; default: the
+    one named like the lab) binds, read from the judge's copy of the lab."""
+    if notebook is None:
+        notebook = tomllib.loads((lab / "lab.toml").read_text(encoding="utf-8"))["id"]
+    return read_source(lab / "source" / f"{notebook}.ipynb").code
 
 
 install_strict_comparisons()  # in the judge zygote, before any fork
@@ -60,7 +62,8 @@ def judge_main(channel: socket.socket, control: socket.socket, settings: dict[st
         if setup["kind"] == "notebook":
             source = Path(settings["lab"]) / "source"
             os.chdir(source)  # a test's "data/..." is the lab's own copy
-            tests = run_plan(conn, setup["plan"], lab_code(Path(settings["lab"])))
+            code = lab_code(Path(settings["lab"]), setup.get("notebook"))
+            tests = run_plan(conn, setup["plan"], code)
         else:
             tests = run_pytest(conn, Path(settings["lab"]) / "grader")
     except GraderFault as exc:  # the parent gives an error record, never a score
