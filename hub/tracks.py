@@ -29,6 +29,8 @@ class Track:
     env: dict[str, str] = field(default_factory=dict)
     #: JupyterLab extensions a learner of the track loads (nothing else is sent).
     lab_extensions: tuple[str, ...] = ("@jupyter/nbgrader",)
+    #: Where the learner's server opens; empty: JupyterLab in the track's folder.
+    start_url: str = ""
 
     @property
     def kernel(self) -> str:
@@ -42,7 +44,7 @@ class Track:
 
     @property
     def default_url(self) -> str:
-        return f"/lab/tree/{self.folder}"
+        return self.start_url or f"/lab/tree/{self.folder}"
 
     def title(self, language: str = "en") -> str:
         return LOCALE.text(f"track.{self.id}.title", language)
@@ -65,6 +67,8 @@ _PROFILES: dict[str, dict] = {
     "robotics": {"env": dict(_HEADLESS), "lab_extensions": _WITH_WIDGETS},
     "gamedev": {"env": {"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
                         "PYGAME_HIDE_SUPPORT_PROMPT": "1"}},
+    # first-time computer users: the Foundations pages (hub/foundations), not JupyterLab
+    "foundations": {"start_url": "/foundations/"},
 }
 
 TRACKS: dict[str, Track] = {
