@@ -1,9 +1,12 @@
 """Judge side of the remote protocol: a connection to the worker and remote handles.
 
 A :class:`Remote` handle stands for an object that lives in the sandboxed worker.
-Attribute access, calls, indexing, ``len``, iteration, ``repr``, ``str`` and ``format`` are
-forwarded; the answers come back as plain data (or more handles). Comparing, hashing or
-truth-testing a handle raises
+Attribute access, calls, ``repr``, ``str`` and ``format`` are forwarded; the answers come
+back as plain data (or more handles). Inspected as data (``len``, indexing, iteration and
+what is built on them: ``list``, ``sum``, ``all``, ``zip``, numpy), a handle answers from
+ONE :class:`Snapshot` copied from the worker, so its length, elements and iteration always
+agree; a method called through the handle (or an attribute or item set on it) takes a new
+one. Comparing, hashing or truth-testing a handle raises
 :class:`RemoteComparisonError`: a test must compare plain values, so the learner's
 ``__eq__`` never decides a test.
 
@@ -16,6 +19,7 @@ test needs come from the judge's own imports (:mod:`graders.judge.notebook`).
 from __future__ import annotations
 
 import builtins
+import operator
 import socket
 from typing import Any
 
@@ -53,6 +57,10 @@ class WorkerStopped(RuntimeError):
 
 class RemoteComparisonError(TypeError):
     """A test compared or truth-tested an object living in the learner's sandbox."""
+
+
+class InconsistentValue(TypeError):
+    """A learner object whose ``len()`` and iteration disagree (a test of it fails)."""
 
 
 class RemoteError(Exception):
@@ -152,12 +160,92 @@ def _refuse(*_: Any) -> Any:
 #: at an address the learner chose).
 FORWARDED_DUNDERS = frozenset({"__doc__", "__name__", "__qualname__", "__module__",
                                "__dict__", "__annotations__"})
-_OWN = frozenset({"__class__", "_conn", "_hid"})
+_OWN = frozenset({"__class__", "_conn", "_hid", "_snap", "_owner"})
 
 
 def _request(handle: Remote, op: str, **fields: Any) -> Any:
     return object.__getattribute__(handle, "_conn").request(
         op, h=object.__getattribute__(handle, "_hid"), **fields)
+
+
+class Snapshot:
+    """One copy of a learner object as data, taken in one request: a sequence (its
+    elements), a mapping (its keys, and the value of each), or an iterator (nothing: it is
+    consumed live, one ``next`` at a time, and has no length or index)."""
+
+    def __init__(self, answer: Any) -> None:
+        if type(answer) is list and answer == ["iterator"]:
+            self.kind, self.items, self.values = "iterator", [], []
+            return
+        if not (type(answer) is list and len(answer) == 3 and answer[0] in ("seq", "map")
+                and type(answer[2]) is list
+                and (answer[1] is None or (type(answer[1]) is int and answer[1] >= 0))):
+            raise TypeError("the learner's object could not be read as data")
+        self.kind, size, entries = answer
+        if self.kind == "map":
+            if not all(type(e) is list and len(e) == 2 for e in entries):
+                raise TypeError("the learner's mapping could not be read as data")
+            self.items, self.values = [e[0] for e in entries], [e[1] for e in entries]
+        else:
+            self.items, self.values = entries, entries
+        if size is not None and size != len(self.items):
+            raise InconsistentValue(
+                f"the learner's object says its len() is {size} but iterating over it "
+                f"gives {len(self.items)} items")
+        self.size = size
+
+    def __len__(self) -> int:
+        if self.kind == "iterator" or self.size is None:
+            raise TypeError("this object from the learner's code has no len()")
+        return self.size
+
+    def get(self, key: Any) -> tuple[bool, Any]:
+        """(True, value) when the snapshot answers ``key``; (False, None): ask the worker."""
+        if self.kind == "map":
+            for index, known in enumerate(self.items):
+                if _same_key(known, key):
+                    return True, self.values[index]
+            return False, None
+        if type(key) is slice or _index(key) is not None:
+            if self.kind == "iterator":
+                raise TypeError("an iterator from the learner's code cannot be indexed")
+            return True, self.items[key if type(key) is slice else _index(key)]
+        return False, None
+
+
+def _index(key: Any) -> int | None:
+    if type(key) is bool or isinstance(key, Remote):
+        return None
+    try:
+        return operator.index(key)
+    except TypeError:
+        return None
+
+
+def _same_key(known: Any, key: Any) -> bool:
+    if isinstance(known, Remote) or isinstance(key, Remote):
+        return False
+    try:
+        return type(known) is type(key) and bool(known == key)
+    except Exception:  # noqa: BLE001 - keys that do not compare to a bool: not this one
+        return False
+
+
+def _snapshot(handle: Remote) -> Snapshot:
+    """The handle's snapshot, taken on its first inspection as data."""
+    snap = object.__getattribute__(handle, "_snap")
+    if snap is None:
+        snap = Snapshot(_request(handle, "snapshot"))
+        object.__setattr__(handle, "_snap", snap)
+    return snap
+
+
+def _changed(handle: Remote | None) -> None:
+    """A method of ``handle`` (or of an object reached through its attributes) ran, or an
+    attribute or item was set on it: its next inspection as data takes a new snapshot."""
+    while handle is not None:
+        object.__setattr__(handle, "_snap", None)
+        handle = object.__getattribute__(handle, "_owner")
 
 
 def _text(handle: Remote, op: str) -> str:
@@ -171,31 +259,39 @@ class Remote:
     """An object living in the sandboxed worker (see module docstring).
 
     Everything a test can observe about it (attributes, ``repr``, ``str``, ``format``,
-    ``dir``, ``len``, iteration, ``isinstance``, ``callable``) is answered by the worker as
-    plain data, or refused
-    (comparisons, hashing, truth, ``in``): never a judge-side constant or default.
+    ``dir``, ``len``, indexing, iteration, ``isinstance``, ``callable``) is answered by the
+    worker as plain data (``len``, indexing and iteration from one :class:`Snapshot`), or
+    refused (comparisons, hashing, truth, ``in``): never a judge-side constant or default.
     """
 
-    __slots__ = ("_conn", "_hid")
+    __slots__ = ("_conn", "_hid", "_snap", "_owner")
 
     def __init__(self, conn: Connection, hid: int) -> None:
         object.__setattr__(self, "_conn", conn)
         object.__setattr__(self, "_hid", hid)
+        object.__setattr__(self, "_snap", None)
+        object.__setattr__(self, "_owner", None)
 
     def __getattribute__(self, attr: str) -> Any:
         if attr in _OWN:
             return object.__getattribute__(self, attr)
         if attr.startswith("__") and attr.endswith("__") and attr not in FORWARDED_DUNDERS:
             raise AttributeError(attr)
-        return _request(self, "getattr", attr=attr)
+        value = _request(self, "getattr", attr=attr)
+        if isinstance(value, Remote):
+            object.__setattr__(value, "_owner", self)  # its methods may change this object
+        return value
 
     def __setattr__(self, attr: str, value: Any) -> None:
+        _changed(self)
         _request(self, "setattr", attr=attr, value=value)
 
     def __getitem__(self, key: Any) -> Any:
-        return _request(self, "getitem", key=key)
+        known, value = _snapshot(self).get(key)
+        return value if known else _request(self, "getitem", key=key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        _changed(self)
         _request(self, "setitem", key=key, value=value)
 
     def __instancecheck__(self, obj: Any) -> bool:
@@ -206,12 +302,13 @@ class Remote:
         return answer
 
     def __len__(self) -> int:
-        value = _request(self, "len")
-        if type(value) is not int or value < 0:
-            raise TypeError("len() of a remote object must be a non-negative int")
-        return value
+        return len(_snapshot(self))
 
     def __iter__(self) -> Any:
+        snap = _snapshot(self)
+        if snap.kind != "iterator":
+            yield from list(snap.items)
+            return
         iterator = _request(self, "iter")
         while True:
             try:
@@ -251,4 +348,7 @@ class RemoteCallable(Remote):
     __slots__ = ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _request(self, "call", args=list(args), kwargs=kwargs)
+        try:
+            return _request(self, "call", args=list(args), kwargs=kwargs)
+        finally:
+            _changed(object.__getattribute__(self, "_owner"))

@@ -159,6 +159,21 @@ class WorkerServer:
     def op_len(self, header: dict[str, Any], decoder: Decoder) -> Any:
         return builtins.len(self._obj(header))
 
+    def op_snapshot(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        """The object as data, read once: ``["iterator"]`` (consumed live by the judge),
+        ``["map", len, [[key, value], ...]]`` or ``["seq", len, [items]]`` (len None when
+        it has none)."""
+        obj = self._obj(header)
+        if hasattr(type(obj), "__next__"):
+            return ["iterator"]
+        try:
+            size = builtins.len(obj)
+        except TypeError:
+            size = None
+        if hasattr(type(obj), "keys"):
+            return ["map", size, [[key, obj[key]] for key in obj]]
+        return ["seq", size, builtins.list(obj)]
+
     def op_iter(self, header: dict[str, Any], decoder: Decoder) -> Any:
         return builtins.iter(self._obj(header))
 
