@@ -1,0 +1,341 @@
+"""The Foundations pages: the learner's six weeks, and one activity at a time.
+
+Plain HTML forms (a page works without JavaScript); every action is a POST that answers
+with the page again and the result in its live region. Fetch, hand in and Check my work
+run in a worker child (:mod:`hub.foundations.worker`), like the Assignments tab's requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from graders.i18n import Catalog
+from hub.assignments.handlers import TIMEOUT_SECONDS, run_worker
+from hub.foundations import answers
+from hub.foundations.answers import AnswerError, Field
+from hub.foundations.folder import ActivityFolder
+from hub.foundations.markdown import render_markdown
+from hub.language import choose_language
+
+HERE = Path(__file__).resolve().parent
+LOCALE = Catalog(HERE / "locale")
+WEEKS = range(1, 7)
+NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
+ACTIONS = ("start", "save", "check", "hand_in", "folder_make", "folder_upload", "folder_move")
+TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                               autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def static_version() -> str:
+    """A digest of the static files: their URLs change when they do (long browser cache)."""
+    digest = hashlib.sha256()
+    for path in sorted((HERE / "static").iterdir()):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@dataclass
+class Result:
+    """What the live region says after an action."""
+
+    messages: list[str] = field(default_factory=list)
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    ok: bool = True
+    errors: dict[str, str] = field(default_factory=dict)  #: field name -> message
+
+
+class FoundationsHandler(JupyterHandler):
+    """Base: language, catalogue, page rendering and the worker."""
+
+    @property
+    def language(self) -> str:
+        return choose_language(self, LOCALE.languages)
+
+    def t(self, message_id: str, **values: object) -> str:
+        return LOCALE.text(message_id, self.language, **values)
+
+    def pick(self, texts: Any, fallback: str = "") -> str:
+        """The learner's language from a ``{language: text}`` of the activity, else English."""
+        if isinstance(texts, dict):
+            found = texts.get(self.language) or texts.get("en")
+            if isinstance(found, str):
+                return found
+        return texts if isinstance(texts, str) else fallback
+
+    def page_url(self, *parts: str) -> str:
+        return url_path_join(self.base_url, "foundations", *(quote(p, safe="") for p in parts))
+
+    def render_page(self, name: str, **context: Any) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.finish(TEMPLATES.get_template(name).render(
+            t=self.t, pick=self.pick, language=self.language,
+            languages=[(code, LOCALE.text("language.name", code)) for code in LOCALE.languages],
+            here=self.request.path, xsrf=self.xsrf_form_html(),
+            home=self.page_url(), static=self.page_url("static"),
+            version=self.settings["northlab_foundations_version"],
+            hub=self.settings.get("hub_prefix", "/hub/"), **context))
+
+    async def worker(self, request: dict[str, Any]) -> dict[str, Any]:
+        return await run_worker(self.settings["northlab_foundations_root"], request,
+                                self.language, module="hub.foundations.worker")
+
+    def failure(self, answer: dict[str, Any]) -> str:
+        """One sentence for a failed worker answer (never a traceback)."""
+        value = answer.get("value")
+        lines = [line.strip() for line in str(value or "").splitlines() if line.strip()]
+        detail = lines[-1][:200] if lines else "?"
+        return self.t("result.failed", detail=detail)
+
+    async def activities(self) -> tuple[list[dict[str, Any]], str]:
+        answer = await self.worker({"action": "activities"})
+        if not answer.get("success"):
+            return [], self.t("home.failed", detail=self.failure(answer))
+        return answer["value"], ""
+
+
+def week_of(activity: dict[str, Any]) -> int | None:
+    week = activity.get("meta", {}).get("week")
+    return week if type(week) is int and week in WEEKS else None
+
+
+def status_of(activity: dict[str, Any]) -> str:
+    if activity["feedback"]:
+        return "graded"
+    if activity["handed_in"]:
+        return "handed_in"
+    return "fetched" if activity["fetched"] else "new"
+
+
+class HomeHandler(FoundationsHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        found, problem = await self.activities()
+        weeks: dict[int | None, list[dict[str, Any]]] = {week: [] for week in WEEKS}
+        for activity in sorted(found, key=lambda a: (week_of(a) or 99,
+                                                     a.get("meta", {}).get("order", 0), a["id"])):
+            activity["title"] = self.pick(activity.get("meta", {}).get("title"), activity["id"])
+            activity["status"] = status_of(activity)
+            activity["url"] = self.page_url("activity", activity["course"], activity["id"])
+            weeks.setdefault(week_of(activity), []).append(activity)
+        done = sum(1 for activity in found if activity["handed_in"])
+        self.render_page("home.html", weeks=weeks, problem=problem, any=bool(found),
+                         done=done, total=len(found))
+
+
+class ActivityHandler(FoundationsHandler):
+    """One activity: start it, answer, save, check, hand in, organise its folder."""
+
+    async def find(self, course: str, lab: str) -> dict[str, Any]:
+        found, problem = await self.activities()
+        for activity in found:
+            if (activity["course"], activity["id"]) == (course, lab):
+                activity["title"] = self.pick(activity.get("meta", {}).get("title"), lab)
+                activity["status"] = status_of(activity)
+                return activity
+        raise web.HTTPError(404, problem or "no such activity")
+
+    def notebook_path(self, activity: dict[str, Any]) -> Path | None:
+        if not activity["fetched"] or not activity["notebook"]:
+            return None
+        root = Path(self.settings["northlab_foundations_root"]).resolve()
+        path = (root / activity["notebook"]).resolve()
+        return path if path.is_relative_to(root) and path.is_file() else None
+
+    @web.authenticated
+    async def get(self, course: str, lab: str) -> None:
+        await self.show(await self.find(course, lab), Result(), {})
+
+    @web.authenticated
+    async def post(self, course: str, lab: str) -> None:
+        action = self.get_body_argument("action", "")
+        if action not in ACTIONS:
+            raise web.HTTPError(400, "unknown action")
+        activity = await self.find(course, lab)
+        result, typed = Result(), {}
+        if action == "start":
+            if not activity["fetched"]:
+                answer = await self.worker({"action": "fetch", "course_id": course,
+                                            "assignment_id": lab})
+                if not answer.get("success"):
+                    result = Result([self.failure(answer)], ok=False)
+                else:
+                    activity = await self.find(course, lab)
+                    result.messages.append(self.t("result.started"))
+            await self.show(activity, result, typed)
+            return
+        path = self.notebook_path(activity)
+        if path is None:
+            raise web.HTTPError(409, "start the activity first")
+        if action.startswith("folder_"):
+            result = self.folder_action(action, path)
+        else:
+            result, typed = self.save(path)
+            if result.ok and action == "check":
+                result = await self.check(path, result)
+            elif result.ok and action == "hand_in":
+                answer = await self.worker({"action": "submit", "course_id": course,
+                                            "assignment_id": lab})
+                if answer.get("success"):
+                    result.messages = [self.t("result.handed_in")]
+                    activity = await self.find(course, lab)
+                else:
+                    result = Result([self.failure(answer)], ok=False)
+        await self.show(activity, result, typed)
+
+    def save(self, path: Path) -> tuple[Result, dict[str, list[str]]]:
+        """Write the form's answers into the notebook; nothing is written if one is wrong."""
+        notebook = answers.read_notebook(path)
+        folder = ActivityFolder(path.parent, frozenset({path.name}))
+        values, errors, typed = {}, {}, {}
+        for item in answers.fields(notebook):
+            raw = self.get_body_arguments(item.name, strip=False)
+            typed[item.name] = raw
+            paths = folder.paths(folder=item.type == "folder") if item.type in (
+                "file", "folder") else set()
+            try:
+                values[item.name] = answers.value_from_form(item, raw, paths)
+            except AnswerError as exc:
+                errors[item.name] = self.t(exc.message, **exc.values)
+        if errors:
+            return Result([self.t("result.not_saved")], ok=False, errors=errors), typed
+        if answers.write_answers(notebook, values):
+            answers.save_notebook(path, notebook)
+        return Result([self.t("result.saved")]), {}
+
+    async def check(self, path: Path, result: Result) -> Result:
+        root = Path(self.settings["northlab_foundations_root"]).resolve()
+        answer = await self.worker({"action": "check", "path": str(path.relative_to(root))})
+        if not answer.get("success") or not isinstance(answer.get("value"), dict):
+            return Result([self.t("result.check_failed")], ok=False)
+        tests = answer["value"]["tests"]
+        graded = [test for test in tests if not test["manual"]]
+        passed = sum(1 for test in graded if test["passed"])
+        messages = [self.t("result.checked", passed=passed, total=len(graded),
+                           points=_number(sum(t["points"] or 0 for t in graded)),
+                           max_points=_number(sum(t["max_points"] or 0 for t in graded)))]
+        if graded and passed == len(graded):
+            messages.append(self.t("result.all_right"))
+        if len(graded) < len(tests):
+            messages.append(self.t("result.manual"))
+        if answer["value"].get("changed"):
+            messages.append(self.t("result.changed"))
+        for number, test in enumerate(tests, 1):
+            test["name"] = self.t("test.name", number=number)
+            test["state"] = "manual" if test["manual"] else "passed" if test[
+                "passed"] else "failed"
+            test["hint"] = "" if test["passed"] or test["manual"] else self.pick(
+                test["feedback"])
+        return Result(messages, tests)
+
+    def folder_action(self, action: str, path: Path) -> Result:
+        folder = ActivityFolder(path.parent, frozenset({path.name}))
+        try:
+            if action == "folder_make":
+                name = folder.make_folder(self.get_body_argument("parent", ""),
+                                          self.get_body_argument("name", ""))
+                return Result([self.t("folder.made", name=name)])
+            if action == "folder_move":
+                name = folder.move(self.get_body_argument("item", ""),
+                                   self.get_body_argument("into", ""))
+                return Result([self.t("folder.moved", name=name)])
+            uploads = self.request.files.get("file") or []
+            if not uploads or not uploads[0]["filename"]:
+                return Result([self.t("folder.no_file")], ok=False)
+            name = folder.upload(self.get_body_argument("parent", ""),
+                                 uploads[0]["filename"], uploads[0]["body"])
+            return Result([self.t("folder.uploaded", name=name)])
+        except AnswerError as exc:
+            return Result([self.t(exc.message, **exc.values)], ok=False)
+        except OSError as exc:
+            return Result([self.t("result.failed", detail=exc.strerror or "?")], ok=False)
+
+    async def show(self, activity: dict[str, Any], result: Result,
+                   typed: dict[str, list[str]]) -> None:
+        path = self.notebook_path(activity)
+        blocks, entries, folders = [], [], []
+        if path is not None:
+            try:
+                notebook = answers.read_notebook(path)
+                blocks = self.blocks(notebook, typed, result.errors)
+            except AnswerError as exc:
+                result = Result([self.t(exc.message, **exc.values)], ok=False)
+            folder = ActivityFolder(path.parent, frozenset({path.name}))
+            entries = folder.entries()
+            folders = [entry.path for entry in entries if entry.folder]
+        self.render_page("activity.html", activity=activity, blocks=blocks, result=result,
+                         entries=entries, folders=folders, folder_used=any(
+                             b["kind"] == "field" and b["field"].type in ("file", "folder")
+                             for b in blocks),
+                         protected=path.name if path else "",
+                         action=self.request.path, timeout=TIMEOUT_SECONDS)
+
+    def blocks(self, notebook: dict[str, Any], typed: dict[str, list[str]],
+               errors: dict[str, str]) -> list[dict[str, Any]]:
+        """The page, in notebook order: instructions (markdown cells in the learner's
+        language) and answer fields; code that is no answer is not shown."""
+        by_cell = {item.cell: item for item in answers.fields(notebook)}
+        shown = []
+        for index, cell in enumerate(notebook["cells"]):
+            if index in by_cell:
+                item = by_cell[index]
+                shown.append({"kind": "field", "field": item, "label": self.pick(
+                    item.label, item.name), "value": self.form_value(notebook, item, typed),
+                    "error": errors.get(item.name, ""),
+                    "options": [o.text(self.language) for o in item.options]})
+            elif cell.get("cell_type") == "markdown" and self.in_language(cell):
+                source = cell.get("source", "")
+                text = "".join(source) if isinstance(source, list) else str(source)
+                shown.append({"kind": "text", "html": render_markdown(text)})
+        return shown
+
+    def in_language(self, cell: dict[str, Any]) -> bool:
+        """Markdown cells may name their language (``northlab.language``): show the
+        learner's, English where their language has none."""
+        meta = cell.get("metadata", {}).get("northlab", {})
+        language = meta.get("language") if isinstance(meta, dict) else None
+        return language in (None, self.language)
+
+    def form_value(self, notebook: dict[str, Any], item: Field,
+                   typed: dict[str, list[str]]) -> list[str]:
+        """What the form shows: the values just typed (after an error), else the
+        notebook's answer, as the form sends it (options by position)."""
+        if item.name in typed:
+            return typed[item.name]
+        value = answers.current(notebook, item)
+        if value is None:
+            return []
+        values = value if isinstance(value, list) else [value]
+        if item.type in ("choice", "choices"):
+            options = [o.value for o in item.options]
+            return [str(i) for i, option in enumerate(options)
+                    if any(type(v) is type(option) and v == option for v in values)]
+        return [_number(v) if item.type == "number" else str(v) for v in values]
+
+
+def _number(value: Any) -> str:
+    """12 rather than 12.0."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def add_handlers(serverapp: Any) -> None:
+    webapp = serverapp.web_app
+    webapp.settings["northlab_foundations_root"] = serverapp.root_dir
+    webapp.settings["northlab_foundations_version"] = static_version()
+    base = url_path_join(webapp.settings["base_url"], "foundations")
+    webapp.add_handlers(".*$", [
+        (base + "/?", HomeHandler),
+        (url_path_join(base, rf"activity/({NAME})/({NAME})"), ActivityHandler),
+        (url_path_join(base, "static/(.*)"), web.StaticFileHandler,
+         {"path": str(HERE / "static")}),
+    ])
