@@ -14,7 +14,8 @@ lost acknowledgement) never double-counts. Delivery retries connection errors, t
 driven by an injectable clock so tests can simulate an hour-long outage without sleeping.
 Grading never waits for or fails because of delivery.
 
-Verbs: ``northlab outbox deliver`` (once, or ``--watch``) and ``northlab outbox status``.
+Verbs: ``northlab outbox deliver`` (once, or ``--watch``; ``--sync-manual`` also carries
+formgrader's manual grades in, see graders/manual_grades.py) and ``northlab outbox status``.
 """
 
 from __future__ import annotations
@@ -154,16 +155,34 @@ class Outbox:
         triple = "\0".join(str(record.get(k, "")) for k in ("learner", "lab", "submission_id"))
         return hashlib.sha256(triple.encode()).hexdigest()[:32]
 
-    def put(self, record: dict[str, Any]) -> Path:
-        """Queue ``record`` durably; returns its file. Queuing a result again is a no-op."""
+    def put(self, record: dict[str, Any], *, replace: bool = False) -> Path:
+        """Queue ``record`` durably; returns its file. Queuing a result again is a no-op;
+        with ``replace`` (a person's grades for a delivered submission) a record that
+        differs from the latest copy is queued again, due at once, in place of the old."""
         key = self.key(record)
-        for sub in ("sent", "rejected", "pending"):
+        data = json.dumps(record, ensure_ascii=False).encode()
+        for sub in ("pending", "sent", "rejected"):
             existing = self.folder / sub / f"{key}.json"
-            if existing.exists():
+            if existing.exists() and (not replace or existing.read_bytes() == data):
                 return existing
+            if existing.exists():
+                break
         path = self.folder / "pending" / f"{key}.json"
-        write_atomic(path, json.dumps(record, ensure_ascii=False).encode())
+        with self._lock():
+            write_atomic(path, data)
+            (self.folder / "pending" / f"{key}.state.json").unlink(missing_ok=True)
         return path
+
+    def latest(self, record_key: str) -> tuple[str, dict[str, Any]] | None:
+        """``(folder, record)`` of the newest copy of a result (pending, sent, rejected)."""
+        for sub in ("pending", "sent", "rejected"):
+            try:
+                return sub, json.loads((self.folder / sub / f"{record_key}.json").read_bytes())
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError):
+                return None
+        return None
 
     def _state(self, key: str) -> dict[str, Any]:
         path = self.folder / "pending" / f"{key}.state.json"
@@ -297,7 +316,14 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     outbox = Outbox(args.outbox)
     send = http_sender(args.url, _token(args))
     vouch = course_writers(args.course_group_prefix) if args.course_group_prefix else None
+    manual = None
+    if args.sync_manual:
+        from graders.manual_grades import CourseWatcher
+
+        manual = CourseWatcher(outbox, args.sync_manual)
     while True:
+        if manual is not None:
+            manual.run()
         report = outbox.deliver(send, vouch)
         if report.sent or report.rejected or report.failed:
             print(
@@ -354,4 +380,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             )
             p.add_argument(
                 "--poll", type=float, default=5.0, help="seconds between passes with --watch"
+            )
+            p.add_argument(
+                "--sync-manual", type=Path, metavar="COURSES_ROOT",
+                help="before each pass, carry grades instructors gave in formgrader (the "
+                "gradebook.db of each course folder under COURSES_ROOT that changed) into "
+                "the delivered results awaiting them (see `northlab manual sync`)",
             )
