@@ -7,8 +7,11 @@ These models are a contract: add columns with an Alembic migration under
 Tables
 ------
 ``results``            one row per graded submission (learner, lab, submission_id) — unique.
-                       ``record`` keeps the full result JSON as received (graders/results.py).
+                       ``record`` keeps the full result JSON as received (graders/results.py);
+                       ``pending_points`` > 0 means parts a person grades are not graded yet.
 ``test_results``       one row per test of a result (``position`` keeps the grader's order).
+``result_updates``     audit of every replacement of a stored result by the grading side
+                       (a person graded the manual parts): who, when, and the record replaced.
 ``issuer_keys``        public half of every signing key the service ever used (rotation keeps
                        old rows so earlier credentials stay verifiable); private keys live in
                        files under ``<data_root>/credentials/keys/`` (0600), never in the DB.
@@ -41,6 +44,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
@@ -104,6 +108,8 @@ class Result(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Name of the hub user/service whose token delivered the result.
     reported_by: Mapped[str | None] = mapped_column(String(128))
+    #: Points of manually graded parts not graded yet (in ``max_score``, not in ``score``).
+    pending_points: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
     tests: Mapped[list[TestResult]] = relationship(
         back_populates="result", cascade="all, delete-orphan", order_by="TestResult.position"
@@ -125,8 +131,30 @@ class TestResult(Base):
     passed: Mapped[bool] = mapped_column(Boolean)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     feedback: Mapped[dict[str, str]] = mapped_column(JSON)
+    #: Graded by a person (nbgrader manually graded answer or task), pending or done.
+    manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: A person has not graded it yet (points 0, max_points possible).
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     result: Mapped[Result] = relationship(back_populates="tests")
+
+
+class ResultUpdate(Base):
+    """One replacement of a stored result by a newer record of the same submission."""
+
+    __tablename__ = "result_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id", ondelete="CASCADE"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Name of the hub user/service whose token delivered the new record.
+    updated_by: Mapped[str | None] = mapped_column(String(128))
+    previous_score: Mapped[float] = mapped_column(Float)
+    previous_pending_points: Mapped[float] = mapped_column(Float)
+    new_score: Mapped[float] = mapped_column(Float)
+    new_pending_points: Mapped[float] = mapped_column(Float)
+    #: The record that was replaced, exactly as it had been received.
+    previous_record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class IssuerKey(Base):

@@ -205,3 +205,28 @@ def service(settings: CredentialSettings) -> Iterator[ServiceProcess]:
     process.start()
     yield process
     process.stop()
+
+
+def make_pending_record(learner: str, lab: str, *, auto: float = 8, manual: float = 2,
+                        notebook: str | None = None, submission: str = "s1",
+                        submitted_at: str = "2026-11-20T10:00:00Z") -> dict[str, Any]:
+    """A record awaiting a person's grading (the schema's contract, built by hand): one
+    autograded test (``auto`` points, all earned) and one manually graded answer
+    ``explain`` worth ``manual`` points, pending."""
+    place = {"notebook": notebook} if notebook else {}
+    record = make_record(learner, lab, auto, submission)
+    record.update(
+        submitted_at=submitted_at,
+        max_score=auto + manual,
+        pending_points=manual,
+        tests=[
+            {**record["tests"][0], "max_points": auto, "passed": True, **place},
+            {"name": "explain", "points": 0, "max_points": manual, "passed": False,
+             "manual": True, "pending": True, **place,
+             "feedback": {"en": "Awaiting your instructor.", "fr": "En attente du formateur."}},
+        ],
+    )
+    if notebook:
+        record["notebooks"] = [{"name": notebook, "score": auto, "max_score": auto + manual,
+                                "pending_points": manual}]
+    return record

@@ -3,7 +3,9 @@
 Routes, under the service prefix (``JUPYTERHUB_SERVICE_PREFIX``, ``/services/credentials/``):
 
 ``POST api/results``                 grader token with custom:northlab:report-results;
-                                     201 stored, 200 already stored, 400 invalid, 401/403 token
+                                     201 stored, 200 already stored or updated (a person's
+                                     grades replace a record awaiting them), 400 invalid,
+                                     401/403 token
 ``GET  api/credentials``             the signed-in learner's credentials (JSON);
                                      ``?learner=<name>`` for staff (below)
 ``POST api/credentials/<id>/revoke`` staff (below), token auth, JSON body {"reason": "..."}
@@ -238,7 +240,12 @@ class ResultsAPI(Base):
         except (InvalidResult, TypeError, AttributeError) as exc:
             raise web.HTTPError(400, str(exc)) from None
         self.write_json(
-            {"stored": intake.created, "result": intake.result_id, "issued": intake.issued},
+            {
+                "stored": intake.created,
+                "updated": intake.updated,
+                "result": intake.result_id,
+                "issued": intake.issued,
+            },
             201 if intake.created else 200,
         )
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from graders.manual_grades import has_manual_parts, pending_points
 from graders.results import validate_result
 from hub.services.credentials import badge, proof, statuslist
 from hub.services.credentials.achievements import Achievement, load_achievements
@@ -32,6 +33,7 @@ from hub.services.records import (
     Credential,
     IssuerKey,
     Result,
+    ResultUpdate,
     StatusList,
     TestResult,
     open_database,
@@ -53,6 +55,8 @@ class Intake:
     created: bool  # False: the same (learner, lab, submission_id) was already stored
     result_id: int
     issued: list[str]  # ids of credentials issued because of this result
+    updated: bool = False  # it replaced the stored record of the same submission
+
 
 
 #: How long a signed status list stays valid (verifiers then need a fresh copy).
@@ -105,6 +109,9 @@ class Credentials:
     def record_result(self, record: dict[str, Any], *, reported_by: str | None) -> Intake:
         """Store a result once (idempotent on learner, lab, submission_id) and award.
 
+        A different record for a stored submission with parts a person grades replaces it
+        (the person's grades arriving; see :meth:`_replaceable`), recorded in
+        ``result_updates``; any other repeat leaves the stored one as it is.
         Raises graders.results.InvalidResult for a bad record.
         """
         validate_result(record)
@@ -112,7 +119,12 @@ class Credentials:
         with self.sessions() as session:
             existing = self._find_result(session, *key)
             if existing is not None:
-                return Intake(False, existing.id, [])
+                if not self._replaceable(existing, record):
+                    return Intake(False, existing.id, [])
+                self._replace(session, existing, record, reported_by)
+                session.commit()
+                issued = self.evaluate(session, record["learner"])
+                return Intake(False, existing.id, issued, updated=True)
             result = self._result_row(record, reported_by)
             session.add(result)
             try:
@@ -124,6 +136,47 @@ class Credentials:
             return Intake(True, result.id, issued)
 
     @staticmethod
+    def _replaceable(stored: Result, record: dict[str, Any]) -> bool:
+        """A graded record (no error) with manual parts, different from the stored one,
+        which also has manual parts: the same submission, graded further by a person."""
+        return (
+            record != stored.record
+            and record["error"] is None
+            and stored.error_code is None
+            and record["track"] == stored.track
+            and has_manual_parts(stored.record)
+            and has_manual_parts(record)
+        )
+
+    def _replace(
+        self, session: Session, stored: Result, record: dict[str, Any], reported_by: str | None
+    ) -> None:
+        """Put ``record`` in place of ``stored`` (same row id) and audit who did it when."""
+        fresh = self._result_columns(record, stored.reported_by)
+        if fresh["score"] < stored.score:
+            log.warning(
+                "result %s (%s, %s, %s) lowered from %g to %g by %s",
+                stored.id, stored.learner, stored.lab, stored.submission_id,
+                stored.score, fresh["score"], reported_by,
+            )
+        session.add(
+            ResultUpdate(
+                result_id=stored.id,
+                updated_at=self.clock(),
+                updated_by=reported_by,
+                previous_score=stored.score,
+                previous_pending_points=stored.pending_points,
+                new_score=fresh["score"],
+                new_pending_points=fresh["pending_points"],
+                previous_record=stored.record,
+            )
+        )
+        for column in ("submitted_at", "graded_at", "score", "max_score", "percent",
+                       "duration", "isolation", "late", "record", "pending_points"):
+            setattr(stored, column, fresh[column])
+        stored.tests = self._test_rows(record)
+
+    @staticmethod
     def _find_result(session: Session, learner: str, lab: str, submission: str) -> Result | None:
         return session.scalars(
             select(Result).where(
@@ -131,10 +184,14 @@ class Credentials:
             )
         ).first()
 
+    @classmethod
+    def _result_row(cls, record: dict[str, Any], reported_by: str | None) -> Result:
+        return Result(**cls._result_columns(record, reported_by), tests=cls._test_rows(record))
+
     @staticmethod
-    def _result_row(record: dict[str, Any], reported_by: str | None) -> Result:
+    def _result_columns(record: dict[str, Any], reported_by: str | None) -> dict[str, Any]:
         max_score = float(record["max_score"])
-        return Result(
+        return dict(
             learner=record["learner"],
             lab=record["lab"],
             track=record["track"],
@@ -151,25 +208,36 @@ class Credentials:
             error_code=(record.get("error") or {}).get("code"),
             record=record,
             reported_by=reported_by,
-            tests=[
-                TestResult(
-                    position=i,
-                    name=t["name"],
-                    points=float(t["points"]),
-                    max_points=float(t["max_points"]),
-                    passed=bool(t["passed"]),
-                    hidden=bool(t.get("hidden", False)),
-                    feedback=t["feedback"],
-                )
-                for i, t in enumerate(record["tests"])
-            ],
+            pending_points=pending_points(record),
         )
 
+    @staticmethod
+    def _test_rows(record: dict[str, Any]) -> list[TestResult]:
+        return [
+            TestResult(
+                position=i,
+                name=t["name"],
+                points=float(t["points"]),
+                max_points=float(t["max_points"]),
+                passed=bool(t["passed"]),
+                hidden=bool(t.get("hidden", False)),
+                feedback=t["feedback"],
+                manual=bool(t.get("manual", False)),
+                pending=bool(t.get("pending", False)),
+            )
+            for i, t in enumerate(record["tests"])
+        ]
+
     def best_percent(self, session: Session, learner: str) -> dict[str, tuple[float, int]]:
-        """``{lab: (best percent, result id)}`` over the learner's graded results."""
+        """``{lab: (best percent, result id)}`` over the learner's graded results; a result
+        awaiting a person's grading never counts (its credentials wait for the grades)."""
         rows = session.execute(
             select(Result.lab, Result.percent, Result.id)
-            .where(Result.learner == learner, Result.error_code.is_(None))
+            .where(
+                Result.learner == learner,
+                Result.error_code.is_(None),
+                Result.pending_points <= 0,
+            )
             .order_by(Result.lab, Result.percent.desc(), Result.id)
         ).all()
         best: dict[str, tuple[float, int]] = {}

@@ -1,0 +1,282 @@
+"""A person's grades, from nbgrader's gradebook into the result record (manual grading).
+
+A record may carry parts a person grades (tests with ``manual: true``: nbgrader manually
+graded answers and tasks); until graded they are ``pending`` and counted in
+``pending_points``. When an instructor grades them in formgrader, nbgrader writes
+``manual_score`` (and comments) into the course's ``gradebook.db``. :func:`with_grades`
+makes the updated record of the same submission (points awarded, capped at the part's
+points, pending cleared), and :func:`sync` queues updates through the outbox, which
+delivers them like any result; the services replace the stored record and keep who/when.
+
+Only records the outbox has *delivered* (``sent/``) are updated, so an update never
+bypasses the checks a queued result gets on delivery. Triggers: ``northlab manual sync
+COURSE_DIR [LAB ...]``, and on the hub the grader service's delivery loop
+(``northlab outbox deliver --watch --sync-manual COURSES_ROOT``), whenever a course's
+gradebook.db changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from graders.i18n import catalog
+from graders.results import InvalidResult, validate_result
+
+#: Two timestamps of one submission differ by less than this (seconds).
+SAME_SUBMISSION = 1.0
+
+
+def pending_points(record: dict[str, Any]) -> float:
+    """Points a person has not graded yet: ``pending_points``, or the tests marked pending
+    if they say more (a record can never look more finished than its tests)."""
+    tests = sum(float(t["max_points"]) for t in record["tests"] if t.get("pending"))
+    return max(float(record.get("pending_points", 0)), tests)
+
+
+def has_manual_parts(record: dict[str, Any]) -> bool:
+    """Whether ``record`` has parts a person grades (pending or graded)."""
+    return pending_points(record) > 0 or any(t.get("manual") for t in record["tests"])
+
+
+@dataclass(frozen=True)
+class PersonGrade:
+    """What an instructor gave one manually graded part."""
+
+    points: float
+    comment: str = ""
+
+
+def with_grades(record: dict[str, Any], grades: dict[tuple[str | None, str], PersonGrade],
+                *, graded_at: datetime) -> dict[str, Any] | None:
+    """``record`` with a person's ``grades`` (by (notebook, test name)) in its manual parts,
+    or None when they change nothing. Points are capped at each part's ``max_points``."""
+    tests, score_change, notebook_change = [], 0.0, {}
+    for test in record["tests"]:
+        grade = grades.get((test.get("notebook"), test["name"])) if test.get("manual") else None
+        if grade is not None:
+            most = float(test["max_points"])
+            points = min(most, max(0.0, grade.points))
+            change = points - float(test["points"])
+            score_change += change
+            name = test.get("notebook")
+            notebook_change[name] = notebook_change.get(name, 0.0) + change
+            message = "manual.commented" if grade.comment.strip() else "manual.graded"
+            test = {**test, "points": points, "passed": points >= most - 1e-9,
+                    "feedback": catalog().all_languages(message, comment=grade.comment.strip())}
+            test.pop("pending", None)
+        tests.append(test)
+    if tests == record["tests"]:
+        return None
+    updated = {**record, "tests": tests}
+    updated["score"] = min(float(record["max_score"]), max(0.0, record["score"] + score_change))
+    updated["pending_points"] = sum(float(t["max_points"]) for t in tests if t.get("pending"))
+    if "notebooks" in record:
+        updated["notebooks"] = [_notebook_total(nb, tests, notebook_change.get(nb["name"], 0.0))
+                                for nb in record["notebooks"]]
+    updated["graded_at"] = graded_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return validate_result(updated)
+
+
+def _notebook_total(notebook: dict[str, Any], tests: list[dict[str, Any]],
+                    change: float) -> dict[str, Any]:
+    pending = sum(float(t["max_points"]) for t in tests
+                  if t.get("pending") and t.get("notebook") == notebook["name"])
+    score = min(float(notebook["max_score"]), max(0.0, notebook["score"] + change))
+    return {**notebook, "score": score, "pending_points": pending}
+
+
+def gradebook_grades(gradebook: Any, record: dict[str, Any]) -> dict[
+        tuple[str | None, str], PersonGrade] | None:
+    """The grades a person gave the record's manual parts in an open nbgrader ``Gradebook``
+    (assignment = lab id, student = learner); None when the gradebook holds another
+    submission than the record's (the learner submitted again since)."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        submission = gradebook.find_submission(record["lab"], record["learner"])
+    except MissingEntry:
+        return {}
+    if not _same_time(submission.timestamp, record.get("submitted_at")):
+        return None
+    notebooks = [nb.name for nb in submission.notebooks]
+    grades = {}
+    for test in record["tests"]:
+        if not test.get("manual"):
+            continue
+        notebook = test.get("notebook") or (notebooks[0] if len(notebooks) == 1 else None)
+        if notebook is None:
+            continue
+        try:
+            grade = gradebook.find_grade(test["name"], notebook, record["lab"], record["learner"])
+        except MissingEntry:
+            continue
+        if grade.manual_score is None or grade.needs_manual_grade:
+            continue
+        try:  # the person's own words (nbgrader's automatic comments are English only)
+            comment = gradebook.find_comment(test["name"], notebook, record["lab"],
+                                             record["learner"]).manual_comment or ""
+        except MissingEntry:
+            comment = ""
+        grades[(test.get("notebook"), test["name"])] = PersonGrade(
+            float(grade.manual_score) + float(grade.extra_credit or 0.0), comment)
+    return grades
+
+
+def _same_time(stored: datetime | None, submitted_at: str | None) -> bool:
+    """nbgrader's naive-UTC submission time and the record's ISO time name one moment
+    (either unknown: nothing to compare)."""
+    if stored is None or not submitted_at:
+        return True
+    moment = datetime.fromisoformat(submitted_at.replace("Z", "+00:00"))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    stored = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
+    return abs((moment - stored).total_seconds()) < SAME_SUBMISSION
+
+
+@dataclass
+class SyncReport:
+    """What one :func:`sync` pass found."""
+
+    updated: list[str] = field(default_factory=list)  # "learner/lab" queued again
+    awaiting: list[str] = field(default_factory=list)  # still has ungraded parts
+    stale: list[str] = field(default_factory=list)  # the gradebook holds a newer submission
+
+
+def delivered_records(outbox: Any, course: str, labs: Iterable[str] = ()) -> list[dict]:
+    """Records with manual parts of ``course`` (and ``labs`` if given) the outbox delivered,
+    skipping any whose newer copy is still waiting to be delivered."""
+    wanted = set(labs)
+    found = []
+    for path in sorted((outbox.folder / "sent").glob("*.json")):
+        try:
+            record = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            continue
+        if (not isinstance(record, dict) or record.get("course") != course
+                or (wanted and record.get("lab") not in wanted)
+                or not isinstance(record.get("tests"), list) or not has_manual_parts(record)):
+            continue
+        if (outbox.folder / "pending" / path.name).exists():
+            continue
+        found.append(record)
+    return found
+
+
+def sync(outbox: Any, gradebook_db: Path, course: str, labs: Iterable[str] = (), *,
+         clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> SyncReport:
+    """Queue an updated record for every delivered record of ``course`` whose manual
+    parts a person graded since (idempotent: unchanged grades queue nothing)."""
+    from nbgrader.api import Gradebook
+
+    report = SyncReport()
+    records = delivered_records(outbox, course, labs)
+    if not records:
+        return report
+    with Gradebook(f"sqlite:///{gradebook_db}") as gradebook:
+        for record in records:
+            who = f"{record['learner']}/{record['lab']}"
+            grades = gradebook_grades(gradebook, record)
+            if grades is None:
+                report.stale.append(who)
+                continue
+            updated = with_grades(record, grades, graded_at=clock()) if grades else None
+            if updated is not None:
+                outbox.put(updated, replace=True)
+                report.updated.append(who)
+            if pending_points(updated or record) > 0:
+                report.awaiting.append(who)
+    return report
+
+
+def _stamp(gradebook_db: Path) -> tuple[float, ...]:
+    """Modification times of a SQLite file and its journals (changes when anyone writes)."""
+    stamps = []
+    for suffix in ("", "-wal", "-journal"):
+        try:
+            stamps.append(gradebook_db.with_name(gradebook_db.name + suffix).stat().st_mtime)
+        except OSError:
+            stamps.append(0.0)
+    return tuple(stamps)
+
+
+class CourseWatcher:
+    """Runs :func:`sync` for each course under a courses root whose gradebook.db changed
+    since the last pass (every course on the first pass)."""
+
+    def __init__(self, outbox: Any, courses_root: Path) -> None:
+        self.outbox = outbox
+        self.courses_root = Path(courses_root)
+        self.seen: dict[Path, tuple[float, ...]] = {}
+
+    def run(self) -> dict[str, SyncReport]:
+        reports = {}
+        for gradebook_db in sorted(self.courses_root.glob("*/gradebook.db")):
+            stamp = _stamp(gradebook_db)
+            if self.seen.get(gradebook_db) == stamp:
+                continue
+            course = gradebook_db.parent.name
+            try:
+                reports[course] = sync(self.outbox, gradebook_db, course)
+            except Exception as exc:  # a broken gradebook must never stop delivery
+                print(f"northlab: manual grades of {course} not synced: {exc}", flush=True)
+                continue
+            self.seen[gradebook_db] = stamp
+        return reports
+
+
+# -- CLI verbs ------------------------------------------------------------------------------
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from graders.cli import CommandError
+    from graders.outbox import Outbox, default_folder
+
+    course_dir = Path(args.course_dir)
+    gradebook_db = course_dir / "gradebook.db"
+    if not gradebook_db.is_file():
+        raise CommandError(f"no nbgrader gradebook at {gradebook_db} (is {course_dir} the "
+                           "course folder, where nbgrader_config.py is?)")
+    course = args.course or course_dir.resolve().name
+    outbox = Outbox(args.outbox or default_folder())
+    try:
+        report = sync(outbox, gradebook_db, course, args.labs)
+    except InvalidResult as exc:
+        raise CommandError(f"an updated record is not valid: {exc}") from exc
+    except Exception as exc:  # sqlalchemy/nbgrader errors on a damaged gradebook
+        raise CommandError(f"cannot read the gradebook {gradebook_db}: {exc}") from exc
+    print(f"manual grades of {course}: {len(report.updated)} record(s) updated and queued, "
+          f"{len(report.awaiting)} still awaiting grading, {len(report.stale)} resubmitted "
+          "since (grade the new submission)")
+    for who in report.updated:
+        print(f"  updated: {who}")
+    for who in report.stale:
+        print(f"  resubmitted: {who}")
+    if report.updated:
+        print("run `northlab outbox deliver` to send them now (the hub's grader does it "
+              "within seconds)")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "manual", help="carry grades a person gave in formgrader into the results",
+        description="Manual grading: grades instructors give in formgrader (nbgrader's "
+                    "gradebook.db) update the result records awaiting them.")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    text = ("queue updated records for the submissions of a course whose manually graded "
+            "parts were graded (idempotent)")
+    p = verbs.add_parser("sync", help=text, description=text)
+    p.add_argument("course_dir", metavar="COURSE_DIR",
+                   help="the nbgrader course folder (holding gradebook.db)")
+    p.add_argument("labs", metavar="LAB", nargs="*",
+                   help="only these labs (nbgrader assignments); default: every lab")
+    p.add_argument("--course", help="course id in the records (default: the folder's name)")
+    p.add_argument("--outbox", type=Path, default=None,
+                   help="outbox folder (default: <NORTHLAB_DATA>/outbox)")
+    p.set_defaults(func=cmd_sync)
