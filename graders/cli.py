@@ -26,6 +26,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "grade": ("graders.commands", "Grade every learner's submission of one lab in the sandbox."),
     "check": ("graders.commands",
               "Check labs: solution gets full marks, release at most the floor."),
+    "lab": ("graders.commands", "Author labs: import an nbgrader assignment as a lab."),
     "outbox": ("graders.outbox", "Deliver graded results to the credential service."),
     "credential": ("hub.services.credentials.cli",
                    "Open Badges 3.0 credentials: issue, verify, revoke, list."),

@@ -1,4 +1,5 @@
-"""CLI verbs of the grading engine: ``northlab grade`` and ``northlab check``."""
+"""CLI verbs of the grading engine: ``northlab grade``, ``northlab check`` and
+``northlab lab import``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.cli import CommandError
-from graders.lab import LabError, load_lab
+from graders.lab import TRACKS, LabError, load_lab
 
 
 def outbox_folder(args: argparse.Namespace) -> Path | None:
@@ -39,12 +40,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except LabError as exc:
         raise CommandError(str(exc)) from None
     try:
-        submissions = find_submissions(Path(args.submissions_dir), lab.id, due=args.due,
-                                       layout=args.layout)
+        found = find_submissions(Path(args.submissions_dir), lab.assignment, due=args.due,
+                                 layout=args.layout)
     except (FileNotFoundError, LayoutError) as exc:
         raise CommandError(str(exc)) from None
-    if not submissions:
+    if not found:
         raise CommandError(f"{args.submissions_dir}: no learner folders found")
+    submissions = [s for s in found if not s.missing]
+    missing = [s.learner for s in found if s.missing]
     outbox = None
     folder = outbox_folder(args)
     if folder is not None:
@@ -85,6 +88,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
             print(summary_line(record, args.lang))
         print(f"{len(records) - len(failed)} graded, {len(failed)} could not be graded"
               + (f"; results in {args.json}" if args.json else ""))
+        if missing:
+            from graders.i18n import catalog
+
+            print(catalog().text("summary.missing", args.lang, count=len(missing),
+                                 names=", ".join(missing)))
     return 0 if not failed else 1
 
 
@@ -131,6 +139,21 @@ def cmd_check(args: argparse.Namespace) -> int:
           + (f"; {warned} with warnings (translations missing; add `languages = [...]` "
              "to lab.toml to make them errors)" if warned else ""))
     return 0 if bad == 0 else 1
+
+
+def cmd_lab_import(args: argparse.Namespace) -> int:
+    from graders.lab_import import import_assignment
+
+    try:
+        made = import_assignment(Path(args.course_dir), args.assignment, into=Path(args.into),
+                                 track=args.track, lab_id=args.id, force=args.force)
+    except (LabError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    print(f"imported {args.assignment} as {made.path}: {len(made.notebooks)} notebook(s) "
+          f"({', '.join(made.notebooks)}), {made.files} file(s), {made.points:g} points")
+    print(f"next: fill in the TODOs of {made.path / 'lab.toml'}, then run "
+          f"northlab check {made.path}")
+    return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -181,3 +204,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "release, one solution cell blanked at a time) with stock nbgrader "
                        "autograde and require identical scores (slow)")
     check.set_defaults(func=cmd_check)
+
+    lab = subparsers.add_parser("lab", help="author labs: import an nbgrader assignment",
+                                description="Author labs.")
+    lab_verbs = lab.add_subparsers(dest="lab_command", metavar="COMMAND", required=True)
+    imports = lab_verbs.add_parser(
+        "import", help="turn an nbgrader course's source assignment into a lab",
+        description="Copy COURSE_DIR/source/ASSIGNMENT/ (its notebooks and data files, "
+        "without what nbgrader ignores) into INTO/TRACK/<id>/source/ and draft its lab.toml: "
+        "id from the assignment name, title and summary from the first heading and "
+        "paragraph, points = nbgrader's maximum score, English only (northlab check warns "
+        "about missing French). Refuses to replace an existing lab unless --force. "
+        "Lab format: docs/labs.md.")
+    imports.add_argument("course_dir", metavar="COURSE_DIR",
+                         help="the nbgrader course folder (the one holding source/)")
+    imports.add_argument("assignment", metavar="ASSIGNMENT",
+                         help="the assignment's folder name in COURSE_DIR/source/")
+    imports.add_argument("--track", choices=TRACKS, default=None,
+                         help="the lab's track (default: INTO's name, if it is a track "
+                         "folder such as labs/robotics)")
+    imports.add_argument("--into", default="labs", metavar="LABS_DIR",
+                         help="the labs folder (default: labs); the lab goes to "
+                         "LABS_DIR/TRACK/<id>/")
+    imports.add_argument("--id", default=None,
+                         help="the lab id (default: from the assignment name, e.g. "
+                         "'Problem Set 1' -> problem-set-1)")
+    imports.add_argument("--force", action="store_true",
+                         help="replace a lab already at LABS_DIR/TRACK/<id>/")
+    imports.set_defaults(func=cmd_lab_import)
