@@ -28,6 +28,8 @@ VERBS: dict[str, tuple[str, str]] = {
               "Check labs: solution gets full marks, release at most the floor."),
     "lab": ("graders.commands", "Author labs: import an nbgrader assignment as a lab."),
     "outbox": ("graders.outbox", "Deliver graded results to the credential service."),
+    "manual": ("graders.manual_grades",
+               "Carry grades instructors gave in formgrader into the results."),
     "credential": ("hub.services.credentials.cli",
                    "Open Badges 3.0 credentials: issue, verify, revoke, list."),
     "gradebook": ("hub.services.gradebook.cli", "Gradebook exports (CSV) from the shell."),
