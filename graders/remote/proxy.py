@@ -21,6 +21,7 @@ from __future__ import annotations
 import builtins
 import operator
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from graders.remote.codec import (
@@ -91,6 +92,11 @@ class Connection:
     ``errors`` the distinct names of the learner's exceptions (capped, at most
     :data:`MAX_ERRORS`)."""
 
+    #: judge object -> handle id of the worker's own copy of it (a test cell's function,
+    #: a module), or None; set by the judge (:mod:`graders.judge.notebook`). Nothing else
+    #: the judge holds can be sent to learner code, and the copy runs in the worker.
+    twin: Callable[[Any], int | None] | None = None
+
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.gone = False
@@ -100,7 +106,7 @@ class Connection:
     def request(self, op: str, **fields: Any) -> Any:
         if self.gone:
             raise WorkerStopped("the sandboxed worker has stopped")
-        encoder = Encoder(_encode_local)
+        encoder = Encoder(self._encode_local)
         header = {"op": op}
         for key, value in fields.items():
             header[key] = encoder.encode(value) if key in ("args", "kwargs", "key",
@@ -127,6 +133,13 @@ class Connection:
         except CodecError as exc:
             self.gone = True
             raise WorkerStopped(f"the sandboxed worker sent a malformed value: {exc}") from exc
+
+    def _encode_local(self, obj: Any) -> Any:
+        if self.twin is not None and type(obj) not in (Remote, RemoteCallable):
+            hid = self.twin(obj)
+            if type(hid) is int:
+                return ["h", hid]
+        return _encode_local(obj)
 
     def note_error(self, name: str) -> str:
         """Remember the learner exception ``name``; return it capped."""
@@ -158,8 +171,18 @@ def _refuse(*_: Any) -> Any:
 #: dunder attributes a test may read on a learner object; the worker answers them. Every
 #: other dunder is refused (numpy's ``__array_interface__`` would make the judge read memory
 #: at an address the learner chose).
-FORWARDED_DUNDERS = frozenset({"__doc__", "__name__", "__qualname__", "__module__",
-                               "__dict__", "__annotations__"})
+FORWARDED_DUNDERS = frozenset({
+    "__doc__", "__name__", "__qualname__", "__module__", "__dict__", "__annotations__",
+    # what nbgrader tests read about a learner's functions and classes (issue 19)
+    "__wrapped__", "__code__", "__defaults__", "__kwdefaults__", "__func__", "__self__",
+    "__signature__", "__text_signature__", "__file__", "__bases__", "__mro__", "__slots__",
+    "__all__", "__version__",
+    # the learner's own methods, called explicitly: they run in the worker
+    "__init__", "__new__", "__call__", "__len__", "__iter__", "__next__", "__getitem__",
+    "__setitem__", "__delitem__", "__enter__", "__exit__", "__str__", "__repr__",
+    "__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__", "__pow__",
+    "__neg__", "__abs__", "__post_init__", "__get__", "__set__", "__set_name__",
+})
 _OWN = frozenset({"__class__", "_conn", "_hid", "_snap", "_owner"})
 
 
@@ -319,6 +342,16 @@ class Remote:
                 if type(exc).__name__ == "StopIteration" or "StopIteration" in str(exc)[:14]:
                     return
                 raise
+
+    def __next__(self) -> Any:
+        """``next()`` on a learner's iterator or generator: it advances in the worker."""
+        _changed(self)
+        try:
+            return _request(self, "next")
+        except RemoteError as exc:
+            if type(exc).__name__ == "StopIteration" or "StopIteration" in str(exc)[:14]:
+                raise StopIteration from None
+            raise
 
     def __repr__(self) -> str:
         return _text(self, "repr")
