@@ -128,6 +128,27 @@ class WorkerServer:
     def op_names(self, header: dict[str, Any], decoder: Decoder) -> Any:
         return [name for name in list(self.namespace)[:100_000] if type(name) is str]
 
+    def op_setname(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        """A test cell bound a name (nbgrader's one namespace): bind it here too."""
+        self.namespace[str(header["name"])] = decoder.decode(header["value"])
+
+    def op_delname(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        """A test cell deleted a name (``del squares``): delete it here too."""
+        name = str(header["name"])
+        if name not in self.namespace:
+            raise NameError(f"name '{name}' is not defined")
+        del self.namespace[name]
+
+    def op_define(self, header: dict[str, Any], decoder: Decoder) -> Any:
+        """A test cell's own function or class, defined again here from its source (its
+        globals are the learner's namespace, as in nbgrader's kernel); nothing is bound."""
+        source = str(header["source"])
+        if header.get("expression") is True:
+            return eval(compile(source, "<test cell>", "eval"), self.namespace)
+        scope: dict[str, Any] = {}
+        exec(compile(source, "<test cell>", "exec"), self.namespace, scope)
+        return scope[str(header["name"])]
+
     def op_import(self, header: dict[str, Any], decoder: Decoder) -> Any:
         name = str(header["module"])
         if not IDENTIFIER.match(name):
