@@ -63,7 +63,7 @@ def test_comparing_a_remote_object_is_an_error(learner):
 def test_arrays_and_frames(learner):
     game = learner.module("game")
     arr = game.arange(4)
-    assert type(arr) is np.ndarray and arr.tolist() == [0, 1, 2, 3]
+    assert isinstance(arr, np.ndarray) and arr.tolist() == [0, 1, 2, 3]  # a LearnerArray
     frame = game.frame(pd.DataFrame({"a": [1, 2]}))
     assert type(frame) is pd.DataFrame and frame["b"].tolist() == [2, 4]
 
