@@ -4,7 +4,9 @@
 In the judge, ``approx(scalar)`` equals only a scalar, and numpy's comparison helpers refuse
 operands that only match by broadcasting: an empty array against anything non-empty, or two
 arrays of different shapes (a non-empty array against a scalar is still allowed:
-``np.allclose(poses[:, 1:], 0.0)``).
+``np.allclose(poses[:, 1:], 0.0)``). Arrays that come from the learner's code are
+:class:`LearnerArray`: ``==``, ``<``... (and ``np.equal``...) on them follow the same rule,
+and what is computed from them (slices, arithmetic, comparison results) stays one.
 """
 
 from __future__ import annotations
@@ -47,6 +49,34 @@ def check_shapes(a: Any, b: Any) -> None:
     raise ShapeMismatch(f"shapes {shape_a} and {shape_b} do not match")
 
 
+COMPARISONS = frozenset({np.equal, np.not_equal, np.less, np.less_equal, np.greater,
+                         np.greater_equal})
+
+
+def _base(value: Any) -> Any:
+    return value.view(np.ndarray) if isinstance(value, LearnerArray) else value
+
+
+class LearnerArray(np.ndarray):
+    """A numpy array decoded from the learner's code: its element-wise comparisons refuse
+    operands that only match by broadcasting (:func:`check_shapes`)."""
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any
+                        ) -> Any:
+        if ufunc in COMPARISONS and method == "__call__" and len(inputs) == 2:
+            check_shapes(*inputs)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(_base(x) for x in kwargs["out"])
+        result = getattr(ufunc, method)(*(_base(x) for x in inputs), **kwargs)
+        if type(result) is tuple:
+            return tuple(_learner(x) for x in result)
+        return _learner(result)
+
+
+def _learner(value: Any) -> Any:
+    return value.view(LearnerArray) if type(value) is np.ndarray else value
+
+
 def _strict(compare: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(compare)
     def strict(a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
@@ -71,7 +101,11 @@ STRICT_NUMPY = (
 
 
 def install() -> None:
-    """Make the judge's comparison helpers shape-strict (idempotent)."""
+    """Make the judge's comparison helpers, and arrays decoded from the learner's code,
+    shape-strict (idempotent)."""
+    from graders.remote.proxy import Connection
+
+    Connection.array_view = LearnerArray
     ApproxScalar.__eq__ = _approx_scalar_eq  # type: ignore[method-assign]
     for module, names in STRICT_NUMPY:
         for name in names:

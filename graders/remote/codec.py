@@ -65,8 +65,10 @@ def _dtype(text: str) -> np.dtype:
 class Encoder:
     """Turn a value into a JSON-able tree plus byte buffers."""
 
-    def __init__(self, other: Callable[[Any], Any]) -> None:
+    def __init__(self, other: Callable[[Any], Any],
+                 arrays: tuple[type, ...] = (np.ndarray,)) -> None:
         self.other = other
+        self.arrays = arrays  #: exact types sent as numpy arrays
         self.buffers: list[bytes] = []
 
     def _buffer(self, data: bytes) -> int:
@@ -94,7 +96,7 @@ class Encoder:
             return ["b", self._buffer(obj)]
         if kind is complex:
             return ["c", repr(obj.real), repr(obj.imag)]
-        if kind is np.ndarray and obj.dtype.kind in SAFE_KINDS and not obj.dtype.fields:
+        if kind in self.arrays and obj.dtype.kind in SAFE_KINDS and not obj.dtype.fields:
             data = np.ascontiguousarray(obj).tobytes()
             return ["nd", obj.dtype.str, list(obj.shape), self._buffer(data)]
         if kind in NUMPY_SCALARS:
@@ -131,11 +133,14 @@ def _unbox(value: Any) -> Any:
 
 
 class Decoder:
-    """Build values from a JSON tree and buffers; ``handle`` maps a handle tag to an object."""
+    """Build values from a JSON tree and buffers; ``handle`` maps a handle tag to an object,
+    ``array_view`` (if given) is the ndarray subclass arrays are decoded as."""
 
-    def __init__(self, buffers: list[bytes], handle: Callable[[list[Any]], Any]) -> None:
+    def __init__(self, buffers: list[bytes], handle: Callable[[list[Any]], Any],
+                 array_view: type | None = None) -> None:
         self.buffers = buffers
         self.handle = handle
+        self.array_view = array_view
 
     def _buf(self, index: Any) -> bytes:
         if type(index) is not int or not 0 <= index < len(self.buffers):
@@ -185,8 +190,8 @@ class Decoder:
             dtype, shape = _dtype(args[0]), args[1]
             if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
                 raise CodecError("bad array shape")
-            flat = np.frombuffer(self._buf(args[2]), dtype=dtype)
-            return flat.reshape(shape).copy()
+            array = np.frombuffer(self._buf(args[2]), dtype=dtype).reshape(shape).copy()
+            return array if self.array_view is None else array.view(self.array_view)
         if tag == "ng":
             return np.frombuffer(self._buf(args[1]), dtype=_dtype(args[0]))[0]
         if tag == "sr":
@@ -216,6 +221,8 @@ class Decoder:
 
     def _column(self, values: Any, dtype: Any, d: int) -> Any:
         decoded = self.decode(values, d)
+        if isinstance(decoded, np.ndarray):
+            decoded = decoded.view(np.ndarray)  # pandas keeps its own arrays
         if type(dtype) is not str or len(dtype) > 64:
             raise CodecError("bad dtype")
         wanted = _column_dtype(dtype)

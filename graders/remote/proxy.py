@@ -24,6 +24,8 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from graders.remote.codec import (
     CodecError,
     Decoder,
@@ -92,6 +94,9 @@ class Connection:
     ``errors`` the distinct names of the learner's exceptions (capped, at most
     :data:`MAX_ERRORS`)."""
 
+    #: the ndarray subclass learner arrays are decoded as (the judge's shape-strict one:
+    #: :func:`graders.judge.strict.install`)
+    array_view: type | None = None
     #: judge object -> handle id of the worker's own copy of it (a test cell's function,
     #: a module), or None; set by the judge (:mod:`graders.judge.notebook`). Nothing else
     #: the judge holds can be sent to learner code, and the copy runs in the worker.
@@ -106,7 +111,8 @@ class Connection:
     def request(self, op: str, **fields: Any) -> Any:
         if self.gone:
             raise WorkerStopped("the sandboxed worker has stopped")
-        encoder = Encoder(self._encode_local)
+        arrays = (np.ndarray,) if self.array_view is None else (np.ndarray, self.array_view)
+        encoder = Encoder(self._encode_local, arrays)
         header = {"op": op}
         for key, value in fields.items():
             header[key] = encoder.encode(value) if key in ("args", "kwargs", "key",
@@ -129,7 +135,8 @@ class Connection:
             name = self.note_error(name)
             raise remote_exception(name, capped(message, MAX_ERROR_TEXT))
         try:
-            return Decoder(buffers, lambda tree: self._handle(tree)).decode(body.get("ok"))
+            return Decoder(buffers, lambda tree: self._handle(tree),
+                           self.array_view).decode(body.get("ok"))
         except CodecError as exc:
             self.gone = True
             raise WorkerStopped(f"the sandboxed worker sent a malformed value: {exc}") from exc

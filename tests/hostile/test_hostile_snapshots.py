@@ -303,3 +303,40 @@ def test_sprite_animation_lying_frames_score_like_the_plain_bug() -> None:
         assert record["error"] is None, record["error"]
         passed = {t["name"] for t in record["tests"] if t["passed"]}
         assert "test-slice" not in passed and record["score"] <= plain["score"], passed
+
+
+# -- plain learner arrays: comparisons are shape-strict --------------------------------------
+
+ARRAYS = {"empty": np.array([]), "empty2d": np.zeros((0, 3)), "one": np.array([4.0]),
+          "column": np.full((3, 1), 4.0), "short": np.full(2, 4.0)}
+
+
+@pytest.mark.parametrize("name", sorted(ARRAYS))
+@pytest.mark.parametrize("expected", [4.0, np.full(3, 4.0), np.full((1, 3), 4.0)],
+                         ids=["scalar", "row", "row2d"])
+def test_a_learner_array_never_matches_by_broadcasting(name: str, expected: Any) -> None:
+    from graders.judge.strict import install
+
+    install()
+    with remote_pair(dict(ARRAYS)) as conn:
+        got = conn.request("name", name=name)
+        if np.ndim(expected) == 0 and got.size:
+            assert (got == expected).all()  # a non-empty array against a scalar bound
+            return
+        for check in (lambda: (got == expected).all(), lambda: (expected == got).all(),
+                      lambda: np.all(np.equal(got, expected)), lambda: all(got == expected),
+                      lambda: not (got != expected).any(), lambda: (got <= expected).all()):
+            with pytest.raises((AssertionError, ValueError)):  # ValueError: numpy's own
+                assert check()
+
+
+def test_honest_learner_arrays_compare_and_go_back_to_the_worker() -> None:
+    from graders.judge.strict import install
+
+    install()
+    image = np.arange(12).reshape(3, 4)
+    with remote_pair({"image": image, "total": lambda a: int(a.sum())}) as conn:
+        got = conn.request("name", name="image")
+        assert (got == image).all() and (got[:, 2:] >= 2).all() and not (got < 0).any()
+        assert (got + 1 == image + 1).all() and got.sum() == 66
+        assert conn.request("name", name="total")(got[1:]) == 60
