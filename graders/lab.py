@@ -1,6 +1,6 @@
 """The lab model: load and validate ``lab.toml``, discover labs under a folder.
 
-A lab lives in ``labs/<track>/<lab>/`` (see the brief's "Lab format"): ``lab.toml``,
+A lab lives in ``labs/<track>/<lab>/`` (the format for authors: ``docs/labs.md``): ``lab.toml``,
 ``source/`` (nbgrader source assignment), and for code labs ``solution/`` and ``grader/``.
 """
 
