@@ -139,6 +139,8 @@ def worker_main(channel: socket.socket, control: socket.socket, settings: dict[s
     os.chdir(workdir)
     sys.path.insert(0, str(workdir))
     os.environ.update({"HOME": str(Path(settings["scratch"])), "PWD": str(workdir)})
+    if settings.get("kind") == "notebook":
+        os.environ["NBGRADER_EXECUTION"] = "autograde"  # as `nbgrader autograde` sets it
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.close(devnull)
