@@ -7,6 +7,17 @@ own), the lab's library names (bound by the lab's own import statements: the jud
 them itself), the lab's own names (computed here by the lab's own statements,
 :mod:`graders.judge.lab_names`), and otherwise looked up in the learner's namespace
 (remotely): the learner's answers and what the lab computed from them.
+
+Test cells and learner cells share one namespace, as in nbgrader's kernel
+(:class:`LearnerNamespace`): a test cell's ``del name`` deletes the learner's name too, and
+binding a name to a learner object binds it in the learner's namespace (so ``orig =
+squares; del squares; ...; squares = orig`` works). A name a test cell binds to its own
+value stays the test's for later test cells, and reaches later learner cells when the
+test's *visible* part bound it from data the learner could see: a plain value as a copy, a
+module or library function as the worker's own import, a function or class the test
+defined as the worker's own copy of its source (:meth:`LearnerNamespace.twin`; learner code
+calling it runs in the worker, never here). Nothing bound by a hidden part, or computed
+from it, reaches the worker (README, "nbgrader fidelity").
 """
 
 from __future__ import annotations
@@ -14,19 +25,33 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import importlib
 import io
+import json
+import types
 import warnings
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from graders.judge.faults import GraderFault, is_grader_fault
-from graders.judge.lab_names import LabCode
-from graders.remote.proxy import Connection, WorkerStopped
+from graders.judge.lab_names import LabCode, bound_names, called_on, free_names
+from graders.remote.codec import Encoder
+from graders.remote.proxy import Connection, Remote, RemoteCallable, WorkerStopped
+
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+SHARE_LIMIT = 1024 * 1024  #: largest plain value (encoded bytes) copied to the learner
+_NOTHING = object()
+
+
+def is_handle(value: Any) -> bool:
+    return type(value) in (Remote, RemoteCallable)
 
 
 class LearnerNamespace(dict):
-    """Globals of the test cells: missing names are fetched from the worker.
+    """Globals of the test cells: missing names are fetched from the worker; ``del`` and
+    bindings reach the learner's namespace as in one kernel (module docstring).
 
     ``dir()``, ``globals()`` and ``locals()`` see the learner's names too, as they would in
     the learner's kernel (``assert "answer" in globals()`` is a common nbgrader test)."""
@@ -36,9 +61,18 @@ class LearnerNamespace(dict):
         self.conn = conn
         self.code = code or LabCode()
         self.lab = LabScope(self.code)
+        self.cell: TestCode | None = None  #: the test cell running now
+        self.remote: set[str] = set()  #: names a test bound to a learner object
+        self.deleted: set[str] = set()  #: names the running test cell deleted
+        self.secret: set[str] = set()  #: names bound by hidden tests (never shared)
+        self.sources: dict[types.CodeType, tuple[str, bool, str]] = {}
+        self.classes: dict[int, tuple[type, str]] = {}
+        self.twins: dict[int, tuple[Any, Remote]] = {}
+        conn.twin = self.twin
         view = NamespaceView(self)
-        self["dir"] = lambda *args: builtins.dir(*args) if args else sorted(view)
-        self["globals"] = self["locals"] = lambda: view
+        dict.__setitem__(self, "dir", lambda *args: builtins.dir(*args) if args else sorted(view))
+        dict.__setitem__(self, "globals", lambda: view)
+        dict.__setitem__(self, "locals", lambda: view)
 
     def names(self) -> set[str]:
         remote = self.conn.request("names")
@@ -48,17 +82,106 @@ class LearnerNamespace(dict):
     def __missing__(self, name: str) -> Any:
         if name in vars(builtins) or name.startswith("__"):
             raise KeyError(name)
-        if name in self.code.libraries:
-            value = judge_import(*self.code.libraries[name])
-            if value is not None:
-                self[name] = value
-                return value
-        if name in self.code.names:
-            return self.lab.compute(name)  # the lab's own value; never the learner's
+        own = name in self.code.libraries or name in self.code.names
+        if own and name in self.deleted:
+            raise KeyError(name)  # deleted by this test: never the learner's instead
+        if own and name not in self.remote and name not in self.deleted:
+            if name in self.code.libraries:
+                value = judge_import(*self.code.libraries[name])
+                if value is not None:
+                    dict.__setitem__(self, name, value)
+                    return value
+            if name in self.code.names:
+                return self.lab.compute(name)  # the lab's own value; never the learner's
         try:
             return self.conn.request("name", name=name)
         except NameError:
             raise KeyError(name) from None
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        """A test cell binds ``name``: a learner object is bound in the learner's namespace;
+        anything else stays the test's, and is shared when the cell may share it."""
+        self.deleted.discard(name)
+        if is_handle(value):
+            dict.pop(self, name, None)
+            self.remote.add(name)
+            self.conn.request("setname", name=name, value=value)
+            return
+        self.remote.discard(name)
+        dict.__setitem__(self, name, value)
+        cell = self.cell
+        if cell is not None and name in cell.classes and isinstance(value, type):
+            self.classes[id(value)] = (value, cell.classes[name])
+        if cell is not None and name in cell.shared:
+            self.share(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        """``del name`` in a test cell: the test's binding and the learner's go."""
+        had = dict.pop(self, name, _NOTHING) is not _NOTHING
+        self.remote.discard(name)
+        self.deleted.add(name)
+        try:
+            self.conn.request("delname", name=name)
+        except (NameError, WorkerStopped):
+            if not had:
+                raise KeyError(name) from None
+
+    def share(self, name: str, value: Any) -> None:
+        """Bind the test's ``value`` in the learner's namespace too, when it can cross:
+        plain data up to :data:`SHARE_LIMIT`, or what :meth:`twin` makes."""
+        try:
+            estimate = Encoder(lambda _: ["h", 0])
+            tree = estimate.encode(value)
+            if len(json.dumps(tree)) + sum(map(len, estimate.buffers)) > SHARE_LIMIT:
+                return
+            self.conn.request("setname", name=name, value=value)
+        except Exception:  # noqa: BLE001 - not shareable, or the worker is gone: the test's own
+            pass
+
+    def twin(self, obj: Any) -> int | None:
+        """The handle id of the worker's own copy of judge object ``obj`` (None: it has
+        none): a module or library function imported there, a function or class a test
+        cell defined, defined there again from its source. Learner code calling it runs
+        in the worker; no judge code ever runs on the learner's request."""
+        known = self.twins.get(id(obj))
+        if known is not None and known[0] is obj:
+            return object.__getattribute__(known[1], "_hid")
+        try:
+            handle = self._make_twin(obj)
+        except WorkerStopped:
+            raise
+        except Exception:  # noqa: BLE001 - no copy in the worker: the value cannot cross
+            return None
+        if not is_handle(handle):
+            return None
+        self.twins[id(obj)] = (obj, handle)
+        return object.__getattribute__(handle, "_hid")
+
+    def _make_twin(self, obj: Any) -> Any:
+        conn = self.conn
+        if isinstance(obj, types.ModuleType):
+            return conn.request("import", module=obj.__name__)
+        if isinstance(obj, types.FunctionType) and obj.__closure__ is None \
+                and obj.__code__ in self.sources:
+            source, expression, name = self.sources[obj.__code__]
+            return conn.request("define", source=source, expression=expression, name=name)
+        if isinstance(obj, type) and self.classes.get(id(obj), (None,))[0] is obj:
+            return conn.request("define", source=self.classes[id(obj)][1], expression=False,
+                                name=obj.__name__)
+        module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+        if type(module) is str and type(qualname) is str and module != "__main__" \
+                and "<" not in qualname and judge_attribute(module, qualname) is obj:
+            handle = conn.request("import", module=module)
+            return functools.reduce(getattr, qualname.split("."), handle)
+        return None
+
+
+def judge_attribute(module: str, qualname: str) -> Any:
+    """``module.qualname`` as the judge itself imports it (None if it cannot)."""
+    try:
+        return functools.reduce(getattr, qualname.split("."), importlib.import_module(module))
+    except Exception:  # noqa: BLE001 - not importable here
+        return None
 
 
 def judge_import(module: Any, attribute: Any = None) -> Any:
@@ -128,8 +251,82 @@ class NamespaceView(Mapping[str, Any]):
         return len(self.namespace.names())
 
 
-def _compile(source: str) -> tuple[Any, Any]:
-    """Compile a test cell; the last expression (if any) separately, for partial credit."""
+@dataclass
+class TestCode:
+    """One compiled test cell and what it binds at its top level."""
+
+    body: types.CodeType
+    last: types.CodeType | None  #: its last expression (partial credit), if any
+    shared: set[str] = field(default_factory=set)  #: names whose value may reach the learner
+    secret: set[str] = field(default_factory=set)  #: names bound by its hidden part or from it
+    classes: dict[str, str] = field(default_factory=dict)  #: top-level class -> source
+    #: code object of a top-level function or lambda -> (source, is expression, name)
+    sources: dict[types.CodeType, tuple[str, bool, str]] = field(default_factory=dict)
+
+
+def hidden_lines(source: str) -> set[int]:
+    """Line numbers of the hidden part(s) of a test cell (markers included)."""
+    hidden, inside = set(), False
+    for number, line in enumerate(source.splitlines(), 1):
+        text = line.strip()
+        if text.startswith(HIDDEN_BEGIN):
+            inside = True
+        if inside:
+            hidden.add(number)
+        if text.startswith(HIDDEN_END):
+            inside = False
+    return hidden
+
+
+def _shared_names(tree: ast.Module, source: str, secret: set[str]) -> tuple[set[str], set[str]]:
+    """(names the cell may share with the learner, names it makes secret). A name is
+    shared when only visible statements bind it, from names that are not secret (import
+    statements bind modules and library names: always shared)."""
+    hidden = hidden_lines(source)
+    shared, kept, tainted = set(), set(), set(secret)
+    for stmt in tree.body:
+        binds = bound_names(stmt)
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            shared |= binds
+            continue
+        lines = range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
+        if any(n in hidden for n in lines) or free_names(stmt) & tainted:
+            kept |= binds | called_on(stmt)
+            tainted |= kept
+        else:
+            shared |= binds
+    return shared - kept, kept
+
+
+def _own_code(tree: ast.Module) -> dict[tuple[str, int], tuple[str, bool, str] | None]:
+    """(name, first line) -> (source, is expression, name) of each function and lambda the
+    cell defines outside any other function, class or comprehension (None: ambiguous)."""
+    found: dict[tuple[str, int], tuple[str, bool, str] | None] = {}
+
+    def visit(node: ast.AST, nested: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = nested
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                if not nested:
+                    lambda_ = isinstance(child, ast.Lambda)
+                    name = "<lambda>" if lambda_ else child.name
+                    first = min([child.lineno, *(d.lineno for d in getattr(
+                        child, "decorator_list", []))])
+                    key = (name, first)
+                    found[key] = None if key in found else (ast.unparse(child), lambda_, name)
+                inner = True
+            elif isinstance(child, ast.ClassDef | ast.ListComp | ast.SetComp | ast.DictComp
+                            | ast.GeneratorExp):
+                inner = True
+            visit(child, inner)
+
+    visit(tree, False)
+    return found
+
+
+def compile_test(source: str, secret: set[str] | None = None) -> TestCode:
+    """Compile a test cell (IPython syntax allowed); the last expression (if any)
+    separately, for partial credit. ``secret``: names earlier hidden parts bound."""
     try:
         from IPython.core.inputtransformer2 import TransformerManager
 
@@ -137,11 +334,23 @@ def _compile(source: str) -> tuple[Any, Any]:
     except Exception:
         pass
     tree = ast.parse(source, mode="exec")
+    shared, kept = _shared_names(tree, source, secret or set())
+    classes = {stmt.name: ast.unparse(stmt) for stmt in tree.body
+               if isinstance(stmt, ast.ClassDef)}
+    own = _own_code(tree)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = ast.Expression(tree.body.pop().value)
-    return compile(tree, "<test cell>", "exec"), (
-        compile(last, "<test cell>", "eval") if last is not None else None)
+    code = TestCode(compile(tree, "<test cell>", "exec"),
+                    compile(last, "<test cell>", "eval") if last is not None else None,
+                    shared, kept, classes)
+    for outer in (code.body, code.last):
+        for const in outer.co_consts if outer is not None else ():
+            if isinstance(const, types.CodeType):
+                found = own.get((const.co_name, const.co_firstlineno))
+                if found is not None:
+                    code.sources[const] = found
+    return code
 
 
 def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
@@ -150,18 +359,24 @@ def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
     err = io.StringIO()
     value, error = None, None
     try:
-        body, last = _compile(source)
+        code = compile_test(source, namespace.secret)
+        namespace.cell = code
+        namespace.secret |= code.secret
+        namespace.sources.update(code.sources)
         with contextlib.redirect_stderr(err), warnings.catch_warnings():
             warnings.simplefilter("default")
-            exec(body, namespace)
-            if last is not None:
-                value = eval(last, namespace)
+            exec(code.body, namespace)
+            if code.last is not None:
+                value = eval(code.last, namespace)
     except WorkerStopped:
         error = "WorkerStopped"
     except BaseException as exc:  # noqa: BLE001 - any failure of a test cell is a fail
         if is_grader_fault(exc):
             raise GraderFault(f"a test cell could not import: {exc}") from exc
         error = type(exc).__name__
+    finally:
+        namespace.cell = None
+        namespace.deleted.clear()
     stderr = bool(err.getvalue()) or conn.stderr_seen
     partial = None
     if error is None and type(value) in (int, float):

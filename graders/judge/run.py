@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from graders.judge.faults import GraderFault
+from graders.judge.introspect import install as install_introspection
 from graders.judge.lab_names import LabCode
 from graders.judge.notebook import run_plan
 from graders.judge.strict import install as install_strict_comparisons
@@ -44,7 +45,18 @@ def lab_code(lab: Path, notebook: str | None = None) -> LabCode:
     return read_source(lab / "source" / f"{notebook}.ipynb").code
 
 
+def enter_notebook_folder(lab: Path, notebook: str | None) -> None:
+    """Test cells run as nbgrader runs them: in the notebook's folder (the judge's read-only
+    copy of the lab's files: ``open("data.txt")``, ``from tests import ...`` find the lab's
+    own), with ``NBGRADER_EXECUTION=autograde``."""
+    folder = (lab / "source" / f"{notebook or 'x'}.ipynb").parent
+    os.chdir(folder)
+    sys.path.insert(0, str(folder))
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+
+
 install_strict_comparisons()  # in the judge zygote, before any fork
+install_introspection()
 
 JUDGE_MEMORY = 2048 * 1024 * 1024  #: address space the judge may add (decoding learner data)
 
@@ -60,9 +72,8 @@ def judge_main(channel: socket.socket, control: socket.socket, settings: dict[st
     fault = None
     try:
         if setup["kind"] == "notebook":
-            source = Path(settings["lab"]) / "source"
-            os.chdir(source)  # a test's "data/..." is the lab's own copy
             code = lab_code(Path(settings["lab"]), setup.get("notebook"))
+            enter_notebook_folder(Path(settings["lab"]), setup.get("notebook"))
             tests = run_plan(conn, setup["plan"], code)
         else:
             tests = run_pytest(conn, Path(settings["lab"]) / "grader")
