@@ -8,7 +8,12 @@ a callback as a bare *handle* ``["h", id]``: an id the other side can ask about,
 module, class or function name attached. Decoding builds objects from plain JSON and raw
 byte buffers only: no pickle, no imports, no attribute lookups driven by the peer, and the
 only names the peer may send (dtypes of arrays and pandas columns) are checked against
-fixed lists before the judge's numpy or pandas sees them.
+fixed lists before the judge's numpy or pandas sees them. Decoding has a cost budget: a
+frame decodes to at most :data:`MAX_NODES` values (a pandas object counts
+:data:`PANDAS_COST`), its JSON header is at most :data:`MAX_HEADER` bytes, and set members
+or dict keys of which more than :data:`MAX_SAME_HASH` share one hash (a hash flood: ints
+that differ by a multiple of 2**61 - 1, crafted complex numbers or tuples) are refused
+before any set or dict is built.
 
 A frame on the wire: ``b"NLF1"``, u32 header length, JSON header, u32 buffer count, then
 for each buffer a u64 length and its bytes.
@@ -29,7 +34,11 @@ import pandas as pd
 
 MAGIC = b"NLF1"
 MAX_FRAME = 64 * 1024 * 1024  #: largest message either side accepts
+MAX_HEADER = 32 * 1024 * 1024  #: largest JSON header (parsed before any other check)
 MAX_DEPTH = 64
+MAX_NODES = 4_000_000  #: values one frame may decode to
+PANDAS_COST = 256  #: what a Series, Index or DataFrame counts against MAX_NODES
+MAX_SAME_HASH = 64  #: set members / dict keys of one frame that may share one hash
 
 PLAIN_SCALARS = (type(None), bool, int, float, str)
 NUMPY_SCALARS = frozenset(
@@ -141,6 +150,28 @@ class Decoder:
         self.buffers = buffers
         self.handle = handle
         self.array_view = array_view
+        self.nodes = 0  #: what this frame has cost so far (at most MAX_NODES)
+        self.hashes: dict[int, int] = {}  #: hash -> set members / dict keys that have it
+
+    def _spend(self, cost: int) -> None:
+        self.nodes += cost
+        if self.nodes > MAX_NODES:
+            raise CodecError("value too large to check (over the decoding budget)")
+
+    def _keys(self, keys: list[Any]) -> list[Any]:
+        """``keys`` if no hash is shared by too many set members / dict keys of this frame
+        (a set built from them would cost quadratic time); hashes are ints below 2**61,
+        whose own hashes are distinct, so this count cannot be flooded itself."""
+        for key in keys:
+            try:
+                value = hash(key)
+            except TypeError:
+                continue  # unhashable: building the set fails as malformed
+            count = self.hashes.get(value, 0) + 1
+            if count > MAX_SAME_HASH:
+                raise CodecError("too many set members or dict keys share one hash")
+            self.hashes[value] = count
+        return keys
 
     def _buf(self, index: Any) -> bytes:
         if type(index) is not int or not 0 <= index < len(self.buffers):
@@ -150,11 +181,14 @@ class Decoder:
     def decode(self, tree: Any, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             raise CodecError("value nested too deeply")
+        self._spend(1)
         if type(tree) in PLAIN_SCALARS:
             return tree
         if type(tree) is not list or not tree or type(tree[0]) is not str:
             raise CodecError("malformed value")
         tag, args, d = tree[0], tree[1:], depth + 1
+        if tag in ("sr", "df", "ix", "mi", "ri"):
+            self._spend(PANDAS_COST)
         try:
             return self._decode(tag, args, d)
         except CodecError:
@@ -173,11 +207,15 @@ class Decoder:
         if tag == "t":
             return tuple(self._items(args[0], d))
         if tag == "s":
-            return set(self._items(args[0], d))
+            return set(self._keys(self._items(args[0], d)))
         if tag == "fs":
-            return frozenset(self._items(args[0], d))
+            return frozenset(self._keys(self._items(args[0], d)))
         if tag == "d":
-            return {self.decode(k, d): self.decode(v, d) for k, v in args[0]}
+            if type(args[0]) is not list:
+                raise CodecError("malformed container")
+            pairs = [(self.decode(k, d), self.decode(v, d)) for k, v in args[0]]
+            self._keys([k for k, _ in pairs])
+            return dict(pairs)
         if tag == "f":
             if args[0] not in ("nan", "inf", "-inf"):
                 raise CodecError("bad float")
@@ -281,7 +319,7 @@ def recv_frame(sock: socket.socket, limit: int = MAX_FRAME) -> tuple[Any, list[b
     if _recv_exact(sock, 4) != MAGIC:
         raise CodecError("bad frame")
     (size,) = struct.unpack("<I", _recv_exact(sock, 4))
-    if size > limit:
+    if size > min(limit, MAX_HEADER):
         raise CodecError("frame too large")
     try:
         header = json.loads(_recv_exact(sock, size))
