@@ -178,7 +178,8 @@ def sync(outbox: Any, gradebook_db: Path, course: str, labs: Iterable[str] = (),
     records = delivered_records(outbox, course, labs)
     if not records:
         return report
-    with Gradebook(f"sqlite:///{gradebook_db}") as gradebook:
+    # read-only: the instructors' gradebook is theirs (and nbgrader's) to write
+    with Gradebook(f"sqlite:///file:{gradebook_db}?mode=ro&uri=true") as gradebook:
         for record in records:
             who = f"{record['learner']}/{record['lab']}"
             grades = gradebook_grades(gradebook, record)

@@ -12,6 +12,10 @@ read accents right). Summary layouts:
 ``brightspace``  Username, "<lab> Points Grade <Numeric MaxPoints:N>" columns (the suffix
                  lets the import create missing grade items) and the End-of-Line Indicator.
 
+A lab with work a person has not graded yet has status ``awaiting`` and its
+``pending_points`` (points still possible); the LMS layouts leave its cell empty until
+graded rather than import a partial mark as the grade.
+
 Cells that a spreadsheet would run as a formula (``= + - @``) are prefixed with ``'``.
 """
 
@@ -22,12 +26,13 @@ import io
 from collections.abc import Iterable, Sequence
 
 from .catalogue import LabInfo
+from .queries import Cell
 from .views import CohortView
 
 LMS_LAYOUTS = ("generic", "moodle", "canvas", "brightspace")
 _FORMULA_STARTS = frozenset("=+-@\t\r")
 ROW_FIELDS = ("username", "cohort", "lab", "lab_title", "track", "status", "score",
-              "max_score", "percent", "attempts", "late", "last_activity")
+              "max_score", "percent", "attempts", "late", "last_activity", "pending_points")
 
 
 def grade_rows(views: Iterable[CohortView], language: str, pass_percent: float) -> list[dict]:
@@ -43,16 +48,22 @@ def grade_rows(views: Iterable[CohortView], language: str, pass_percent: float) 
                 if cell is None:
                     rows.append({**base, "status": "missing", "score": None, "max_score": None,
                                  "percent": None, "attempts": 0, "late": False,
-                                 "last_activity": None})
+                                 "last_activity": None, "pending_points": None})
                     continue
                 rows.append({
-                    **base,
-                    "status": "completed" if cell.best_percent >= pass_percent else "attempted",
+                    **base, "status": _status(cell, pass_percent),
                     "score": cell.best_score, "max_score": cell.max_score,
                     "percent": round(cell.best_percent, 1), "attempts": cell.attempts,
                     "late": cell.late, "last_activity": cell.last_activity.isoformat(),
+                    "pending_points": cell.pending_points,
                 })
     return rows
+
+
+def _status(cell: Cell, pass_percent: float) -> str:
+    if cell.pending_points > 0:  # as for credentials: not counted until graded
+        return "awaiting"
+    return "completed" if cell.best_percent >= pass_percent else "attempted"
 
 
 def summary_rows(views: Iterable[CohortView], credentials: dict[str, int]) -> list[dict]:
@@ -70,7 +81,7 @@ def summary_rows(views: Iterable[CohortView], credentials: dict[str, int]) -> li
                 if learner.last_activity else None,
                 "labs": {
                     lab.id: {"percent": round(c.best_percent, 1), "score": c.best_score,
-                             "max_score": c.max_score}
+                             "max_score": c.max_score, "pending_points": c.pending_points}
                     for lab in view.labs if (c := learner.cells.get(lab.id)) is not None
                 },
             })
@@ -103,7 +114,7 @@ def summary_csv(rows: Sequence[dict], lab_titles: dict[str, str],
 
     def points(row: dict, lab: str) -> object:
         mark = row["labs"].get(lab)
-        return "" if mark is None else mark["score"]
+        return "" if mark is None or mark["pending_points"] > 0 else mark["score"]
 
     if layout == "moodle":
         header = ["Username", *lab_titles.values()]

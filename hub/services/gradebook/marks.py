@@ -1,11 +1,13 @@
 """Best marks per (learner, lab), kept in memory and topped up with new results only.
 
 Results are append-only (the credential service stores each (learner, lab, submission)
-once and never edits it), so the gradebook folds each result row into a small aggregate
-once: a page then costs two tiny queries (``max(id)`` / ``count(*)`` through an index, and
-the rows added since the last page) instead of re-grouping every result of the program.
-If rows disappeared or arrived out of id order (the count does not add up), the book is
-rebuilt from scratch. 2,000 learners x 40 labs is 80,000 aggregates, a few megabytes.
+once), so the gradebook folds each result row into a small aggregate once: a page then
+costs three tiny queries (``max(id)`` / ``count(*)`` through an index, the count of result
+updates, and the rows added since the last page) instead of re-grouping every result of
+the program. The one edit, a person's grades replacing a result awaiting them, is counted
+in ``result_updates``; when that count changes, when rows disappeared or arrived out of id
+order (the count does not add up), the book is rebuilt from scratch. 2,000 learners x 40
+labs is 80,000 aggregates, a few megabytes.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from hub.services.records import Result
+from hub.services.records import Result, ResultUpdate
 
 from .queries import Cell, LearnerTotals
 
 _COLUMNS = (Result.id, Result.learner, Result.lab, Result.track, Result.percent, Result.score,
-            Result.max_score, Result.graded_at, Result.late)
+            Result.max_score, Result.graded_at, Result.late, Result.pending_points)
 
 
 class MarkBook:
@@ -33,6 +35,7 @@ class MarkBook:
         self._labs: dict[str, str] = {}
         self._last_id = 0
         self._rows = 0
+        self._updates = 0
         self._lock = threading.Lock()
 
     def refresh(self, conn: Connection) -> MarkBook:
@@ -41,8 +44,10 @@ class MarkBook:
             # two statements: each alone is an index lookup / a covering-index count
             top = conn.execute(select(func.max(Result.id))).scalar()
             rows = conn.execute(select(func.count()).select_from(Result)).scalar()
-            if rows < self._rows or (top or 0) < self._last_id:
+            updates = conn.execute(select(func.count()).select_from(ResultUpdate)).scalar()
+            if rows < self._rows or (top or 0) < self._last_id or updates != self._updates:
                 self._reset()
+                self._updates = updates
             if rows != self._rows:
                 self._fold(conn)
                 if self._rows != rows:  # a row committed late, below the ids already seen
@@ -84,23 +89,25 @@ class MarkBook:
 
     def _fold(self, conn: Connection) -> None:
         query = select(*_COLUMNS).where(Result.id > self._last_id).order_by(Result.id)
-        for rid, learner, lab, track, percent, score, max_score, graded, late in \
+        for rid, learner, lab, track, percent, score, max_score, graded, late, pending in \
                 conn.execute(query):
             self._labs[lab] = track
             labs = self._cells.setdefault(learner, {})
             old = labs.get(lab)
             labs[lab] = _merge(old, learner, lab, track, percent, score, max_score, graded,
-                               bool(late))
+                               bool(late), float(pending or 0.0))
             self._last_id = rid
             self._rows += 1
 
 
 def _merge(old: Cell | None, learner: str, lab: str, track: str, percent: float,
-           score: float, max_score: float, graded: datetime, late: bool) -> Cell:
+           score: float, max_score: float, graded: datetime, late: bool,
+           pending: float) -> Cell:
     if old is None:
-        return Cell(learner, lab, track, 1, percent, score, max_score, graded, late)
+        return Cell(learner, lab, track, 1, percent, score, max_score, graded, late, pending)
     return Cell(
         learner, lab, track, old.attempts + 1,
         max(old.best_percent, percent), max(old.best_score, score),
         max(old.max_score, max_score), max(old.last_activity, graded), old.late and late,
+        max(old.pending_points, pending),
     )

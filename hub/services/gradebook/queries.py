@@ -33,6 +33,8 @@ class Cell:
     max_score: float
     last_activity: datetime
     late: bool  # no submission of this lab arrived on time
+    #: Points a person has not graded yet on the lab's attempts (0: nothing awaits grading).
+    pending_points: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class TestOutcome:
     max_points: float
     hidden: bool
     feedback: dict[str, str]
+    manual: bool = False  # graded by a person
+    pending: bool = False  # not graded yet (awaiting grading)
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ class Attempt:
     error_code: str | None
     error_message: dict[str, str] | None
     tests: list[TestOutcome] = field(default_factory=list)
+    #: Points of parts a person has not graded yet (in ``max_score``, not in ``score``).
+    pending_points: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -129,27 +135,30 @@ def attempts_of(conn: Connection, learner: str, lab: str | None = None) -> list[
     query = select(
         Result.id, Result.lab, Result.track, Result.submitted_at, Result.graded_at,
         Result.score, Result.max_score, Result.percent, Result.late, Result.error_code,
-        Result.record["error"],
+        Result.record["error"], Result.pending_points,
     ).where(Result.learner == learner)
     if lab is not None:
         query = query.where(Result.lab == lab)
     attempts = {
-        row[0]: Attempt(*row[:10], error_message=(row[10] or {}).get("message") or None)
+        row[0]: Attempt(*row[:10], error_message=(row[10] or {}).get("message") or None,
+                        pending_points=row[11])
         for row in conn.execute(query.order_by(Result.lab, Result.graded_at, Result.id))
     }
     tests = (
         select(TestResult.result_id, TestResult.name, TestResult.passed, TestResult.points,
-               TestResult.max_points, TestResult.hidden, TestResult.feedback)
+               TestResult.max_points, TestResult.hidden, TestResult.feedback,
+               TestResult.manual, TestResult.pending)
         .join(Result, Result.id == TestResult.result_id)
         .where(Result.learner == learner)
         .order_by(TestResult.result_id, TestResult.position)
     )
     if lab is not None:
         tests = tests.where(Result.lab == lab)
-    for result_id, name, passed, points, max_points, hidden, feedback in conn.execute(tests):
-        attempts[result_id].tests.append(
-            TestOutcome(name, bool(passed), points, max_points, bool(hidden), feedback or {})
-        )
+    for result_id, name, passed, points, max_points, hidden, feedback, manual, pending in \
+            conn.execute(tests):
+        attempts[result_id].tests.append(TestOutcome(
+            name, bool(passed), points, max_points, bool(hidden), feedback or {}, bool(manual),
+            bool(pending)))
     return list(attempts.values())
 
 
@@ -160,6 +169,16 @@ def lab_best_marks(conn: Connection, lab: str, learners: Sequence[str] | None) -
         Result.learner, learners,
     )
     return [float(value) for value in conn.execute(query).scalars()]
+
+
+def lab_awaiting(conn: Connection, lab: str, learners: Sequence[str] | None) -> int:
+    """Learners with an attempt of ``lab`` that awaits a person's grading."""
+    query = _only(
+        select(func.count(distinct(Result.learner)))
+        .where(Result.lab == lab, Result.pending_points > 0),
+        Result.learner, learners,
+    )
+    return int(conn.execute(query).scalar() or 0)
 
 
 def lab_test_stats(conn: Connection, lab: str, learners: Sequence[str] | None) -> list[TestStats]:

@@ -19,7 +19,7 @@ from .marks import MarkBook
 from .roster import Snapshot
 
 SORT_KEYS = ("learner", "completed", "average", "last")
-STATUSES = ("all", "missing", "late", "below")
+STATUSES = ("all", "missing", "late", "below", "awaiting")
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,11 @@ class LearnerRow:
     def late(self) -> int:
         return sum(1 for cell in self.cells.values() if cell.late)
 
+    @property
+    def awaiting(self) -> int:
+        """Labs with work a person has not graded yet."""
+        return sum(1 for cell in self.cells.values() if cell.pending_points > 0)
+
 
 @dataclass
 class CohortView:
@@ -114,6 +119,7 @@ class LabView:
     cohorts: list[str]
     marks: list[float]
     tests: list[queries.TestStats] = field(default_factory=list)
+    awaiting: int = 0  # learners with an attempt awaiting a person's grading
 
     @property
     def average(self) -> float | None:
@@ -210,6 +216,8 @@ def _matches(row: LearnerRow, query: str, status: str, pass_percent: float) -> b
         return row.late > 0
     if status == "below":
         return any(c.best_percent < pass_percent for c in row.cells.values())
+    if status == "awaiting":
+        return row.awaiting > 0
     return True
 
 
@@ -263,4 +271,5 @@ def lab(conn: Connection, snapshot: Snapshot, viewer: Viewer, lab_id: str,
         lab=catalogue.get(lab_id), cohort=cohort_id, cohorts=cohorts,
         marks=queries.lab_best_marks(conn, lab_id, learners),
         tests=queries.lab_test_stats(conn, lab_id, learners),
+        awaiting=queries.lab_awaiting(conn, lab_id, learners),
     )
