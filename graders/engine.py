@@ -5,7 +5,9 @@ runs the learner's code and a *judge* that runs the lab's tests; both are sandbo
 different uids, and only the judge sees the lab's tests. Per submission the parent
 connects a fresh worker child and a fresh judge child with a socket pair, sends the
 learner's files to the worker and the plan to the judge, enforces the wall-clock limit,
-and turns the judge's per-test outcomes into a result record (:mod:`graders.record`).
+and turns the judge's per-test outcomes into a result record (:mod:`graders.record`). A lab
+of several notebooks (one nbgrader assignment) gets one fresh worker/judge pair per
+notebook, as nbgrader runs each notebook in a fresh kernel.
 """
 
 from __future__ import annotations
@@ -25,8 +27,22 @@ from pathlib import Path
 from typing import Any
 
 from graders.lab import Lab
-from graders.notebooks import NotebookError, SourceNotebook, plan, read_source
-from graders.record import LabTest, build_record, code_tests, error_record, notebook_tests
+from graders.notebooks import (
+    NotebookError,
+    SourceNotebook,
+    manual_states,
+    plan,
+    read_source,
+    release_checksums,
+)
+from graders.record import (
+    LabTest,
+    Part,
+    build_record,
+    code_tests,
+    error_record,
+    notebook_tests,
+)
 from graders.remote.codec import CodecError, PeerGone, send_frame
 from graders.sandbox import Sandbox, SandboxUnavailable, detect
 from graders.sandbox.base import LaunchSpec
@@ -294,11 +310,17 @@ class Grader:
         self.sandbox = sandbox or detect()
         self.course = course
         self.workers = min(max(1, workers or os.cpu_count() or 1), BLOCK_SIZE // 2)
-        self.source: SourceNotebook | None = read_source(lab.notebook) \
-            if lab.kind == "notebook" else None
+        #: notebook name -> what grading needs from that source notebook
+        self.sources: dict[str, SourceNotebook] = {
+            name: read_source(lab.notebook_path(name)) for name in lab.notebook_names}
+        #: notebook name -> release checksums of its manually graded answer cells
+        self.checksums = {name: release_checksums(lab.notebook_path(name), source)
+                          for name, source in self.sources.items()}
         #: the lab's tests and maxima, known before any submission (code labs: collected
         #: by the judge at start); scores and names in records come only from here
-        self.tests: list[LabTest] = notebook_tests(self.source) if self.source else []
+        self.tests: list[LabTest] = [
+            test for name, source in self.sources.items()
+            for test in notebook_tests(source, name if lab.named_notebooks else None)]
         self._tmp: Path | None = None
         self._uids: UidBlock | None = None
         self._cgroups: Cgroups | None = None
@@ -353,19 +375,27 @@ class Grader:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
-    def judge_setup(self, submission: Submission) -> tuple[dict[str, Any], dict[str, bytes]]:
-        """The judge's instructions and the files the worker gets (raises on bad input)."""
+    def runs(self, submission: Submission) -> tuple[
+            list[tuple[str | None, dict[str, Any] | None, dict[str, bool]]], dict[str, bytes]]:
+        """Per notebook (code labs: one run named None): its name, the judge's instructions
+        (None when the notebook is not in the submission) and its manually graded parts;
+        and the files the worker gets. Raises :class:`NotebookError` on bad input."""
         lab = self.lab
         if lab.kind == "code":
             files = {n: submission.files[n] for n in lab.code_files if n in submission.files}
-            return {"kind": "code"}, files
-        name = f"{lab.id}.ipynb"
-        if name not in submission.files:
-            raise NotebookError(f"missing:{name}")
-        assert self.source is not None
-        steps = plan(self.source, submission.files[name])
+            return [(None, {"kind": "code"}, {})], files
+        runs: list[tuple[str | None, dict[str, Any] | None, dict[str, bool]]] = []
+        for name, source in self.sources.items():
+            data = submission.files.get(f"{name}.ipynb")
+            if data is None:
+                runs.append((name, None, {}))
+                continue
+            setup = {"kind": "notebook", "notebook": name, "plan": plan(source, data)}
+            runs.append((name, setup, manual_states(source, self.checksums[name], data)))
+        if all(setup is None for _, setup, _ in runs):
+            raise NotebookError("missing:" + ", ".join(f"{n}.ipynb" for n in self.sources))
         files = {n: d for n, d in submission.files.items() if not n.endswith(".ipynb")}
-        return {"kind": "notebook", "plan": steps}, files
+        return runs, files
 
     def grade(self, submission: Submission) -> dict[str, Any]:
         """Grade one submission and return its validated result record (an error record
@@ -385,7 +415,7 @@ class Grader:
                                 {"detail": str(submission.error)}, started, isolation,
                                 self.course)
         try:
-            setup, files = self.judge_setup(submission)
+            runs, files = self.runs(submission)
         except NotebookError as exc:
             text = str(exc)
             if text.startswith("missing:"):
@@ -393,25 +423,33 @@ class Grader:
                                     {"name": text[8:]}, started, isolation, self.course)
             return error_record(self.lab, submission, "invalid-notebook", {"detail": text},
                                 started, isolation, self.course)
+        parts = [Part(name, None if setup is None else self._run(submission, files, setup),
+                      manual) for name, setup, manual in runs]
+        outcomes = [part.outcome for part in parts if part.outcome is not None]
+        if self.outcomes is not None:
+            self.outcomes[submission.learner] = outcomes[0]
+        seconds = [o.stats.get("learner_seconds") for o in outcomes]
+        if all(type(s) is float and s >= 0 for s in seconds):
+            self.learner_seconds[submission.learner] = sum(seconds)  # type: ignore[arg-type]
+        for outcome in outcomes:
+            if outcome.failure is not None and outcome.tests is None:
+                return error_record(self.lab, submission, outcome.failure, {}, started,
+                                    isolation, self.course)
+        return build_record(self.lab, submission, parts, self.tests, started, isolation,
+                            self.course)
+
+    def _run(self, submission: Submission, files: dict[str, bytes],
+             setup: dict[str, Any]) -> Outcome:
+        """One sandboxed run (a fresh worker and judge) in the next free slot."""
         slot = self._slots.get()
         try:
-            outcome = slot.run(files, setup, self._cgroups)
+            return slot.run(files, setup, self._cgroups)
         except Exception:  # this submission gets an error record; the slot restarts
             LOG.exception("grading %s failed; restarting slot", submission.learner)
             slot.stop()
-            outcome = Outcome(failure="internal")
+            return Outcome(failure="internal")
         finally:
             self._slots.put(slot)
-        if self.outcomes is not None:
-            self.outcomes[submission.learner] = outcome
-        seconds = outcome.stats.get("learner_seconds")
-        if type(seconds) is float and seconds >= 0:
-            self.learner_seconds[submission.learner] = seconds
-        if outcome.failure is not None and outcome.tests is None:
-            return error_record(self.lab, submission, outcome.failure, {}, started,
-                                isolation, self.course)
-        return build_record(self.lab, submission, outcome, self.tests, started, isolation,
-                            self.course)
 
     def grade_all(self, submissions: Iterable[Submission],
                   on_done: Callable[[dict[str, Any]], None] | None = None

@@ -2,6 +2,8 @@
 
 A lab lives in ``labs/<track>/<lab>/`` (the format for authors: ``docs/labs.md``): ``lab.toml``,
 ``source/`` (nbgrader source assignment), and for code labs ``solution/`` and ``grader/``.
+A notebook lab is one nbgrader assignment: every ``source/*.ipynb`` is one of its notebooks
+(our own labs have one, ``<id>.ipynb``); ``assignment`` names it in nbgrader's folders.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 TRACKS = ("cybersecurity", "ai-data", "robotics", "gamedev", "foundations")
 KINDS = ("notebook", "code")
 LAB_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: nbgrader assignment names the exchange accepts (nbgrader itself refuses only "+")
+ASSIGNMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 #: the languages northlab's own pages speak: ``northlab check`` warns about those a lab
 #: lacks until the lab declares its ``languages`` (then the declared ones are required)
@@ -71,6 +75,10 @@ class Lab:
     code_files: tuple[str, ...] = ()
     #: ``languages = [...]``: every text and test hint must exist in each; () = undeclared
     languages: tuple[str, ...] = ()
+    #: nbgrader assignment name (``source/<assignment>/``, ``submitted/<learner>/<assignment>/``)
+    assignment: str = ""
+    #: notebook labs: the assignment's notebooks (``source/<name>.ipynb``), sorted
+    notebook_names: tuple[str, ...] = ()
 
     @property
     def source_dir(self) -> Path:
@@ -86,8 +94,18 @@ class Lab:
 
     @property
     def notebook(self) -> Path:
-        """The nbgrader source notebook (instructions notebook for code labs)."""
+        """The nbgrader source notebook named like the lab (instructions notebook for code
+        labs); multi-notebook labs have :attr:`notebook_names` instead."""
         return self.source_dir / f"{self.id}.ipynb"
+
+    @property
+    def named_notebooks(self) -> bool:
+        """Whether records name each test's notebook: notebook labs other than one notebook
+        named like the lab."""
+        return self.kind == "notebook" and self.notebook_names != (self.id,)
+
+    def notebook_path(self, name: str) -> Path:
+        return self.source_dir / f"{name}.ipynb"
 
 
 def _text(data: dict[str, Any], key: str, where: str,
@@ -159,6 +177,11 @@ def load_lab(path: Path) -> Lab:
     if not isinstance(limits, dict):
         raise LabError(f"{where}: [limits] must be a table")
     languages = _languages(data, where)
+    assignment = data.get("assignment", lab_id)
+    if not isinstance(assignment, str) or not ASSIGNMENT.match(assignment) or \
+            assignment.endswith("."):
+        raise LabError(f"{where}: 'assignment' must be an nbgrader assignment name (letters, "
+                       "digits, '_', '.', '-')")
     code_files: tuple[str, ...] = ()
     if data["kind"] == "code":
         files = data.get("code", {}).get("files")
@@ -185,12 +208,17 @@ def load_lab(path: Path) -> Lab:
         limits=Limits.from_table(limits, f"{where} [limits]"),
         code_files=code_files,
         languages=languages,
+        assignment=assignment,
+        notebook_names=_notebooks(path / "source") if data["kind"] == "notebook" else (),
     )
     if lab.points <= 0:
         raise LabError(f"{where}: 'points' must be more than 0")
     if lab.floor > lab.points:
         raise LabError(f"{where}: 'floor' cannot be larger than 'points'")
-    if not lab.notebook.is_file():
+    if lab.kind == "notebook" and not lab.notebook_names:
+        raise LabError(f"{where}: no notebook in source/ (source/{lab.id}.ipynb, or the "
+                       "notebooks of the nbgrader assignment)")
+    if lab.kind == "code" and not lab.notebook.is_file():
         raise LabError(f"{where}: missing notebook source/{lab.id}.ipynb")
     if lab.kind == "code":
         for folder in (lab.solution_dir, lab.grader_dir):
@@ -200,6 +228,14 @@ def load_lab(path: Path) -> Lab:
             if not (lab.solution_dir / name).is_file():
                 raise LabError(f"{where}: solution/{name} is missing")
     return lab
+
+
+def _notebooks(source: Path) -> tuple[str, ...]:
+    """The assignment's notebooks: ``source/*.ipynb`` (as nbgrader finds them), sorted."""
+    if not source.is_dir():
+        return ()
+    return tuple(sorted(p.stem for p in source.glob("*.ipynb")
+                        if p.is_file() and not p.name.startswith(".")))
 
 
 def lab_dirs(folder: Path) -> list[Path]:

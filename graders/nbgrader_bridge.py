@@ -11,9 +11,13 @@ In a course's ``nbgrader_config.py``::
 ordinary kernel with the instructor's rights) by :class:`NorthlabExecute`. That step
 grades the submission in the sandbox, then writes each test cell's outcome as the cell's
 output (nothing on a pass, an error output on a failure, a number for partial credit), so
-nbgrader's own ``SaveAutoGrades`` records exactly the engine's scores. It also puts the
-northlab result record into the outbox. The assignment id must be a lab id under
-``labs_dir``; an unknown assignment is an error, never a silent unsandboxed run.
+nbgrader's own ``SaveAutoGrades`` records exactly the engine's scores. Manually graded
+answers and tasks are left to nbgrader as they are: it stores them as stock autograde does
+(no automatic score unless unanswered), so formgrader shows them to the instructor. The
+whole assignment (every notebook of the learner's ``submitted/`` folder) is graded once, on
+its first notebook, and that one northlab result record goes into the outbox. The
+assignment must be the ``assignment`` of a lab under ``labs_dir`` (by default its id); an
+unknown assignment is an error, never a silent unsandboxed run.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
 from traitlets import Bool, Dict, Integer, Unicode
 
 from graders.engine import Grader
@@ -39,6 +44,9 @@ from graders.submissions import Submission, _timestamp, read_files
 
 REPO = Path(__file__).resolve().parents[1]
 _GRADERS: dict[str, Grader] = {}
+#: (lab, learner) -> a record graded on one notebook of the submission: its id, the record
+#: and the submission's other notebooks, which nbgrader has yet to pass through (each once)
+_RECORDS: dict[tuple[str, str], tuple[str, dict[str, Any], set[str]]] = {}
 _LOCK = threading.Lock()
 
 
@@ -74,10 +82,10 @@ class NorthlabExecute(Preprocessor):
     enabled = Bool(True, help="Always on: nbconvert skips disabled preprocessors, which "
                               "would leave every test cell without output (full marks).")
 
-    def _lab(self, lab_id: str) -> Lab:
-        lab = find_lab(Path(self.labs_dir), lab_id)
+    def _lab(self, assignment: str) -> Lab:
+        lab = find_lab(Path(self.labs_dir), assignment)
         if lab is None:
-            raise LabError(f"assignment '{lab_id}' is not a northlab lab under "
+            raise LabError(f"assignment '{assignment}' is not a northlab lab under "
                            f"{self.labs_dir}; refusing to run learner code outside the sandbox")
         return lab
 
@@ -92,30 +100,51 @@ class NorthlabExecute(Preprocessor):
             NotebookNode, dict[str, Any]]:
         info = resources["nbgrader"]
         lab = self._lab(info["assignment"])
-        folder = Path(resources.get("metadata", {}).get("path") or ".")
-        files = read_files(folder) if folder.is_dir() else {}
-        files[f"{lab.id}.ipynb"] = nbformat.writes(nb).encode()
-        submission = Submission(learner=info["student"], path=folder,
-                                submitted_at=_timestamp(folder), files=files,
-                                late=submitted_late(info.get("db_url"), lab.id, info["student"]))
-        grader = _grader(lab, self.workers, self.course or None)
-        record = grader.grade(submission)
+        record = self._record(lab, info)
         if record["error"] is not None:
             raise RuntimeError(f"northlab could not grade {info['student']}: "
                                f"{record['error']['message']['en']}")
-        mark_outputs(nb, record)
-        box = self._outbox()
-        if box is not None:
-            from graders.outbox import Outbox
-
-            Outbox(box).put(record)
+        mark_outputs(nb, record, info["notebook"] if lab.named_notebooks else None)
         resources.setdefault("northlab", {})["record"] = record
         return nb, resources
 
+    def _record(self, lab: Lab, info: dict[str, Any]) -> dict[str, Any]:
+        """The record of the learner's whole submission (``submitted/<learner>/<assignment>``,
+        every notebook), graded on the first of its notebooks nbgrader passes through and
+        delivered once; its other notebooks take their outcomes from that record."""
+        coursedir = CourseDirectory(config=self.config)
+        folder = Path(coursedir.format_path(coursedir.submitted_directory, info["student"],
+                                            lab.assignment))
+        submission = Submission(learner=info["student"], path=folder,
+                                submitted_at=_timestamp(folder),
+                                files=read_files(folder) if folder.is_dir() else {},
+                                late=submitted_late(info.get("db_url"), lab.assignment,
+                                                    info["student"]))
+        key, notebook = (lab.id, info["student"]), info["notebook"]
+        with _LOCK:
+            done = _RECORDS.pop(key, None)
+            if done is not None and done[0] == submission.submission_id and notebook in done[2]:
+                if done[2] - {notebook}:
+                    _RECORDS[key] = (done[0], done[1], done[2] - {notebook})
+                return done[1]
+        record = _grader(lab, self.workers, self.course or None).grade(submission)
+        others = {name for name in lab.notebook_names
+                  if f"{name}.ipynb" in submission.files} - {notebook}
+        if others:
+            with _LOCK:
+                _RECORDS[key] = (submission.submission_id, record, others)
+        box = self._outbox()
+        if box is not None and record["error"] is None:
+            from graders.outbox import Outbox
 
-def find_lab(labs_dir: Path, lab_id: str) -> Lab | None:
-    """The lab ``lab_id`` under ``labs_dir``, if there is one."""
-    return next((lab for lab in discover_labs(labs_dir) if lab.id == lab_id), None)
+            Outbox(box).put(record)
+        return record
+
+
+def find_lab(labs_dir: Path, assignment: str) -> Lab | None:
+    """The lab under ``labs_dir`` that is nbgrader assignment ``assignment``, if any."""
+    return next((lab for lab in discover_labs(labs_dir) if lab.assignment == assignment),
+                None)
 
 
 class NorthlabKernelspec(Preprocessor):
@@ -183,9 +212,11 @@ def submitted_late(db_url: str | None, assignment: str, student: str) -> bool:
             return False
 
 
-def mark_outputs(nb: NotebookNode, record: dict[str, Any]) -> None:
-    """Write each test cell's outcome as outputs nbgrader's ``determine_grade`` reads."""
-    tests = {t["name"]: t for t in record["tests"]}
+def mark_outputs(nb: NotebookNode, record: dict[str, Any], notebook: str | None) -> None:
+    """Write each test cell's outcome (the record's tests of ``notebook``) as outputs
+    nbgrader's ``determine_grade`` reads; parts a person grades are left to nbgrader."""
+    tests = {t["name"]: t for t in record["tests"]
+             if t.get("notebook") == notebook and not t.get("manual")}
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue

@@ -27,7 +27,7 @@ c.Execute.timeout = {timeout!r}
 
 
 class NbgraderCourse:
-    """An nbgrader course folder with one lab as assignment (its id = the lab id)."""
+    """An nbgrader course folder with one lab as assignment (``lab.assignment``)."""
 
     def __init__(self, root: Path, lab: Lab, *, course: str = "test-course",
                  timeout: int = 30, extra_config: str = "") -> None:
@@ -37,7 +37,7 @@ class NbgraderCourse:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "nbgrader_config.py").write_text(CONFIG.format(
             root=str(self.root), course=course, timeout=timeout, extra=extra_config))
-        source = self.root / "source" / lab.id
+        source = self.root / "source" / lab.assignment
         if not source.exists():
             shutil.copytree(lab.source_dir, source)
 
@@ -57,11 +57,11 @@ class NbgraderCourse:
         return result
 
     def generate(self) -> None:
-        self.nbgrader("generate_assignment", self.lab.id, "--force")
+        self.nbgrader("generate_assignment", self.lab.assignment, "--force")
 
     def add_submission(self, learner: str, files: dict[str, bytes],
                        timestamp: str = "2026-01-15 12:00:00.000000 UTC") -> Path:
-        folder = self.root / "submitted" / learner / self.lab.id
+        folder = self.root / "submitted" / learner / self.lab.assignment
         folder.mkdir(parents=True, exist_ok=True)
         for name, data in files.items():
             target = folder / name
@@ -71,10 +71,20 @@ class NbgraderCourse:
         return folder
 
     def autograde(self, *extra: str) -> subprocess.CompletedProcess[str]:
-        return self.nbgrader("autograde", self.lab.id, "--create", "--force", *extra)
+        return self.nbgrader("autograde", self.lab.assignment, "--create", "--force", *extra)
 
     def scores(self) -> dict[str, float]:
         """learner -> total score nbgrader recorded for the lab."""
         with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", self.course) as gb:
             return {sub.student_id: float(sub.score)
-                    for sub in gb.assignment_submissions(self.lab.id)}
+                    for sub in gb.assignment_submissions(self.lab.assignment)}
+
+    def grades(self) -> dict[tuple[str, str, str], tuple[float | None, float]]:
+        """(learner, notebook, grade_id) -> (automatic score, max score) nbgrader recorded
+        for every graded cell and task; None: waiting for a person."""
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", self.course) as gb:
+            return {(sub.student_id, nb.name, grade.name): (
+                        None if grade.auto_score is None else float(grade.auto_score),
+                        float(grade.max_score))
+                    for sub in gb.assignment_submissions(self.lab.assignment)
+                    for nb in sub.notebooks for grade in nb.grades}

@@ -5,6 +5,10 @@ Like ``nbgrader autograde`` (OverwriteCells), test cells and locked cells always
 the lab's source notebook, matched by ``grade_id``; what the learner wrote in them is
 ignored. Submitted notebooks are untrusted JSON: size and shape are checked.
 
+Manually graded parts (answer cells with ``grade`` and ``solution``, code or markdown, and
+task cells) are graded by a person; as in nbgrader, an answer cell left as released (same
+checksum as the release) gets 0 at once, any other answer waits for a person.
+
 What the lab's own code binds (library names, lab names: :mod:`graders.judge.lab_names`)
 is read from the source notebook too: the judge resolves those names itself, never from
 whatever the learner's namespace holds under the same name.
@@ -40,12 +44,25 @@ class TestCell:
 
 
 @dataclass
+class ManualCell:
+    """A part a person grades: an answer cell (``grade`` + ``solution``) or a task cell."""
+
+    id: str
+    points: float
+    task: bool
+    cell_type: str
+    locked: bool
+
+
+@dataclass
 class SourceNotebook:
     """What grading needs from the lab's source notebook."""
 
     tests: dict[str, TestCell] = field(default_factory=dict)
     locked: dict[str, str] = field(default_factory=dict)
-    manual: list[str] = field(default_factory=list)  #: manually graded cells (not allowed)
+    manual: dict[str, ManualCell] = field(default_factory=dict)  #: graded by a person
+    #: grade_ids of every graded part (tests and manual parts), in notebook order
+    order: list[str] = field(default_factory=list)
     code: LabCode = field(default_factory=LabCode)  #: what the lab's own code binds
 
     @property
@@ -130,11 +147,68 @@ def read_source(path: Path) -> SourceNotebook:
                 id=grade_id, source=cell["source"], points=float(nbg.get("points", 0)),
                 hidden=HIDDEN_MARK in cell["source"],
                 feedback=dict(feedback) if isinstance(feedback, dict) else {})
-        elif nbg.get("grade"):
-            result.manual.append(grade_id)
+        elif nbg.get("grade") or nbg.get("task"):
+            result.manual[grade_id] = ManualCell(
+                id=grade_id, points=float(nbg.get("points", 0)), task=not nbg.get("grade"),
+                cell_type=cell["type"], locked=bool(nbg.get("locked")))
         elif nbg.get("locked") and cell["type"] == "code":
             result.locked[grade_id] = cell["source"]
+            continue
+        else:
+            continue
+        if grade_id not in result.order:
+            result.order.append(grade_id)
     return result
+
+
+def release_checksums(path: Path, source: SourceNotebook) -> dict[str, str]:
+    """grade_id -> nbgrader's checksum of each manually graded answer cell as released
+    (what ``nbgrader generate_assignment`` stores): an answer still equal to it is
+    unanswered. Empty (and nbgrader not imported) when the notebook has no answer cells."""
+    if not any(not cell.task for cell in source.manual.values()):
+        return {}
+    from nbgrader.utils import compute_checksum
+
+    from graders.release import release_notebook
+
+    return {cell.metadata.nbgrader["grade_id"]: compute_checksum(cell)
+            for cell in release_notebook(path).cells
+            if cell.metadata.get("nbgrader", {}).get("grade_id") in source.manual
+            and cell.metadata.nbgrader.get("grade")}
+
+
+def manual_states(source: SourceNotebook, checksums: dict[str, str], submitted: bytes
+                  ) -> dict[str, bool]:
+    """grade_id -> whether a person has to grade that manually graded part of ``submitted``
+    (True: a task, or an answer whose checksum, computed as nbgrader does after
+    OverwriteCells with cell type, lock and points from the source, differs from the
+    release's) or it is unanswered (False: 0 at once, as nbgrader). Parts missing from the
+    submission are absent. Raises :class:`NotebookError`."""
+    states: dict[str, bool] = {}
+    for cell in cells_of(submitted):
+        grade_id = cell["nbgrader"].get("grade_id")
+        if not isinstance(grade_id, str) or grade_id not in source.manual or grade_id in states:
+            continue
+        part = source.manual[grade_id]
+        states[grade_id] = part.task or grade_id not in checksums or not _unchanged(
+            part, cell, checksums[grade_id])
+    return states
+
+
+def _unchanged(part: ManualCell, cell: dict[str, Any], checksum: str) -> bool:
+    """Whether a submitted answer cell has the release's checksum (nbgrader's own
+    ``compute_checksum``); metadata flags that are not booleans never match."""
+    grade, solution = cell["nbgrader"].get("grade", False), cell["nbgrader"].get("solution",
+                                                                                 False)
+    if type(grade) is not bool or type(solution) is not bool:
+        return False
+    from nbformat import NotebookNode
+    from nbgrader.utils import compute_checksum
+
+    node = NotebookNode(cell_type=part.cell_type, source=cell["source"], metadata=NotebookNode(
+        nbgrader=NotebookNode(grade=grade, solution=solution, locked=part.locked,
+                              grade_id=part.id, points=part.points)))
+    return compute_checksum(node) == checksum
 
 
 def plan(source: SourceNotebook, submitted: bytes) -> list[dict[str, Any]]:

@@ -5,13 +5,19 @@ before grading (notebook metadata; for code labs the ``@pytest.mark.points`` mar
 judge listed at start, before any submission); it names tests, caps and rounds points
 from that list only, never from a judge's report. Learner feedback comes only from the
 lab's bilingual hints and the grader's catalogue, never from test code or expected values.
+
+A lab that is an nbgrader assignment of several notebooks is graded one notebook at a time
+(a fresh kernel each, as nbgrader); the record holds the lab total, each notebook's subtotal
+(``notebooks``) and each test's ``notebook``. Parts a person grades (nbgrader's manually
+graded answers and tasks) are tests with ``manual: true``; those waiting for the person are
+``pending`` (0 points now, counted in ``max_score`` and ``pending_points``).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -64,12 +70,32 @@ class LabTest:
     max_points: float
     hidden: bool
     feedback: dict[str, str]
+    notebook: str | None = None  #: its notebook, when records name notebooks
+    manual: bool = False  #: graded by a person (nbgrader manually graded answer or task)
 
 
-def notebook_tests(source: SourceNotebook) -> list[LabTest]:
-    """The test cells of the lab's source notebook."""
-    return [LabTest(t.id, float(t.points), t.hidden, dict(t.feedback))
-            for t in source.tests.values()]
+@dataclass
+class Part:
+    """One notebook's grading (a code lab has one part, named None)."""
+
+    notebook: str | None
+    outcome: Outcome | None  #: None: the notebook is not in the submission
+    #: manually graded parts present in the notebook -> whether a person has to grade them
+    manual: dict[str, bool] = field(default_factory=dict)
+
+
+def notebook_tests(source: SourceNotebook, notebook: str | None = None) -> list[LabTest]:
+    """The test cells and manually graded parts of one source notebook, in its order."""
+    tests = []
+    for grade_id in source.order:
+        if grade_id in source.tests:
+            test = source.tests[grade_id]
+            tests.append(LabTest(test.id, float(test.points), test.hidden,
+                                 dict(test.feedback), notebook))
+        else:
+            tests.append(LabTest(grade_id, float(source.manual[grade_id].points), False, {},
+                                 notebook, manual=True))
+    return tests
 
 
 def code_tests(collected: list[dict[str, Any]]) -> list[LabTest]:
@@ -157,37 +183,83 @@ def _feedback(hint: dict[str, str], passed: bool, stop: dict[str, str] | None,
     return base
 
 
-def build_record(lab: Lab, submission: Submission, outcome: Outcome, tests: list[LabTest],
-                 started: float, isolation: str, course: str | None) -> dict[str, Any]:
-    """Score the outcome against the lab's own ``tests``: a judged test counts only under
-    a name the lab has, for at most its maximum, rounded to :func:`precision`; tests the
-    judge reported that the lab does not have are ignored, missing ones fail. The result
-    is validated against ``result.schema.json``."""
-    record = _base(lab, submission, started, isolation, course)
-    stop = stop_reason(lab, outcome)
+def _manual_row(test: LabTest, state: bool | None) -> dict[str, Any]:
+    """A part a person grades: pending when answered (``state`` True), else 0 at once
+    (unanswered as released, or missing from the notebook)."""
+    message = "manual.pending" if state else "manual.unanswered" if state is False \
+        else "manual.missing"
+    return {"name": test.name, "points": 0, "max_points": test.max_points, "passed": False,
+            "hidden": False, "manual": True, "pending": state is True,
+            "feedback": catalog().all_languages(message)}
+
+
+def _part_rows(lab: Lab, part: Part, tests: list[LabTest], digits: int
+               ) -> list[dict[str, Any]]:
+    """The rows of one notebook (or code lab run): a judged test counts only under a name
+    the lab has, for at most its maximum, rounded to ``digits``."""
+    outcome = part.outcome
+    stop = stop_reason(lab, outcome) if outcome is not None else None
     judged: dict[str, dict[str, Any]] = {}
-    for got in outcome.tests or []:
+    for got in (outcome.tests or []) if outcome is not None else []:
         if type(got) is dict and type(got.get("id")) is str:
             judged.setdefault(got["id"], got)
-    digits = precision(tests)
     rows = []
     for test in tests:
+        if test.manual:
+            rows.append(_manual_row(test, part.manual.get(test.name)))
+            continue
         got = judged.get(test.name)
         passed = got is not None and got.get("passed") is True
         points = test.max_points if passed else 0.0
         if passed and type(got.get("partial")) is float:  # type: ignore[union-attr]
             points = partial_points(got["partial"], test.max_points)  # type: ignore[index]
+        feedback = catalog().all_languages("notebook.missing", name=f"{part.notebook}.ipynb") \
+            if outcome is None else _feedback(
+                test.feedback, passed, stop, got is not None and got.get("stopped") is True,
+                missing=got is None and lab.kind == "notebook")
         rows.append({
             "name": test.name, "points": round(min(points, test.max_points), digits),
             "max_points": test.max_points, "passed": passed, "hidden": test.hidden,
-            "feedback": _feedback(test.feedback, passed, stop,
-                                  got is not None and got.get("stopped") is True,
-                                  missing=got is None and lab.kind == "notebook")})
+            "feedback": feedback})
     if stop is not None:
         rows.append({"name": "sandbox", "points": 0, "max_points": 0, "passed": False,
                      "hidden": False, "feedback": stop})
+    if lab.named_notebooks and part.notebook is not None:
+        for row in rows:
+            row["notebook"] = part.notebook
+    return rows
+
+
+def _total(rows: list[dict[str, Any]], digits: int) -> dict[str, float]:
+    most = sum(row["max_points"] for row in rows)
+    return {"score": round(min(sum(row["points"] for row in rows), most), digits),
+            "max_score": most,
+            "pending_points": sum(row["max_points"] for row in rows if row.get("pending"))}
+
+
+def build_record(lab: Lab, submission: Submission, parts: list[Part], tests: list[LabTest],
+                 started: float, isolation: str, course: str | None) -> dict[str, Any]:
+    """Score each part against the lab's own ``tests`` (those of its notebook): tests the
+    judge reported that the lab does not have are ignored, missing ones fail; the lab total
+    is the sum, with per-notebook subtotals when the lab names its notebooks and
+    ``pending_points`` when it has parts a person grades. The result is validated against
+    ``result.schema.json``."""
+    record = _base(lab, submission, started, isolation, course)
+    digits = precision(tests)
+    named = lab.named_notebooks
+    rows, notebooks = [], []
+    for part in parts:
+        part_rows = _part_rows(lab, part, [t for t in tests if t.notebook == (
+            part.notebook if named else None)], digits)
+        rows.extend(part_rows)
+        if named and part.notebook is not None:
+            notebooks.append({"name": part.notebook, **_total(part_rows, digits)})
+    total = _total(rows, digits)
     record["tests"] = rows
-    record["max_score"] = sum(t["max_points"] for t in rows)
-    record["score"] = round(min(sum(t["points"] for t in rows), record["max_score"]), digits)
+    record["max_score"], record["score"] = total["max_score"], total["score"]
+    if any(test.manual for test in tests):
+        record["pending_points"] = total["pending_points"]
+    if notebooks:
+        record["notebooks"] = notebooks
     record["duration"] = round(time.monotonic() - started, 3)
     return validate_result(record)

@@ -1,22 +1,24 @@
 """Find and read learner submissions safely (the files are hostile input).
 
 SUBMISSIONS_DIR holds one folder per learner (``learners``), nbgrader's
-``submitted/<learner>/<lab>/`` folder (``submitted``) or a course root holding it
-(``course``). The layout is the caller's (``--layout``), or read from what a learner cannot
-create: a folder named ``submitted`` is nbgrader's, a folder with ``nbgrader_config.py`` or
-``gradebook.db`` is a course root; a folder that merely holds a ``submitted`` subfolder is
-ambiguous (a learner may be called ``submitted``) and refused with a clear error. Every
-learner folder present is graded or reported. Reading never follows symbolic links, skips
-anything that is not a regular file, refuses ``..``/absolute and non-UTF-8 names, and caps
-the number and size of files and the depth of folders. Every field is parsed defensively: a
-bad one makes that submission's record say so (or leaves the field unknown), never stops
-the batch.
+``submitted/<learner>/<assignment>/`` folder (``submitted``) or a course root holding it
+(``course``); a learner of nbgrader's layout with no folder for the assignment submitted
+nothing and is reported as missing, not graded. The layout is the caller's (``--layout``),
+or read from what a learner cannot create: a folder named ``submitted`` is nbgrader's, a
+folder with ``nbgrader_config.py`` or ``gradebook.db`` is a course root; a folder that
+merely holds a ``submitted`` subfolder is ambiguous (a learner may be called ``submitted``)
+and refused with a clear error. Every learner folder present is graded or reported. Reading
+never follows symbolic links, skips anything that is not a regular file, refuses
+``..``/absolute and non-UTF-8 names, and caps the number and size of files and the depth of
+folders. Every field is parsed defensively: a bad one makes that submission's record say so
+(or leaves the field unknown), never stops the batch.
 
 Time comes only from what the learner cannot write: in nbgrader's ``submitted/`` layout,
-``timestamp.txt`` is written by the collector (northlab's exchange stamps the time it
-received the submission and overwrites any file of that name in the learner's archive). In
-the one-folder-per-learner layout every file is the learner's, so ``submitted_at`` and
-``late`` are unknown (None).
+``timestamp.txt`` is written by the collector (northlab's exchange service stamps the time
+it received the submission, and its collect step writes that stamp over any file of that
+name in the learner's archive; nbgrader's own exchange does the same with its own stamp).
+It is read as nbgrader reads it (:func:`parse_timestamp`). In the one-folder-per-learner
+layout every file is the learner's, so ``submitted_at`` and ``late`` are unknown (None).
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+
+from dateutil import parser as date_parser
+from dateutil import tz as date_tz
 
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 48 * 1024 * 1024  # below the codec's frame limit
@@ -37,6 +42,9 @@ MAX_ENTRIES = 20000  #: folder entries looked at in one submission (files, folde
 LAYOUTS = ("auto", "learners", "submitted", "course")
 COURSE_MARKERS = ("nbgrader_config.py", "gradebook.db")  #: files only an instructor writes
 LEARNER = re.compile(r"^[A-Za-z0-9_.@+-]{1,128}$")
+#: time zone names looked up like nbgrader (``America/Los_Angeles``, ``UTC``, ``EST5EDT``):
+#: never a path (no leading ``/``, no ``.``), so no file outside the zoneinfo folders is read
+ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]{0,40}(/[A-Za-z0-9_+-]{1,40}){0,2}$")
 
 
 class LayoutError(ValueError):
@@ -61,6 +69,8 @@ class Submission:
     #: Arrived after the lab's due date (nbgrader's, extensions included, or ``--due``);
     #: None when no time the learner cannot write is known.
     late: bool | None = None
+    #: nbgrader's layout: the learner has no folder for the assignment (nothing to grade)
+    missing: bool = False
 
     @property
     def submission_id(self) -> str:
@@ -138,7 +148,7 @@ def _utf8(name: str) -> bool:
 
 def _timestamp(folder: Path) -> str | None:
     """nbgrader's timestamp.txt, as ISO 8601 UTC, when present and sane (a regular file,
-    its first 64 bytes, years 1970-9998 once in UTC); else None."""
+    its first 64 bytes, parsed by :func:`parse_timestamp`); else None."""
     try:
         fd = os.open(folder / "timestamp.txt", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -147,17 +157,41 @@ def _timestamp(folder: Path) -> str | None:
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return None
-            text = handle.read(64).decode("utf-8").strip()
-        text = text.removesuffix(" UTC")  # nbgrader writes "%Y-%m-%d %H:%M:%S.%f %Z"
-        moment = datetime.fromisoformat(text.replace(" ", "T"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        moment = moment.astimezone(UTC)
-    except (OSError, ValueError, OverflowError):  # UnicodeDecodeError is a ValueError
+            text = handle.read(64).decode("utf-8")
+    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+    return parse_timestamp(text)
+
+
+def parse_timestamp(text: str) -> str | None:
+    """An nbgrader timestamp as ISO 8601 UTC, read as ``nbgrader.utils.parse_utc`` reads it
+    (so ``late`` agrees with nbgrader's gradebook): ``DATE TIME ZONE`` with an IANA/POSIX
+    zone name (``America/Los_Angeles``, ``UTC``) or a number (nbgrader's rule: seconds east
+    of UTC), else anything dateutil reads (``...-08:00``); no zone means UTC. None for
+    anything else (control characters included), or a year outside 1970-9998 in UTC; zone
+    names that could be paths are not looked up (the time is then UTC)."""
+    text = text.strip()
+    if not text.isprintable():
+        return None
+    try:
+        parts = text.split(" ")
+        if len(parts) == 3:
+            zone: tzinfo | int | None
+            try:
+                zone = int(parts[2])
+            except ValueError:
+                zone = date_tz.gettz(parts[2]) if ZONE_NAME.match(parts[2]) else None
+            moment = date_parser.parse(" ".join([*parts[:2], "TZ"]), tzinfos={"TZ": zone})
+        else:
+            moment = date_parser.parse(text)
+        if moment.tzinfo is not None:
+            offset = moment.utcoffset() or timedelta(0)
+            moment = moment.replace(tzinfo=None) - offset
+    except (ValueError, OverflowError, TypeError, LookupError):
         return None
     if not 1970 <= moment.year <= 9998:
         return None
-    return moment.isoformat().replace("+00:00", "Z")
+    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
 def is_late(submitted_at: str | None, due: datetime | None) -> bool | None:
@@ -200,10 +234,11 @@ def layout_of(folder: Path, layout: str = "auto") -> tuple[Path, bool]:
     return folder, layout != "learners"
 
 
-def find_submissions(folder: Path, lab_id: str, due: datetime | None = None,
+def find_submissions(folder: Path, assignment: str, due: datetime | None = None,
                      layout: str = "auto") -> list[Submission]:
     """One :class:`Submission` per learner folder (files are read, errors recorded: what
-    one folder holds never stops the others); with ``due`` (timezone-aware), those the
+    one folder holds never stops the others; in nbgrader's layout a learner without an
+    ``<assignment>/`` folder is ``missing``); with ``due`` (timezone-aware), those the
     collector stamped after it are marked late."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -213,16 +248,17 @@ def find_submissions(folder: Path, lab_id: str, due: datetime | None = None,
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.is_symlink() or not entry.is_dir():
             continue
-        found.append(_submission(entry, lab_id, collected, due))
+        found.append(_submission(entry, assignment, collected, due))
     return found
 
 
-def _submission(entry: Path, lab_id: str, collected: bool, due: datetime | None
+def _submission(entry: Path, assignment: str, collected: bool, due: datetime | None
                 ) -> Submission:
-    """The submission in learner folder ``entry``: in nbgrader's layout its ``<lab>/``
-    folder (stamped by the collector), else the whole folder (no time known)."""
+    """The submission in learner folder ``entry``: in nbgrader's layout its
+    ``<assignment>/`` folder (stamped by the collector), else the whole folder (no time
+    known)."""
     learner = entry.name
-    inner = entry / lab_id
+    inner = entry / assignment
     path = inner if collected or (inner.is_dir() and not inner.is_symlink()) else entry
     sub = Submission(learner=learner, path=path)
     if not LEARNER.match(learner):
@@ -235,7 +271,8 @@ def _submission(entry: Path, lab_id: str, collected: bool, due: datetime | None
             sub.submitted_at = _timestamp(path)
         sub.late = is_late(sub.submitted_at, due)
         if collected and (not path.is_dir() or path.is_symlink()):
-            return sub  # nothing submitted for this lab: graded as empty
+            sub.missing = True  # nothing submitted for this assignment
+            return sub
         sub.files = read_files(path)
     except SubmissionError as exc:
         sub.files, sub.error = {}, exc

@@ -22,7 +22,7 @@ def steps_of(nb: dict) -> list[tuple[str, str]]:
 
 def test_source_notebook_model() -> None:
     assert list(SOURCE.tests) == ["test-square", "test-means", "test-total"]
-    assert SOURCE.max_score == 6 and SOURCE.manual == []
+    assert SOURCE.max_score == 6 and SOURCE.manual == {}
     assert SOURCE.tests["test-means"].hidden and not SOURCE.tests["test-square"].hidden
     assert SOURCE.tests["test-square"].feedback["fr"].startswith("square(x) doit")
     assert "imports" in SOURCE.locked
