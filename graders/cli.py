@@ -30,6 +30,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "outbox": ("graders.outbox", "Deliver graded results to the credential service."),
     "manual": ("graders.manual_grades",
                "Carry grades instructors gave in formgrader into the results."),
+    "track": ("graders.adapt",
+              "Adapt a track to a community: render its theme, export, import."),
     "credential": ("hub.services.credentials.cli",
                    "Open Badges 3.0 credentials: issue, verify, revoke, list."),
     "gradebook": ("hub.services.gradebook.cli", "Gradebook exports (CSV) from the shell."),
