@@ -78,19 +78,30 @@ def record_translations(report: LabReport, lab: Lab, feedback: dict[str, object]
 
 
 def metadata_problems(lab: Lab) -> list[str]:
-    """Points and test cells of a notebook lab, and tests that trust rebindable names."""
+    """Points of a notebook lab's graded cells (tests, manually graded answers, tasks: every
+    notebook's, as nbgrader's maximum score), and tests that trust rebindable names."""
     problems = []
     if lab.kind == "notebook":
-        source = read_source(lab.notebook)
-        if source.manual:
-            problems.append(f"manually graded cells are not supported: {', '.join(source.manual)}")
-        if not source.tests:
-            problems.append("the notebook has no autograded test cells")
-        if abs(source.max_score - lab.points) > 1e-9:
-            problems.append(f"test cells add up to {source.max_score:g} points, lab.toml says "
+        sources = [read_source(lab.notebook_path(name)) for name in lab.notebook_names]
+        total = sum(source.max_score + sum(part.points for part in source.manual.values())
+                    for source in sources)
+        if not any(source.tests or source.manual for source in sources):
+            problems.append("the notebooks have no graded cells")
+        if abs(total - lab.points) > 1e-9:
+            problems.append(f"graded cells add up to {total:g} points, lab.toml says "
                             f"{lab.points:g}")
         problems += trusting_tests(lab)
     return problems
+
+
+def test_hints(lab: Lab) -> dict[str, dict[str, str]]:
+    """Test cell (named with its notebook when the lab has several) -> its feedback."""
+    hints = {}
+    for name in lab.notebook_names:
+        for test in read_source(lab.notebook_path(name)).tests.values():
+            hints[f"{test.id} ({name}.ipynb)" if lab.named_notebooks else test.id] = \
+                test.feedback
+    return hints
 
 
 def _record_problems(lab: Lab, record: dict, what: str, full: bool) -> str | None:
@@ -103,23 +114,36 @@ def _record_problems(lab: Lab, record: dict, what: str, full: bool) -> str | Non
         for test in record["tests"]:
             if test["name"] != "sandbox" and test["max_points"] <= 0:
                 return f"{test['name']} has no @pytest.mark.points(n)"
-    failed = [t["name"] for t in record["tests"] if not t["passed"]]
-    if full and record["score"] < lab.points - 1e-9:
-        return f"{what} scored {record['score']:g}/{lab.points:g}; failing: {', '.join(failed)}"
+    failed = [t["name"] for t in record["tests"] if not t["passed"] and not t.get("pending")]
+    pending = record.get("pending_points", 0)  # manually graded parts: a person's to grade
+    if full and record["score"] < lab.points - pending - 1e-9:
+        return f"{what} scored {record['score']:g}/{lab.points:g}" + (
+            f" ({pending:g} awaiting grading)" if pending else "") + \
+            f"; failing: {', '.join(failed)}"
     if not full and record["score"] > lab.floor + 1e-9:
         return f"{what} scored {record['score']:g}, above the floor {lab.floor:g}"
     return None
 
 
 def submissions_for(lab: Lab) -> tuple[Submission, Submission]:
-    """(instructor solution, blank release) as submissions."""
+    """(instructor solution, blank release) as submissions. A notebook lab whose learners
+    make or fill files (a folder tree, a spreadsheet) keeps the finished ones in
+    ``solution/``: each of its top-level files or folders replaces the source's in the
+    solution submission."""
     if lab.kind == "code":
         solution = read_files(lab.solution_dir)
         starter = read_files(lab.source_dir)
     else:
-        solution = read_files(lab.source_dir)
-        starter = dict(solution)
-        starter[f"{lab.id}.ipynb"] = nbformat.writes(release_notebook(lab.notebook)).encode()
+        starter = read_files(lab.source_dir)
+        solution = dict(starter)
+        if lab.solution_dir.is_dir():  # the finished files a learner makes or fills
+            finished = read_files(lab.solution_dir)
+            replaced = {name.split("/")[0] for name in finished}
+            solution = {name: data for name, data in starter.items()
+                        if name.split("/")[0] not in replaced} | finished
+        for name in lab.notebook_names:
+            starter[f"{name}.ipynb"] = nbformat.writes(
+                release_notebook(lab.notebook_path(name))).encode()
     return (Submission("solution", lab.solution_dir, files=solution),
             Submission("release", lab.source_dir, files=starter))
 
@@ -130,7 +154,7 @@ def check_lab(path: Path, *, sandbox: Sandbox | None = None,
     try:
         report.lab = lab = load_lab(path)
         problems = metadata_problems(lab)
-        hints = {test.id: test.feedback for test in read_source(lab.notebook).tests.values()}
+        hints = test_hints(lab)
     except (LabError, ValueError, OSError) as exc:
         report.checks.append(("metadata", str(exc)))
         return report
