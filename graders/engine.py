@@ -199,6 +199,11 @@ class Slot:
                 outcome.stats = bye if bye and bye.get("op") == "bye" else {}
             wctl.close()  # the worker child may leave now
             outcome.worker = self.worker.wait_done(timeout=REPORT_SECONDS)
+            status = (outcome.worker or {}).get("exit")
+            if not outcome.wall_hit and type(status) is int and status != 0:
+                # an honest worker child exits 0, and only once wctl is closed: any other
+                # status is an early exit, even one that came after the pidfd look above
+                outcome.early = True
             if self.judge.wait_done(timeout=REPORT_SECONDS) is None and outcome.failure is None:
                 outcome.failure = "internal"
             if outcome.failure is not None:

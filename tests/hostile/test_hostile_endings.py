@@ -69,6 +69,19 @@ ENDINGS = {
     "child-signals-like-the-cpu-limit": SOLVED_TOTAL + (
         "import os, signal\nif os.fork() == 0:\n    os.kill(1, signal.SIGXCPU)\n"
         "    os.kill(os.getppid(), signal.SIGXFSZ)\n    os._exit(0)\nos.wait()"),
+    # patches the worker's own reply path (second review, F5): at its next reply it forges
+    # the zygote's report (an output-limit kill, 999 s of CPU) and a goodbye on every
+    # socket, then exits with a status it chose; the status is the kernel's, no limit line
+    "patch-the-worker-reply-path": EVERY_SOCKET + (
+        "import sys\n"
+        "_w = sys.modules['graders.remote.worker']\n"
+        "def _send(sock, body, buffers=None):\n"
+        "    _to_every_socket(_frame({'op': 'done', 'exit': None, 'signal': 9, "
+        "'killed': True, 'output_exceeded': True, 'cpu_seconds': 999.0, 'seconds': 1.0}))\n"
+        "    _to_every_socket(_frame({'op': 'bye', 'learner_seconds': 0.0}))\n"
+        "    os._exit(5)\n"
+        "_w.send_frame = _send\n"
+        "sys.modules['graders.sandbox.child'].send_frame = _send\n"),
     # errors that name a limit, raised without hitting it (F9)
     "raise-memory-error": "raise MemoryError()",
     "raise-disk-full": "raise OSError(28, 'No space left on device')",
@@ -118,6 +131,14 @@ def test_a_stopped_zygote_is_ended_by_the_parents_clock(records: dict[str, dict]
     record = records["stop-the-zygote-then-sleep"]
     assert record["error"] is None and record["score"] == 5
     assert "Time limit of 10 s exceeded" in line(record)
+
+
+def test_a_patched_reply_path_changes_nothing_the_record_says_about_the_end(
+        records: dict[str, dict]) -> None:
+    record = records["patch-the-worker-reply-path"]
+    assert record["error"] is None and record["score"] == 5
+    assert "ended the grading process early (exit status 5)" in line(record)
+    assert "limit" not in line(record).lower()
 
 
 @pytest.mark.parametrize("name", ["exit-like-the-output-limit", "exit-like-the-setup-error",
