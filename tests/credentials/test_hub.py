@@ -23,7 +23,7 @@ import requests
 from hub.managed import SERVICE_APPS
 from hub.services.credentials.settings import REPO
 
-from .conftest import free_port, make_record
+from .conftest import free_port, make_pending_record, make_record
 
 pytestmark = pytest.mark.slow
 GRADER_TOKEN = "grader-" + os.urandom(12).hex()
@@ -183,6 +183,23 @@ def test_grader_token_with_custom_scope_reports_results(hub):
     forged = report(hub, learner, make_record("mallory", "lab-one", 10))
     assert forged.status_code == 403
     assert report(hub, "not-a-token", make_record("mallory", "lab-one", 10)).status_code == 403
+
+
+def test_only_the_grading_side_replaces_a_record_awaiting_grading(hub):
+    for lab in ("lab-two", "lab-three"):
+        report(hub, GRADER_TOKEN, make_record("pat", lab, 9))
+    pending = make_pending_record("pat", "lab-one")
+    assert report(hub, GRADER_TOKEN, pending).status_code == 201
+    graded = {**pending, "score": 10, "pending_points": 0, "tests": [
+        pending["tests"][0], {**pending["tests"][1], "points": 2, "passed": True,
+                              "pending": False}]}
+    forged = report(hub, user_token(hub, "pat"), graded)  # the learner grades himself
+    assert forged.status_code == 403
+    unchanged = report(hub, GRADER_TOKEN, pending).json()
+    assert unchanged["updated"] is False and unchanged["issued"] == []  # still the pending one
+    update = report(hub, GRADER_TOKEN, graded)
+    assert update.status_code == 200 and update.json()["updated"] is True
+    assert len(update.json()["issued"]) == 1
 
 
 def test_learner_sees_own_credentials_only(hub):
