@@ -173,17 +173,6 @@ class Outbox:
             (self.folder / "pending" / f"{key}.state.json").unlink(missing_ok=True)
         return path
 
-    def latest(self, record_key: str) -> tuple[str, dict[str, Any]] | None:
-        """``(folder, record)`` of the newest copy of a result (pending, sent, rejected)."""
-        for sub in ("pending", "sent", "rejected"):
-            try:
-                return sub, json.loads((self.folder / sub / f"{record_key}.json").read_bytes())
-            except FileNotFoundError:
-                continue
-            except (OSError, ValueError):
-                return None
-        return None
-
     def _state(self, key: str) -> dict[str, Any]:
         path = self.folder / "pending" / f"{key}.state.json"
         try:
