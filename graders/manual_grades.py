@@ -222,12 +222,11 @@ class CourseWatcher:
             if self.seen.get(gradebook_db) == stamp:
                 continue
             course = gradebook_db.parent.name
+            self.seen[gradebook_db] = stamp  # a failure is retried at the next change
             try:
                 reports[course] = sync(self.outbox, gradebook_db, course)
             except Exception as exc:  # a broken gradebook must never stop delivery
                 print(f"northlab: manual grades of {course} not synced: {exc}", flush=True)
-                continue
-            self.seen[gradebook_db] = stamp
         return reports
 
 
