@@ -88,11 +88,14 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
             # delivers the grade outbox (results of every grading path) to the credential
             # service, retrying with backoff; it reports with this service's own token. In
             # local mode instructors' autograde writes there too: only a course's own
-            # instructors (Unix group ni-<course>) may queue that course's results.
+            # instructors (Unix group ni-<course>) may queue that course's results. Before
+            # each pass it carries grades saved in formgrader (a course's gradebook.db that
+            # changed) into the delivered results awaiting them (graders/manual_grades.py).
             "name": GRADER_SERVICE,
             "api_token": grader_token(settings),
             "command": lifeline.command(hub_pid, [
                 sys.executable, "-m", "graders.cli", "outbox", "deliver", "--watch",
+                "--sync-manual", str(settings.courses_root),
                 *(["--course-group-prefix", COURSE_INSTRUCTORS_PREFIX]
                   if settings.mode == "local" else [])]),
             "environment": {

@@ -20,8 +20,11 @@ def _by_name(tmp_path: Path) -> dict[str, dict]:
 
 def test_grader_service_delivers_the_outbox(tmp_path: Path) -> None:
     grader = _by_name(tmp_path)[GRADER_SERVICE]
-    # local mode: results queued by instructors are vouched for by their course's Unix group
-    assert grader["command"][-5:] == ["outbox", "deliver", "--watch", "--course-group-prefix",
+    courses = load_settings({"NORTHLAB_DATA": str(tmp_path / "data")}).courses_root
+    # local mode: results queued by instructors are vouched for by their course's Unix group;
+    # grades saved in formgrader reach the results awaiting them (gradebook.db per course)
+    assert grader["command"][-7:] == ["outbox", "deliver", "--watch", "--sync-manual",
+                                      str(courses), "--course-group-prefix",
                                       COURSE_INSTRUCTORS_PREFIX]
     assert grader["environment"] == {"NORTHLAB_DATA": str(tmp_path / "data"),
                                      "NORTHLAB_PORT": "9200"}
