@@ -160,15 +160,16 @@ def _render_workbook(data: bytes, theme: dict[str, str], where: str, used: set[s
     return out.getvalue()
 
 
-def render_file(path: Path, theme: dict[str, str], used: set[str]) -> bytes:
-    """One template file rendered with ``theme`` (other kinds of file are copied)."""
+def render_file(path: Path, theme: dict[str, str], used: set[str], where: str) -> bytes:
+    """One template file rendered with ``theme`` (other kinds of file are copied);
+    ``where`` names it in errors."""
     data = path.read_bytes()
     if path.suffix == ".ipynb":
-        return _render_notebook(data, theme, str(path), used)
+        return _render_notebook(data, theme, where, used)
     if path.suffix == ".xlsx":
-        return _render_workbook(data, theme, str(path), used)
+        return _render_workbook(data, theme, where, used)
     if path.suffix in TEXT_SUFFIXES:
-        return substitute(data.decode("utf-8"), theme, str(path), used).encode()
+        return substitute(data.decode("utf-8"), theme, where, used).encode()
     return data
 
 
@@ -184,7 +185,8 @@ def render_lab(lab_dir: Path, theme: dict[str, str], track_dir: Path) -> list[Pa
         rendered: dict[str, bytes] = {}
         used: set[str] = set()
         for path in sorted(p for p in template.rglob("*") if p.is_file()):
-            rendered[path.relative_to(template).as_posix()] = render_file(path, theme, used)
+            rendered[path.relative_to(template).as_posix()] = render_file(
+                path, theme, used, path.relative_to(track_dir).as_posix())
         for key in sorted(k for k in used if k.startswith("images.")):
             image = track_dir / theme[key]
             if not image.is_file():
