@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +32,26 @@ from graders.results import InvalidResult, validate_result
 
 #: Two timestamps of one submission differ by less than this (seconds).
 SAME_SUBMISSION = 1.0
+REPO = Path(__file__).resolve().parents[1]
+
+
+def default_labs_root() -> Path:
+    """The hub's labs folder (NORTHLAB_LABS_ROOT, as the hub hands it to its services)."""
+    return Path(os.environ.get("NORTHLAB_LABS_ROOT") or REPO / "labs")
+
+
+def assignment_names(labs_root: Path) -> dict[str, str]:
+    """Lab id -> its nbgrader assignment name (lab.toml ``assignment``, default the id); a
+    lab.toml that cannot be read is left out (``northlab check`` reports it)."""
+    names = {}
+    for path in sorted(Path(labs_root).glob("*/*/lab.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        lab_id = str(data.get("id", path.parent.name))
+        names[lab_id] = str(data.get("assignment", lab_id))
+    return names
 
 
 def pending_points(record: dict[str, Any]) -> float:
@@ -91,15 +113,15 @@ def _notebook_total(notebook: dict[str, Any], tests: list[dict[str, Any]],
     return {**notebook, "score": score, "pending_points": pending}
 
 
-def gradebook_grades(gradebook: Any, record: dict[str, Any]) -> dict[
+def gradebook_grades(gradebook: Any, record: dict[str, Any], assignment: str) -> dict[
         tuple[str | None, str], PersonGrade] | None:
     """The grades a person gave the record's manual parts in an open nbgrader ``Gradebook``
-    (assignment = lab id, student = learner); None when the gradebook holds another
-    submission than the record's (the learner submitted again since)."""
+    (student = learner); None when the gradebook holds another submission than the
+    record's (the learner submitted again since)."""
     from nbgrader.api import MissingEntry
 
     try:
-        submission = gradebook.find_submission(record["lab"], record["learner"])
+        submission = gradebook.find_submission(assignment, record["learner"])
     except MissingEntry:
         return {}
     if not _same_time(submission.timestamp, record.get("submitted_at")):
@@ -113,13 +135,13 @@ def gradebook_grades(gradebook: Any, record: dict[str, Any]) -> dict[
         if notebook is None:
             continue
         try:
-            grade = gradebook.find_grade(test["name"], notebook, record["lab"], record["learner"])
+            grade = gradebook.find_grade(test["name"], notebook, assignment, record["learner"])
         except MissingEntry:
             continue
         if grade.manual_score is None or grade.needs_manual_grade:
             continue
         try:  # the person's own words (nbgrader's automatic comments are English only)
-            comment = gradebook.find_comment(test["name"], notebook, record["lab"],
+            comment = gradebook.find_comment(test["name"], notebook, assignment,
                                              record["learner"]).manual_comment or ""
         except MissingEntry:
             comment = ""
@@ -149,8 +171,8 @@ class SyncReport:
 
 
 def delivered_records(outbox: Any, course: str, labs: Iterable[str] = ()) -> list[dict]:
-    """Records with manual parts of ``course`` (and ``labs`` if given) the outbox delivered,
-    skipping any whose newer copy is still waiting to be delivered."""
+    """Records with manual parts of ``course`` (and of ``labs``, ids, if given) the outbox
+    delivered, skipping any whose newer copy is still waiting to be delivered."""
     wanted = set(labs)
     found = []
     for path in sorted((outbox.folder / "sent").glob("*.json")):
@@ -169,11 +191,14 @@ def delivered_records(outbox: Any, course: str, labs: Iterable[str] = ()) -> lis
 
 
 def sync(outbox: Any, gradebook_db: Path, course: str, labs: Iterable[str] = (), *,
+         assignments: dict[str, str] | None = None,
          clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> SyncReport:
-    """Queue an updated record for every delivered record of ``course`` whose manual
-    parts a person graded since (idempotent: unchanged grades queue nothing)."""
+    """Queue an updated record for every delivered record of ``course`` (``labs``: ids,
+    default all) whose manual parts a person graded since; ``assignments`` maps lab ids to
+    other nbgrader assignment names. Idempotent: unchanged grades queue nothing."""
     from nbgrader.api import Gradebook
 
+    assignments = assignments or {}
     report = SyncReport()
     records = delivered_records(outbox, course, labs)
     if not records:
@@ -182,7 +207,8 @@ def sync(outbox: Any, gradebook_db: Path, course: str, labs: Iterable[str] = (),
     with Gradebook(f"sqlite:///file:{gradebook_db}?mode=ro&uri=true") as gradebook:
         for record in records:
             who = f"{record['learner']}/{record['lab']}"
-            grades = gradebook_grades(gradebook, record)
+            grades = gradebook_grades(gradebook, record,
+                                      assignments.get(record["lab"], record["lab"]))
             if grades is None:
                 report.stale.append(who)
                 continue
@@ -210,9 +236,10 @@ class CourseWatcher:
     """Runs :func:`sync` for each course under a courses root whose gradebook.db changed
     since the last pass (every course on the first pass)."""
 
-    def __init__(self, outbox: Any, courses_root: Path) -> None:
+    def __init__(self, outbox: Any, courses_root: Path, labs_root: Path) -> None:
         self.outbox = outbox
         self.courses_root = Path(courses_root)
+        self.labs_root = Path(labs_root)
         self.seen: dict[Path, tuple[float, ...]] = {}
 
     def run(self) -> dict[str, SyncReport]:
@@ -224,7 +251,8 @@ class CourseWatcher:
             course = gradebook_db.parent.name
             self.seen[gradebook_db] = stamp  # a failure is retried at the next change
             try:
-                reports[course] = sync(self.outbox, gradebook_db, course)
+                reports[course] = sync(self.outbox, gradebook_db, course,
+                                       assignments=assignment_names(self.labs_root))
             except Exception as exc:  # a broken gradebook must never stop delivery
                 print(f"northlab: manual grades of {course} not synced: {exc}", flush=True)
         return reports
@@ -244,8 +272,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
                            "course folder, where nbgrader_config.py is?)")
     course = args.course or course_dir.resolve().name
     outbox = Outbox(args.outbox or default_folder())
+    assignments = assignment_names(args.labs_root)
+    by_assignment = {name: lab for lab, name in assignments.items()}
+    labs = [by_assignment.get(name, name) for name in args.labs]
     try:
-        report = sync(outbox, gradebook_db, course, args.labs)
+        report = sync(outbox, gradebook_db, course, labs, assignments=assignments)
     except InvalidResult as exc:
         raise CommandError(f"an updated record is not valid: {exc}") from exc
     except Exception as exc:  # sqlalchemy/nbgrader errors on a damaged gradebook
@@ -275,8 +306,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("course_dir", metavar="COURSE_DIR",
                    help="the nbgrader course folder (holding gradebook.db)")
     p.add_argument("labs", metavar="LAB", nargs="*",
-                   help="only these labs (nbgrader assignments); default: every lab")
+                   help="only these labs (lab ids or nbgrader assignment names); default: all")
     p.add_argument("--course", help="course id in the records (default: the folder's name)")
     p.add_argument("--outbox", type=Path, default=None,
                    help="outbox folder (default: <NORTHLAB_DATA>/outbox)")
+    p.add_argument("--labs-root", type=Path, default=default_labs_root(),
+                   help="labs folder, for labs whose nbgrader assignment has another name "
+                        "(NORTHLAB_LABS_ROOT; default %(default)s)")
     p.set_defaults(func=cmd_sync)

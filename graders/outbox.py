@@ -307,9 +307,9 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     vouch = course_writers(args.course_group_prefix) if args.course_group_prefix else None
     manual = None
     if args.sync_manual:
-        from graders.manual_grades import CourseWatcher
+        from graders.manual_grades import CourseWatcher, default_labs_root
 
-        manual = CourseWatcher(outbox, args.sync_manual)
+        manual = CourseWatcher(outbox, args.sync_manual, default_labs_root())
     while True:
         if manual is not None:
             manual.run()

@@ -101,6 +101,7 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
             "environment": {
                 "NORTHLAB_DATA": str(settings.data_root),
                 "NORTHLAB_PORT": str(settings.port),
+                "NORTHLAB_LABS_ROOT": str(settings.labs_root),  # labs' assignment names
             },
         },
     ]

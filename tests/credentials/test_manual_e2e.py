@@ -19,7 +19,7 @@ from nbgrader.api import Gradebook
 from sqlalchemy import select
 from tornado.httpclient import AsyncHTTPClient
 
-from graders.manual_grades import CourseWatcher, delivered_records, sync
+from graders.manual_grades import CourseWatcher, assignment_names, delivered_records, sync
 from graders.outbox import Outbox, http_sender
 from hub.services.credentials.service import Credentials
 from hub.services.credentials.settings import REPO
@@ -35,20 +35,23 @@ COURSE = "test-2026"  # make_record's course
 PREFIX = "/services/gradebook/"
 
 
+ASSIGNMENT = "week1"  # lab-one's nbgrader assignment (lab.toml ``assignment``)
+
+
 def nbgrader_course(courses: Path) -> Path:
-    """An nbgrader gradebook as autograde leaves it: lab-one's notebook problem1 with the
+    """An nbgrader gradebook as autograde leaves it: week1's notebook problem1 with the
     manually graded answer ``explain`` (2 points), submissions of ana, bob and cy."""
     folder = courses / COURSE
     folder.mkdir(parents=True)
     with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
-        gradebook.add_assignment("lab-one")
-        gradebook.add_notebook("problem1", "lab-one")
-        gradebook.add_grade_cell("explain", "problem1", "lab-one", max_score=2,
+        gradebook.add_assignment(ASSIGNMENT)
+        gradebook.add_notebook("problem1", ASSIGNMENT)
+        gradebook.add_grade_cell("explain", "problem1", ASSIGNMENT, max_score=2,
                                  cell_type="markdown")
-        gradebook.add_solution_cell("explain", "problem1", "lab-one")
+        gradebook.add_solution_cell("explain", "problem1", ASSIGNMENT)
         for learner in ("ana", "bob", "cy"):
             gradebook.add_student(learner)
-            gradebook.add_submission("lab-one", learner, timestamp="2026-11-20 10:00:00 UTC")
+            gradebook.add_submission(ASSIGNMENT, learner, timestamp="2026-11-20 10:00:00 UTC")
     return folder
 
 
@@ -56,19 +59,20 @@ def formgrader_grades(folder: Path, learner: str, score: float, extra: float | N
                       comment: str | None = None) -> None:
     """What formgrader's grade and comment API do when an instructor saves."""
     with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
-        grade = gradebook.find_grade("explain", "problem1", "lab-one", learner)
+        grade = gradebook.find_grade("explain", "problem1", ASSIGNMENT, learner)
         grade.manual_score, grade.extra_credit = score, extra
         grade.needs_manual_grade = False
         if comment is not None:
-            gradebook.find_comment("explain", "problem1", "lab-one", learner).manual_comment = \
+            gradebook.find_comment("explain", "problem1", ASSIGNMENT, learner).manual_comment = \
                 comment
         gradebook.db.commit()
 
 
-def manual_sync(course_dir: Path, outbox: Path) -> str:
+def manual_sync(course_dir: Path, outbox: Path, labs_root: Path) -> str:
     done = subprocess.run(
         [sys.executable, "-c", "import sys; from graders.cli import main; sys.exit(main())",
-         "manual", "sync", str(course_dir), "lab-one", "--outbox", str(outbox)],
+         "manual", "sync", str(course_dir), ASSIGNMENT, "--outbox", str(outbox),
+         "--labs-root", str(labs_root)],
         capture_output=True, text=True, timeout=120, cwd=REPO)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -109,6 +113,10 @@ def lab_one_cells(page: str) -> dict[str, str]:
 
 async def test_grades_from_formgrader_flow_into_results_gradebook_and_credentials(
         service, tmp_path, gradebook_get):
+    labs_root = service.settings.labs_root
+    with (labs_root / "cybersecurity" / "lab-one" / "lab.toml").open("a") as lab_toml:
+        lab_toml.write(f'assignment = "{ASSIGNMENT}"\n')
+    assignments = assignment_names(labs_root)
     outbox = Outbox(tmp_path / "outbox")
     send = http_sender(service.base + "api/results", service.token)
     for lab in ("lab-two", "lab-three"):
@@ -126,12 +134,14 @@ async def test_grades_from_formgrader_flow_into_results_gradebook_and_credential
 
     courses = tmp_path / "courses"
     course_dir = nbgrader_course(courses)
-    assert sync(outbox, course_dir / "gradebook.db", COURSE).updated == []  # nothing graded
+    assert sync(outbox, course_dir / "gradebook.db", COURSE,
+                assignments=assignments).updated == []  # nothing graded yet
     formgrader_grades(course_dir, "ana", 1.5, extra=1, comment="Clear: name the risk too.")
     formgrader_grades(course_dir, "cy", 2)  # cy resubmitted since this record
-    out = manual_sync(course_dir, outbox.folder)
+    out = manual_sync(course_dir, outbox.folder, labs_root)
     assert "1 record(s) updated" in out and "resubmitted: cy/lab-one" in out
-    assert sync(outbox, course_dir / "gradebook.db", COURSE).updated == []  # idempotent
+    assert sync(outbox, course_dir / "gradebook.db", COURSE,
+                assignments=assignments).updated == []  # idempotent
     assert len(outbox.deliver(send).sent) == 1
 
     (credential,) = library.credentials_of("ana")
@@ -160,7 +170,7 @@ async def test_grades_from_formgrader_flow_into_results_gradebook_and_credential
     assert (rows["ana"]["status"], rows["ana"]["pending_points"]) == ("completed", "0.0")
 
     # on the hub, the grader service's delivery loop watches every course's gradebook.db
-    watcher = CourseWatcher(outbox, courses)
+    watcher = CourseWatcher(outbox, courses, labs_root)
     assert watcher.run()[COURSE].updated == []  # first pass: nothing new since the CLI
     assert watcher.run() == {}  # unchanged gradebook: not even opened
     formgrader_grades(course_dir, "bob", 0)

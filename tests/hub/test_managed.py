@@ -26,8 +26,9 @@ def test_grader_service_delivers_the_outbox(tmp_path: Path) -> None:
     assert grader["command"][-7:] == ["outbox", "deliver", "--watch", "--sync-manual",
                                       str(courses), "--course-group-prefix",
                                       COURSE_INSTRUCTORS_PREFIX]
-    assert grader["environment"] == {"NORTHLAB_DATA": str(tmp_path / "data"),
-                                     "NORTHLAB_PORT": "9200"}
+    assert grader["environment"] == {
+        "NORTHLAB_DATA": str(tmp_path / "data"), "NORTHLAB_PORT": "9200",
+        "NORTHLAB_LABS_ROOT": str(load_settings({}).labs_root)}
 
 
 def test_image_contexts_reach_the_web_services(tmp_path: Path,
