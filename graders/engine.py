@@ -69,6 +69,8 @@ REPORT_SECONDS = 10.0  #: deadline of each control message (hello, ready, zygote
 BYE_SECONDS = 2.0  #: how long the parent waits for the worker's timing note
 COLLECT_SECONDS = 120.0  #: deadline for listing a code lab's tests at start
 RESULT_LIMIT = 8 * 1024 * 1024  #: largest judge report the parent reads
+JUDGE_MEMORY_MB = 1536  #: memory of a judge child's own cgroup (+ the zygote-copy headroom)
+JUDGE_PROCESSES = 16  #: tasks of a judge child's own cgroup
 
 
 @dataclass
@@ -87,7 +89,11 @@ class Outcome:
     usage: Usage = field(default_factory=Usage)  #: the submission's cgroup counters
     #: the learner's own time as the worker measured it (timings only, never for a record)
     stats: dict[str, Any] = field(default_factory=dict)
-    failure: str | None = None  #: "judge-timeout" / "internal" when nothing usable came back
+    failure: str | None = None  #: "internal" when nothing usable came back
+    #: "memory" / "processes" / "time": the judge's own cgroup or the parent's deadline
+    #: stopped the tests while they checked the learner's values (the learner's resource
+    #: fault: the tests it did not report fail, with a line saying which was hit)
+    judge_limit: str | None = None
 
 
 def release_dir(lab: Lab, into: Path) -> Path:
@@ -157,7 +163,8 @@ class Slot:
         chan_w, chan_j = socket.socketpair()
         wctl, wctl_child = socket.socketpair()
         jctl, jctl_child = socket.socketpair()
-        wctl.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        for sock in (wctl, jctl):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         try:
             self.worker.run([chan_w.fileno(), wctl_child.fileno()])
             self.judge.run([chan_j.fileno(), jctl_child.fileno()])
@@ -165,22 +172,25 @@ class Slot:
             for sock in (chan_w, chan_j, wctl_child, jctl_child):
                 sock.close()
         group: Group | None = None
+        judge_group: Group | None = None
         pidfd: int | None = None
         wall = float(self.lab.limits.wall_seconds)
         try:
             for sock in (wctl, jctl):
                 sock.settimeout(wall)  # writes to a child that does not read end too
             confined = self.confine(wctl, cgroups)
-            if confined is None:
+            if confined is not None:
+                group, pidfd = confined
+                judge_group = self.confine_judge(jctl, cgroups)
+            if confined is None or judge_group is None:
                 outcome.failure = "internal"
                 self.stop()
                 return outcome
-            group, pidfd = confined
             names = sorted(files)
             send_frame(wctl, {"files": [[n, i] for i, n in enumerate(names)]},
                        [files[n] for n in names])
             send_frame(jctl, judge_setup)
-            result = self.judge_result(jctl, wall, outcome, group)
+            result = self.judge_result(jctl, wall, outcome, group, judge_group)
             if result is not None and result.get("grader_fault") is not None:
                 outcome.failure = "internal"  # the judge could not load what it needs
                 LOG.warning("the judge could not run the tests: %s", result["grader_fault"])
@@ -221,6 +231,8 @@ class Slot:
             if group is not None:
                 outcome.usage = group.usage()
                 group.remove()
+            if judge_group is not None:
+                judge_group.remove()
         return outcome
 
     def confine(self, wctl: socket.socket, cgroups: Cgroups | None
@@ -253,11 +265,32 @@ class Slot:
         os.close(pidfd)
         return None
 
+    def confine_judge(self, jctl: socket.socket, cgroups: Cgroups | None) -> Group | None:
+        """Move the new judge child into its own cgroup (memory, processes, one CPU) before
+        it reads any learner value, so what learner data makes it do is contained there;
+        None when it did not say hello in time."""
+        pid = peer_pid(jctl, HELLO, REPORT_SECONDS)
+        if pid is None:
+            LOG.warning("judge %s did not start: %s", self.judge.spec.slot,
+                        log_tail(self.judge.spec.log))
+            return None
+        group = cgroups.create(f"judge{self.judge.spec.slot}", JUDGE_MEMORY_MB,
+                               JUDGE_PROCESSES) if cgroups is not None else NO_GROUP
+        try:
+            group.join(pid)
+            jctl.sendall(GO)
+            return group
+        except OSError:
+            group.remove()
+            return None
+
     def judge_result(self, jctl: socket.socket, wall: float, outcome: Outcome,
-                     group: Group) -> dict[str, Any] | None:
+                     group: Group, judge_group: Group) -> dict[str, Any] | None:
         """The judge's per-test outcomes; past the wall clock the parent kills the worker
         child and everything in its cgroup itself (nobody in the sandbox has to answer),
-        and the judge gets :data:`JUDGE_GRACE` more seconds."""
+        and the judge gets :data:`JUDGE_GRACE` more seconds. A judge stopped by its own
+        cgroup (memory, processes) or still busy after that is the learner's resource
+        fault (:attr:`Outcome.judge_limit`); a judge that died otherwise is ours."""
         try:
             return read_frame(jctl, wall, RESULT_LIMIT)
         except Timeout:
@@ -265,16 +298,26 @@ class Slot:
             group.kill()
             self.worker.kill_child()
         except (PeerGone, CodecError):
-            outcome.failure = "internal"  # the judge died: never the learner's fault
+            self.judge_died(outcome, judge_group)
             return None
         try:
             return read_frame(jctl, JUDGE_GRACE, RESULT_LIMIT)
         except Timeout:
+            judge_group.kill()
             self.judge.kill_child()
-            outcome.failure = "judge-timeout"
+            outcome.judge_limit, outcome.tests = "time", []
         except (PeerGone, CodecError):
-            outcome.failure = "internal"
+            self.judge_died(outcome, judge_group)
         return None
+
+    @staticmethod
+    def judge_died(outcome: Outcome, judge_group: Group) -> None:
+        usage = judge_group.usage()
+        if usage.memory_hit or usage.pids_hit:
+            outcome.judge_limit = "memory" if usage.memory_hit else "processes"
+            outcome.tests = []
+        else:
+            outcome.failure = "internal"  # the judge died by itself: never the learner's fault
 
     def collect(self, judge_setup: dict[str, Any]) -> list[dict[str, Any]]:
         """The lab's tests as the judge collects them with no worker at all (every test
@@ -283,6 +326,7 @@ class Slot:
         chan, gone = socket.socketpair()
         gone.close()
         jctl, jctl_child = socket.socketpair()
+        jctl.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         try:
             self.judge.run([chan.fileno(), jctl_child.fileno()])
         finally:
@@ -290,6 +334,9 @@ class Slot:
             jctl_child.close()
         try:
             jctl.settimeout(COLLECT_SECONDS)
+            if peer_pid(jctl, HELLO, COLLECT_SECONDS) is None:
+                raise Timeout("the judge did not say hello")
+            jctl.sendall(GO)  # lab code only, before any submission: no group of its own
             send_frame(jctl, judge_setup)
             result = read_frame(jctl, COLLECT_SECONDS, RESULT_LIMIT)
         except (OSError, Timeout, PeerGone, CodecError) as exc:

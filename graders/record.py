@@ -130,6 +130,8 @@ def stop_reason(lab: Lab, outcome: Outcome) -> dict[str, str] | None:
     signal: which the learner's code may choose) is said as such, never as a limit; an
     error the learner's code raised (``MemoryError``...) says nothing at all."""
     cat, limits, worker = catalog(), lab.limits, outcome.worker
+    if outcome.judge_limit is not None:  # the tests' own sandbox stopped them (rule 9)
+        return cat.all_languages(f"limit.judge-{outcome.judge_limit}")
     if outcome.wall_hit:
         return cat.all_languages("limit.wall", seconds=_n(limits.wall_seconds))
     if outcome.usage.memory_hit:

@@ -4,8 +4,9 @@ Worker role: wait until the parent has moved it into the submission's cgroup, en
 namespaces and a capped scratch tmpfs, build a fresh working copy (lab release files + the
 learner's files), apply the limits, then serve the judge's requests next to the learner's
 code.
-Judge role: receive the grading plan, run the trusted tests against the worker, and send
-the per-test outcomes to the grading parent.
+Judge role: wait until the parent has moved it into its own cgroup, receive the grading
+plan, run the trusted tests against the worker, and send the per-test outcomes to the
+grading parent.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def child_main(role: str, fds: list[int], settings: dict[str, Any], shell: Any) 
     control = socket.socket(fileno=fds[1])
     os.setsid()
     if role == "judge":
+        if not await_confinement(control):  # into its own cgroup before any learner value
+            return EXIT_SETUP
         from graders.judge.run import judge_main
         return judge_main(channel, control, settings)
     return worker_main(channel, control, settings, shell)
