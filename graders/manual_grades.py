@@ -32,6 +32,8 @@ from graders.results import InvalidResult, validate_result
 
 #: Two timestamps of one submission differ by less than this (seconds).
 SAME_SUBMISSION = 1.0
+#: Longest comment of a person carried into a record (characters; the rest is cut).
+MAX_COMMENT = 2000
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -146,7 +148,7 @@ def gradebook_grades(gradebook: Any, record: dict[str, Any], assignment: str) ->
         except MissingEntry:
             comment = ""
         grades[(test.get("notebook"), test["name"])] = PersonGrade(
-            float(grade.manual_score) + float(grade.extra_credit or 0.0), comment)
+            float(grade.manual_score) + float(grade.extra_credit or 0.0), comment[:MAX_COMMENT])
     return grades
 
 
