@@ -1,0 +1,145 @@
+"""Done-when check of issue 19 (assignments): nbgrader's own user-guide course ``ps1``
+(notebooks problem1 and problem2, learners bitdiddle and hacker), used in place from the
+installed nbgrader package, grades with the same per-cell scores through ``northlab grade``
+and through the nbgrader bridge as with stock ``nbgrader autograde``; its manually graded
+answers and task wait for a person in the record and in nbgrader's gradebook (formgrader)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import nbgrader
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "graders"))
+from northlab_labkit import by_learner, northlab  # noqa: E402
+
+from graders.lab import load_lab  # noqa: E402
+from graders.nbgrader_course import NbgraderCourse  # noqa: E402
+from graders.results import validate_result  # noqa: E402
+
+GUIDE = Path(nbgrader.__file__).parent / "docs" / "source" / "user_guide"
+LEARNERS = ("bitdiddle", "hacker")
+LAB_TOML = """id = "ps1"
+track = "ai-data"
+kind = "notebook"
+order = 1
+points = 13
+title = { en = "Problem set 1" }
+summary = { en = "nbgrader's user-guide course" }
+"""
+Grades = dict[tuple[str, str, str], tuple[float | None, float]]
+
+pytestmark = pytest.mark.slow
+
+
+def _course(root: Path, lab_dir: Path, extra_config: str = "") -> NbgraderCourse:
+    """A course whose source/ps1 and submitted/ are nbgrader's own (symbolic links)."""
+    root.mkdir(parents=True)
+    (root / "source").mkdir()
+    (root / "source" / "ps1").symlink_to(GUIDE / "source" / "ps1")
+    (root / "submitted").symlink_to(GUIDE / "submitted")
+    return NbgraderCourse(root, load_lab(lab_dir), course="course101",
+                          extra_config=extra_config)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Stock autograde, the bridge's autograde and ``northlab grade`` on ps1."""
+    tmp = tmp_path_factory.mktemp("ps1")
+    lab_dir = tmp / "labs" / "ps1"
+    lab_dir.mkdir(parents=True)
+    (lab_dir / "lab.toml").write_text(LAB_TOML)
+    (lab_dir / "source").symlink_to(GUIDE / "source" / "ps1")
+
+    stock = _course(tmp / "stock", lab_dir)
+    stock.generate()
+    outbox = tmp / "outbox"
+    bridge = _course(tmp / "bridge", lab_dir, "from graders.nbgrader_bridge import configure\n"
+                     f"configure(c, labs_dir={str(tmp / 'labs')!r}, outbox={str(outbox)!r})")
+    for made in ("gradebook.db", "release"):  # the same generated assignment, made once
+        copy = shutil.copytree if made == "release" else shutil.copy
+        copy(stock.root / made, bridge.root / made)
+    out = tmp / "northlab.json"
+    with ThreadPoolExecutor(3) as pool:  # three independent graders at once
+        graded = [pool.submit(stock.autograde), pool.submit(bridge.autograde), pool.submit(
+            northlab, "grade", str(lab_dir), str(GUIDE / "submitted"), "--json", str(out),
+            "--workers", "1", "--no-outbox")]
+        result = [job.result() for job in graded][-1]
+    assert result.returncode == 0, result.stdout + result.stderr
+    delivered = [json.loads(p.read_text()) for p in (outbox / "pending").glob("*.json")
+                 if not p.name.endswith(".state.json")]
+    return {"stock": stock.grades(), "bridge": bridge.grades(), "bridge_root": bridge.root,
+            "records": by_learner(json.loads(out.read_text())), "delivered": delivered}
+
+
+def _record_grades(records: dict[str, dict]) -> Grades:
+    """The records' per-cell scores in the gradebook's terms: a pending part has no
+    automatic score (None); every other part its points."""
+    return {(learner, test["notebook"], test["name"]): (
+                None if test.get("pending") else float(test["points"]),
+                float(test["max_points"]))
+            for learner, record in records.items() for test in record["tests"]}
+
+
+def test_the_course_is_a_real_one(runs: dict) -> None:
+    """Not a vacuous comparison: both learners, both notebooks, automatic scores that
+    differ, unanswered and pending manual parts."""
+    stock: Grades = runs["stock"]
+    assert {(learner, notebook) for learner, notebook, _ in stock} == {
+        (learner, notebook) for learner in LEARNERS for notebook in ("problem1", "problem2")}
+    assert len(stock) == 18
+    autos = {score for score, _ in stock.values() if score is not None}
+    assert {0.0, 0.5, 1.0} <= autos and None in {score for score, _ in stock.values()}
+
+
+def test_northlab_grade_gives_stock_per_cell_scores(runs: dict) -> None:
+    assert _record_grades(runs["records"]) == runs["stock"]
+
+
+def test_the_bridge_gives_stock_per_cell_scores(runs: dict) -> None:
+    """Graded through the bridge, nbgrader's gradebook holds what stock autograde writes,
+    manual cells included (no automatic score: formgrader asks the instructor)."""
+    assert runs["bridge"] == runs["stock"]
+
+
+def test_formgrader_has_the_autograded_notebooks(runs: dict) -> None:
+    for learner in LEARNERS:
+        folder = runs["bridge_root"] / "autograded" / learner / "ps1"
+        for name in ("problem1", "problem2"):
+            nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+            ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+            assert {"part-a", "part-b"} <= ids if name == "problem2" else \
+                "sum_of_squares_equation" in ids
+
+
+def test_records_hold_the_lab_total_and_each_notebook(runs: dict) -> None:
+    for learner, record in runs["records"].items():
+        validate_result(record)
+        assert record["error"] is None and record["max_score"] == 13
+        by_notebook = {n["name"]: n for n in record["notebooks"]}
+        assert set(by_notebook) == {"problem1", "problem2"}
+        assert record["score"] == by_notebook["problem1"]["score"] + \
+            by_notebook["problem2"]["score"]
+        # problem2 is all written answers: 0 of 3, the 3 waiting for a person (not 0/0)
+        assert (by_notebook["problem2"]["score"], by_notebook["problem2"]["max_score"],
+                by_notebook["problem2"]["pending_points"]) == (0, 3, 3)
+        assert record["pending_points"] == sum(n["pending_points"] for n in record["notebooks"])
+        assert record["submitted_at"] == {"bitdiddle": "2015-02-02T22:58:23.948203Z",
+                                          "hacker": "2015-02-01T17:28:58.749302Z"}[learner]
+
+
+def test_the_bridge_delivers_one_record_per_learner(runs: dict) -> None:
+    delivered = by_learner(runs["delivered"])
+    assert sorted(delivered) == list(LEARNERS) and len(runs["delivered"]) == 2
+    for learner, record in delivered.items():
+        direct = runs["records"][learner]
+        assert record["course"] == "course101"
+        assert [(t["notebook"], t["name"], t["points"], t.get("pending")) for t in
+                record["tests"]] == [(t["notebook"], t["name"], t["points"], t.get("pending"))
+                                     for t in direct["tests"]]
