@@ -11,7 +11,8 @@ only names the peer may send (dtypes of arrays and pandas columns) are checked a
 fixed lists before the judge's numpy or pandas sees them. Decoding has a cost budget: a
 frame decodes to at most :data:`MAX_NODES` values (a pandas object counts
 :data:`PANDAS_COST`), its JSON header is at most :data:`MAX_HEADER` bytes, and set members
-or dict keys of which more than :data:`MAX_SAME_HASH` share one hash (a hash flood: ints
+or dict keys of which more than :data:`MAX_SAME_HASH` in one set or dict share one hash
+(a hash flood: ints
 that differ by a multiple of 2**61 - 1, crafted complex numbers or tuples) are refused
 before any set or dict is built.
 
@@ -38,7 +39,7 @@ MAX_HEADER = 32 * 1024 * 1024  #: largest JSON header (parsed before any other c
 MAX_DEPTH = 64
 MAX_NODES = 4_000_000  #: values one frame may decode to
 PANDAS_COST = 256  #: what a Series, Index or DataFrame counts against MAX_NODES
-MAX_SAME_HASH = 64  #: set members / dict keys of one frame that may share one hash
+MAX_SAME_HASH = 64  #: members / keys of one set or dict that may share one hash
 
 PLAIN_SCALARS = (type(None), bool, int, float, str)
 NUMPY_SCALARS = frozenset(
@@ -151,26 +152,28 @@ class Decoder:
         self.handle = handle
         self.array_view = array_view
         self.nodes = 0  #: what this frame has cost so far (at most MAX_NODES)
-        self.hashes: dict[int, int] = {}  #: hash -> set members / dict keys that have it
 
     def _spend(self, cost: int) -> None:
         self.nodes += cost
         if self.nodes > MAX_NODES:
             raise CodecError("value too large to check (over the decoding budget)")
 
-    def _keys(self, keys: list[Any]) -> list[Any]:
-        """``keys`` if no hash is shared by too many set members / dict keys of this frame
-        (a set built from them would cost quadratic time); hashes are ints below 2**61,
-        whose own hashes are distinct, so this count cannot be flooded itself."""
+    @staticmethod
+    def _keys(keys: list[Any]) -> list[Any]:
+        """``keys`` if no hash is shared by too many members of this one set or dict (built
+        from them it would cost quadratic time; many small ones cost at most
+        ``MAX_SAME_HASH`` probes per key); hashes are ints below 2**61, whose own hashes
+        are distinct, so this count cannot be flooded itself."""
+        counts: dict[int, int] = {}
         for key in keys:
             try:
                 value = hash(key)
             except TypeError:
                 continue  # unhashable: building the set fails as malformed
-            count = self.hashes.get(value, 0) + 1
+            count = counts.get(value, 0) + 1
             if count > MAX_SAME_HASH:
                 raise CodecError("too many set members or dict keys share one hash")
-            self.hashes[value] = count
+            counts[value] = count
         return keys
 
     def _buf(self, index: Any) -> bytes:

@@ -109,6 +109,10 @@ def test_honest_large_values_still_cross() -> None:
     assert all(a.equals(b) for a, b in zip(_roundtrip(series), series, strict=True))
     few = {k * P for k in range(1, 9)} | {1.0, 2.0**61}  # a few equal hashes are fine
     assert _roundtrip(few) == few
+    frames = [{"move": i % 3 - 1, "jump": False, "vy": 0.0} for i in range(5000)]
+    assert _roundtrip(frames) == frames  # equal keys in many dicts (sprite-animation)
+    spread = [{k * P for k in range(j, j + 60)} for j in range(1, 6000, 60)]
+    assert _roundtrip(spread) == spread  # at most 64 per set: a bounded cost each
 
 
 def test_a_frame_of_the_budget_is_small() -> None:
