@@ -98,9 +98,9 @@ class Catalog:
         return message_id
 
     def all_languages(self, message_id: str, **values: object) -> dict[str, str]:
-        """``{language: text}`` for English and every language that translates the message."""
-        return {lang: self.text(message_id, lang, **values) for lang in self.languages
-                if lang == DEFAULT_LANGUAGE or message_id in self.messages[lang]}
+        """``{language: text}`` for every language of the catalogue (English where a language
+        does not translate the message yet)."""
+        return {lang: self.text(message_id, lang, **values) for lang in self.languages}
 
     def untranslated(self, language: str) -> set[str]:
         """English message ids that ``language`` does not translate (yet)."""

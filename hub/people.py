@@ -63,7 +63,8 @@ class HubClient:
                 self.session.headers["Authorization"] = f"token {token}"
             return self.session.request(method, self.url + path, timeout=30, **kwargs)
         except (requests.ConnectionError, requests.Timeout):
-            message = " / ".join(LOCALE.all_languages("cli.hub_down", url=self.url).values())
+            texts = LOCALE.all_languages("cli.hub_down", url=self.url).values()
+            message = " / ".join(dict.fromkeys(texts))  # once each (untranslated: English)
             raise HubUnavailable(message) from None
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
