@@ -9,6 +9,7 @@ from hub.auth import configure_auth
 from hub.hubconfig import configure_hub, configure_local, configure_people
 from hub.pages import configure_pages
 from hub.settings import load_settings
+from hub.user_language import configure_language
 
 c = get_config()  # noqa: F821
 settings = load_settings()
@@ -16,6 +17,7 @@ settings = load_settings()
 configure_hub(c, settings)  # addresses, database, cookie secret, configurable-http-proxy
 configure_auth(c, settings)  # NativeAuthenticator with admin approval, or LTI 1.3
 configure_pages(c)  # light login, sign-up, authorize, error, track, start-up pages (EN/FR)
+configure_language(c, settings)  # language switch remembered per person, syllabics font
 configure_people(c, settings)  # groups, roles, custom scopes, services (culler, ...)
 if settings.mode == "local":
     configure_local(c, settings)  # a process per learner as their own Unix user

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from graders.i18n import DEFAULT_LANGUAGE, Catalog
-from hub.language import COOKIE
+from hub.language import COOKIE, SWITCH_PATH
 from hub.roles import GRADEBOOK
 from hub.tracks import HUB_DIR, LOCALE
+from hub.user_language import FONT_FAMILY, FONTS, FONTS_PATH
 
 TEMPLATES = HUB_DIR / "templates"
 PREFIX = "page."
@@ -35,6 +36,8 @@ class PageTexts:
         self.catalog = catalog
         self.languages = catalog.languages
         self.cookie = COOKIE
+        self.switch_path = SWITCH_PATH
+        self.font_family = FONT_FAMILY
         self.password_min = password_min
         #: NativeAuthenticator's sign-up approval page (/hub/authorize) exists.
         self.approvals = approvals
@@ -57,6 +60,11 @@ class PageTexts:
         """CSS selectors of the admin panel's controls that ``scopes`` (the viewer's, as
         JupyterHub's ``parsed_scopes``) do not allow: only unfiltered scopes count."""
         return [selector for scope, selector in ADMIN_CONTROLS if scope not in scopes]
+
+    def font_faces(self, base_url: str) -> str:
+        """hub/fonts/fonts.css, inline, its fonts served under the hub's ``base_url``."""
+        css = (FONTS / "fonts.css").read_text(encoding="utf-8")
+        return css.replace('url("', f'url("{base_url}{FONTS_PATH}')
 
     def name(self, language: str) -> str:
         """A language's own name (the button that chooses it)."""

@@ -54,6 +54,7 @@ def credentials_page(lang: str) -> str:
     catalog = Catalog(REPO / "hub" / "services" / "credentials" / "locale")
     return page.generate(
         handler=SimpleNamespace(settings={"prefix": "/services/credentials/"}), lang=lang,
+        request=SimpleNamespace(uri=f"/services/credentials/verify?id=x&lang={lang}"),
         other="fr" if lang == "en" else "en", t=lambda key, **v: catalog.text(key, lang, **v),
     ).decode()
 
@@ -64,6 +65,10 @@ def test_credentials_pages_link_back_to_the_hub_and_progress(lang):
     for href, key in (("/hub/home", "page.home"), ("/services/gradebook/me", "page.progress"),
                       ("/services/credentials/", "page.credentials")):
         assert f'<a href="{href}">{LOCALE.text(key, lang)}</a>' in page
+    for other in set(LOCALE.languages) - {lang}:  # the switch goes through the hub, which
+        switch = ("/hub/northlab/language?lang=" + other  # remembers it for the person
+                  + "&amp;next=%2Fservices%2Fcredentials%2Fverify%3Fid%3Dx")
+        assert f'<a href="{switch}" lang="{other}" hreflang="{other}">' in page, other
 
 
 def test_the_same_place_has_the_same_name_everywhere():

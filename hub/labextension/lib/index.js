@@ -6,7 +6,7 @@ import { Menu } from '@lumino/widgets';
 
 import { translateAssignments } from './assignments';
 import { LANGUAGES, translator } from './catalogue';
-import { switchLanguage, syncLanguage } from './language';
+import { switchLanguage, syncLanguage, useHubFonts } from './language';
 
 /** Addresses of the hub's pages and services, from JupyterHub's page config. */
 function places() {
@@ -33,6 +33,7 @@ const plugin = {
   requires: [ISettingRegistry],
   optional: [IMainMenu],
   activate: async (app, registry, mainMenu) => {
+    useHubFonts();
     const language = await syncLanguage(registry);
     const t = translator(language);
     translateAssignments(language);

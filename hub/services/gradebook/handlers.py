@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from tornado import web
 from tornado.log import app_log
 
-from hub.language import choose_language
+from hub.language import choose_language, switch_url
 
 from . import charts, exports, queries, views
 from .access import Viewer
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 LEARNER_NAME = re.compile(r"^[^/\x00-\x1f]{1,128}$")
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; "
+       "form-action 'self'; "
        "frame-ancestors 'self'; base-uri 'none'")
 
 
@@ -122,9 +123,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         return self.gb.config.prefix + path + (f"?{urlencode(query)}" if query else "")
 
     def switch_language(self, language: str) -> str:
-        args = {k: v[-1].decode() for k, v in self.request.query_arguments.items()}
-        args["lang"] = language
-        return self.request.path + "?" + urlencode(args)
+        """Through the hub, which remembers the choice for the viewer."""
+        return switch_url(self.hub_auth.hub_prefix, language, self.request.uri)
 
     def percent(self, value: float | None) -> str:
         return "—" if value is None else self.t("format.percent", value=f"{value:.0f}")
