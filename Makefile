@@ -9,7 +9,7 @@ PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := bubblewrap chromium docker-compose postgresql python3-venv passwd iproute2 \
-	podman runc debootstrap netavark aardvark-dns
+	podman runc debootstrap netavark aardvark-dns fonts-dejavu-core
 
 .PHONY: install system-deps demo test lint clean images
 
