@@ -1,6 +1,7 @@
 """Achievements as data: ``labs/<track>/achievement.toml`` (one or more per track).
 
-Each file holds one achievement: ``id``, ``track``, ``name`` / ``description`` ({en, fr}),
+Each file holds one achievement: ``id``, ``track``, ``name`` / ``description`` ({en, fr},
+and other languages such as ``iu`` when a translator has given them),
 optional ``tags``, and ``[criteria]`` with ``min_labs``, ``min_percent``, ``labs`` (empty =
 every lab of the track whose ``lab.toml`` has ``credential = <id>``) and ``narrative``.
 """
@@ -27,6 +28,16 @@ class Achievement:
     min_percent: float
     labs: tuple[str, ...]
     tags: tuple[str, ...] = ()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """English, French, then every other language (e.g. ``iu``) in which the name, the
+        description and the narrative are all given: the credential carries those."""
+        others = sorted(
+            language for language in self.name if language not in ("en", "fr")
+            and all(str(text.get(language, "")).strip()
+                    for text in (self.name, self.description, self.narrative)))
+        return ("en", "fr", *others)
 
     def qualifying_labs(self, best_percent: dict[str, float]) -> list[str] | None:
         """Labs that meet the criteria given the learner's best % per lab, or None if not met."""

@@ -2,9 +2,10 @@
 
 Every term used here is defined by the VC 2.0 or OB 3.0 contexts (the signer runs in strict
 mode, so a typo fails loudly instead of leaving a field unsigned). Every field the OB 3.0
-JSON Schema types as a string is one language (``inLanguage``, English by default); the
-other language version of the achievement is a ``related`` Achievement served by this
-service, and the badge image carries both names.
+JSON Schema types as a string is one language (``inLanguage``, English by default); each
+other language version of the achievement (French, and e.g. Inuktitut when the achievement
+has it: :attr:`Achievement.languages`) is a ``related`` Achievement served by this service,
+and the badge image carries every name.
 """
 
 from __future__ import annotations
@@ -22,9 +23,6 @@ OB_SCHEMA = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
     "ob_v3p0_achievementcredential_schema.json"
 )
-LANGUAGES = ("en", "fr")
-
-
 def achievement_url(public_url: str, achievement_id: str, language: str = "en") -> str:
     base = f"{public_url}/achievements/{achievement_id}"
     return base if language == "en" else f"{base}/{language}"
@@ -53,7 +51,7 @@ def achievement_document(
                 "type": ["Related"],
                 "inLanguage": other,
             }
-            for other in LANGUAGES
+            for other in achievement.languages
             if other != language
         ],
     }

@@ -27,12 +27,13 @@ def _lines(text: str, width: int = 22) -> list[str]:
 
 
 def badge_svg(achievement: Achievement) -> str:
-    """SVG text: a coloured medallion with the English and the French name."""
+    """SVG text: a coloured medallion with the achievement's name in each of its languages."""
     hue = int(hashlib.sha256(achievement.track.encode()).hexdigest()[:4], 16) % 360
     texts = []
-    y = 92
-    for language, size, weight in (("en", 17, "bold"), ("fr", 14, "normal")):
-        for line in _lines(achievement.name.get(language, achievement.name["en"])):
+    y = 84 if len(achievement.languages) > 2 else 92
+    styles = [(17, "bold"), (14, "normal")] + [(13, "normal")] * (len(achievement.languages) - 2)
+    for language, (size, weight) in zip(achievement.languages, styles, strict=True):
+        for line in _lines(achievement.name[language])[:3 if language in ("en", "fr") else 2]:
             texts.append(
                 f'<text x="128" y="{y}" font-size="{size}" font-weight="{weight}" '
                 f'lang="{language}">{escape(line)}</text>'
