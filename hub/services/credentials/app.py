@@ -16,7 +16,7 @@ Routes, under the service prefix (``JUPYTERHUB_SERVICE_PREFIX``, ``/services/cre
                                      says who issued; ``recipient=`` (e-mail or user name)
                                      answers yes/no for ours, 10 times per credential/h
 ``GET  status/<n>``                  public BitstringStatusListCredential
-``GET  achievements/<id>[/fr]``      public Achievement JSON (English, French); ``.../image.svg``
+``GET  achievements/<id>[/fr|/iu]``  public Achievement JSON, per language; ``.../image.svg``
 ``GET  did.json``, ``.well-known/did.json``  the DID document of a did:web issuer (keys.py)
 
 Staff, for a learner's credentials, are hub admins and the instructors of a course the
@@ -294,6 +294,8 @@ class AchievementHandler(Base):
             achievement = self.lib.achievement(achievement_id)
         except CredentialsError:
             raise web.HTTPError(404, "no such achievement") from None
+        if language is not None and language not in achievement.languages:
+            raise web.HTTPError(404, "the achievement has no text in this language")
         self.write_json(
             achievement_document(achievement, self.lib.settings.public_url, language or "en")
         )
@@ -459,7 +461,7 @@ def make_app(library: Credentials, *, prefix: str, hub: bool) -> web.Application
         (r"credentials/([0-9a-f-]{36})/certificate\.png", CertificatePNG),
         (r"verify", VerifyPage),
         (r"status/([0-9]+)", StatusListHandler),
-        (r"achievements/([a-z0-9-]+)(?:/(en|fr))?", AchievementHandler),
+        (r"achievements/([a-z0-9-]+)(?:/([a-z]{2,3}))?", AchievementHandler),
         (r"achievements/([a-z0-9-]+)/image\.svg", AchievementImage),
         (r"(?:\.well-known/)?did\.json", DidDocument),
     ]
