@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from graders.i18n import Catalog
+from graders.lab import TRACKS
 from hub.services.credentials.achievements import load_achievements
 from hub.services.credentials.app import CATALOG
 from hub.services.credentials.keys import did_web
@@ -45,7 +46,7 @@ def test_every_failure_code_has_a_translated_reason():
 def test_repository_achievements_are_bilingual_and_one_per_track():
     achievements = load_achievements(REPO / "labs")
     tracks = {a.track for a in achievements.values()}
-    assert tracks == {"cybersecurity", "ai-data", "robotics", "gamedev"}
+    assert tracks == set(TRACKS)
     for achievement in achievements.values():
         assert achievement.name["fr"] and achievement.narrative["fr"]
         assert achievement.min_labs >= 1 and 0 < achievement.min_percent <= 100
