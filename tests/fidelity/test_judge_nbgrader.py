@@ -156,17 +156,13 @@ FILES = {"data.txt": b"1\n2\n3\n", "helpers.py": b"def total(xs):\n    return su
 
 
 def own_case(scratch: Path) -> Case:
-    """The notebook above: the solution, the blank release and wrong variants."""
+    """The notebook above: the solution, the blank release and a wrong variant."""
     return Case("shared-namespace", SOURCE, FILES, {
         "solution": SOURCE,
         "release": released(SOURCE, scratch),
         "no-squares": with_solutions(SOURCE, {"squares": (
             "def squares(n):\n    return [i * i for i in range(1, n + 1)]\n\n"
             "def sum_of_squares(n):\n    return sum(i * i for i in range(1, n + 1))\n")}),
-        "returns-list": with_solutions(SOURCE, {
-            "countdown": "def countdown(n):\n    return list(range(n, 0, -1))",
-            "shapes": "def area(width, h=2):\n    return width * h\n\nclass Point:\n"
-                      "    def __init__(self, x):\n        self.x = x"}),
     })
 
 
