@@ -21,6 +21,9 @@ empty array) shows up here. Combined (notebook labs): for each lab cell, its nam
 to ``[]`` or ``0`` together with answers that return their first argument, so a test that
 mixes a rebindable lab value with a working-looking answer shows up too.
 
+A lab of several notebooks gets all of this per notebook, the other notebooks released
+blank, and the static check reads every notebook.
+
 Code labs have no lab cells (their notebook is instructions only; grader tests reach the
 learner only through ``learner.module``), so they get the answer stubs only.
 """
@@ -28,12 +31,13 @@ learner only through ``learner.module``), so they get the answer stubs only.
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import nbformat
 
 from graders.judge.lab_names import BUILTINS, bound_names, free_names
 from graders.lab import Lab
-from graders.notebooks import cells_of, python_of, read_source
+from graders.notebooks import SourceNotebook, cells_of, python_of, read_source
 from graders.release import release_notebook
 from graders.submissions import Submission, read_files
 
@@ -79,19 +83,32 @@ def tamper_cohort(lab: Lab) -> Cohort:
     files = read_files(lab.source_dir)
     if lab.kind != "notebook":
         return _code_answer_stubs(lab, files)
-    code = read_source(lab.notebook).code
-    later = _read_after(lab)
-    released = release_notebook(lab.notebook)
+    releases = {name: release_notebook(lab.notebook_path(name)) for name in lab.notebook_names}
+    blank = {**files, **{f"{name}.ipynb": nbformat.writes(nb).encode()
+                         for name, nb in releases.items()}}
+    cohort: Cohort = {}
+    for index, name in enumerate(lab.notebook_names):
+        cohort.update(_notebook_cohort(lab, name, releases[name], blank,
+                                       f"nb{index}-" if lab.named_notebooks else ""))
+    return cohort
+
+
+def _notebook_cohort(lab: Lab, notebook: str, released: nbformat.NotebookNode,
+                     blank: dict[str, bytes], prefix: str) -> Cohort:
+    """The tampered submissions of one notebook (the others stay as released)."""
+    path = lab.notebook_path(notebook)
+    code = read_source(path).code
+    later = _read_after(path)
     positions = [i for i, cell in enumerate(released.cells) if cell.cell_type == "code"]
-    answers = _solution_cells(lab)
+    answers = _solution_cells(path)
 
     def submission(learner: str, inserts: dict[int, str]) -> Submission:
         nb = nbformat.from_dict(released)
         for code_index in sorted(inserts, reverse=True):
             nb.cells.insert(positions[code_index] + 1,
                             nbformat.v4.new_code_cell(inserts[code_index]))
-        submitted = {**files, f"{lab.id}.ipynb": nbformat.writes(nb).encode()}
-        return Submission(learner, lab.source_dir, files=submitted)
+        submitted = {**blank, f"{notebook}.ipynb": nbformat.writes(nb).encode()}
+        return Submission(prefix + learner, lab.source_dir, files=submitted)
 
     cohort: Cohort = {}
     for code_index, names in code.cell_names.items():
@@ -99,18 +116,18 @@ def tamper_cohort(lab: Lab) -> Cohort:
         for name in read:
             for kind, template in TAMPERS.items():
                 learner = f"tamper-{code_index}-{name}-{kind}"
-                cohort[learner] = (name, kind, submission(
+                cohort[prefix + learner] = (name, kind, submission(
                     learner, {code_index: template.format(name=name)}))
         for kind, answer_kind in COMBINED if read else ():
             learner = f"combined-{code_index}-{kind}-{answer_kind}"
             inserts = _answer_cells(answers, answer_kind)
             rebind = "\n".join(TAMPERS[kind].format(name=name) for name in read)
             inserts[code_index] = inserts.get(code_index, "") + "\n" + rebind
-            cohort[learner] = (", ".join(read) + " with every answer stubbed",
+            cohort[prefix + learner] = (", ".join(read) + " with every answer stubbed",
                                f"{kind}+{answer_kind}", submission(learner, inserts))
     for answer_kind in ANSWER_STUBS if answers else ():
         learner = f"answers-{answer_kind}"
-        cohort[learner] = ("every answer", answer_kind,
+        cohort[prefix + learner] = ("every answer", answer_kind,
                            submission(learner, _answer_cells(answers, answer_kind)))
     return cohort
 
@@ -123,11 +140,11 @@ def _stub_function(name: str, answer_kind: str) -> str:
     return f"def {name}(*args, **kwargs):\n    return {expression}\n"
 
 
-def _solution_cells(lab: Lab) -> dict[int, list[tuple[str, bool]]]:
+def _solution_cells(notebook: Path) -> dict[int, list[tuple[str, bool]]]:
     """Per solution code cell (index among code cells): (name, is a function) for each name
     it binds."""
     cells: dict[int, list[tuple[str, bool]]] = {}
-    code_cells = [c for c in cells_of(lab.notebook.read_bytes()) if c["type"] == "code"]
+    code_cells = [c for c in cells_of(notebook.read_bytes()) if c["type"] == "code"]
     for index, cell in enumerate(code_cells):
         tree = python_of(cell["source"])
         if not cell["nbgrader"].get("solution") or tree is None:
@@ -202,10 +219,10 @@ def _code_answer_stubs(lab: Lab, files: dict[str, bytes]) -> Cohort:
 DYNAMIC = frozenset({"globals", "locals", "vars", "dir", "eval", "exec", "get_ipython"})
 
 
-def _read_after(lab: Lab) -> list[set[str] | frozenset[str]]:
+def _read_after(notebook: Path) -> list[set[str] | frozenset[str]]:
     """Per code cell: the names any later code cell reads (everything, if one of them looks
     names up dynamically)."""
-    trees = [python_of(cell["source"]) for cell in cells_of(lab.notebook.read_bytes())
+    trees = [python_of(cell["source"]) for cell in cells_of(notebook.read_bytes())
              if cell["type"] == "code"]
     reads = [{node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
              if tree is not None else {"get_ipython"} for tree in trees]
@@ -239,7 +256,11 @@ def trusting_tests(lab: Lab) -> list[str]:
     learner can rebind those after the cell) and call none of the learner's functions."""
     if lab.kind != "notebook":
         return []
-    source = read_source(lab.notebook)
+    return [problem for name in lab.notebook_names
+            for problem in _trusting_tests(read_source(lab.notebook_path(name)))]
+
+
+def _trusting_tests(source: SourceNotebook) -> list[str]:
     code = source.code
     computed = {name for names in code.cell_names.values() for name in names} \
         - code.names - set(code.libraries)
