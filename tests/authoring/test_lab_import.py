@@ -44,7 +44,7 @@ def nbgrader_max_scores(course: Path) -> dict[str, float]:
                 **{nb.name: nb.max_score for nb in assignment.notebooks}}
 
 
-def test_user_guide_ps1_becomes_one_lab_with_nbgrader_points(tmp_path: Path) -> None:
+def test_user_guide_ps1_and_an_nbgrader_test_notebook_import_and_pass_check(tmp_path: Path) -> None:
     labs = tmp_path / "labs"
     done = northlab("lab", "import", str(USER_GUIDE), "ps1", "--track", "ai-data",
                     "--into", str(labs))
@@ -70,6 +70,34 @@ def test_user_guide_ps1_becomes_one_lab_with_nbgrader_points(tmp_path: Path) -> 
     lab = load_lab(lab_dir)
     assert lab.id == "ps1" and lab.track == "ai-data" and lab.points == 13
     assert lab.order == 1 and lab.languages == ()
+
+    # nbgrader's own test notebook, under an assignment name that is no lab id, with what
+    # nbgrader ignores when it copies an assignment
+    assignment = tmp_path / "course" / "source" / "Squares_Test.v2"
+    assignment.mkdir(parents=True)
+    shutil.copy(TEST_FILES / "test.ipynb", assignment)
+    shutil.copy(TEST_FILES / "jupyter.png", assignment)
+    (assignment / ".ipynb_checkpoints").mkdir()
+    (assignment / ".ipynb_checkpoints" / "test-checkpoint.ipynb").write_text("{}")
+    done = northlab("lab", "import", str(tmp_path / "course"), "Squares_Test.v2",
+                    "--into", str(labs / "ai-data"))
+    assert done.returncode == 0, done.stderr
+    squares = labs / "ai-data" / "squares-test-v2"
+    assert sorted(p.name for p in (squares / "source").iterdir()) == [
+        "jupyter.png", "test.ipynb"]
+    assert tomllib.loads((squares / "lab.toml").read_text())["assignment"] == "Squares_Test.v2"
+    assert load_lab(squares).order == 2
+
+    # both pass `northlab check` as imported (solution full marks apart from the parts a
+    # person grades, release 0, tamper pass), English only: warnings, exit 0
+    check = northlab("check", str(labs))
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "ok   ai-data/ps1" in check.stdout and "ok   ai-data/squares-test-v2" in check.stdout
+    assert "warning: test cell sum_of_squares_uses_squares (problem1.ipynb) needs northlab " \
+        "feedback in en and fr" in check.stdout
+    assert "warning: test cell correct_squares (test.ipynb) needs northlab feedback in en " \
+        "and fr" in check.stdout
+    assert "2 of 2 labs ok; 2 with warnings" in check.stdout
 
 
 def test_import_is_refused_when_the_lab_exists_unless_forced(tmp_path: Path) -> None:
@@ -120,34 +148,6 @@ def test_an_assignment_without_notebooks_or_points_is_refused(tmp_path: Path) ->
                         "--into", str(tmp_path / "labs"))
         assert done.returncode == 2 and message in done.stderr, done.stderr
     assert not (tmp_path / "labs").exists()
-
-
-def test_an_nbgrader_test_notebook_imports_and_passes_check_with_warnings(
-        tmp_path: Path) -> None:
-    """nbgrader's timeout.ipynb (a solution cell and a test cell, no feedback, English):
-    imported with its data file under an assignment name that is no lab id, it passes
-    `northlab check` (solution full marks, release 0, tamper pass) with warnings only."""
-    course = tmp_path / "course"
-    assignment = course / "source" / "Slow_Squares.v2"
-    assignment.mkdir(parents=True)
-    shutil.copy(TEST_FILES / "timeout.ipynb", assignment)
-    shutil.copy(TEST_FILES / "data.txt", assignment)
-    (assignment / ".ipynb_checkpoints").mkdir()  # nbgrader ignores these; so does import
-    (assignment / ".ipynb_checkpoints" / "timeout-checkpoint.ipynb").write_text("{}")
-    labs = tmp_path / "labs"
-    done = northlab("lab", "import", str(course), "Slow_Squares.v2", "--track", "robotics",
-                    "--into", str(labs))
-    assert done.returncode == 0, done.stderr
-    lab_dir = labs / "robotics" / "slow-squares-v2"
-    assert sorted(p.name for p in (lab_dir / "source").iterdir()) == [
-        "data.txt", "timeout.ipynb"]
-    assert tomllib.loads((lab_dir / "lab.toml").read_text())["assignment"] == "Slow_Squares.v2"
-    check = northlab("check", str(labs))
-    assert check.returncode == 0, check.stdout + check.stderr
-    assert "ok   robotics/slow-squares-v2" in check.stdout
-    assert "warning: test cell correct_squares needs northlab feedback in en and fr" in (
-        check.stdout)
-    assert "1 of 1 labs ok; 1 with warnings" in check.stdout
 
 
 @pytest.mark.parametrize(("assignment", "lab_id"), [
