@@ -25,6 +25,7 @@ from hub.people import (
 from hub.roles import cohort_group
 from hub.runner import start_hub, stop_everything, stop_hub
 from hub.settings import Settings, SettingsError, help_text, load_settings
+from hub.tracks import TRACKS
 
 
 def _settings() -> Settings:
@@ -78,7 +79,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\nDemo course '{demo.DEMO_COHORT}' labs: {', '.join(released) or 'none yet'}")
     print("Demo logins (user / password) — Identifiants de démonstration :")
     for login in logins:
-        print(f"  {login.role:<10} {login.name:<12} {login.password}")
+        track = f"  ({TRACKS[login.track].title('en')} / {TRACKS[login.track].title('fr')})" \
+            if login.track else ""
+        print(f"  {login.role:<10} {login.name:<19} {login.password}{track}")
     if args.no_wait:
         print(f"Hub running as process {process.pid}.")
         return 0

@@ -1,4 +1,5 @@
-"""The demo cohort: an instructor, a cohort lead and three learners, every lab released.
+"""The demo cohort: an instructor, a cohort lead, three learners and a learner of the
+Digital Foundations track (first-time computer users), every lab released.
 
 Seeding is idempotent: logins are kept in ``<data_root>/hub/demo-logins.json`` (0600) and
 reused, labs already released are skipped, existing users and groups are left as they are.
@@ -28,7 +29,10 @@ DEMO_PEOPLE = (
     ("learner-1", "learner"),
     ("learner-2", "learner"),
     ("learner-3", "learner"),
+    ("learner-foundations", "learner"),
 )
+#: Demo learners who follow one track: the logins printed say which to choose.
+DEMO_TRACKS = {"learner-foundations": "foundations"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Login:
     name: str
     role: str
     password: str
+    track: str | None = None
 
 
 def demo_logins(settings: Settings) -> list[Login]:
@@ -47,7 +52,7 @@ def demo_logins(settings: Settings) -> list[Login]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(stored, handle, indent=1)
-    return [Login(name, role, stored[name]) for name, role in DEMO_PEOPLE]
+    return [Login(name, role, stored[name], DEMO_TRACKS.get(name)) for name, role in DEMO_PEOPLE]
 
 
 def demo_labs(labs_root: Path) -> list[Lab]:

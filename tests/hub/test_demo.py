@@ -67,7 +67,8 @@ def test_demo_twice_and_after_a_crash():
         users = requests.get(f"{api}/users", headers=headers, timeout=30).json()
         assert sorted(u["name"] for u in users) == sorted(logins)
         groups = requests.get(f"{api}/groups/cohort-demo", headers=headers, timeout=30).json()
-        assert sorted(groups["users"]) == ["learner-1", "learner-2", "learner-3"]
+        assert sorted(groups["users"]) == ["learner-1", "learner-2", "learner-3",
+                                           "learner-foundations"]
         for group, member in (("instructors-demo", "instructor"), ("leads-demo", "lead")):
             staff = requests.get(f"{api}/groups/{group}", headers=headers, timeout=30).json()
             assert staff["users"] == [member] and staff["roles"], staff  # roles bound at start
