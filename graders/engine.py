@@ -365,9 +365,9 @@ class Grader:
         #: notebook name -> what grading needs from that source notebook
         self.sources: dict[str, SourceNotebook] = {
             name: read_source(lab.notebook_path(name)) for name in lab.notebook_names}
-        #: notebook name -> release checksums of its manually graded answer cells
-        self.checksums = {name: release_checksums(lab.notebook_path(name), source)
-                          for name, source in self.sources.items()}
+        #: notebook name -> release checksums of its manually graded answer cells (made
+        #: while the sandboxes start: nbgrader's release steps take a second to import)
+        self.checksums: dict[str, dict[str, str]] = {}
         #: the lab's tests and maxima, known before any submission (code labs: collected
         #: by the judge at start); scores and names in records come only from here
         self.tests: list[LabTest] = [
@@ -400,6 +400,7 @@ class Grader:
         for thread, slot in zip(starters, self._all, strict=True):
             thread.run = _catching(slot.start, errors)  # type: ignore[method-assign]
             thread.start()
+        _catching(self._release_checksums, errors)()
         for thread in starters:
             thread.join()
         if not errors and self.lab.kind == "code":
@@ -413,6 +414,10 @@ class Grader:
         for slot in self._all:
             self._slots.put(slot)
         return self
+
+    def _release_checksums(self) -> None:
+        self.checksums = {name: release_checksums(self.lab.notebook_path(name), source)
+                          for name, source in self.sources.items()}
 
     def __exit__(self, *exc: object) -> None:
         for slot in self._all:
