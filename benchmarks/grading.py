@@ -9,7 +9,12 @@ honest (non-looping) submission gets the same score from both, then prints both 
 times, the median per-submission overhead of northlab (grading wall time minus the time
 spent in the learner's own code), and ends with ``speedup: <ratio>x``.
 
-    python benchmarks/grading.py [--n 200] [--workers 2] [--loop-seconds 5]
+Then a small-cohort case: nbgrader's own user-guide course ``ps1`` (2 learners x 2
+notebooks, used in place from the installed nbgrader), stock ``nbgrader autograde`` vs
+``northlab grade`` (both whole commands, start-up included), the same per-cell scores, and
+where northlab's time goes (imports, sandbox start-up, grading).
+
+    python benchmarks/grading.py [--n 200] [--workers 2] [--loop-seconds 5] [--small-only]
 """
 
 from __future__ import annotations
@@ -31,6 +36,38 @@ sys.path.insert(0, str(REPO))
 
 from graders.lab import load_lab  # noqa: E402
 from graders.nbgrader_course import NbgraderCourse  # noqa: E402
+
+GUIDE = Path(sys.executable).parent.parent / "lib" / f"python{sys.version_info[0]}." \
+    f"{sys.version_info[1]}" / "site-packages" / "nbgrader" / "docs" / "source" / "user_guide"
+PS1_TOML = """id = "ps1"
+track = "ai-data"
+kind = "notebook"
+order = 1
+points = 13
+title = { en = "Problem set 1" }
+summary = { en = "nbgrader's user-guide course" }
+"""
+#: run in a fresh interpreter: where ``northlab grade``'s time goes on the small cohort
+PHASES = """
+import json, sys, time
+started = time.perf_counter()
+from pathlib import Path
+from graders.engine import Grader
+from graders.lab import load_lab
+from graders.submissions import find_submissions
+imported = time.perf_counter()
+lab = load_lab(Path(sys.argv[1]))
+subs = find_submissions(Path(sys.argv[2]), lab.assignment)
+grader = Grader(lab, workers=int(sys.argv[3]))
+made = time.perf_counter()
+with grader:
+    ready = time.perf_counter()
+    records = grader.grade_all(subs)
+    graded = time.perf_counter()
+print(json.dumps({"imports": imported - started, "lab": made - imported,
+                  "sandbox start-up": ready - made, "grading": graded - ready,
+                  "learner code": sum(grader.learner_seconds.values())}))
+"""
 
 LAB = REPO / "tests" / "fixtures" / "labs" / "ai-data" / "nb-basics"
 RIGHT = {
@@ -80,6 +117,48 @@ def cohort(n: int, seed: int = 7) -> dict[str, tuple[str, str]]:
     return out
 
 
+def small_cohort(tmp: Path, workers: int) -> int:
+    """nbgrader's ps1 (2 learners x 2 notebooks): stock autograde vs northlab grade."""
+    lab_dir = tmp / "labs" / "ps1"
+    lab_dir.mkdir(parents=True)
+    (lab_dir / "lab.toml").write_text(PS1_TOML)
+    (lab_dir / "source").symlink_to(GUIDE / "source" / "ps1")
+    root = tmp / "ps1-course"
+    (root / "source").mkdir(parents=True)
+    (root / "source" / "ps1").symlink_to(GUIDE / "source" / "ps1")
+    (root / "submitted").symlink_to(GUIDE / "submitted")
+    course = NbgraderCourse(root, load_lab(lab_dir), course="course101")
+    course.generate()
+    print("small cohort: nbgrader's ps1, 2 learners x 2 notebooks", flush=True)
+    started = time.perf_counter()
+    course.autograde()
+    stock_seconds = time.perf_counter() - started
+    stock = course.grades()
+    out = tmp / "ps1.json"
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "northlab"), "grade", str(lab_dir),
+         str(GUIDE / "submitted"), "--json", str(out), "--workers", str(workers),
+         "--no-outbox", "-q"], cwd=REPO)
+    ours_seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        print("northlab grade failed on ps1", file=sys.stderr)
+        return 1
+    ours = {(r["learner"], t["notebook"], t["name"]): (
+                None if t.get("pending") else float(t["points"]), float(t["max_points"]))
+            for r in json.loads(out.read_text()) for t in r["tests"]}
+    phases = json.loads(subprocess.run(
+        [sys.executable, "-c", PHASES, str(lab_dir), str(GUIDE / "submitted"), str(workers)],
+        cwd=REPO, capture_output=True, text=True, check=True).stdout)
+    print(f"  per-cell scores identical: {ours == stock} ({len(stock)} cells)")
+    print(f"  stock nbgrader autograde: {stock_seconds:.1f} s")
+    print(f"  northlab grade --workers {workers}: {ours_seconds:.1f} s "
+          f"(ratio {ours_seconds / stock_seconds:.2f} of stock)")
+    print("  northlab's time, measured again in one process: " + ", ".join(
+        f"{name} {seconds:.2f} s" for name, seconds in phases.items()))
+    return 0 if ours == stock else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200, help="cohort size (default 200)")
@@ -88,10 +167,14 @@ def main() -> int:
     parser.add_argument("--loop-seconds", type=int, default=5,
                         help="time limit for looping code, in both graders (default 5)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--small-only", action="store_true",
+                        help="only the small-cohort case (nbgrader's ps1)")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="northlab-bench-"))
     try:
+        if args.small_only:
+            return small_cohort(tmp, args.workers)
         lab_dir = tmp / "labs" / "ai-data" / LAB.name
         shutil.copytree(LAB, lab_dir)
         toml = lab_dir / "lab.toml"
@@ -147,7 +230,7 @@ def main() -> int:
         print(f"northlab median per-submission overhead: {statistics.median(overhead):.0f} ms "
               f"(p90 {statistics.quantiles(overhead, n=10)[-1]:.0f} ms)")
         print(f"speedup: {stock_seconds / ours_seconds:.1f}x")
-        return 1 if differ else 0
+        return small_cohort(tmp, args.workers) or (1 if differ else 0)
     finally:
         if args.keep:
             print(f"kept {tmp}", file=sys.stderr)
