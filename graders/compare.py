@@ -22,19 +22,22 @@ from graders.submissions import Submission, read_files
 
 
 def mutation_cohort(lab: Lab) -> dict[str, dict[str, bytes]]:
-    """learner -> files: solution, release, and "blank-<grade_id>" per solution cell."""
+    """learner -> files: solution, release, and one "blank-<grade_id>" per solution code
+    cell (in a lab of several notebooks "blank-<notebook>-<grade_id>")."""
     files = read_files(lab.source_dir)
-    name = f"{lab.id}.ipynb"
-    released = release_notebook(lab.notebook)
+    released = {name: release_notebook(lab.notebook_path(name)) for name in lab.notebook_names}
     cohort = {"solution": files,
-              "release": {**files, name: nbformat.writes(released).encode()}}
-    for i, cell in enumerate(released.cells):
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and cell.cell_type == "code":
-            nb = nbformat.read(str(lab.notebook), as_version=nbformat.NO_CONVERT)
-            nb.cells[i].source = cell.source
-            cohort[f"blank-{meta.get('grade_id', i)}"] = {**files,
-                                                           name: nbformat.writes(nb).encode()}
+              "release": {**files, **{f"{name}.ipynb": nbformat.writes(nb).encode()
+                                      for name, nb in released.items()}}}
+    for name, release in released.items():
+        prefix = f"blank-{name}-" if lab.named_notebooks else "blank-"
+        for i, cell in enumerate(release.cells):
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution") and cell.cell_type == "code":
+                nb = nbformat.read(str(lab.notebook_path(name)), as_version=nbformat.NO_CONVERT)
+                nb.cells[i].source = cell.source
+                cohort[f"{prefix}{meta.get('grade_id', i)}"] = {
+                    **files, f"{name}.ipynb": nbformat.writes(nb).encode()}
     return cohort
 
 
