@@ -160,6 +160,15 @@ def _render_workbook(data: bytes, theme: dict[str, str], where: str, used: set[s
     return out.getvalue()
 
 
+def _cells(data: bytes) -> list[tuple[str, list[list[Any]]]]:
+    """A workbook's sheets as (title, rows of values): what a render changes in it."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    return [(sheet.title, [[cell.value for cell in row] for row in sheet.iter_rows()])
+            for sheet in book.worksheets]
+
+
 def render_file(path: Path, theme: dict[str, str], used: set[str], where: str) -> bytes:
     """One template file rendered with ``theme`` (other kinds of file are copied);
     ``where`` names it in errors."""
@@ -192,6 +201,9 @@ def render_lab(lab_dir: Path, theme: dict[str, str], track_dir: Path) -> list[Pa
             if not image.is_file():
                 raise ThemeError(f"{track_dir / THEME_FILE}: {key}: no file {theme[key]}")
             rendered[f"images/{image.name}"] = image.read_bytes()
+        for name in [n for n in rendered if n.endswith(".xlsx") and (target / n).is_file()]:
+            if _cells(rendered[name]) == _cells((target / name).read_bytes()):
+                rendered[name] = (target / name).read_bytes()  # saving stamps the time
         shutil.rmtree(target, ignore_errors=True)
         for name, data in rendered.items():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
