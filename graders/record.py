@@ -239,13 +239,16 @@ def _total(rows: list[dict[str, Any]], digits: int) -> dict[str, float]:
             "pending_points": sum(row["max_points"] for row in rows if row.get("pending"))}
 
 
-def build_record(lab: Lab, submission: Submission, parts: list[Part], tests: list[LabTest],
-                 started: float, isolation: str, course: str | None) -> dict[str, Any]:
-    """Score each part against the lab's own ``tests`` (those of its notebook): tests the
-    judge reported that the lab does not have are ignored, missing ones fail; the lab total
-    is the sum, with per-notebook subtotals when the lab names its notebooks and
-    ``pending_points`` when it has parts a person grades. The result is validated against
-    ``result.schema.json``."""
+def build_record(lab: Lab, submission: Submission, parts: list[Part] | Outcome,
+                 tests: list[LabTest], started: float, isolation: str, course: str | None
+                 ) -> dict[str, Any]:
+    """Score each part (one outcome: a code lab or a lab of one notebook) against the lab's
+    own ``tests`` (those of its notebook): tests the judge reported that the lab does not
+    have are ignored, missing ones fail; the lab total is the sum, with per-notebook
+    subtotals when the lab names its notebooks and ``pending_points`` when it has parts a
+    person grades. The result is validated against ``result.schema.json``."""
+    if not isinstance(parts, list):
+        parts = [Part(None, parts)]
     record = _base(lab, submission, started, isolation, course)
     digits = precision(tests)
     named = lab.named_notebooks
