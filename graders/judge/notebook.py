@@ -168,6 +168,8 @@ class LearnerNamespace(dict):
         if isinstance(obj, type) and self.classes.get(id(obj), (None,))[0] is obj:
             return conn.request("define", source=self.classes[id(obj)][1], expression=False,
                                 name=obj.__name__)
+        if not isinstance(obj, types.FunctionType | types.BuiltinFunctionType | type):
+            return None
         module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
         if type(module) is str and type(qualname) is str and module != "__main__" \
                 and "<" not in qualname and judge_attribute(module, qualname) is obj:
