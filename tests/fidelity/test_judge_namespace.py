@@ -1,0 +1,55 @@
+"""The shared namespace of test and learner cells, on a real judge/worker protocol pair
+(in-process, no sandbox): where it follows nbgrader and where a trust rule wins."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
+from remote_pair import remote_pair  # noqa: E402
+
+from graders.judge.lab_names import LabCode  # noqa: E402
+from graders.judge.notebook import LearnerNamespace, run_test_cell  # noqa: E402
+
+
+def run(learner: dict[str, Any], *cells: str, code: LabCode | None = None) -> list[bool]:
+    with remote_pair(learner) as conn:
+        namespace = LearnerNamespace(conn, code)
+        return [run_test_cell(cell, namespace)["passed"] for cell in cells]
+
+
+def test_del_rebind_and_restore_reach_the_learner() -> None:
+    learner: dict[str, Any] = {"answer": 1}
+    assert run(learner, "del answer", "answer", "answer = 2\nassert answer == 2") == [
+        True, False, True]
+    assert learner["answer"] == 2
+    assert run({}, "del nothing_here") == [False]  # NameError, as in a kernel
+
+
+def test_a_deleted_library_name_is_never_the_learners() -> None:
+    learner: dict[str, Any] = {"math": "the learner's spy"}
+    code = LabCode(libraries={"math": ["math", None]})
+    assert run(learner, "del math\ntry:\n    math\nexcept NameError:\n    pass\n"
+                        "else:\n    raise AssertionError('fell back to the learner')",
+               "assert math.sqrt(4) == 2", code=code) == [True, True]
+
+
+def test_a_test_function_handed_to_learner_code_is_a_worker_copy() -> None:
+    learner: dict[str, Any] = {}
+    exec("def apply(f, x):\n    return [f(x), f.__globals__ is globals()]\n"
+         "def call(f, x):\n    return f(x)", learner)
+    assert run(learner, "assert apply(lambda x: x + 1, 1) == [2, True]",
+               "import math\nassert call(math.sqrt, 9) == 3.0") == [True, True]
+    assert "math" in learner  # a test's import reaches later learner cells
+
+
+def test_only_visible_untainted_bindings_are_shared() -> None:
+    learner: dict[str, Any] = {}
+    assert run(learner, "seen = 1\n### BEGIN HIDDEN TESTS\nsecret = 2\nmutated = []\n"
+                        "### END HIDDEN TESTS\n",
+               "derived = secret + 1\nmutated = [3]\nhelper = lambda: seen") == [True, True]
+    assert learner["seen"] == 1 and callable(learner["helper"])
+    assert learner["mutated"] == [3]  # rebound from visible data: not the hidden list
+    assert not {"secret", "derived"} & set(learner)
