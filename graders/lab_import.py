@@ -142,10 +142,9 @@ def draft_lab_toml(*, lab_id: str, assignment: str, course: Path, track: str, or
     per_notebook = ", ".join(f"{name}: {value:g}" for name, value in points.items())
     limits = "\n".join(f"# {f.name} = {f.default}" for f in fields(Limits))
     return f"""\
-# Drafted by `northlab lab import` from the nbgrader assignment {_toml_string(assignment)}
-# of {course} (source/{assignment}/). Edit what the comments ask, then run
-#     northlab check <this folder>
-# Every key is explained in docs/labs.md.
+# Drafted by `northlab lab import` from the nbgrader assignment {_toml_string(assignment)} of
+#     {course}
+# Fill in the TODOs, then run `northlab check` on this folder. Every key: docs/labs.md.
 
 id = "{lab_id}"  # = the folder name: lowercase letters, digits and hyphens
 # the nbgrader assignment: source/<assignment>/, submitted/<learner>/<assignment>/
@@ -194,7 +193,10 @@ def import_assignment(course: Path, assignment: str, *, into: Path, track: str |
         known = sorted(p.name for p in source.iterdir() if p.is_dir() and not _ignored(p.name))
         raise ImportRefused(f"{folder}: no such assignment (assignments in {source}: "
                            f"{', '.join(known) or 'none'})")
-    if track is None and into.name in TRACKS:
+    if into.name in TRACKS:  # a track folder names the track
+        if track not in (None, into.name):
+            raise ImportRefused(f"{into} is the {into.name} track's folder, but --track says "
+                                f"{track}")
         track, into = into.name, into.parent
     if track not in TRACKS:
         raise ImportRefused(f"name the lab's track with --track (one of {', '.join(TRACKS)})")

@@ -124,12 +124,15 @@ def test_import_is_refused_when_the_lab_exists_unless_forced(tmp_path: Path) -> 
      "source/ps9: no such assignment (assignments in "),
     ((str(USER_GUIDE), "../source", "--track", "gamedev"), "no such assignment"),
     ((str(USER_GUIDE), "ps1"), "name the lab's track with --track (one of cybersecurity,"),
+    ((str(USER_GUIDE), "ps1", "--into", "labs/robotics", "--track", "gamedev"),
+     "labs/robotics is the robotics track's folder, but --track says gamedev"),
     ((str(USER_GUIDE), "ps1", "--track", "gamedev", "--id", "Bad Id"),
      "--id 'Bad Id': a lab id is lowercase letters, digits and hyphens"),
 ])
 def test_bad_input_is_one_sentence_and_makes_nothing(tmp_path: Path, args: tuple[str, ...],
                                                      message: str) -> None:
-    done = northlab("lab", "import", *args, "--into", str(tmp_path / "labs"))
+    into = () if "--into" in args else ("--into", "labs")
+    done = northlab("lab", "import", *args, *into, cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == "", done.stdout
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], done.stderr
