@@ -17,8 +17,9 @@ from labtools import LABS, grade, northlab_check
 from openpyxl import load_workbook
 
 from graders.adapt import ThemeError, export_track, import_track, load_theme, render_track
+from graders.engine import Grader
 from graders.lab import discover_labs, load_lab
-from graders.submissions import read_files
+from graders.submissions import Submission, read_files
 
 TRACK = LABS / "foundations"
 ANSWER_TYPES = {"choice", "choices", "text", "number", "file", "folder"}
@@ -229,3 +230,50 @@ def test_track_cli_gives_one_sentence_errors(tmp_path: Path) -> None:
     assert main(["track", "export", "foundations", "--labs", str(LABS),
                  "--out", str(tmp_path / "x.tar.gz")]) == 0
     assert (tmp_path / "x.tar.gz").is_file()
+
+
+def filled_budget(totals: list[object], grand: str, left: str) -> bytes:
+    """The budget template filled in as a learner would (numbers or formulas)."""
+    book = load_workbook(TRACK / "event-budget" / "source" / "budget-template.xlsx")
+    sheet = book.worksheets[0]
+    for row, total in enumerate(totals, start=3):
+        sheet[f"D{row}"] = total
+    sheet["D10"], sheet["D12"] = grand, left
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_budget_is_read_from_the_learners_own_spreadsheet() -> None:
+    """Typed numbers and formulas with absolute references both count; a wrong line loses
+    its points and the grand total built on it; the template left as is earns nothing."""
+    files = read_files(TRACK / "event-budget" / "source")
+    nb = json.loads(files["event-budget.ipynb"])
+    answers = {"budget_file": "feast-budget.xlsx", "left_over": 145.77,
+               "enough_for_prizes": "no"}
+    for cell in answer_cells(nb):
+        field = cell["metadata"]["northlab"]["answer"]["field"]
+        cell["source"] = f"{field} = {answers[field]!r}"
+    files["event-budget.ipynb"] = json.dumps(nb).encode()
+    right = [65, 26.25, "=B5*C5", "19.00", "=$B$7*$C$7", 29]
+    files["feast-budget.xlsx"] = filled_budget(right, "=SUM($D$3:$D$8)", "=D11-D10")
+    assert points(files) == {"test_line_totals": 3, "test_grand_total": 2,
+                             "test_left_over_cell": 1, "test_left_over_answer": 2,
+                             "test_prizes": 2}
+    files["feast-budget.xlsx"] = filled_budget([*right[:5], 30], "=SUM(D3:D8)", "145.77")
+    scored = points(files)
+    assert (scored["test_line_totals"], scored["test_grand_total"]) == (2.5, 0)
+    assert scored["test_left_over_cell"] == 1 and scored["test_prizes"] == 2
+    files["feast-budget.xlsx"] = files["budget-template.xlsx"]
+    scored = points(files)
+    assert scored["test_line_totals"] == scored["test_grand_total"] == 0
+    assert scored["test_left_over_cell"] == 0
+
+
+def points(files: dict[str, bytes]) -> dict[str, float]:
+    """Points per test of ``files`` graded as an event-budget submission."""
+    lab = load_lab(TRACK / "event-budget")
+    with Grader(lab, workers=1) as grader:
+        record = grader.grade(Submission("learner", lab.path, files=files))
+    assert record["error"] is None, record["error"]
+    return {test["name"].split("::")[-1]: test["points"] for test in record["tests"]}
