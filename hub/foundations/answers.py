@@ -265,6 +265,17 @@ def read_notebook(path: Path) -> dict[str, Any]:
     return notebook
 
 
+def activity_meta(path: Path) -> dict[str, Any]:
+    """The notebook's ``northlab.activity`` metadata (``week``, ``title``...), or {}."""
+    try:
+        meta = read_notebook(path).get("metadata")
+    except AnswerError:
+        return {}
+    found = meta.get("northlab", {}) if type(meta) is dict else {}
+    found = found.get("activity", {}) if type(found) is dict else {}
+    return found if type(found) is dict else {}
+
+
 def save_notebook(path: Path, notebook: dict[str, Any]) -> None:
     """Replace the notebook file in one step (a crash leaves the old or the new file)."""
     text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"

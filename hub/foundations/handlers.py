@@ -8,6 +8,7 @@ run in a worker child (:mod:`hub.foundations.worker`), like the Assignments tab'
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,11 @@ class ActivityHandler(FoundationsHandler):
     """One activity: start it, answer, save, check, hand in, organise its folder."""
 
     async def find(self, course: str, lab: str) -> dict[str, Any]:
+        """The activity from the learner's own copy when fetched (no nbgrader request),
+        else from the exchange's list (404 when it is not released to them)."""
+        fetched = self.fetched(course, lab)
+        if fetched is not None:
+            return fetched
         found, problem = await self.activities()
         for activity in found:
             if (activity["course"], activity["id"]) == (course, lab):
@@ -142,6 +148,22 @@ class ActivityHandler(FoundationsHandler):
                 activity["status"] = status_of(activity)
                 return activity
         raise web.HTTPError(404, problem or "no such activity")
+
+    def fetched(self, course: str, lab: str) -> dict[str, Any] | None:
+        """``<track folder>/<lab>/``: its notebook named like the lab, else its first."""
+        folder = Path(self.settings["northlab_foundations_assignments"]) / lab
+        notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+        if not notebooks:
+            return None
+        path = folder / f"{lab}.ipynb" if folder / f"{lab}.ipynb" in notebooks else notebooks[0]
+        root = Path(self.settings["northlab_foundations_root"]).resolve()
+        if not path.resolve().is_relative_to(root):
+            return None
+        meta = answers.activity_meta(path)
+        return {"course": course, "id": lab, "fetched": True, "handed_in": 0,
+                "feedback": False, "status": "", "meta": meta,
+                "title": self.pick(meta.get("title"), lab),
+                "notebook": str(path.resolve().relative_to(root))}
 
     def notebook_path(self, activity: dict[str, Any]) -> Path | None:
         if not activity["fetched"] or not activity["notebook"]:
@@ -186,7 +208,7 @@ class ActivityHandler(FoundationsHandler):
                                             "assignment_id": lab})
                 if answer.get("success"):
                     result.messages = [self.t("result.handed_in")]
-                    activity = await self.find(course, lab)
+                    activity["status"] = "handed_in"
                 else:
                     result = Result([self.failure(answer)], ok=False)
         await self.show(activity, result, typed)
@@ -331,6 +353,8 @@ def _number(value: Any) -> str:
 def add_handlers(serverapp: Any) -> None:
     webapp = serverapp.web_app
     webapp.settings["northlab_foundations_root"] = serverapp.root_dir
+    webapp.settings["northlab_foundations_assignments"] = os.environ.get(
+        "NORTHLAB_ASSIGNMENT_DIR", serverapp.root_dir)
     webapp.settings["northlab_foundations_version"] = static_version()
     base = url_path_join(webapp.settings["base_url"], "foundations")
     webapp.add_handlers(".*$", [

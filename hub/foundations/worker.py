@@ -28,47 +28,30 @@ from nbgrader import utils  # noqa: E402
 from nbgrader.validator import Validator  # noqa: E402
 
 from hub.assignments.worker import Validation, handle  # noqa: E402
-
-MAX_META_BYTES = 5 * 1024 * 1024
-
-
-def activity_meta(notebook: Path) -> dict[str, Any]:
-    """``northlab.activity`` of a notebook's metadata (week, title), or {}."""
-    try:
-        if notebook.stat().st_size > MAX_META_BYTES:
-            return {}
-        meta = json.loads(notebook.read_bytes()).get("metadata", {})
-        found = meta.get("northlab", {}).get("activity", {})
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return found if isinstance(found, dict) else {}
+from hub.foundations.answers import activity_meta  # noqa: E402
 
 
 def activities(root_dir: str) -> dict[str, Any]:
     """Every released activity of every course the learner is in, one entry each."""
-    courses = handle({"action": "courses"}, root_dir)
-    if not courses["success"]:
-        return courses
+    listed = handle({"action": "list", "course_id": ""}, root_dir)  # "": every course
+    if not listed["success"]:
+        return listed
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for course in courses["value"]:
-        listed = handle({"action": "list", "course_id": course}, root_dir)
-        if not listed["success"]:
-            return listed
-        for item in listed["value"]:
-            key = (item["course_id"], item["assignment_id"])
-            entry = found.setdefault(key, {"course": key[0], "id": key[1], "fetched": False,
-                                           "handed_in": 0, "feedback": False, "notebook": ""})
-            if item["status"] == "submitted":
-                entry["handed_in"] += len(item.get("submissions", [])) or 1
-                entry["feedback"] |= any(s.get("has_exchange_feedback") or s.get(
-                    "has_local_feedback") for s in item.get("submissions", []))
-                continue
-            entry["fetched"] = item["status"] == "fetched"
-            notebooks = item.get("notebooks") or []
-            if notebooks:
-                path = Path(root_dir, notebooks[0]["path"])
-                entry["notebook"] = notebooks[0]["path"] if entry["fetched"] else ""
-                entry["meta"] = activity_meta(path)
+    for item in listed["value"]:
+        key = (item["course_id"], item["assignment_id"])
+        entry = found.setdefault(key, {"course": key[0], "id": key[1], "fetched": False,
+                                       "handed_in": 0, "feedback": False, "notebook": ""})
+        if item["status"] == "submitted":
+            submissions = item.get("submissions") or [{}]
+            entry["handed_in"] += len(submissions)
+            entry["feedback"] |= any(s.get("has_exchange_feedback") or s.get(
+                "has_local_feedback") for s in submissions)
+            continue
+        entry["fetched"] = item["status"] == "fetched"
+        notebooks = item.get("notebooks") or []
+        if notebooks:
+            entry["notebook"] = notebooks[0]["path"] if entry["fetched"] else ""
+            entry["meta"] = activity_meta(Path(root_dir, notebooks[0]["path"]))
     return {"success": True, "value": list(found.values())}
 
 
