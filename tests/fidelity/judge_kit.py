@@ -156,7 +156,7 @@ def northlab_scores(root: Path, cases: list[Case]) -> dict[tuple[str, str], dict
         lab = load_lab(folder)
         subs = [Submission(learner, folder, files={f"{case.id}.ipynb": text.encode()})
                 for learner, text in case.submissions.items()]
-        with Grader(lab, workers=2) as grader:
+        with Grader(lab, workers=min(2, len(subs))) as grader:
             for record in grader.grade_all(subs):
                 assert record.get("error") is None, record
                 scores[case.id, record["learner"]] = {

@@ -131,7 +131,7 @@ assert os.environ["NBGRADER_EXECUTION"] == "autograde"
 assert learner_env == "autograde"
 with open("data.txt") as f:
     assert f.read().split() == ["1", "2", "3"]
-from helpers import total
+from tests import total
 assert total([1, 2]) == 3
 """,
 }
@@ -152,7 +152,7 @@ SOURCE = notebook(
     ("test", "later-cells", TESTS["later-cells"], 1),
     ("test", "files-and-env", TESTS["files-and-env"], 1),
 )
-FILES = {"data.txt": b"1\n2\n3\n", "helpers.py": b"def total(xs):\n    return sum(xs)\n"}
+FILES = {"data.txt": b"1\n2\n3\n", "tests.py": b"def total(xs):\n    return sum(xs)\n"}
 
 
 def own_case(scratch: Path) -> Case:
