@@ -97,6 +97,11 @@ class Catalog:
                 return template.format(**values)
         return message_id
 
+    def language_of(self, message_id: str, language: str) -> str:
+        """The language :meth:`text` answers in (English for an untranslated message), for
+        the ``lang`` attribute that tells screen readers how to pronounce it."""
+        return language if message_id in self.messages.get(language, {}) else DEFAULT_LANGUAGE
+
     def all_languages(self, message_id: str, **values: object) -> dict[str, str]:
         """``{language: text}`` for every language of the catalogue (English where a language
         does not translate the message yet)."""

@@ -46,6 +46,10 @@ class PageTexts:
         """``page.<key>`` in ``language`` (English when missing), ``{name}`` filled in."""
         return self.catalog.text(PREFIX + key, language, **values)
 
+    def lang_of(self, key: str, language: str) -> str:
+        """The language ``page.<key>`` is shown in for ``language`` (English if untranslated)."""
+        return self.catalog.language_of(PREFIX + key, language)
+
     def all(self, key: str, **values: Any) -> dict[str, str]:
         """``page.<key>`` in every language."""
         return {lang: self.text(key, lang, **values) for lang in self.languages}

@@ -87,6 +87,19 @@ def test_inuktitut_holds_only_reviewed_entries_and_falls_back_to_english(folder)
                        if not placeholders(catalog.messages["en"][k]))
     assert catalog.text(untranslated, "iu") == catalog.messages["en"][untranslated]
     assert catalog.all_languages(untranslated)["iu"] == catalog.messages["en"][untranslated]
+    assert catalog.language_of(untranslated, "iu") == "en"  # screen readers read it as English
+    assert catalog.language_of(untranslated, "fr") == "fr"
+
+
+def test_untranslated_text_on_an_inuktitut_page_is_marked_english():
+    from hub.pages import PageTexts
+    from hub.profiles import in_every_language
+
+    assert '<span class="l-iu" lang="en">Choose your track</span>' in in_every_language(
+        "spawn.choose")
+    texts = PageTexts()
+    assert (texts.lang_of("sign_in", "iu"), texts.lang_of("sign_in", "fr")) == ("en", "fr")
+    assert texts.catalog.language_of("language.name", "iu") == "iu"
 
 
 def test_a_translation_with_wrong_placeholders_is_not_shown(tmp_path):
