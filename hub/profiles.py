@@ -16,7 +16,8 @@ from hub.tracks import DEFAULT_TRACK, LOCALE, TRACKS, Track
 def in_every_language(message_id: str) -> str:
     """A message in every language, one ``lang`` span each; the page shows one (hub/pages.py)."""
     return "".join(
-        f'<span class="l-{lang}" lang="{lang}">{html.escape(text)}</span>'
+        f'<span class="l-{lang}" lang="{LOCALE.language_of(message_id, lang)}">'
+        f"{html.escape(text)}</span>"
         for lang, text in LOCALE.all_languages(message_id).items()
     )
 
