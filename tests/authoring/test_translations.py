@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from graders.check import LabReport, record_translations, test_hints
 from graders.lab import LabError, load_lab
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,16 +75,19 @@ def test_missing_translations_are_warnings_when_languages_are_not_declared(
 
 
 def test_declared_languages_make_missing_translations_errors(tmp_path: Path) -> None:
+    """The same gaps in a lab that declares en and fr fail its translations check (code
+    labs: tests/graders/test_grading_cli.py::test_check_finds_broken_labs, end to end)."""
     labs = english_only(tmp_path / "labs", declared=True)
-    for lab in ("ai-data/nb-basics", "gamedev/code-basics"):  # whole titles and summaries
-        shutil.copy(FIXTURES / lab / "lab.toml", labs / lab / "lab.toml")
-    done, junit = northlab_check(labs, tmp_path)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "FAIL ai-data/nb-basics" in done.stdout and "FAIL gamedev/code-basics" in done.stdout
-    assert "translations: test cell test-square needs northlab feedback in fr" in done.stdout
-    assert "translations: tests without @pytest.mark.feedback(en=..., fr=...)" in done.stdout
-    assert "warning:" not in done.stdout
-    assert junit.get("failures") == "2"
+    shutil.copy(FIXTURES / "ai-data" / "nb-basics" / "lab.toml",  # whole title and summary
+                labs / "ai-data" / "nb-basics" / "lab.toml")
+    lab = load_lab(labs / "ai-data" / "nb-basics")
+    report = LabReport(lab.path, lab)
+    record_translations(report, lab, test_hints(lab))
+    assert report.checks == [("translations", "; ".join([
+        "test cell test-square needs northlab feedback in fr",
+        "test cell test-means needs northlab feedback in en and fr",
+        "test cell test-total needs northlab feedback in fr"]))]
+    assert not report.ok and report.warnings == []
 
 
 @pytest.mark.parametrize(("languages", "message"), [
