@@ -228,7 +228,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "LABS_DIR/TRACK/<id>/")
     imports.add_argument("--id", default=None,
                          help="the lab id (default: from the assignment name, e.g. "
-                         "'Problem Set 1' -> problem-set-1)")
+                         "'Problem_Set_1' -> problem-set-1)")
     imports.add_argument("--force", action="store_true",
                          help="replace a lab already at LABS_DIR/TRACK/<id>/")
     imports.set_defaults(func=cmd_lab_import)

@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from graders.lab import LAB_ID, TRACKS, LabError, Limits, lab_dirs, load_lab
+from graders.lab import ASSIGNMENT, LAB_ID, TRACKS, LabError, Limits, lab_dirs, load_lab
 from graders.notebooks import NotebookError, cells_of
 
 #: what nbgrader's ``CourseDirectory.ignore`` leaves out when it copies an assignment
@@ -45,7 +45,7 @@ class Imported:
 
 def lab_id_for(assignment: str) -> str:
     """A valid lab id from an assignment name: ASCII, lowercase, runs of anything else
-    turned into one hyphen (``Problem Set 1`` -> ``problem-set-1``)."""
+    turned into one hyphen (``Problem_Set_1`` -> ``problem-set-1``)."""
     ascii_name = unicodedata.normalize("NFKD", assignment).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 
@@ -193,6 +193,9 @@ def import_assignment(course: Path, assignment: str, *, into: Path, track: str |
         known = sorted(p.name for p in source.iterdir() if p.is_dir() and not _ignored(p.name))
         raise ImportRefused(f"{folder}: no such assignment (assignments in {source}: "
                            f"{', '.join(known) or 'none'})")
+    if not ASSIGNMENT.match(assignment) or assignment.endswith("."):
+        raise ImportRefused(f"'{assignment}' is not an assignment name northlab can use "
+                            "(letters, digits, '_', '.', '-'); rename its folder in source/")
     if into.name in TRACKS:  # a track folder names the track
         if track not in (None, into.name):
             raise ImportRefused(f"{into} is the {into.name} track's folder, but --track says "
@@ -250,7 +253,8 @@ def import_assignment(course: Path, assignment: str, *, into: Path, track: str |
         try:
             load_lab(draft)
         except LabError as exc:
-            raise ImportRefused(f"the drafted lab would not load ({exc})") from None
+            raise ImportRefused("the drafted lab would not load: " + str(exc).replace(
+                str(draft), str(target))) from None
         if target.exists():
             target.rename(building / "replaced")
         draft.rename(target)

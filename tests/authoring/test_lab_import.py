@@ -139,14 +139,19 @@ def test_bad_input_is_one_sentence_and_makes_nothing(tmp_path: Path, args: tuple
     assert not (tmp_path / "labs").exists()
 
 
-def test_an_assignment_without_notebooks_or_points_is_refused(tmp_path: Path) -> None:
+def test_an_assignment_without_notebooks_points_or_usable_name_is_refused(
+        tmp_path: Path) -> None:
     course = tmp_path / "course"
     (course / "source" / "empty").mkdir(parents=True)
     (course / "source" / "empty" / "data.txt").write_text("1\n")
     (course / "source" / "ungraded").mkdir()
     shutil.copy(TEST_FILES / "side-effects.ipynb", course / "source" / "ungraded")
-    for assignment, message in (("empty", "no notebooks in this assignment"),
-                                ("ungraded", "no grade cells with points")):
+    (course / "source" / "Problem Set 2").mkdir()
+    shutil.copy(TEST_FILES / "test.ipynb", course / "source" / "Problem Set 2")
+    for assignment, message in (
+            ("empty", "no notebooks in this assignment"),
+            ("ungraded", "no grade cells with points"),
+            ("Problem Set 2", "'Problem Set 2' is not an assignment name northlab can use")):
         done = northlab("lab", "import", str(course), assignment, "--track", "gamedev",
                         "--into", str(tmp_path / "labs"))
         assert done.returncode == 2 and message in done.stderr, done.stderr
