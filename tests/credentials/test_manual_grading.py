@@ -71,6 +71,8 @@ def test_the_graded_update_replaces_the_record_is_audited_and_issues(library):
     two_labs_done(library, "ana")
     pending = make_pending_record("ana", "lab-one")
     first = library.record_result(pending, reported_by="grader")
+    with library.sessions() as session:
+        assert library.awaiting_labs(session, "ana") == {"lab-one"}  # "My credentials" says so
     update = graded(pending, 1.5, "Clear, but name the risk.")
     assert update["score"] == 9.5 and update["pending_points"] == 0
     intake = library.record_result(update, reported_by="grader-service")
@@ -90,6 +92,7 @@ def test_the_graded_update_replaces_the_record_is_audited_and_issues(library):
         assert (audit.previous_pending_points, audit.new_pending_points) == (2, 0)
         award = session.scalars(select(Award)).one()
         assert row.id in award.evidence["results"]
+        assert library.awaiting_labs(session, "ana") == set()
     again = library.record_result(update, reported_by="grader-service")  # a retried delivery
     assert not again.updated and again.issued == []
     with library.sessions() as session:

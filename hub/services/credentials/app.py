@@ -141,8 +141,13 @@ class MyCredentials(Learner):
         credentials = self.lib.credentials_of(name)
         with self.lib.sessions() as session:
             best = {lab: v[0] for lab, v in self.lib.best_percent(session, name).items()}
+            awaiting = self.lib.awaiting_labs(session, name)
         progress = [
-            (a, sum(1 for lab in a.labs if best.get(lab, -1) >= a.min_percent))
+            (
+                a,
+                sum(1 for lab in a.labs if best.get(lab, -1) >= a.min_percent),
+                sum(1 for lab in a.labs if lab in awaiting),
+            )
             for a in self.lib.achievements.values()
         ]
         self.page(

@@ -245,6 +245,17 @@ class Credentials:
             best.setdefault(lab, (percent, result_id))
         return best
 
+    @staticmethod
+    def awaiting_labs(session: Session, learner: str) -> set[str]:
+        """Labs of ``learner`` with a result a person has not finished grading."""
+        return set(session.scalars(
+            select(Result.lab).where(
+                Result.learner == learner,
+                Result.error_code.is_(None),
+                Result.pending_points > 0,
+            )
+        ))
+
     def evaluate(self, session: Session, learner: str) -> list[str]:
         """Issue every achievement whose criteria ``learner`` now meets and does not hold.
 
