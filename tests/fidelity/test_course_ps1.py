@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,6 +35,17 @@ title = { en = "Problem set 1" }
 summary = { en = "nbgrader's user-guide course" }
 """
 Grades = dict[tuple[str, str, str], tuple[float | None, float]]
+#: formgrader's Autograde button: nbgrader's API in the server process, one learner
+AUTOGRADE_BUTTON = """
+import json, sys
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config.loader import PyFileConfigLoader
+config = PyFileConfigLoader("nbgrader_config.py", path=".").load_config()
+api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+result = api.autograde("ps1", sys.argv[1])
+print(json.dumps({"success": result["success"], "log": result.get("log", "")[-2000:]}))
+"""
 
 pytestmark = pytest.mark.slow
 
@@ -60,21 +72,28 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     stock = _course(tmp / "stock", lab_dir)
     stock.generate()
     outbox = tmp / "outbox"
-    bridge = _course(tmp / "bridge", lab_dir, "from graders.nbgrader_bridge import configure\n"
-                     f"configure(c, labs_dir={str(tmp / 'labs')!r}, outbox={str(outbox)!r})")
-    for made in ("gradebook.db", "release"):  # the same generated assignment, made once
-        copy = shutil.copytree if made == "release" else shutil.copy
-        copy(stock.root / made, bridge.root / made)
+    bridged = "from graders.nbgrader_bridge import configure\n" \
+        f"configure(c, labs_dir={str(tmp / 'labs')!r}, outbox={str(outbox)!r})"
+    bridge = _course(tmp / "bridge", lab_dir, bridged)
+    button = _course(tmp / "button", lab_dir, bridged.replace(str(outbox), str(tmp / "box2")))
+    for course in (bridge, button):  # the same generated assignment, made once
+        shutil.copy(stock.root / "gradebook.db", course.root / "gradebook.db")
+        shutil.copytree(stock.root / "release", course.root / "release")
     out = tmp / "northlab.json"
-    with ThreadPoolExecutor(3) as pool:  # three independent graders at once
+    with ThreadPoolExecutor(4) as pool:  # independent graders at once
         graded = [pool.submit(stock.autograde), pool.submit(bridge.autograde), pool.submit(
-            northlab, "grade", str(lab_dir), str(GUIDE / "submitted"), "--json", str(out),
-            "--workers", "1", "--no-outbox")]
-        result = [job.result() for job in graded][-1]
+            subprocess.run, [sys.executable, "-c", AUTOGRADE_BUTTON, "hacker"],
+            cwd=button.root, env=button.env(), capture_output=True, text=True, timeout=900),
+            pool.submit(northlab, "grade", str(lab_dir), str(GUIDE / "submitted"), "--json",
+                        str(out), "--workers", "1", "--no-outbox")]
+        *_, clicked, result = [job.result() for job in graded]
     assert result.returncode == 0, result.stdout + result.stderr
+    assert clicked.returncode == 0 and json.loads(clicked.stdout)["success"], \
+        clicked.stdout + clicked.stderr
     delivered = [json.loads(p.read_text()) for p in (outbox / "pending").glob("*.json")
                  if not p.name.endswith(".state.json")]
     return {"stock": stock.grades(), "bridge": bridge.grades(), "bridge_root": bridge.root,
+            "button": button.grades(),
             "records": by_learner(json.loads(out.read_text())), "delivered": delivered}
 
 
@@ -106,6 +125,11 @@ def test_the_bridge_gives_stock_per_cell_scores(runs: dict) -> None:
     """Graded through the bridge, nbgrader's gradebook holds what stock autograde writes,
     manual cells included (no automatic score: formgrader asks the instructor)."""
     assert runs["bridge"] == runs["stock"]
+
+
+def test_formgraders_autograde_button_gives_stock_per_cell_scores(runs: dict) -> None:
+    stock = {key: grade for key, grade in runs["stock"].items() if key[0] == "hacker"}
+    assert runs["button"] == stock and len(stock) == 9
 
 
 def test_formgrader_has_the_autograded_notebooks(runs: dict) -> None:
