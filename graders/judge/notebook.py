@@ -64,7 +64,7 @@ class LearnerNamespace(dict):
         self.cell: TestCode | None = None  #: the test cell running now
         self.remote: set[str] = set()  #: names a test bound to a learner object
         self.deleted: set[str] = set()  #: names the running test cell deleted
-        self.secret: set[str] = set()  #: names bound by hidden tests (never shared)
+        self.secret: set[str] = set()  #: names hidden parts bound (what reads them: not shared)
         self.sources: dict[types.CodeType, tuple[str, bool, str]] = {}
         self.classes: dict[int, tuple[type, str]] = {}
         self.twins: dict[int, tuple[Any, Remote]] = {}
