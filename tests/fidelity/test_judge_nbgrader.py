@@ -152,7 +152,7 @@ SOURCE = notebook(
     ("test", "later-cells", TESTS["later-cells"], 1),
     ("test", "files-and-env", TESTS["files-and-env"], 1),
 )
-pytestmark = pytest.mark.slow  # stock nbgrader runs: about a minute on an idle machine
+pytestmark = pytest.mark.slow  # runs stock nbgrader autograde, like the other comparisons
 FILES = {"data.txt": b"1\n2\n3\n", "tests.py": b"def total(xs):\n    return sum(xs)\n"}
 
 
