@@ -112,7 +112,10 @@ def cells_of(data: bytes) -> list[list[object]]:
 def test_theme_is_complete_in_english_and_french_and_never_guesses_inuktitut() -> None:
     theme = load_theme(TRACK)
     assert theme["community.name"] and theme["community.name.fr"]
-    assert (TRACK / theme["images.derby_poster"]).is_file()
+    poster = TRACK / theme["images.derby_poster"]
+    shipped = TRACK / "files-and-folders" / "source" / "images" / poster.name
+    assert shipped.read_bytes() == poster.read_bytes()  # a themed image reaches learners
+    assert f"](images/{poster.name})" in json.dumps(notebook("files-and-folders"))
     texts = {key for key in theme if not key.endswith((".fr", ".iu"))
              and not key.startswith("images.")}
     assert all(theme[key].strip() for key in texts)
