@@ -94,6 +94,11 @@ def test_syllabics_render_with_the_hubs_font_not_as_boxes(visit, world, person):
     font = page.request.get(f"{world.url}/hub/northlab/fonts/"
                             "NotoSansCanadianAboriginal-Regular.woff2")
     assert font.ok and "immutable" in font.headers["cache-control"]
+    switch = f"{world.url}/hub/northlab/language"
+    unknown = page.request.get(f"{switch}?lang=xx")
+    assert unknown.status == 400 and "Traceback" not in unknown.text()
+    elsewhere = page.request.get(f"{switch}?lang=iu&next=//evil.example/", max_redirects=0)
+    assert elsewhere.status == 204  # never sent to another site
     # the hub's font withheld: syllabics are drawn as the computer's own fonts draw them
     # (boxes where it has none; this Debian has DejaVu Sans), not as the served face does
     blocked = visit(person, "en")
