@@ -26,7 +26,9 @@ REPO = Path(__file__).resolve().parents[2]
 FOLDERS = locale_folders(REPO)
 IDS = [str(folder.relative_to(REPO)) for folder in FOLDERS]
 #: Inuktitut entries shipped translated, each one sure (CLDR's own name of the language).
+#: More only from a named translator (their tool fills the Last-Translator header).
 INUKTITUT = {"language.name": "ᐃᓄᒃᑎᑐᑦ"}
+NO_TRANSLATOR = "FULL NAME <EMAIL@ADDRESS>"
 
 
 def test_every_learner_facing_component_has_a_catalogue_and_no_json_is_left():
@@ -81,8 +83,9 @@ def test_placeholders_match_in_every_language_and_are_flagged(folder):
 @pytest.mark.parametrize("folder", FOLDERS, ids=IDS)
 def test_inuktitut_holds_only_reviewed_entries_and_falls_back_to_english(folder):
     catalog = Catalog(folder)
-    assert catalog.messages["iu"] == {k: v for k, v in INUKTITUT.items()
-                                      if k in catalog.messages["en"]}
+    if read_catalogue(translation_paths(folder)["iu"]).last_translator == NO_TRANSLATOR:
+        assert catalog.messages["iu"] == {k: v for k, v in INUKTITUT.items()
+                                          if k in catalog.messages["en"]}
     untranslated = min(k for k in catalog.untranslated("iu")
                        if not placeholders(catalog.messages["en"][k]))
     assert catalog.text(untranslated, "iu") == catalog.messages["en"][untranslated]
