@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import subprocess
 import sys
@@ -192,3 +193,30 @@ def test_an_undelivered_record_is_never_the_base_of_an_update(tmp_path):
     assert delivered_records(outbox, COURSE) == [pending]
     outbox.put({**pending, "duration": 2.0}, replace=True)  # a newer copy waits: skip
     assert delivered_records(outbox, COURSE) == []
+
+
+def test_outbox_deliver_sync_manual_queues_the_graded_record(tmp_path, monkeypatch):
+    """`northlab outbox deliver --sync-manual COURSES_ROOT` (the hub's grader service)
+    carries a grade saved in formgrader into the outbox before delivering."""
+    labs_root = tmp_path / "labs"
+    (labs_root / "cybersecurity" / "lab-one").mkdir(parents=True)
+    (labs_root / "cybersecurity" / "lab-one" / "lab.toml").write_text(
+        f'id = "lab-one"\nassignment = "{ASSIGNMENT}"\n')
+    monkeypatch.setenv("NORTHLAB_LABS_ROOT", str(labs_root))
+    outbox = Outbox(tmp_path / "outbox")
+    pending = make_pending_record("ana", "lab-one", notebook="problem1")
+    outbox.put(pending)
+    outbox.deliver(lambda record: 201)
+    course_dir = nbgrader_course(tmp_path / "courses")
+    formgrader_grades(course_dir, "ana", 2)
+    token = tmp_path / "token"
+    token.write_text("t")
+    from graders.cli import main
+
+    status = main(["outbox", "deliver", "--outbox", str(outbox.folder), "--url",
+                   "http://127.0.0.1:9/unreachable", "--token-file", str(token),
+                   "--sync-manual", str(tmp_path / "courses")])
+    assert status == 1  # the service is unreachable: the update waits in pending/
+    (queued,) = outbox.pending()
+    record = json.loads((outbox.folder / "pending" / f"{queued}.json").read_text())
+    assert (record["score"], record["pending_points"]) == (10, 0)
