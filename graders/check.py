@@ -94,7 +94,7 @@ def metadata_problems(lab: Lab) -> list[str]:
     return problems
 
 
-def test_hints(lab: Lab) -> dict[str, dict[str, str]]:
+def feedback_by_test(lab: Lab) -> dict[str, dict[str, str]]:
     """Test cell (named with its notebook when the lab has several) -> its feedback."""
     hints = {}
     for name in lab.notebook_names:
@@ -154,7 +154,7 @@ def check_lab(path: Path, *, sandbox: Sandbox | None = None,
     try:
         report.lab = lab = load_lab(path)
         problems = metadata_problems(lab)
-        hints = test_hints(lab)
+        hints = feedback_by_test(lab)
     except (LabError, ValueError, OSError) as exc:
         report.checks.append(("metadata", str(exc)))
         return report

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.check import LabReport, record_translations, test_hints
+from graders.check import LabReport, feedback_by_test, record_translations
 from graders.lab import LabError, load_lab
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,7 +82,7 @@ def test_declared_languages_make_missing_translations_errors(tmp_path: Path) -> 
                 labs / "ai-data" / "nb-basics" / "lab.toml")
     lab = load_lab(labs / "ai-data" / "nb-basics")
     report = LabReport(lab.path, lab)
-    record_translations(report, lab, test_hints(lab))
+    record_translations(report, lab, feedback_by_test(lab))
     assert report.checks == [("translations", "; ".join([
         "test cell test-square needs northlab feedback in fr",
         "test cell test-means needs northlab feedback in en and fr",
