@@ -84,6 +84,9 @@ def load_theme(track_dir: Path) -> dict[str, str]:
             raise ThemeError(f"{path}: {prefix} must be text, a number or a table")
 
     walk("", data)
+    for key, text in flat.items():
+        if "{{" in text or "}}" in text:
+            raise ThemeError(f"{path}: {key} may not contain {{{{ or }}}}")
     for key, image in flat.items():
         if key.startswith("images.") and not _safe_relative(image):
             raise ThemeError(f"{path}: {key} must be a path inside the track folder")

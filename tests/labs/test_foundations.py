@@ -225,6 +225,17 @@ def test_import_of_a_broken_track_changes_nothing(tmp_path: Path) -> None:
     assert read_files(labs / "foundations") == before
 
 
+@pytest.mark.parametrize(("line", "message"), [
+    ('phone = "{{ community.domain }}"', "may not contain"),
+    ('phone = "../../etc/passwd"\n[images]\nx = "../../etc/passwd"', "inside the track"),
+    ('name = { en = "Sample Harbour" }', "English and French|en and fr"),
+])
+def test_a_bad_theme_is_refused_with_its_key(tmp_path: Path, line: str, message: str) -> None:
+    (tmp_path / "theme.toml").write_text(f"[community]\n{line}\n")
+    with pytest.raises(ThemeError, match=message):
+        load_theme(tmp_path)
+
+
 def test_track_cli_gives_one_sentence_errors(tmp_path: Path) -> None:
     from graders.cli import main
 
