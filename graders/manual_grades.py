@@ -256,8 +256,14 @@ class CourseWatcher:
                 reports[course] = sync(self.outbox, gradebook_db, course,
                                        assignments=assignment_names(self.labs_root))
             except Exception as exc:  # a broken gradebook must never stop delivery
-                print(f"northlab: manual grades of {course} not synced: {exc}", flush=True)
+                print(f"northlab: manual grades of {course} not synced: {_reason(exc)}",
+                      flush=True)
         return reports
+
+
+def _reason(exc: Exception) -> str:
+    """One line about a failure (SQLAlchemy's errors add the SQL and a link)."""
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
 
 
 # -- CLI verbs ------------------------------------------------------------------------------
@@ -282,7 +288,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except InvalidResult as exc:
         raise CommandError(f"an updated record is not valid: {exc}") from exc
     except Exception as exc:  # sqlalchemy/nbgrader errors on a damaged gradebook
-        raise CommandError(f"cannot read the gradebook {gradebook_db}: {exc}") from exc
+        raise CommandError(f"cannot read the gradebook {gradebook_db}: {_reason(exc)}") from exc
     print(f"manual grades of {course}: {len(report.updated)} record(s) updated and queued, "
           f"{len(report.awaiting)} still awaiting grading, {len(report.stale)} resubmitted "
           "since (grade the new submission)")

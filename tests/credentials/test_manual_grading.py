@@ -169,3 +169,21 @@ def test_postgres_stores_pending_and_replaces_it(postgres, settings):  # noqa: F
             assert session.scalars(select(Result.pending_points)).all() == [0, 0, 0]
     finally:
         library.engine.dispose()
+
+
+def test_sync_of_a_damaged_gradebook_is_one_clear_error(tmp_path, capsys):
+    from graders.cli import main
+    from graders.outbox import Outbox
+
+    course = tmp_path / "test-2026"
+    course.mkdir()
+    (course / "gradebook.db").write_text("not a database")
+    outbox = Outbox(tmp_path / "outbox")
+    outbox.put(make_pending_record("ana", "lab-one"))
+    outbox.deliver(lambda record: 201)
+    assert main(["manual", "sync", str(course), "--outbox", str(outbox.folder)]) == 2
+    error = capsys.readouterr().err
+    assert error == f"northlab: error: cannot read the gradebook {course}/gradebook.db: " \
+                    "file is not a database\n"
+    assert main(["manual", "sync", str(tmp_path / "nowhere")]) == 2
+    assert "no nbgrader gradebook at" in capsys.readouterr().err
