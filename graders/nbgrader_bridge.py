@@ -16,8 +16,9 @@ answers and tasks are left to nbgrader as they are: it stores them as stock auto
 (no automatic score unless unanswered), so formgrader shows them to the instructor. The
 whole assignment (every notebook of the learner's ``submitted/`` folder) is graded once, on
 its first notebook, and that one northlab result record goes into the outbox. The
-assignment must be the ``assignment`` of a lab under ``labs_dir`` (by default its id); an
-unknown assignment is an error, never a silent unsandboxed run.
+assignment must be the ``assignment`` of a lab under ``labs_dir`` or its id (the hub
+releases labs under their id); an unknown assignment is an error, never a silent
+unsandboxed run.
 """
 
 from __future__ import annotations
@@ -114,11 +115,11 @@ class NorthlabExecute(Preprocessor):
         delivered once; its other notebooks take their outcomes from that record."""
         coursedir = CourseDirectory(config=self.config)
         folder = Path(coursedir.format_path(coursedir.submitted_directory, info["student"],
-                                            lab.assignment))
+                                            info["assignment"]))
         submission = Submission(learner=info["student"], path=folder,
                                 submitted_at=_timestamp(folder),
                                 files=read_files(folder) if folder.is_dir() else {},
-                                late=submitted_late(info.get("db_url"), lab.assignment,
+                                late=submitted_late(info.get("db_url"), info["assignment"],
                                                     info["student"]))
         key, notebook = (lab.id, info["student"]), info["notebook"]
         with _LOCK:
@@ -142,9 +143,11 @@ class NorthlabExecute(Preprocessor):
 
 
 def find_lab(labs_dir: Path, assignment: str) -> Lab | None:
-    """The lab under ``labs_dir`` that is nbgrader assignment ``assignment``, if any."""
-    return next((lab for lab in discover_labs(labs_dir) if lab.assignment == assignment),
-                None)
+    """The lab under ``labs_dir`` that is nbgrader assignment ``assignment`` (its
+    ``assignment``, else its id: the hub releases labs under their id), if any."""
+    labs = discover_labs(labs_dir)
+    return next((lab for lab in labs if lab.assignment == assignment),
+                next((lab for lab in labs if lab.id == assignment), None))
 
 
 class NorthlabKernelspec(Preprocessor):

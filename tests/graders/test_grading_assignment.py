@@ -80,6 +80,16 @@ def test_a_lab_is_an_assignment_of_several_notebooks(lab_dir: Path) -> None:
     assert not load_lab(NB_LAB).named_notebooks and load_lab(NB_LAB).assignment == "nb-basics"
 
 
+def test_the_bridge_finds_the_lab_by_assignment_or_id(lab_dir: Path) -> None:
+    """An nbgrader course of the instructor's names the assignment; the hub releases the
+    lab under its id: autograde of either grades this lab, of anything else refuses."""
+    from graders.nbgrader_bridge import find_lab
+
+    assert find_lab(lab_dir.parent, ASSIGNMENT).path == lab_dir.resolve()
+    assert find_lab(lab_dir.parent, "two-parts").path == lab_dir.resolve()
+    assert find_lab(lab_dir.parent, "two_parts") is None
+
+
 @pytest.mark.parametrize("name", ["../x", "a+b", "", "x.", 7, "with space"])
 def test_an_assignment_name_nbgrader_or_the_exchange_refuses_is_an_error(
         tmp_path: Path, lab_dir: Path, name: object) -> None:
