@@ -55,6 +55,39 @@ class Limits:
         return cls(**values)
 
 
+#: Which record is the grade of a submission graded on submit (docs/labs.md, [feedback]).
+RECORD_SOURCES = ("submit", "collect")
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Instant feedback, the lab's ``[feedback]`` table: grade each submission as it arrives."""
+
+    on_submit: bool = False  #: grade on submit (the hub's feedback service)
+    attempts: int = 3  #: submissions graded on submit per learner (0: no limit)
+    #: "submit": the instant grade is the submission's record; "collect": only the
+    #: instructor's collect + autograde makes records (instant grades are shown, not sent)
+    record: str = "submit"
+
+    @classmethod
+    def from_table(cls, table: Any, where: str) -> Feedback:
+        if not isinstance(table, dict):
+            raise LabError(f"{where}: must be a table")
+        unknown = set(table) - {f.name for f in fields(cls)}
+        if unknown:
+            raise LabError(f"{where}: unknown key '{sorted(unknown)[0]}' (known: on_submit, "
+                           "attempts, record)")
+        feedback = cls(**table)
+        if not isinstance(feedback.on_submit, bool):
+            raise LabError(f"{where}: 'on_submit' must be true or false")
+        if isinstance(feedback.attempts, bool) or not isinstance(feedback.attempts, int) \
+                or feedback.attempts < 0:
+            raise LabError(f"{where}: 'attempts' must be a whole number ≥ 0 (0: no limit)")
+        if feedback.record not in RECORD_SOURCES:
+            raise LabError(f"{where}: 'record' must be 'submit' or 'collect'")
+        return feedback
+
+
 @dataclass(frozen=True)
 class Lab:
     """One validated lab."""
@@ -79,6 +112,7 @@ class Lab:
     assignment: str = ""
     #: notebook labs: the assignment's notebooks (``source/<name>.ipynb``), sorted
     notebook_names: tuple[str, ...] = ()
+    feedback: Feedback = field(default_factory=Feedback)
 
     @property
     def source_dir(self) -> Path:
@@ -210,6 +244,7 @@ def load_lab(path: Path) -> Lab:
         languages=languages,
         assignment=assignment,
         notebook_names=_notebooks(path / "source") if data["kind"] == "notebook" else (),
+        feedback=Feedback.from_table(data.get("feedback", {}), f"{where} [feedback]"),
     )
     if lab.points <= 0:
         raise LabError(f"{where}: 'points' must be more than 0")
