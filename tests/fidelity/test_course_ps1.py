@@ -167,3 +167,44 @@ def test_the_bridge_delivers_one_record_per_learner(runs: dict) -> None:
         assert [(t["notebook"], t["name"], t["points"], t.get("pending")) for t in
                 record["tests"]] == [(t["notebook"], t["name"], t["points"], t.get("pending"))
                                      for t in direct["tests"]]
+
+
+def test_grades_given_in_formgrader_complete_the_bridges_records(runs: dict,
+                                                                  tmp_path: Path) -> None:
+    """An instructor grades every part that waits (as formgrader's API saves a grade) in a
+    copy of the bridge's gradebook; `northlab manual sync` turns both delivered records
+    into their updates: nothing pending, each part's points, capped at its maximum."""
+    from nbgrader.api import Gradebook
+
+    from graders.manual_grades import sync
+    from graders.outbox import Outbox
+
+    course = tmp_path / "course101"
+    course.mkdir()
+    shutil.copy(runs["bridge_root"] / "gradebook.db", course / "gradebook.db")
+    outbox = Outbox(tmp_path / "outbox")
+    for record in runs["delivered"]:
+        outbox.put(record)
+    outbox.deliver(lambda record: 201)
+    given = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for learner in LEARNERS:
+            for notebook in gradebook.find_submission("ps1", learner).notebooks:
+                for grade in notebook.grades:
+                    if grade.needs_manual_grade:
+                        grade.manual_score, grade.needs_manual_grade = grade.max_score + 1, False
+                        given[(learner, notebook.name, grade.name)] = grade.max_score
+        gradebook.db.commit()
+    assert given  # ps1 has written answers and a task
+    assert sorted(sync(outbox, course / "gradebook.db", "course101").updated) == [
+        "bitdiddle/ps1", "hacker/ps1"]
+    for key in outbox.pending():
+        record = validate_result(json.loads((outbox.folder / "pending" / f"{key}.json")
+                                            .read_text()))
+        delivered = by_learner(runs["delivered"])[record["learner"]]
+        assert record["pending_points"] == 0
+        assert record["score"] == delivered["score"] + delivered["pending_points"]
+        for test in record["tests"]:
+            key3 = (record["learner"], test["notebook"], test["name"])
+            if key3 in given:
+                assert (test["points"], test.get("pending")) == (given[key3], None)
