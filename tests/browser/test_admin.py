@@ -4,6 +4,7 @@ an instructor's admin panel shows only the controls their scopes allow."""
 from __future__ import annotations
 
 import pytest
+import requests
 
 from .conftest import SLOW
 
@@ -54,3 +55,37 @@ def test_instructor_admin_panel_shows_only_what_they_may_do(world, visit):
         assert page.get_by_text(control, exact=True).evaluate_all(visible) == 0, control
     # what their course scopes allow stays: start, stop, open their learners' servers
     assert page.locator("td.actions .btn").evaluate_all(visible) > 0
+
+
+def whoami(world, token: str) -> requests.Response:
+    """The hub's answer to ``token`` alone (no browser cookie)."""
+    return requests.get(f"{world.url}/hub/api/user", timeout=60,
+                        headers={"Authorization": f"token {token}"})
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_token_page_asks_lists_and_revokes(world, visit, language):
+    learner = visit("learner-en", language)
+    learner.log_in()
+    page = learner.page
+    page.goto(f"{world.url}/hub/token")
+    learner.check("token")
+    expected = {"en": "API tokens", "fr": "Jetons d'API"}[language]
+    assert page.locator("h1").inner_text() == expected
+    assert page.locator("#token-expiration-seconds option").first.inner_text() == {
+        "en": "1 hour", "fr": "1 heure"}[language]
+    page.fill("#token-note", f"browser-{language}")
+    page.click("#request-token-form [type=submit]")
+    page.locator("#token-result").wait_for(timeout=SLOW)
+    token = page.locator("#token-result").inner_text()
+    learner.check("token-given")
+    answer = whoami(world, token)
+    assert answer.ok and answer.json()["name"] == learner.name
+
+    page.reload()
+    row = page.locator("#api-tokens-table tr", has_text=f"browser-{language}")
+    learner.check("token-listed")
+    with page.expect_response(lambda r: r.request.method == "DELETE"):
+        row.locator("button").click()
+    assert row.count() == 0
+    assert whoami(world, token).status_code == 403
