@@ -1,0 +1,124 @@
+"""The feedback service's web API and its main loop.
+
+Route (under the service prefix, ``/services/feedback/``)::
+
+    GET api/feedback[?course_id=]   the caller's submissions graded on submit, oldest first
+
+Each entry: ``course``, ``lab``, ``state`` (``queued`` with ``position``, ``grading``,
+``graded`` with ``score``/``max_score``/``tests``/``error``, or ``limit``: no attempt left),
+``attempt`` and ``attempts`` (0: no limit), and ``message``: the state in one sentence per
+language. There is no route that grades or resets anything: submissions reach the service
+only through the exchange.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from jupyterhub.services.auth import HubAuth
+from tornado import ioloop, web
+
+from graders.i18n import Catalog
+from graders.outbox import Outbox
+from hub import lifeline
+from hub.services.feedback.grading import Graders, Watcher
+from hub.services.feedback.spool import Spool
+from hub.settings import load_settings
+
+LOG = logging.getLogger("northlab.feedback")
+CATALOG = Catalog(Path(__file__).parent / "locale")
+SERVICE_NAME = "feedback"
+#: Seconds between two looks into the exchange for new submissions.
+SCAN_SECONDS = 0.5
+
+
+def message(entry: dict[str, Any]) -> dict[str, str]:
+    """The entry's state in one sentence per language."""
+    state = entry.get("state")
+    if state == "queued":
+        return CATALOG.all_languages("feedback.queued", position=entry["position"])
+    if state == "grading":
+        return CATALOG.all_languages("feedback.grading")
+    if state == "limit":
+        return CATALOG.all_languages("feedback.limit", attempts=entry["attempts"])
+    if entry.get("error"):
+        return entry["error"]["message"]
+    return CATALOG.all_languages("feedback.graded", score=_number(entry["score"]),
+                                 max_score=_number(entry["max_score"]))
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+class FeedbackHandler(web.RequestHandler):
+    """``GET api/feedback``: the token owner's own entries, never anyone else's."""
+
+    def check_xsrf_cookie(self) -> None:
+        """Token-authenticated API: no cookies, so no cross-site request forgery."""
+
+    async def get(self) -> None:
+        hub_auth: HubAuth = self.settings["hub_auth"]
+        model = await hub_auth.get_user(self, sync=False)
+        if not model or model.get("kind", "user") != "user":
+            raise web.HTTPError(403)
+        course = self.get_argument("course_id", "") or None
+        spool: Spool = self.settings["spool"]
+        entries = await asyncio.get_running_loop().run_in_executor(
+            None, spool.entries, model["name"], course)
+        shown = [{**{k: v for k, v in e.items() if k not in ("folder", "id")},
+                  "message": message(e)} for e in entries]
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({"user": model["name"], "entries": shown}, ensure_ascii=False))
+
+
+def make_app(spool: Spool, hub_auth: HubAuth, prefix: str) -> web.Application:
+    return web.Application([(prefix.rstrip("/") + "/api/feedback", FeedbackHandler)],
+                           spool=spool, hub_auth=hub_auth)
+
+
+def main() -> None:
+    """Start the service: recover the spool, warm the graders, watch, grade and answer."""
+    logging.basicConfig(level=logging.INFO, format="[feedback %(levelname)s] %(message)s")
+    settings = load_settings()
+    spool = Spool(settings.data_root / "feedback")
+    recovered = spool.recover()
+    if recovered:
+        LOG.info("%d request(s) left running by the last run are queued again", recovered)
+    concurrency = int(os.environ.get("NORTHLAB_FEEDBACK_CONCURRENCY", "2"))
+    graders = Graders(spool, settings.labs_root, Outbox(settings.data_root / "outbox"),
+                      concurrency=concurrency)
+    watcher = Watcher(settings.exchange_root, settings.labs_root, spool)
+    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10106"))
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE_NAME}/")
+    lifeline.listen(make_app(spool, HubAuth(), prefix), url.hostname or "127.0.0.1",
+                    url.port or 80)
+    loop = ioloop.IOLoop.current()
+    graders.start()
+    loop.run_in_executor(None, graders.warm,
+                         [lab for labs in watcher.labs().values() for lab in labs])
+
+    async def watch() -> None:
+        while not graders.stopping.is_set():
+            if await loop.run_in_executor(None, watcher.scan):
+                graders.wake.set()
+            await asyncio.sleep(SCAN_SECONDS)
+
+    def stop(*_: object) -> None:
+        loop.add_callback_from_signal(loop.stop)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    loop.add_callback(watch)
+    try:
+        loop.start()
+    finally:
+        graders.stop()

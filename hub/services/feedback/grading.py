@@ -1,0 +1,239 @@
+"""Find new submissions in the exchange, queue them, grade them with warm graders.
+
+:class:`Watcher` looks into each course's exchange ``inbound/`` (local mode: nbgrader's
+folder exchange, written by the Assignments tab, the Foundations pages' Hand it in and
+``nbgrader submit`` alike) for complete submissions (nbgrader writes
+``submission_secret.txt`` last) of labs whose ``[feedback] on_submit`` is true. Who
+submitted is the folder's owner, which the kernel sets and no learner can forge; a folder
+named for someone else is skipped. Attempts are counted here from what the service itself
+saw, so nothing a learner sends can reset them.
+
+:class:`Graders` keeps one :class:`graders.engine.Grader` per lab started (its sandbox
+zygotes warm) and a fixed number of threads grading queued requests, so a class
+submitting together waits in order ("queued, position N") and a hostile submission holds
+one thread for at most its lab's limits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pwd
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from graders.engine import Grader
+from graders.lab import Lab, LabError, discover_labs, load_lab
+from graders.outbox import Outbox
+from graders.submissions import Submission, SubmissionError, read_files
+from hub.exchange import lab_tracks
+from hub.services.feedback.spool import Spool, request_id
+
+LOG = logging.getLogger("northlab.feedback")
+#: nbgrader writes this file last into a submission folder: the submission is complete.
+COMPLETE_MARKER = "submission_secret.txt"
+#: Seconds between two reads of the labs folder (a lab's [feedback] may change).
+LABS_REFRESH_SECONDS = 30.0
+
+
+def labs_on_submit(labs_root: Path) -> dict[str, list[Lab]]:
+    """Labs graded on submit, by nbgrader assignment name (a lab that does not load is
+    left out: ``northlab check`` reports it)."""
+    found: dict[str, list[Lab]] = {}
+    try:
+        labs = discover_labs(labs_root)
+    except (LabError, OSError) as exc:
+        LOG.error("cannot read the labs under %s: %s", labs_root, exc)
+        return found
+    for lab in labs:
+        if lab.feedback.on_submit:
+            found.setdefault(lab.assignment, []).append(lab)
+    return found
+
+
+def owner_name(path: Path) -> str | None:
+    """The Unix user owning ``path`` (not following a symlink), or None."""
+    try:
+        return pwd.getpwuid(path.lstat().st_uid).pw_name
+    except (OSError, KeyError):
+        return None
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Watcher:
+    """Queues each new complete submission of an on-submit lab found under
+    ``exchange_root``, or settles it at once when the learner has no attempt left."""
+
+    exchange_root: Path
+    labs_root: Path
+    spool: Spool
+    _labs: dict[str, list[Lab]] = field(default_factory=dict)
+    _labs_read: float = -LABS_REFRESH_SECONDS
+
+    def labs(self) -> dict[str, list[Lab]]:
+        if time.monotonic() - self._labs_read >= LABS_REFRESH_SECONDS:
+            self._labs, self._labs_read = labs_on_submit(self.labs_root), time.monotonic()
+        return self._labs
+
+    def lab_for(self, course_dir: Path, assignment: str) -> Lab | None:
+        """The on-submit lab released as ``assignment`` in this course (its track chosen
+        by the course's ``tracks.json`` when labs of several tracks share the name)."""
+        candidates = self.labs().get(assignment, [])
+        track = lab_tracks(str(course_dir)).get(assignment)
+        chosen = [lab for lab in candidates if lab.track == track] or candidates
+        return chosen[0] if chosen else None
+
+    def scan(self) -> int:
+        """One pass over every course's inbound; returns how many requests it added."""
+        added = 0
+        if not self.labs():
+            return 0
+        try:
+            courses = sorted(p for p in self.exchange_root.iterdir() if p.is_dir())
+        except OSError:
+            return 0
+        for course_dir in courses:
+            try:
+                entries = sorted(os.scandir(course_dir / "inbound"), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                added += self.consider(course_dir, Path(entry.path))
+        return added
+
+    def consider(self, course_dir: Path, folder: Path) -> int:
+        parts = folder.name.split("+")
+        if len(parts) < 3 or folder.is_symlink() or not folder.is_dir():
+            return 0
+        learner, assignment = parts[0], parts[1]
+        rid = request_id(folder)
+        if self.spool.known(rid) or not (folder / COMPLETE_MARKER).is_file():
+            return 0
+        lab = self.lab_for(course_dir, assignment)
+        if lab is None:
+            return 0
+        if owner_name(folder) != learner:
+            LOG.warning("skipped %s: not owned by %s", folder, learner)
+            return 0
+        course = course_dir.name
+        limit = lab.feedback.attempts
+        used = self.spool.counted(course, learner, lab.id)
+        request = {
+            "id": rid, "course": course, "lab": lab.id, "track": lab.track,
+            "learner": learner, "folder": str(folder), "seen_ns": time.time_ns(),
+            "submitted_at": _now_iso(), "attempt": used + 1, "attempts": limit,
+        }
+        if limit and used >= limit:
+            self.spool.settle({**request, "state": "limit", "attempt": None})
+            LOG.info("%s has no attempt left for %s (%d used)", learner, lab.id, used)
+            return 0
+        self.spool.add(request)
+        LOG.info("queued %s of %s (attempt %d)", lab.id, learner, used + 1)
+        return 1
+
+
+def summary(record: dict[str, Any]) -> dict[str, Any]:
+    """What the learner is shown of a record: score, error, and each visible test's
+    verdict and feedback (hidden tests count in the score only)."""
+    tests = record.get("tests") or []
+    hidden = [t for t in tests if t.get("hidden")]
+    return {
+        "score": record["score"], "max_score": record["max_score"],
+        "pending_points": record.get("pending_points", 0),
+        "error": record.get("error"),
+        "tests": [{k: t.get(k) for k in ("name", "passed", "points", "max_points", "feedback",
+                                         "pending")} for t in tests if not t.get("hidden")],
+        "hidden_points": sum(t["points"] for t in hidden),
+        "hidden_max_points": sum(t["max_points"] for t in hidden),
+        "submission_id": record["submission_id"],
+    }
+
+
+class Graders:
+    """``concurrency`` threads grading the spool's requests with one warm grader per lab;
+    records go to the outbox (unless the lab's record is the instructor's collect)."""
+
+    def __init__(self, spool: Spool, labs_root: Path, outbox: Outbox, *,
+                 concurrency: int = 2) -> None:
+        self.spool, self.labs_root, self.outbox = spool, labs_root, outbox
+        self.concurrency = concurrency
+        self.stopping = threading.Event()
+        self.wake = threading.Event()
+        self._graders: dict[str, Grader] = {}
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def warm(self, labs: list[Lab]) -> None:
+        """Start the graders of ``labs`` now, so the first submission finds them warm."""
+        for lab in labs:
+            try:
+                self.grader(lab.track, lab.id)
+            except Exception:  # that lab's requests get an error record when they come
+                LOG.exception("cannot start the grader of %s", lab.id)
+
+    def grader(self, track: str, lab_id: str) -> Grader:
+        """The started grader of a lab (started on first use, then kept)."""
+        with self._lock:
+            if lab_id not in self._graders:
+                lab = load_lab(self.labs_root / track / lab_id)
+                grader = Grader(lab, workers=self.concurrency)
+                grader.__enter__()
+                self._graders[lab_id] = grader
+                LOG.info("grader of %s started (%d slots)", lab_id, self.concurrency)
+            return self._graders[lab_id]
+
+    def start(self) -> None:
+        self._threads = [threading.Thread(target=self._work, name=f"feedback-{i}", daemon=True)
+                         for i in range(self.concurrency)]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Stop grading; a request being graded stays in ``running/`` (graded again after
+        the next start), the graders' sandboxes are stopped."""
+        self.stopping.set()
+        self.wake.set()
+        with self._lock:
+            for grader in self._graders.values():
+                grader.__exit__(None, None, None)
+            self._graders.clear()
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def _work(self) -> None:
+        while not self.stopping.is_set():
+            request = self.spool.claim()
+            if request is None:
+                self.wake.wait(1.0)
+                self.wake.clear()
+                continue
+            outcome = self.grade(request)
+            if self.stopping.is_set():
+                return  # the sandboxes were stopped under it: graded again after restart
+            self.spool.finish({**request, **outcome})
+
+    def grade(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Grade one request; its record goes to the outbox; returns the learner's view."""
+        grader = self.grader(request["track"], request["lab"])
+        submission = Submission(learner=request["learner"], path=Path(request["folder"]),
+                                submitted_at=request["submitted_at"])
+        try:
+            submission.files = read_files(submission.path)
+        except SubmissionError as exc:
+            submission.error = exc
+        except OSError:
+            submission.error = SubmissionError("unreadable", "the submission is gone")
+        record = {**grader.grade(submission), "course": request["course"]}
+        sent = grader.lab.feedback.record == "submit"
+        if sent and not self.stopping.is_set():
+            self.outbox.put(record)
+        return {"state": "graded", "record_sent": sent, "graded_ns": time.time_ns(),
+                **summary(record)}
