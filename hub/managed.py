@@ -30,6 +30,8 @@ SERVICE_APPS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("gradebook", "hub.services.gradebook", ("list:groups", "read:groups"), (GRADEBOOK,)),
     # take-home kits handed in from an online laptop (hub/kit/sync), learners' tokens only
     ("kit", "hub.kit.sync", ("read:users:groups",), ()),
+    # grades on submit the labs that ask for it (hub/services/feedback); reads no hub data
+    ("feedback", "hub.services.feedback", (), ()),
 )
 GRADER_SERVICE = "northlab-grader"
 #: Offsets from the public port: hub API, proxy API, then one per service app.
