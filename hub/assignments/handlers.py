@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from importlib.metadata import version
 from typing import Any
+from urllib.parse import urlencode
 
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from hub.language import choose_language
+from hub.services.feedback.view import learner_view, unreachable
 from hub.tracks import LOCALE
 
 #: Longest a request may run (a submission copies the learner's folder into the exchange).
@@ -101,6 +105,28 @@ class CoursesHandler(AssignmentsHandler):
         await self.answer("courses")
 
 
+class InstantHandler(AssignmentsHandler):
+    """``GET /assignments/instant[?course_id=]``: the learner's submissions graded on
+    submit (queue position, score, feedback), from the feedback service, in their language."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        url = os.environ.get("NORTHLAB_FEEDBACK_URL", "")
+        query = {"course_id": self.get_argument("course_id", "")}
+        try:
+            if not url:
+                raise OSError("no feedback service")
+            response = await AsyncHTTPClient().fetch(
+                url.rstrip("/") + "/api/feedback?" + urlencode(query), request_timeout=20,
+                headers={"Authorization": f"token {os.environ.get('JUPYTERHUB_API_TOKEN', '')}"})
+            entries = json.loads(response.body)["entries"]
+        except (OSError, HTTPClientError, ValueError, KeyError):
+            self.finish(json.dumps(unreachable(self.language)))
+            return
+        self.finish(json.dumps({"success": True, "value": learner_view(entries, self.language)},
+                               ensure_ascii=False))
+
+
 class VersionHandler(AssignmentsHandler):
     """The lab extension checks that it talks to the nbgrader it was built with."""
 
@@ -123,6 +149,7 @@ def add_handlers(serverapp: Any) -> None:
         (r"/assignments", ListHandler),
         (r"/assignments/validate", ValidateHandler),
         (rf"/assignments/(?P<action>{'|'.join(ACTIONS)})", ActionHandler),
+        (r"/assignments/instant", InstantHandler),
         (r"/courses", CoursesHandler),
         (r"/nbgrader_version", VersionHandler),
     ]

@@ -18,44 +18,22 @@ import json
 import logging
 import os
 import signal
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
 from jupyterhub.services.auth import HubAuth
 from tornado import ioloop, web
 
-from graders.i18n import Catalog
 from graders.outbox import Outbox
 from hub import lifeline
 from hub.services.feedback.grading import Graders, Watcher
 from hub.services.feedback.spool import Spool
+from hub.services.feedback.view import message
 from hub.settings import load_settings
 
 LOG = logging.getLogger("northlab.feedback")
-CATALOG = Catalog(Path(__file__).parent / "locale")
 SERVICE_NAME = "feedback"
 #: Seconds between two looks into the exchange for new submissions.
 SCAN_SECONDS = 0.5
-
-
-def message(entry: dict[str, Any]) -> dict[str, str]:
-    """The entry's state in one sentence per language."""
-    state = entry.get("state")
-    if state == "queued":
-        return CATALOG.all_languages("feedback.queued", position=entry["position"])
-    if state == "grading":
-        return CATALOG.all_languages("feedback.grading")
-    if state == "limit":
-        return CATALOG.all_languages("feedback.limit", attempts=entry["attempts"])
-    if entry.get("error"):
-        return entry["error"]["message"]
-    return CATALOG.all_languages("feedback.graded", score=_number(entry["score"]),
-                                 max_score=_number(entry["max_score"]))
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
 
 
 class FeedbackHandler(web.RequestHandler):
