@@ -7,7 +7,9 @@ run in a worker child (:mod:`hub.foundations.worker`), like the Assignments tab'
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,7 @@ import jinja2
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from graders.i18n import Catalog
 from hub.assignments.handlers import TIMEOUT_SECONDS, run_worker
@@ -30,6 +33,7 @@ from hub.language import choose_language
 HERE = Path(__file__).resolve().parent
 LOCALE = Catalog(HERE / "locale")
 WEEKS = range(1, 7)
+GRADEBOOK_SECONDS = 10
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
 ACTIONS = ("start", "save", "check", "hand_in", "folder_make", "folder_upload", "folder_move")
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -103,13 +107,46 @@ class FoundationsHandler(JupyterHandler):
         return answer["value"], ""
 
 
+async def gradebook_scores() -> dict[str, dict[str, float]]:
+    """``{lab: {"score", "max_score"}}`` of the learner's best graded attempt per lab, from
+    the gradebook's ``api/me`` with this server's own token ({} when it cannot answer)."""
+    url, token = os.environ.get("NORTHLAB_GRADEBOOK_URL"), os.environ.get(
+        "JUPYTERHUB_API_TOKEN")
+    if not url or not token:
+        return {}
+    try:
+        response = await AsyncHTTPClient().fetch(
+            url_path_join(url, "api/me"), headers={"Authorization": f"token {token}"},
+            request_timeout=GRADEBOOK_SECONDS, follow_redirects=False)
+        return scores_from(json.loads(response.body))
+    except (OSError, HTTPClientError, ValueError):
+        return {}
+
+
+def scores_from(me: Any) -> dict[str, dict[str, float]]:
+    """The best attempt per lab of a gradebook ``api/me`` answer."""
+    labs = me.get("labs") if isinstance(me, dict) else None
+    found: dict[str, dict[str, float]] = {}
+    for lab in labs if isinstance(labs, list) else []:
+        if not isinstance(lab, dict) or not isinstance(lab.get("lab"), str) \
+                or not isinstance(lab.get("attempts"), list):
+            continue
+        attempts = [a for a in lab["attempts"] if isinstance(a, dict)
+                    and type(a.get("score")) in (int, float)
+                    and type(a.get("max_score")) in (int, float) and a["max_score"] > 0]
+        if attempts:
+            best = max(attempts, key=lambda a: a["score"] / a["max_score"])
+            found[lab["lab"]] = {"score": best["score"], "max_score": best["max_score"]}
+    return found
+
+
 def week_of(activity: dict[str, Any]) -> int | None:
     week = activity.get("meta", {}).get("week")
     return week if type(week) is int and week in WEEKS else None
 
 
 def status_of(activity: dict[str, Any]) -> str:
-    if activity["feedback"]:
+    if activity["feedback"] or activity.get("score"):
         return "graded"
     if activity["handed_in"]:
         return "handed_in"
@@ -119,11 +156,13 @@ def status_of(activity: dict[str, Any]) -> str:
 class HomeHandler(FoundationsHandler):
     @web.authenticated
     async def get(self) -> None:
-        found, problem = await self.activities()
+        (found, problem), scores = await asyncio.gather(self.activities(),
+                                                        gradebook_scores())
         weeks: dict[int | None, list[dict[str, Any]]] = {week: [] for week in WEEKS}
         for activity in sorted(found, key=lambda a: (week_of(a) or 99,
                                                      a.get("meta", {}).get("order", 0), a["id"])):
             activity["title"] = self.pick(activity.get("meta", {}).get("title"), activity["id"])
+            activity["score"] = {k: _number(v) for k, v in scores.get(activity["id"], {}).items()}
             activity["status"] = status_of(activity)
             activity["url"] = self.page_url("activity", activity["course"], activity["id"])
             weeks.setdefault(week_of(activity), []).append(activity)
