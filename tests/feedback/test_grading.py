@@ -1,0 +1,105 @@
+"""The feedback service's core in process: watch the exchange, queue, grade with warm
+graders, count attempts, keep a hostile submission from blocking the next learner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graders.outbox import Outbox
+from hub.services.feedback.grading import Graders, Watcher
+from hub.services.feedback.spool import Spool
+from hub.services.feedback.view import learner_view, message
+from tests.hub.smoke_lab import SOLUTION
+
+from .conftest import FORK_BOMB, LEARNER, feedback_lab, hand_in, settled, wait_for
+
+WRONG = "def double(x):\n    return x\n"
+
+
+class Service:
+    """Watcher + graders over a temporary data root (what the service's main loop runs)."""
+
+    def __init__(self, root: Path, table: str, concurrency: int) -> None:
+        self.exchange = root / "exchange"
+        feedback_lab(root / "labs", table)
+        self.spool = Spool(root / "feedback")
+        self.outbox = Outbox(root / "outbox")
+        self.watcher = Watcher(self.exchange, root / "labs", self.spool)
+        self.graders = Graders(self.spool, root / "labs", self.outbox, concurrency=concurrency)
+
+    def scan(self) -> int:
+        added = self.watcher.scan()
+        self.graders.wake.set()
+        return added
+
+    def records(self) -> list[dict]:
+        return [json.loads(p.read_text()) for p in (self.outbox.folder / "pending").glob(
+            "*.json") if not p.name.endswith(".state.json")]
+
+
+@pytest.fixture
+def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
+    table, concurrency = request.param
+    tmp_path.chmod(0o755)
+    running = Service(tmp_path, table, concurrency)
+    running.graders.start()
+    try:
+        yield running
+    finally:
+        running.graders.stop()
+
+
+@pytest.mark.parametrize("service", [("[feedback]\non_submit = true\nattempts = 2\n", 2)],
+                         indirect=True)
+def test_graded_on_submit_with_an_attempt_limit(service: Service):
+    hand_in(service.exchange, WRONG)
+    hand_in(service.exchange, SOLUTION)
+    assert service.scan() == 2
+    assert service.scan() == 0  # a submission seen again is not queued again
+    entries = wait_for(lambda: settled(service.spool, 2), 120, "two graded submissions")
+    assert [(e["attempt"], e["state"], e["score"], e["max_score"]) for e in entries] == [
+        (1, "graded", 0, 2), (2, "graded", 2, 2)]
+    # the records went to the outbox like any other grade (the grader service delivers them)
+    assert sorted((r["learner"], r["course"], r["score"]) for r in service.records()) == [
+        (LEARNER, "c1", 0), (LEARNER, "c1", 2)]
+
+    # a third submission: no attempt left; kept for the instructor, not graded, and said so
+    hand_in(service.exchange, SOLUTION)
+    assert service.scan() == 0
+    third = wait_for(lambda: settled(service.spool, 3), 10, "the refusal")[-1]
+    assert (third["state"], third.get("score")) == ("limit", None)
+    answered = {**third, "message": message(third)}  # as api/feedback answers it
+    shown = {lang: learner_view([answered], lang)[0]["message"] for lang in ("en", "fr")}
+    assert "2" in shown["en"] and "instructor" in shown["en"]
+    assert "formateur" in shown["fr"] and shown["fr"] != shown["en"]
+    assert len(service.records()) == 2
+
+
+@pytest.mark.parametrize("service", [("[feedback]\non_submit = true\n", 1)], indirect=True)
+def test_a_folder_named_for_someone_else_is_not_graded(service: Service):
+    hand_in(service.exchange, SOLUTION, learner="daemon")  # owned by nobody, named daemon
+    assert service.scan() == 0
+    assert service.spool.entries("daemon") == [] and service.records() == []
+
+
+@pytest.mark.parametrize("service", [("[feedback]\non_submit = true\nattempts = 0\n"
+                                      "[limits]\nwall_seconds = 15\n", 2)], indirect=True)
+def test_a_fork_bomb_gets_its_fault_and_does_not_block_the_next_learner(service: Service):
+    hand_in(service.exchange, FORK_BOMB)
+    service.scan()
+    wait_for(lambda: [e for e in service.spool.entries(LEARNER) if e["state"] == "grading"],
+             60, "the fork bomb to be graded")
+    hand_in(service.exchange, SOLUTION)
+    service.scan()
+    entries = wait_for(lambda: settled(service.spool, 1), 120, "the next submission")
+    # graded while the fork bomb still holds its slot
+    assert [(e["attempt"], e["state"], e.get("score")) for e in entries] == [
+        (1, "grading", None), (2, "graded", 2)]
+    bomb = wait_for(lambda: settled(service.spool, 2), 120, "the fork bomb's record")[0]
+    assert bomb["score"] == 0
+    faults = [t for t in bomb["tests"] if t["name"] == "sandbox"]
+    assert faults and "limit" in faults[0]["feedback"]["en"].lower(), bomb["tests"]
