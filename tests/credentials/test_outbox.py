@@ -263,3 +263,11 @@ def test_only_a_courses_instructors_queue_its_results(instructors):
     assert report.rejected == [Outbox.key(forged)]
     reason = (folder / "rejected" / f"{Outbox.key(forged)}.reason.txt").read_text()
     assert f"written by {users['a']}, who does not teach course 'cb'" in reason
+
+
+def test_an_instructor_queues_after_root_took_the_lock_first(instructors):
+    folder, users = instructors["folder"], instructors["users"]
+    outbox = Outbox(folder)
+    outbox.put({**make_record("cy", "lab-one", 8), "course": "cb"})  # root made .lock
+    put_as(users["a"], folder, {**make_record("ana", "lab-one", 9), "course": "ca"})
+    assert len(outbox.pending()) == 2
