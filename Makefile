@@ -66,12 +66,15 @@ test: install
 	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
 
 # Every image of images/, offline: wheelhouse and npm cache made here, stand-ins for the
-# upstream bases (podman, state in var/containers; README "Choose a mode", docker).
+# upstream bases (podman; its store lives outside the checkout, in $NORTHLAB_CONTAINERS or
+# ~/.local/share/northlab/containers; README "Choose a mode", docker).
 images: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m hub.docker.images
 
 lint:
 	$(BIN)/ruff check .
 
+# The podman store `make images` filled goes too (it lives outside the checkout).
 clean:
+	if [ -x $(BIN)/python ]; then $(BIN)/python -m hub.docker.images --remove; fi
 	rm -rf $(VENV) node_modules var hub/labextension/lib/messages.json
