@@ -3,15 +3,15 @@ same build again, every layer cached), offline from the wheelhouse.
 
     .venv/bin/python benchmarks/images.py [IMAGE ...]      # default: every image
 
-The cold store is a fresh folder under var/ (removed afterwards); the wheelhouse and npm
-cache in var/build/ are reused if present (their own time is printed as a step). Prints each
-step's seconds, the totals and the size of every image.
+The cold store is a fresh folder beside the default podman folder, outside the checkout
+(removed afterwards); the wheelhouse and npm cache in var/build/ are reused if present
+(their own time is printed as a step). Prints each step's seconds, the totals and the size
+of every image.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -21,8 +21,8 @@ from pathlib import Path
 # hub package: look things up from the repository root instead.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from hub.docker.images import NORTHLAB_IMAGES, REPO, build_images  # noqa: E402
-from hub.docker.podman import PodmanHost  # noqa: E402
+from hub.docker.images import NORTHLAB_IMAGES, build_images  # noqa: E402
+from hub.docker.podman import PodmanHost, default_root  # noqa: E402
 
 
 def timed_build(host: PodmanHost, images: list[str], label: str) -> float:
@@ -40,9 +40,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("images", nargs="*", default=list(NORTHLAB_IMAGES), metavar="IMAGE")
     images = parser.parse_args().images
-    (REPO / "var").mkdir(exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="bench-containers-", dir=REPO / "var"))
-    host = PodmanHost(root)
+    default_root().parent.mkdir(parents=True, exist_ok=True)
+    host = PodmanHost(Path(tempfile.mkdtemp(prefix="bench-containers-",
+                                            dir=default_root().parent)))
     try:
         cold = timed_build(host, images, "cold")
         warm = timed_build(host, images, "warm")
@@ -50,8 +50,7 @@ def main() -> int:
         print(host.run(["images", "--format", "{{.Repository}}:{{.Tag}}  {{.Size}}"],
                        timeout=120))
     finally:
-        host.run(["system", "reset", "--force"], timeout=600)
-        shutil.rmtree(root, ignore_errors=True)
+        host.remove()
     return 0
 
 

@@ -19,7 +19,7 @@ import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from hub.docker.podman import PodmanError, PodmanHost, missing_tools
+from hub.docker.podman import PodmanError, PodmanHost, default_root, missing_tools
 from hub.settings import REPO
 from hub.tracks import TRACKS
 
@@ -27,7 +27,6 @@ IMAGES = REPO / "images"
 BUILD = REPO / "var" / "build"
 WHEELHOUSE = BUILD / "wheelhouse"
 NPM_CACHE = BUILD / "npm-cache"
-DEFAULT_ROOT = REPO / "var" / "containers"
 COMPOSE = REPO / "hub" / "docker" / "compose.yaml"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 STANDIN_DEBIAN = "localhost/northlab-standin/debian:bookworm"
@@ -212,13 +211,23 @@ def main(argv: list[str] | None = None) -> int:
         "cache made on this machine, stand-ins for upstream base images it cannot pull."))
     parser.add_argument("images", nargs="*", metavar="IMAGE",
                         help=f"images to build (default all: {', '.join(NORTHLAB_IMAGES)})")
-    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT,
-                        help="podman's storage and settings (default var/containers)")
+    parser.add_argument("--root", type=Path, default=None, help=(
+        "podman's store, settings and socket (default $NORTHLAB_CONTAINERS, else "
+        "~/.local/share/northlab/containers; never inside the checkout)"))
     parser.add_argument("--prefix", default="northlab/", help="image name prefix")
     parser.add_argument("--tag", default="latest", help="image tag")
     parser.add_argument("--prepare", action="store_true", help=(
         "only make the wheelhouse and npm cache (var/build/), e.g. before `docker build`"))
+    parser.add_argument("--remove", action="store_true", help=(
+        "delete podman's folder: every image, container and volume it holds (make clean)"))
     args = parser.parse_args(argv)
+    host = PodmanHost((args.root or default_root()).resolve())
+    if args.remove:
+        try:
+            host.remove()
+        except OSError as error:
+            parser.exit(1, f"northlab: cannot delete {host.root}: {error.strerror}\n")
+        return 0
     unknown = set(args.images) - set(NORTHLAB_IMAGES)
     if unknown:
         parser.error(f"unknown image(s): {', '.join(sorted(unknown))}")
@@ -231,7 +240,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if missing := missing_tools():
         parser.exit(1, f"northlab: install these Debian packages first: {' '.join(missing)}\n")
-    host = PodmanHost(args.root.resolve())
     try:
         build_images(host, args.images or NORTHLAB_IMAGES, prefix=args.prefix, tag=args.tag,
                      report=print_step)

@@ -4,9 +4,10 @@ the proxy, a lab released, fetched and submitted through the exchange service, g
 the grader container with no network, the result in the credential service and the
 gradebook; then ``down -v`` leaves nothing behind.
 
-Podman's state lives in ``var/containers`` (its own store, settings and socket; the image
-layers there are reused by later runs). The instructor works from the host with nbgrader,
-as from a laptop; everything else goes through the proxy as a browser would.
+Podman's state lives outside the checkout (``hub.docker.podman.default_root``: its own
+store, settings and socket; the image layers there are reused by later runs). The
+instructor works from the host with nbgrader, as from a laptop; everything else goes
+through the proxy as a browser would.
 
 Opt-in (it builds images: 13 min cold, 5.5 min warm on a loaded 2-core machine, too close
 to the CI budget to run by default yet):
@@ -31,8 +32,8 @@ import nbformat
 import pytest
 import requests
 
-from hub.docker.images import DEFAULT_ROOT, build_images
-from hub.docker.podman import PodmanError, PodmanHost, missing_tools
+from hub.docker.images import build_images
+from hub.docker.podman import PodmanError, PodmanHost, default_root, missing_tools
 from hub.roles import cohort_group, instructors_group
 from hub.runner import free_port_block
 from tests.deploy.conftest import REPO
@@ -131,7 +132,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         pytest.skip("podman needs root on this machine (rootless podman has no cgroups here)")
     if missing := missing_tools():
         pytest.fail(f"missing Debian packages {' '.join(missing)}: run `make system-deps`")
-    host = PodmanHost(DEFAULT_ROOT)
+    host = PodmanHost(default_root())
     try:
         build_images(host, [TRACK, "grader", "hub"], grader_tracks=[TRACK])
     except PodmanError as error:
