@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 MODES = ("local", "docker", "kubernetes")
 AUTHENTICATORS = ("native", "lti")
+SERVER_STARTS = ("fork", "process")
 
 
 class SettingsError(Exception):
@@ -82,6 +83,13 @@ class Settings:
     admin_users: tuple[str, ...] = _setting(
         ("admin",),
         "Hub administrators (comma-separated in the environment). They approve sign-ups.",
+    )
+    server_start: str = _setting(
+        "fork",
+        "Local mode: how learners' servers start: fork (from a warm root-owned fork-server "
+        "that imported JupyterLab once: a start costs milliseconds of CPU and servers share "
+        "memory pages) or process (a new Python process each). A server the fork-server "
+        "cannot start starts as a process.",
     )
     idle_timeout: int = _setting(
         3600, "Seconds of inactivity after which the idle culler stops a learner's server."
@@ -208,6 +216,10 @@ def _check(settings: Settings) -> None:
     if settings.authenticator not in AUTHENTICATORS:
         raise SettingsError(
             f"Unknown authenticator {settings.authenticator!r}: choose native or lti."
+        )
+    if settings.server_start not in SERVER_STARTS:
+        raise SettingsError(
+            f"Unknown server_start {settings.server_start!r}: choose fork or process."
         )
     if not 0 < settings.port < 65536:
         raise SettingsError(f"Port {settings.port} is out of range (1-65535).")
