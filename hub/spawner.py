@@ -9,7 +9,9 @@
 - a spawn form with the four tracks (:mod:`hub.tracks`) that sets the default kernel,
   environment and working folder;
 - the single-user config from ``hub/singleuser/`` (nbgrader, gzip, page config), and the
-  server started through :mod:`hub.userserver`.
+  server started through :mod:`hub.userserver`;
+- with ``fork_server_socket`` set, the server is forked from the warm fork-server
+  (:mod:`hub.forkserver`) instead, and started as a new process when that fails.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sys
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
+from jupyterhub.utils import random_port
 from traitlets import Unicode
 
 from hub.accounts import (
@@ -31,6 +34,7 @@ from hub.accounts import (
     private_ancestor,
 )
 from hub.courses import enroll
+from hub.forkserver.client import ForkFailed, fork_server
 from hub.profiles import TrackOptions
 from hub.roles import INSTRUCTORS, cohort_of_group, courses_taught
 from hub.tracks import SHARE_DIR, SINGLEUSER_CONFIG_DIR
@@ -46,6 +50,10 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
         config=True
     )
     courses_root = Unicode(help="nbgrader course roots (<data_root>/courses).").tag(config=True)
+    fork_server_socket = Unicode(
+        help="Control socket of the fork-server (hub.forkserver); empty: every server "
+        "starts as a new process."
+    ).tag(config=True)
 
     @property
     def hub_groups(self) -> list[str]:
@@ -108,13 +116,17 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
 
     def make_preexec_fn(self, name: str):
         setuid = set_user_setuid(name, chdir=True)
-        umask = 0o007 if self.is_instructor else 0o077
+        umask = self.umask
 
         def preexec() -> None:
             setuid()
             os.umask(umask)
 
         return preexec
+
+    @property
+    def umask(self) -> int:
+        return 0o007 if self.is_instructor else 0o077
 
     def user_env(self, env: dict) -> dict:
         env = super().user_env(env)
@@ -166,4 +178,35 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
         self.notebook_dir = str(self.home)
         self.default_url = self.track.default_url
         self.cmd = [sys.executable, "-P", "-m", "hub.userserver"]  # -P: home not on sys.path
+        if self.fork_server_socket:
+            forked = await self.fork()
+            if forked:
+                return forked
         return await super().start()
+
+    async def fork(self) -> tuple[str, int] | None:
+        """Start the server from the fork-server; None (logged) when it cannot."""
+        if self.port == 0:
+            self.port = random_port()
+        try:
+            pid = await asyncio.to_thread(
+                fork_server, self.fork_server_socket, user=self.user.name, env=self.get_env(),
+                args=self.get_args(), umask=self.umask)
+        except ForkFailed as exc:
+            self.log.warning("Starting %s's server as a new process: %s", self.user.name, exc)
+            return None
+        self.log.info("Forked %s's server from the fork-server: process %i",
+                      self.user.name, pid)
+        self.pid, self.proc = pid, None
+        return (self.ip or "127.0.0.1", self.port)
+
+    async def _signal(self, sig: int) -> bool:
+        """Signal 0 probes the server process; any other signal reaches its process group
+        (a server is a session leader on both start paths)."""
+        if sig == 0:
+            return await super()._signal(sig)
+        try:
+            os.killpg(self.pid, sig)
+        except ProcessLookupError:  # not a group leader after all: the process alone
+            return await super()._signal(sig)
+        return True

@@ -1,0 +1,3 @@
+from hub.forkserver.server import main
+
+main()

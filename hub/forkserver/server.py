@@ -1,0 +1,216 @@
+"""The fork-server process: ``python -P -m hub.forkserver --socket PATH`` (root, hub-managed).
+
+Protocol, one connection per server: the hub connects, sends one JSON request
+``{"user", "env", "args", "umask"}`` with its stdout and stderr as ``SCM_RIGHTS``
+descriptors, and shuts down its side; the fork-server checks the peer is root and forks;
+the child reads the request, becomes the learner and answers ``{"pid": N}`` (then runs the
+server) or ``{"error": "one sentence"}``. Design and threat model: :mod:`hub.forkserver`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import atexit
+import ctypes
+import gc
+import importlib
+import json
+import os
+import pwd
+import random
+import signal
+import socket
+import struct
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from hub import userserver
+from hub.accounts import is_northlab_user
+
+#: What every learner and instructor server imports (jupyterhub-singleuser, JupyterLab, the
+#: server extensions of both roles): imported once here, shared by every child.
+PRELOAD = (
+    "jupyterhub.singleuser",
+    "jupyter_server.serverapp",
+    "jupyter_server.services.contents.largefilemanager",
+    "jupyter_server.services.kernels.kernelmanager",
+    "jupyter_server.services.sessions.sessionmanager",
+    "jupyter_server_terminals",
+    "terminado",
+    "jupyterlab.labapp",
+    "jupyterlab_server",
+    "notebook_shim",
+    "nbformat",
+    "jupyter_client",
+    "jupyter_events",
+    "nbgrader.server_extensions.formgrader",
+    "nbgrader.server_extensions.assignment_list",
+    "nbgrader.server_extensions.course_list",
+    "nbgrader.server_extensions.validate_assignment",
+    "hub.assignments",
+    "hub.foundations",
+    "hub.compression",
+    "hub.labassets",
+)
+MAX_REQUEST = 1 << 20
+PR_SET_DUMPABLE = 4
+
+
+class Refused(Exception):
+    """A request the fork-server will not serve; the message is one sentence."""
+
+
+def preload() -> None:
+    """Import :data:`PRELOAD` (a missing optional extension is skipped), then freeze."""
+    userserver.skip_iri_parser()
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            print(f"forkserver: cannot preload {name}: {exc}", file=sys.stderr, flush=True)
+    gc.collect()
+    gc.freeze()  # the GC never writes to these objects: their pages stay shared
+
+
+def peer_uid(conn: socket.socket) -> int:
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def listen(path: str) -> socket.socket:
+    """The control socket at ``path``, mode 0600 from birth (umask), any stale one replaced."""
+    Path(path).unlink(missing_ok=True)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)
+    try:
+        sock.bind(path)
+    finally:
+        os.umask(old)
+    sock.listen(64)
+    return sock
+
+
+def serve(sock: socket.socket) -> None:
+    """Accept forever: refuse non-root peers, fork a child for every other connection."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    while True:
+        conn, _ = sock.accept()
+        with conn:
+            if peer_uid(conn) != 0:
+                reply(conn, {"error": "Only the hub (root) may start servers."})
+                continue
+            if os.fork() == 0:
+                sock.close()
+                os._exit(child(conn))
+
+
+def reply(conn: socket.socket, message: dict[str, Any]) -> None:
+    try:
+        conn.sendall(json.dumps(message).encode() + b"\n")
+    except OSError:
+        pass
+
+
+def read_request(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    data, fds, _, _ = socket.recv_fds(conn, MAX_REQUEST, 2)
+    chunks = [data]
+    while data:
+        data = conn.recv(MAX_REQUEST)
+        chunks.append(data)
+        if sum(map(len, chunks)) > MAX_REQUEST:
+            raise Refused("The request is too large.")
+    request = json.loads(b"".join(chunks))
+    if len(fds) != 2 or not isinstance(request, dict):
+        raise Refused("The request must carry the hub's stdout and stderr.")
+    return request, fds
+
+
+def learner(name: object) -> pwd.struct_passwd:
+    """The account a server may run as: one northlab created, never root."""
+    if not isinstance(name, str) or not is_northlab_user(name):
+        raise Refused(f"{name!r} is not a northlab account.")
+    entry = pwd.getpwnam(name)
+    if entry.pw_uid == 0 or entry.pw_gid == 0:
+        raise Refused(f"{name!r} is not a northlab account.")
+    return entry
+
+
+def become(entry: pwd.struct_passwd, umask: int) -> None:
+    """Drop root for good: the learner's groups, gid and uid, home, umask; non-dumpable."""
+    os.initgroups(entry.pw_name, entry.pw_gid)
+    os.setresgid(entry.pw_gid, entry.pw_gid, entry.pw_gid)
+    os.setresuid(entry.pw_uid, entry.pw_uid, entry.pw_uid)
+    if os.getresuid() != (entry.pw_uid,) * 3 or 0 in os.getgroups():
+        raise Refused("Dropping root failed.")
+    os.chdir(entry.pw_dir)
+    os.umask(umask)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def child(conn: socket.socket) -> int:
+    """In the forked child: set up the learner's server and run it; the exit status."""
+    os.setsid()
+    for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        request, (out, err) = read_request(conn)
+        entry = learner(request.get("user"))
+        umask, args, env = request.get("umask"), request.get("args"), request.get("env")
+        if not (isinstance(umask, int) and 0 <= umask <= 0o777 and isinstance(args, list)
+                and isinstance(env, dict)):
+            raise Refused("The request is malformed.")
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd, target in ((null, 0), (out, 1), (err, 2)):
+            os.dup2(fd, target)
+        become(entry, umask)
+    except (Refused, OSError, ValueError, KeyError) as exc:
+        reply(conn, {"error": str(exc) or type(exc).__name__})
+        return 1
+    reply(conn, {"pid": os.getpid()})
+    conn.close()
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in env.items()})
+    sys.argv = [userserver.__file__, *map(str, args)]
+    random.seed()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    return run_server()
+
+
+def run_server() -> int:
+    """``jupyterhub-singleuser`` as :mod:`hub.userserver` runs it; never returns into the
+    fork-server's loop."""
+    from jupyterhub.singleuser import main
+
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except BaseException:  # noqa: BLE001 - logged, then the child exits
+        traceback.print_exc()
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    return code
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="northlab fork-server for learner servers "
+                                     "(started by the hub; see hub/forkserver)")
+    parser.add_argument("--socket", required=True, help="Control socket path (mode 0600).")
+    args = parser.parse_args(argv)
+    if os.geteuid() != 0:
+        sys.exit("forkserver: must run as root (it starts servers as learners' accounts)")
+    sock = listen(args.socket)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    preload()
+    print(f"forkserver: ready on {args.socket} (process {os.getpid()})", flush=True)
+    try:
+        serve(sock)
+    finally:
+        Path(args.socket).unlink(missing_ok=True)
