@@ -4,7 +4,7 @@ Run with ``jupyterhub -f hub/jupyterhub_config.py`` (``northlab hub`` does it). 
 come from northlab.toml / NORTHLAB_* variables (hub/settings.py).
 """
 
-from hub import modes
+from hub import forkserver, modes
 from hub.auth import configure_auth
 from hub.hubconfig import configure_hub, configure_local, configure_people
 from hub.pages import configure_pages
@@ -21,4 +21,6 @@ configure_language(c, settings)  # language switch remembered per person, syllab
 configure_people(c, settings)  # groups, roles, custom scopes, services (culler, ...)
 if settings.mode == "local":
     configure_local(c, settings)  # a process per learner as their own Unix user
+    if settings.server_start == "fork":
+        forkserver.configure(c, settings)  # forked from a warm fork-server (classroom start)
 modes.configure(c, settings)  # docker / kubernetes spawners (hub/modes/)
