@@ -217,6 +217,21 @@ def running_hub(**extra: str) -> Iterator[Hub]:
 
 @pytest.fixture(scope="session")
 def hub() -> Iterator[Hub]:
-    """The shared hub of the hub tests (SQLite hub database)."""
+    """The shared hub of the hub tests (SQLite hub database; servers forked from the
+    fork-server, hub/forkserver)."""
     with running_hub() as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def process_hub() -> Iterator[Hub]:
+    """A hub whose servers start as new processes (``server_start = "process"``)."""
+    with running_hub(server_start="process") as running:
+        yield running
+
+
+@pytest.fixture(params=["fork", "process"])
+def any_hub(request: pytest.FixtureRequest) -> Hub:
+    """The shared hub, then the process-start hub: a test using it runs on both start
+    paths of learners' servers."""
+    return request.getfixturevalue("hub" if request.param == "fork" else "process_hub")
