@@ -53,7 +53,8 @@ def run_probe(hub, name: str, token: str, code: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def test_learner_kernel_is_confined(hub):
+def test_learner_kernel_is_confined(any_hub):
+    hub = any_hub
     learner, other = hub.name("iso-a"), hub.name("iso-b")
     other_cohort = f"{hub.prefix}-other"
     add_cohort(hub.settings, other_cohort)
@@ -88,7 +89,8 @@ print(json.dumps(results))
 """
 
 
-def test_instructor_kernel_enters_only_their_course(hub):
+def test_instructor_kernel_enters_only_their_course(any_hub):
+    hub = any_hub
     teacher = hub.name("iso-t")
     add_person(hub.settings, hub.client, teacher, role="instructor", cohort=hub.cohort,
                password=None)
