@@ -62,5 +62,11 @@ def configure_local(c: Any, settings: Settings) -> None:
     c.NorthlabSpawner.home_root = str(settings.home_root)
     c.NorthlabSpawner.exchange_root = str(settings.exchange_root)
     c.NorthlabSpawner.courses_root = str(settings.courses_root)
+    # the Foundations pages read the learner's scores from the gradebook (hub/foundations)
+    environment = dict(c.Spawner.environment) if "environment" in c.Spawner else {}
+    # the Assignments tab shows instant feedback from the feedback service (hub/assignments)
+    c.Spawner.environment = {**environment,
+                             "NORTHLAB_GRADEBOOK_URL": managed.service_url(settings, "gradebook"),
+                             "NORTHLAB_FEEDBACK_URL": managed.service_url(settings, "feedback")}
     c.Spawner.http_timeout = 60
     c.Spawner.start_timeout = 120

@@ -34,6 +34,11 @@ SERVICE_APPS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("feedback", "hub.services.feedback", (), ()),
 )
 GRADER_SERVICE = "northlab-grader"
+#: JupyterHub's default scopes of a single-user server's own token.
+SERVER_SCOPES = ("users:activity!user", "access:servers!server")
+#: Services a person's server may call for them: the Foundations pages show their scores
+#: (gradebook), the Assignments tab their instant feedback (feedback).
+SERVER_SERVICES = ("access:services!service=gradebook", "access:services!service=feedback")
 #: Offsets from the public port: hub API, proxy API, then one per service app.
 HUB_PORT_OFFSET, PROXY_API_PORT_OFFSET, FIRST_SERVICE_PORT_OFFSET = 1, 2, 3
 
@@ -135,4 +140,16 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
         roles.append({"name": f"{name}-service", "scopes": list(scopes), "services": [name]})
     roles.append({"name": "user", "description": "Every person: own server and services.",
                   "scopes": user_scopes})
+    roles.append({"name": "server", "description": "A person's server: JupyterHub's own "
+                  "scopes, and that person's gradebook pages (the Foundations pages show "
+                  "their scores).",
+                  "scopes": [*SERVER_SCOPES, *(s for s in user_scopes
+                                                 if s in SERVER_SERVICES)]})
     return result, roles
+
+
+def service_url(settings: Settings, name: str) -> str:
+    """Where service app ``name`` listens on this machine, with its JupyterHub prefix."""
+    offset = [app[0] for app in SERVICE_APPS].index(name)
+    return f"http://127.0.0.1:{settings.port + FIRST_SERVICE_PORT_OFFSET + offset}" \
+        f"/services/{name}/"
