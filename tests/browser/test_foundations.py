@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import json
 import secrets
+import subprocess
+from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import Page
 
 from graders.i18n import Catalog
@@ -175,6 +178,15 @@ def walk_first_week(learner: Visitor) -> None:
     check_both(learner, "six-weeks-after")
 
 
+def server_environment(name: str) -> dict[str, str]:
+    """The environment of ``name``'s single-user server process (as root, from /proc)."""
+    for pid in subprocess.run(["pgrep", "-u", name, "-f", "hub.userserver"], check=False,
+                              capture_output=True, text=True).stdout.split():
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+        return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+    raise AssertionError(f"no server process of {name}")
+
+
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_first_time_learner_walks_week_one(first_week, visit, language):
     learner = visit(f"first-{language}", language)
@@ -183,13 +195,25 @@ def test_first_time_learner_walks_week_one(first_week, visit, language):
 
 
 def test_first_time_learner_switches_to_inuktitut(first_week, visit):
-    learner = visit("first-iu", "en")
-    log_in_and_start(learner, "en")
+    learner = visit("first-iu", "iu")
+    log_in_and_start(learner, "en")  # the hub's pages in English: switched on ours
     page = learner.page
+    assert page.locator("html").get_attribute("lang") == "en"
     submit(page, "nav.langs a[hreflang=iu]")
-    learner.language = "iu"
     assert page.locator("html").get_attribute("lang") == "iu"
     assert page.locator("nav.langs a[aria-current]").inner_text() == "ᐃᓄᒃᑎᑐᑦ"
     walk_first_week(learner)
     page.reload()  # the choice is remembered (the shared language cookie)
     assert page.locator("html").get_attribute("lang") == "iu"
+
+
+def test_the_learners_server_reads_their_scores_from_the_gradebook(first_week, world):
+    """The server's own token may read its person's gradebook page, at the address the
+    spawner gave it (the six weeks show scores from there)."""
+    name = world.name("first-en")  # their server runs since the English walk
+    environment = server_environment(name)
+    token = environment["JUPYTERHUB_API_TOKEN"]
+    response = requests.get(environment["NORTHLAB_GRADEBOOK_URL"] + "api/me", timeout=60,
+                            headers={"Authorization": f"token {token}"})
+    assert response.status_code == 200, response.text
+    assert response.json()["learner"] == name
