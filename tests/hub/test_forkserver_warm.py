@@ -1,0 +1,76 @@
+"""Open the class (``northlab cohort warm``): the cohort's learners' servers start before they
+log in, forked from the fork-server; the idle culler reclaims the ones nobody uses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hub import managed
+from hub.people import add_person
+from hub.runner import hub_env
+
+from .test_forkserver import forked_by, server_pid
+
+pytestmark = pytest.mark.slow
+
+NORTHLAB = str(Path(sys.executable).parent / "northlab")
+
+
+def warm(hub, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([NORTHLAB, "cohort", "warm", *args], env=hub_env(hub.settings),
+                          capture_output=True, text=True, timeout=120)
+
+
+def wait_for(condition, what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {timeout} s")
+        time.sleep(0.5)
+
+
+def test_warm_opens_the_class_and_the_culler_reclaims_unused_servers(hub):
+    cohort = hub.other_cohort  # known at hub start: its instructors' role exists
+    learners = [hub.name("warm-a"), hub.name("warm-b")]
+    teacher = hub.name("warm-t")
+    for name in learners:
+        add_person(hub.settings, hub.client, name, role="learner", cohort=cohort, password=None)
+    add_person(hub.settings, hub.client, teacher, role="instructor", cohort=cohort,
+               password=None)
+
+    result = warm(hub, cohort, "--track", "robotics")
+    assert result.returncode == 0, result.stderr
+    assert f"cohort {cohort}: 2 server(s) starting, 0 already running" in result.stdout
+
+    def ready() -> bool:
+        return all(hub.client.user(n)["servers"].get("", {}).get("ready") for n in learners)
+
+    wait_for(ready, "the warmed servers were not ready")
+    for name in learners:
+        assert "hub.forkserver" in forked_by(server_pid(hub, name))
+    again = warm(hub, cohort)
+    assert again.returncode == 0 and "0 server(s) starting, 2 already running" in again.stdout
+    unknown = warm(hub, "no-such-cohort")
+    assert unknown.returncode != 0 and "no-such-cohort" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+    # the idle culler, run with the instructor's token (sees only this cohort) and a short
+    # timeout: nobody logged in, so both warmed servers are stopped
+    token = hub.user_token(teacher)
+    api = f"http://127.0.0.1:{hub.settings.port + managed.HUB_PORT_OFFSET}/hub/api"
+    culler = subprocess.Popen(
+        [sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=1", "--cull-every=2",
+         f"--url={api}"], env={**os.environ, "JUPYTERHUB_API_TOKEN": token},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: not any(hub.client.user(n)["servers"] for n in learners),
+                 "the idle culler did not stop the unused warmed servers")
+    finally:
+        culler.terminate()
+        culler.wait(30)
