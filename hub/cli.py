@@ -14,6 +14,7 @@ from graders.cli import CommandError
 from graders.lab import LabError
 from hub import demo
 from hub.accounts import AccountError
+from hub.classroom import warm_cohort
 from hub.people import (
     HubClient,
     HubUnavailable,
@@ -153,6 +154,19 @@ def cmd_cohort_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cohort_warm(args: argparse.Namespace) -> int:
+    settings = _settings()
+    try:
+        warmed = warm_cohort(HubClient(settings), args.cohort, track=args.track)
+    except (HubUnavailable, AccountError, requests.RequestException) as exc:
+        raise CommandError(str(exc)) from None
+    print(f"cohort {args.cohort}: {len(warmed.started)} server(s) starting, "
+          f"{len(warmed.running)} already running")
+    for name, reason in warmed.failed.items():
+        print(f"  {name}: could not start: {reason}")
+    return 1 if warmed.failed else 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("demo", help="Seed the demo cohort and start the hub.")
     p.add_argument("--no-wait", action="store_true",
@@ -189,3 +203,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("cohort", help="Cohort id, e.g. iqaluit-2026.")
     add.add_argument("--lead", action="append", default=[], help="Cohort lead login (repeat).")
     add.set_defaults(func=cmd_cohort_add)
+    warm = verbs.add_parser(
+        "warm", help="Open the class: start the cohort's learners' servers before they log in.",
+        description="Start the server of every learner of the cohort that is not running, on "
+                    "the track each last used (or --track), so their labs are ready when they "
+                    "log in. The idle culler stops the servers nobody uses (idle_timeout).")
+    warm.add_argument("cohort", help="Cohort id, e.g. iqaluit-2026.")
+    warm.add_argument("--track", choices=list(TRACKS),
+                      help="Track for every server (default: each learner's last track).")
+    warm.set_defaults(func=cmd_cohort_warm)
