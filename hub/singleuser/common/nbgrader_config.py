@@ -11,7 +11,10 @@ import os
 from hub.exchange import configure_exchange
 
 c = get_config()  # noqa: F821
-configure_exchange(c, os.environ["NORTHLAB_EXCHANGE"])
+# Container modes (the track images) reach the exchange service instead: their
+# /etc/jupyter/nbgrader_config.py routes nbgrader there.
+if not os.environ.get("NORTHLAB_EXCHANGE_URL"):
+    configure_exchange(c, os.environ["NORTHLAB_EXCHANGE"])
 c.Exchange.assignment_dir = os.environ.get("NORTHLAB_ASSIGNMENT_DIR", ".")
 if os.environ.get("NORTHLAB_ROLE") == "learner":
     c.NorthlabList.track = os.environ.get("NORTHLAB_TRACK", "")
