@@ -9,6 +9,7 @@ pulled, stand-ins made from Debian (``images/standins/``) tagged with the upstre
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -27,6 +28,8 @@ IMAGES = REPO / "images"
 BUILD = REPO / "var" / "build"
 WHEELHOUSE = BUILD / "wheelhouse"
 NPM_CACHE = BUILD / "npm-cache"
+LABEXTENSION = BUILD / "labextension"
+LABEXTENSION_SOURCE = REPO / "hub" / "labextension"
 COMPOSE = REPO / "hub" / "docker" / "compose.yaml"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 STANDIN_DEBIAN = "localhost/northlab-standin/debian:bookworm"
@@ -110,6 +113,17 @@ def make_npm_cache() -> None:
              str(NPM_CACHE)], "npm ci (the npm cache)", cwd=scratch)
 
 
+def copy_labextension() -> None:
+    """northlab's JupyterLab extension, as `make install` built it, for the base image."""
+    package = json.loads((LABEXTENSION_SOURCE / "package.json").read_text())
+    built = (LABEXTENSION_SOURCE / package["jupyterlab"]["outputDir"]).resolve()
+    if not (built / "package.json").exists():
+        raise PodmanError(f"the {package['name']} JupyterLab extension is not built in "
+                          f"{built}: run `make install` first")
+    shutil.rmtree(LABEXTENSION, ignore_errors=True)
+    shutil.copytree(built, LABEXTENSION / package["name"])
+
+
 def make_debian(host: PodmanHost) -> None:
     """The stand-ins' root: Debian bookworm minbase from the mirror, imported."""
     with tempfile.TemporaryDirectory(dir=host.root) as scratch:
@@ -190,6 +204,8 @@ def build_images(host: PodmanHost, names: Iterable[str], *, prefix: str = "north
     timed(report, "wheelhouse", make_wheelhouse)
     if "hub" in names:
         timed(report, "npm cache", make_npm_cache)
+    if "base" in names:
+        timed(report, "JupyterLab extension", copy_labextension)
     bases = [base for n in names for base in base_images(IMAGES / n / "Dockerfile")]
     build_standins(host, bases + compose_images(COMPOSE), report)
     for name in names:
@@ -217,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prefix", default="northlab/", help="image name prefix")
     parser.add_argument("--tag", default="latest", help="image tag")
     parser.add_argument("--prepare", action="store_true", help=(
-        "only make the wheelhouse and npm cache (var/build/), e.g. before `docker build`"))
+        "only make the wheelhouse, npm cache and extension (var/build/), e.g. before "
+        "`docker build`"))
     parser.add_argument("--remove", action="store_true", help=(
         "delete podman's folder: every image, container and volume it holds (make clean)"))
     args = parser.parse_args(argv)
@@ -235,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             timed(print_step, "wheelhouse", make_wheelhouse)
             timed(print_step, "npm cache", make_npm_cache)
+            timed(print_step, "JupyterLab extension", copy_labextension)
         except PodmanError as error:
             parser.exit(1, f"northlab: {error}\n")
         return 0

@@ -79,7 +79,9 @@ def profile(track_id: str, settings: Settings) -> Profile:
         mem_guarantee=format_bytes(int(mem * GUARANTEE_SHARE) // 1024**2 * 1024**2),
         cpu_limit=cpu,
         cpu_guarantee=round(cpu * GUARANTEE_SHARE, 3),
-        environment={"NORTHLAB_TRACK": track.id, **track.env},
+        # fetched labs land in the track's folder, where JupyterLab opens (as in local mode)
+        environment={"NORTHLAB_TRACK": track.id,
+                     "NORTHLAB_ASSIGNMENT_DIR": f"{HOME_IN_IMAGE}/{track.folder}", **track.env},
     )
 
 

@@ -271,3 +271,38 @@ def test_a_grading_job_for_every_lab_validates() -> None:
             "northlab/grader:latest",
         )
         kubernetes_validate.validate(job, K8S_VERSION, strict=True)
+
+
+def test_compose_outbox_carries_formgrader_grades_in() -> None:
+    """As the local grader service: manual grades saved in formgrader (the courses under the
+    shared data volume) reach the credential service."""
+    services = yaml.safe_load(compose_config(example_env()).stdout)["services"]
+    command = services["outbox"]["command"]
+    data = Path(services["hub"]["environment"]["NORTHLAB_DATA"])
+    courses = load_settings({"NORTHLAB_DATA": str(data)}).courses_root
+    assert f"--sync-manual={courses}" in command
+    assert any(v.split(":")[1] == str(data) for v in services["outbox"]["volumes"])
+
+
+def test_compose_starts_each_service_after_what_it_needs_answers() -> None:
+    """Start order by health, not by luck: the services and the outbox wait for a hub
+    that answers (the services register with it; the hub writes the outbox's token)."""
+    services = yaml.safe_load(compose_config(example_env()).stdout)["services"]
+    for name in ("hub", "postgres", "exchange", "credentials", "gradebook"):
+        assert services[name].get("healthcheck", {}).get("test"), name
+    for name in ("exchange", "credentials", "gradebook", "outbox"):
+        assert services[name]["depends_on"]["hub"] == {"condition": "service_healthy"}, name
+    assert services["outbox"]["depends_on"]["credentials"] == {"condition": "service_healthy"}
+    assert services["hub"]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+
+
+def test_track_images_load_the_single_user_config_and_lab_extension() -> None:
+    """As in local mode: hub/singleuser/ (learner + common) and northlab's JupyterLab
+    extension, in every learner image (the tracks build on base)."""
+    base = (REPO / "images" / "base" / "Dockerfile").read_text()
+    src = "/opt/northlab/src/hub/singleuser"
+    assert re.search(rf"^ENV JUPYTER_CONFIG_PATH={src}/learner:{src}/common$", base, re.M)
+    assert re.search(r"source=var/build/labextension,target=(\S+) \\\n\s+cp -R \1/\. "
+                     r"/opt/conda/share/jupyter/labextensions/$", base, re.M)
+    ignore = (REPO / "images" / "base" / "Dockerfile.dockerignore").read_text().split()
+    assert "!var/build/labextension/" in ignore

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 from urllib.parse import urlparse
 
@@ -9,13 +10,15 @@ import pytest
 from dockerspawner import DockerSpawner
 from jupyterhub.app import JupyterHub
 from kubespawner import KubeSpawner
+from traitlets.config.loader import PyFileConfigLoader
 from traitlets.utils.importstring import import_item
 
 from graders.lab import Limits
 from hub.modes import grading
 from hub.modes.docker import LEARNER_NETWORK, TrackDockerSpawner
-from hub.modes.profiles import parse_bytes
+from hub.modes.profiles import HOME_IN_IMAGE, parse_bytes
 from hub.services.exchange.hubconfig import ACCESS_SCOPE
+from hub.tracks import SINGLEUSER_CONFIG_DIR as SINGLEUSER
 from hub.tracks import TRACKS
 
 GiB = 1024**3
@@ -154,3 +157,28 @@ def test_container_modes_bind_the_hub_on_every_interface(hub_config, mode: str) 
     app.init_hub()
     assert urlparse(app.hub.bind_url).hostname is None, app.hub.bind_url
     assert app.hub.connect_url == "http://hub:8081/hub/"
+
+
+def test_container_servers_fetch_labs_into_the_track_folder(
+        hub_config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A learner's container runs hub/singleuser/common/nbgrader_config.py (the images set
+    JUPYTER_CONFIG_PATH) with the profile's environment: labs land in ~/<track>, the folder
+    JupyterLab opens, as in local mode (they landed in ~ before)."""
+    for mode in ("docker", "kubernetes"):
+        c = hub_config(mode)
+        environments = (
+            {t: p["environment"] for t, p in c.TrackDockerSpawner.track_profiles.items()}
+            if mode == "docker" else
+            {p["slug"]: p["kubespawner_override"]["environment"]
+             for p in c.KubeSpawner.profile_list})
+        for track, environment in environments.items():
+            folder = f"{HOME_IN_IMAGE}/{TRACKS[track].folder}"
+            assert environment["NORTHLAB_ASSIGNMENT_DIR"] == folder, (mode, track)
+    for name in [n for n in os.environ if n.startswith(("NORTHLAB_", "JUPYTERHUB_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("NORTHLAB_EXCHANGE_URL", "http://exchange:9030/services/exchange/")
+    monkeypatch.setenv("NORTHLAB_ASSIGNMENT_DIR", "/home/jovyan/robotics")
+    monkeypatch.setenv("NORTHLAB_TRACK", "robotics")
+    loaded = PyFileConfigLoader("nbgrader_config.py", path=str(SINGLEUSER / "common")).load_config()
+    assert loaded.Exchange.assignment_dir == "/home/jovyan/robotics"
+    assert "ExchangeFactory" not in loaded, "the image's /etc/jupyter config routes the exchange"
