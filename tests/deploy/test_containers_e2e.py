@@ -32,7 +32,7 @@ import nbformat
 import pytest
 import requests
 
-from hub.docker.images import build_images
+from hub.docker.images import STANDIN_DEBIAN, build_images, debian_unreachable
 from hub.docker.podman import PodmanError, PodmanHost, default_root, missing_tools
 from hub.roles import cohort_group, instructors_group
 from hub.runner import free_port_block
@@ -133,6 +133,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     if missing := missing_tools():
         pytest.fail(f"missing Debian packages {' '.join(missing)}: run `make system-deps`")
     host = PodmanHost(default_root())
+    host.write_config()
+    if not host.has_image(STANDIN_DEBIAN) and (reason := debian_unreachable()):
+        pytest.skip(f"cannot build the stand-in base images: {reason}")
     try:
         build_images(host, [TRACK, "grader", "hub"], grader_tracks=[TRACK])
     except PodmanError as error:
