@@ -80,4 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # ``python -m graders.cli``: run the imported module's main, so that CommandError is the
+    # class the verbs raise (this file as __main__ would define a second one).
+    from graders.cli import main as imported_main
+
+    sys.exit(imported_main())

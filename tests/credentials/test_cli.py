@@ -63,6 +63,7 @@ def test_the_installed_command_lists_the_repository_achievements():
     assert result.stdout.split() == [
         "ai-data-foundations",
         "cybersecurity-foundations",
+        "digital-foundations",
         "gamedev-foundations",
         "robotics-foundations",
     ], result.stderr

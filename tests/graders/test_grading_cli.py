@@ -122,6 +122,16 @@ def test_grade_errors_are_one_sentence(tmp_path: Path) -> None:
     assert northlab("check", "--help").returncode == 0
 
 
+def test_python_dash_m_errors_are_one_sentence_too(tmp_path: Path) -> None:
+    """``python -m graders.cli`` (used by services and tests) prints no traceback either."""
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-m", "graders.cli", "grade", str(tmp_path),
+                             str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("northlab: error:") and "Traceback" not in result.stderr
+
+
 def test_check_fixture_labs_with_junit(tmp_path: Path) -> None:
     junit = tmp_path / "check.xml"
     result = northlab("check", str(FIXTURES), "--junit", str(junit))
