@@ -22,7 +22,7 @@ from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from hub.language import choose_language
-from hub.services.feedback.view import learner_view, unreachable
+from hub.services.feedback.view import learner_answer, unreachable
 from hub.tracks import LOCALE
 
 #: Longest a request may run (a submission copies the learner's folder into the exchange).
@@ -123,8 +123,7 @@ class InstantHandler(AssignmentsHandler):
         except (OSError, HTTPClientError, ValueError, KeyError):
             self.finish(json.dumps(unreachable(self.language)))
             return
-        self.finish(json.dumps({"success": True, "value": learner_view(entries, self.language)},
-                               ensure_ascii=False))
+        self.finish(json.dumps(learner_answer(entries, self.language), ensure_ascii=False))
 
 
 class VersionHandler(AssignmentsHandler):

@@ -5,6 +5,7 @@ import { PageConfig } from '@jupyterlab/coreutils';
 import { Menu } from '@lumino/widgets';
 
 import { translateAssignments } from './assignments';
+import { showInstantFeedback } from './instant';
 import { LANGUAGES, translator } from './catalogue';
 import { switchLanguage, syncLanguage, useHubFonts } from './language';
 
@@ -37,6 +38,9 @@ const plugin = {
     const language = await syncLanguage(registry);
     const t = translator(language);
     translateAssignments(language);
+    if (!isStaff()) {
+      showInstantFeedback();
+    }
     if (!mainMenu) {
       return;
     }

@@ -62,6 +62,12 @@ def learner_view(entries: list[dict[str, Any]], language: str) -> list[dict[str,
     return shown
 
 
+def learner_answer(entries: list[dict[str, Any]], language: str) -> dict[str, Any]:
+    """The Assignments tab's answer: nbgrader's ``success``/``value`` and a heading."""
+    return {"success": True, "value": learner_view(entries, language),
+            "heading": CATALOG.text("feedback.title", language)}
+
+
 def unreachable(language: str) -> dict[str, Any]:
     """nbgrader's failure answer: the service cannot be asked now."""
     return {"success": False, "value": CATALOG.text("feedback.unreachable", language)}
