@@ -51,7 +51,7 @@ class FeedbackHandler(web.RequestHandler):
         spool: Spool = self.settings["spool"]
         entries = await asyncio.get_running_loop().run_in_executor(
             None, spool.entries, model["name"], course)
-        shown = [{**{k: v for k, v in e.items() if k not in ("folder", "id")},
+        shown = [{**{k: v for k, v in e.items() if k not in ("folder", "id", "learner_seconds")},
                   "message": message(e)} for e in entries]
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")

@@ -236,4 +236,6 @@ class Graders:
         if sent and not self.stopping.is_set():
             self.outbox.put(record)
         return {"state": "graded", "record_sent": sent, "graded_ns": time.time_ns(),
+                # the learner's own time as the sandbox measured it (benchmarks only)
+                "learner_seconds": grader.learner_seconds.pop(submission.learner, None),
                 **summary(record)}
