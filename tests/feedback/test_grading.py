@@ -4,16 +4,18 @@ graders, count attempts, keep a hostile submission from blocking the next learne
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from graders.outbox import Outbox
+from graders.submissions import find_submissions
 from hub.services.feedback.grading import Graders, Watcher
 from hub.services.feedback.spool import Spool
 from hub.services.feedback.view import learner_view, message
-from tests.hub.smoke_lab import SOLUTION
+from tests.hub.smoke_lab import LAB_ID, SOLUTION
 
 from .conftest import FORK_BOMB, LEARNER, feedback_lab, hand_in, settled, wait_for
 
@@ -103,3 +105,19 @@ def test_a_fork_bomb_gets_its_fault_and_does_not_block_the_next_learner(service:
     assert bomb["score"] == 0
     faults = [t for t in bomb["tests"] if t["name"] == "sandbox"]
     assert faults and "limit" in faults[0]["feedback"]["en"].lower(), bomb["tests"]
+
+
+@pytest.mark.parametrize("service", [("[feedback]\non_submit = true\n", 1)], indirect=True)
+def test_the_instructors_collect_and_autograde_is_the_same_submission(service: Service):
+    folder = hand_in(service.exchange, SOLUTION)
+    service.scan()
+    instant = wait_for(lambda: settled(service.spool, 1), 120, "the instant grade")[0]
+    # nbgrader collect copies the inbound folder into submitted/<learner>/<assignment>/
+    submitted = service.exchange.parent / "course" / "submitted"
+    shutil.copytree(folder, submitted / LEARNER / LAB_ID)
+    (collected,) = find_submissions(submitted, LAB_ID)
+    record = service.graders.grader("cybersecurity", LAB_ID).grade(collected)
+    assert record["submission_id"] == instant["submission_id"]
+    assert service.outbox.key(record) == service.outbox.key(service.records()[0])
+    service.outbox.put(record)  # the autograde's record adds nothing: one grade
+    assert len(service.records()) == 1
