@@ -22,7 +22,7 @@ from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from hub.language import choose_language
-from hub.services.feedback.view import learner_answer, unreachable
+from hub.services.feedback.view import learner_answer, learner_view, unreachable
 from hub.tracks import LOCALE
 
 #: Longest a request may run (a submission copies the learner's folder into the exchange).
@@ -105,25 +105,52 @@ class CoursesHandler(AssignmentsHandler):
         await self.answer("courses")
 
 
+async def instant_feedback(course: str) -> dict[str, Any] | None:
+    """The feedback service's answer for this server's person in ``course`` (their
+    submissions graded on submit), or None when it cannot be asked."""
+    url = os.environ.get("NORTHLAB_FEEDBACK_URL", "")
+    if not url:
+        return None
+    try:
+        response = await AsyncHTTPClient().fetch(
+            url.rstrip("/") + "/api/feedback?" + urlencode({"course_id": course}),
+            request_timeout=20,
+            headers={"Authorization": f"token {os.environ.get('JUPYTERHUB_API_TOKEN', '')}"})
+        answer = json.loads(response.body)
+        return answer if isinstance(answer.get("entries"), list) else None
+    except (OSError, HTTPClientError, ValueError, AttributeError):
+        return None
+
+
+async def handed_in_feedback(course: str, assignment: str, before: int, language: str,
+                             wait_seconds: float = 8.0) -> dict[str, Any] | None:
+    """After a hand-in: the newest instant-feedback entry of ``assignment`` once there are
+    more than ``before`` and it is graded (or refused), else as it stands after
+    ``wait_seconds`` (queued, grading); None when the lab is not graded on submit."""
+    deadline = asyncio.get_running_loop().time() + wait_seconds
+    while True:
+        answer = await instant_feedback(course)
+        if answer is None or assignment not in answer.get("on_submit", []):
+            return None
+        mine = [e for e in answer["entries"] if e.get("lab") == assignment]
+        settled = len(mine) > before and mine[-1].get("state") not in ("queued", "grading")
+        if settled or asyncio.get_running_loop().time() > deadline:
+            return learner_view(mine[before:], language)[0] if len(mine) > before else None
+        await asyncio.sleep(0.3)
+
+
 class InstantHandler(AssignmentsHandler):
     """``GET /assignments/instant[?course_id=]``: the learner's submissions graded on
     submit (queue position, score, feedback), from the feedback service, in their language."""
 
     @web.authenticated
     async def get(self) -> None:
-        url = os.environ.get("NORTHLAB_FEEDBACK_URL", "")
-        query = {"course_id": self.get_argument("course_id", "")}
-        try:
-            if not url:
-                raise OSError("no feedback service")
-            response = await AsyncHTTPClient().fetch(
-                url.rstrip("/") + "/api/feedback?" + urlencode(query), request_timeout=20,
-                headers={"Authorization": f"token {os.environ.get('JUPYTERHUB_API_TOKEN', '')}"})
-            entries = json.loads(response.body)["entries"]
-        except (OSError, HTTPClientError, ValueError, KeyError):
+        answer = await instant_feedback(self.get_argument("course_id", ""))
+        if answer is None:
             self.finish(json.dumps(unreachable(self.language)))
             return
-        self.finish(json.dumps(learner_answer(entries, self.language), ensure_ascii=False))
+        self.finish(json.dumps(learner_answer(answer["entries"], self.language),
+                               ensure_ascii=False))
 
 
 class VersionHandler(AssignmentsHandler):

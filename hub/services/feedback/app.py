@@ -7,8 +7,8 @@ Route (under the service prefix, ``/services/feedback/``)::
 Each entry: ``course``, ``lab``, ``state`` (``queued`` with ``position``, ``grading``,
 ``graded`` with ``score``/``max_score``/``tests``/``error``, or ``limit``: no attempt left),
 ``attempt`` and ``attempts`` (0: no limit), and ``message``: the state in one sentence per
-language. There is no route that grades or resets anything: submissions reach the service
-only through the exchange.
+language; ``on_submit`` lists the assignments graded on submit. There is no route that
+grades or resets anything: submissions reach the service only through the exchange.
 """
 
 from __future__ import annotations
@@ -55,12 +55,15 @@ class FeedbackHandler(web.RequestHandler):
                   "message": message(e)} for e in entries]
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps({"user": model["name"], "entries": shown}, ensure_ascii=False))
+        on_submit = sorted(self.settings["watcher"].labs())
+        self.finish(json.dumps({"user": model["name"], "entries": shown,
+                                "on_submit": on_submit}, ensure_ascii=False))
 
 
-def make_app(spool: Spool, hub_auth: HubAuth, prefix: str) -> web.Application:
+def make_app(spool: Spool, watcher: Watcher, hub_auth: HubAuth,
+             prefix: str) -> web.Application:
     return web.Application([(prefix.rstrip("/") + "/api/feedback", FeedbackHandler)],
-                           spool=spool, hub_auth=hub_auth)
+                           spool=spool, watcher=watcher, hub_auth=hub_auth)
 
 
 def main() -> None:
@@ -77,7 +80,7 @@ def main() -> None:
     watcher = Watcher(settings.exchange_root, settings.labs_root, spool)
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10106"))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE_NAME}/")
-    lifeline.listen(make_app(spool, HubAuth(), prefix), url.hostname or "127.0.0.1",
+    lifeline.listen(make_app(spool, watcher, HubAuth(), prefix), url.hostname or "127.0.0.1",
                     url.port or 80)
     loop = ioloop.IOLoop.current()
     graders.start()
