@@ -23,7 +23,12 @@ from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from graders.i18n import Catalog
-from hub.assignments.handlers import TIMEOUT_SECONDS, run_worker
+from hub.assignments.handlers import (
+    TIMEOUT_SECONDS,
+    handed_in_feedback,
+    instant_feedback,
+    run_worker,
+)
 from hub.foundations import answers
 from hub.foundations.answers import AnswerError, Field
 from hub.foundations.folder import ActivityFolder
@@ -243,11 +248,17 @@ class ActivityHandler(FoundationsHandler):
             if result.ok and action == "check":
                 result = await self.check(path, result)
             elif result.ok and action == "hand_in":
+                earlier = await instant_feedback(course)  # labs graded on submit (issue 19)
                 answer = await self.worker({"action": "submit", "course_id": course,
                                             "assignment_id": lab})
                 if answer.get("success"):
                     result.messages = [self.t("result.handed_in")]
                     activity["status"] = "handed_in"
+                    graded = earlier and await handed_in_feedback(course, lab, len(
+                        [e for e in earlier["entries"] if e.get("lab") == lab]), self.language)
+                    if graded:
+                        result.messages.append(" · ".join(filter(None, (
+                            graded["title"], graded["message"], graded.get("hidden")))))
                 else:
                     result = Result([self.failure(answer)], ok=False)
         await self.show(activity, result, typed)
