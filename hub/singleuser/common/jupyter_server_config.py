@@ -8,7 +8,7 @@ files are cached by the browser (tornado gives ``?v=`` URLs a long lifetime).
 import os
 from pathlib import Path
 
-from jupyterlab.commands import get_app_dir
+from jupyterlab.commands import get_app_dir, get_user_settings_dir, get_workspaces_dir
 
 from hub import labassets
 
@@ -25,6 +25,11 @@ c.LabApp.news_url = None
 c.LabApp.extension_manager = "readonly"
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.ServerApp.terminals_enabled = True
+# JupyterLab computes these defaults when it is imported: a server forked from the warm
+# fork-server (hub/forkserver) would keep root's (/root/.jupyter/lab/...) and fail to save
+# the learner's workspace and settings. Here they come from the learner's own HOME.
+c.LabApp.user_settings_dir = get_user_settings_dir()
+c.LabApp.workspaces_dir = get_workspaces_dir()
 # A login shell would read /etc/profile, which resets PATH: nbgrader, northlab and
 # alembic (the venv's bin/, put first by the spawner) would be missing in terminals.
 c.ServerApp.terminado_settings = {"shell_command": [os.environ.get("SHELL") or "/bin/bash"]}
