@@ -8,11 +8,26 @@ makes the updated record of the same submission (points awarded, capped at the p
 points, pending cleared), and :func:`sync` queues updates through the outbox, which
 delivers them like any result; the services replace the stored record and keep who/when.
 
-Only records the outbox has *delivered* (``sent/``) are updated, so an update never
-bypasses the checks a queued result gets on delivery. Triggers: ``northlab manual sync
-COURSE_DIR [LAB ...]``, and on the hub the grader service's delivery loop
-(``northlab outbox deliver --watch --sync-manual COURSES_ROOT``), whenever a course's
-gradebook.db changes.
+Trust rules (graders/README.md, "Manual grades"):
+
+- A grade is bound to a record by the submission's *identity*, never by a time: nbgrader's
+  gradebook holds the grading of the files collected in ``submitted/<learner>/<assignment>/``
+  (autograde stamps that folder's ``timestamp.txt`` into it). The grades apply only when
+  the files there hash to the record's ``submission_id`` and the gradebook's submission
+  time is exactly that folder's ``timestamp.txt`` (read by nbgrader's own parser); a
+  missing folder, a missing or unreadable time, any difference: stale, nothing applied.
+- Only records the outbox *delivered* are re-read, and only delivered copies written by
+  the user running the sync (the deliverer; the outbox writes each delivered copy itself,
+  see graders/outbox.py): a file in ``sent/`` anyone else wrote is refused, so a group
+  that may queue results cannot have the (root) sync re-queue a record it forged there.
+- Extra credit: nbgrader adds ``extra_credit`` to a part's score and lets it exceed the
+  part's points; a record's part never holds more than its ``max_points`` (a credential's
+  percent stays within 100), so extra credit is cut at the part's points and the sync
+  reports every part it cut (``capped``).
+
+Triggers: ``northlab manual sync COURSE_DIR [LAB ...]``, and on the hub the grader
+service's delivery loop (``northlab outbox deliver --watch --sync-manual COURSES_ROOT``),
+whenever a course's gradebook.db changes.
 """
 
 from __future__ import annotations
@@ -20,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,9 +45,8 @@ from typing import Any
 
 from graders.i18n import catalog
 from graders.results import InvalidResult, validate_result
+from graders.submissions import LEARNER, ZONE_NAME, Submission, SubmissionError, read_files
 
-#: Two timestamps of one submission differ by less than this (seconds).
-SAME_SUBMISSION = 1.0
 #: Longest comment of a person carried into a record (characters; the rest is cut).
 MAX_COMMENT = 2000
 REPO = Path(__file__).resolve().parents[1]
@@ -116,18 +131,16 @@ def _notebook_total(notebook: dict[str, Any], tests: list[dict[str, Any]],
 
 
 def gradebook_grades(gradebook: Any, record: dict[str, Any], assignment: str) -> dict[
-        tuple[str | None, str], PersonGrade] | None:
+        tuple[str | None, str], PersonGrade]:
     """The grades a person gave the record's manual parts in an open nbgrader ``Gradebook``
-    (student = learner); None when the gradebook holds another submission than the
-    record's (the learner submitted again since)."""
+    (student = learner), by (notebook, test name); empty when there are none. Whose
+    submission they grade is :func:`is_graded_submission`'s question."""
     from nbgrader.api import MissingEntry
 
     try:
         submission = gradebook.find_submission(assignment, record["learner"])
     except MissingEntry:
         return {}
-    if not _same_time(submission.timestamp, record.get("submitted_at")):
-        return None
     notebooks = [nb.name for nb in submission.notebooks]
     grades = {}
     for test in record["tests"]:
@@ -152,15 +165,51 @@ def gradebook_grades(gradebook: Any, record: dict[str, Any], assignment: str) ->
     return grades
 
 
-def _same_time(stored: datetime | None, submitted_at: str | None) -> bool:
-    """nbgrader's naive-UTC submission time and the record's ISO time name one moment
-    (either unknown: nothing to compare)."""
-    if stored is None or not submitted_at:
-        return True
-    moment = datetime.fromisoformat(submitted_at.replace("Z", "+00:00"))
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    stored = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
-    return abs((moment - stored).total_seconds()) < SAME_SUBMISSION
+def is_graded_submission(gradebook: Any, course_dir: Path, assignment: str,
+                         record: dict[str, Any]) -> bool:
+    """Whether the gradebook's grading of the learner's assignment is the grading of the
+    record's submission: the collected files (``submitted/<learner>/<assignment>/``) are
+    the record's ``submission_id`` and the gradebook took exactly their ``timestamp.txt``
+    (nbgrader's parser, as autograde read it). Anything unknown is not a match."""
+    from nbgrader.api import MissingEntry
+
+    learner = record["learner"]
+    if not all(LEARNER.match(name) and name not in (".", "..") for name in (learner, assignment)):
+        return False
+    try:
+        stored = gradebook.find_submission(assignment, learner).timestamp
+    except MissingEntry:
+        return False
+    folder = Path(course_dir) / "submitted" / learner / assignment
+    try:
+        files = read_files(folder) if folder.is_dir() else {}
+    except (OSError, SubmissionError):
+        return False
+    if not files or stored is None:
+        return False
+    if Submission(learner, folder, files=files).submission_id != record["submission_id"]:
+        return False
+    collected = _nbgrader_time(files.get("timestamp.txt"))
+    stored = stored.astimezone(UTC).replace(tzinfo=None) if stored.tzinfo else stored
+    return collected is not None and collected == stored
+
+
+def _nbgrader_time(data: bytes | None) -> datetime | None:
+    """A timestamp.txt as nbgrader reads it (naive UTC), None when it cannot be read."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        text = (data or b"")[:64].decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
+    parts = text.split(" ")
+    zone = parts[2] if len(parts) == 3 else "UTC"
+    if not text or not (ZONE_NAME.match(zone) or zone.lstrip("+-").isdigit()):
+        return None  # a zone name that could be a path is never looked up
+    try:
+        return parse_utc(text)
+    except Exception:  # nbgrader raises whatever dateutil raises
+        return None
 
 
 @dataclass
@@ -169,20 +218,46 @@ class SyncReport:
 
     updated: list[str] = field(default_factory=list)  # "learner/lab" queued again
     awaiting: list[str] = field(default_factory=list)  # still has ungraded parts
-    stale: list[str] = field(default_factory=list)  # the gradebook holds a newer submission
+    #: graded, but the gradebook's grading is not of this record's submission
+    stale: list[str] = field(default_factory=list)
+    #: parts whose grade (extra credit included) was cut at the part's points
+    capped: list[str] = field(default_factory=list)
+    #: delivered copies not written by the deliverer (never re-read)
+    refused: list[str] = field(default_factory=list)
 
 
-def delivered_records(outbox: Any, course: str, labs: Iterable[str] = ()) -> list[dict]:
+def _delivered_copy(path: Path) -> tuple[dict | None, str | None]:
+    """A delivered copy read as the sync may trust it: a regular file (no symlink, one
+    link) written by the user running the sync; else (None, why not)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        return None, f"cannot be opened ({exc.strerror})"
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+            return None, "not a plain file"
+        if info.st_uid != os.geteuid():
+            return None, f"written by uid {info.st_uid}, not by the deliverer"
+        try:
+            record = json.loads(handle.read())
+        except (OSError, ValueError):
+            return None, None  # damaged: nothing to update
+    return (record, None) if isinstance(record, dict) else (None, None)
+
+
+def delivered_records(outbox: Any, course: str, labs: Iterable[str] = (),
+                      refused: list[str] | None = None) -> list[dict]:
     """Records with manual parts of ``course`` (and of ``labs``, ids, if given) the outbox
-    delivered, skipping any whose newer copy is still waiting to be delivered."""
+    delivered, skipping any whose newer copy is still waiting to be delivered; files in
+    ``sent/`` the deliverer did not write are left out (named in ``refused``)."""
     wanted = set(labs)
     found = []
     for path in sorted((outbox.folder / "sent").glob("*.json")):
-        try:
-            record = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            continue
-        if (not isinstance(record, dict) or record.get("course") != course
+        record, distrust = _delivered_copy(path)
+        if distrust and refused is not None:
+            refused.append(f"{path.name}: {distrust}")
+        if (record is None or record.get("course") != course
                 or (wanted and record.get("lab") not in wanted)
                 or not isinstance(record.get("tests"), list) or not has_manual_parts(record)):
             continue
@@ -192,32 +267,45 @@ def delivered_records(outbox: Any, course: str, labs: Iterable[str] = ()) -> lis
     return found
 
 
+def _capped(record: dict[str, Any], grades: dict[tuple[str | None, str], PersonGrade]
+            ) -> list[str]:
+    """Parts whose grade is above their points (nbgrader's extra credit), as shown."""
+    return [f"{record['learner']}/{record['lab']}: {test['name']} {grade.points:g} > "
+            f"{float(test['max_points']):g}"
+            for test in record["tests"] if test.get("manual")
+            for grade in [grades.get((test.get("notebook"), test["name"]))]
+            if grade is not None and grade.points > float(test["max_points"])]
+
+
 def sync(outbox: Any, gradebook_db: Path, course: str, labs: Iterable[str] = (), *,
          assignments: dict[str, str] | None = None,
          clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> SyncReport:
     """Queue an updated record for every delivered record of ``course`` (``labs``: ids,
-    default all) whose manual parts a person graded since; ``assignments`` maps lab ids to
-    other nbgrader assignment names. Idempotent: unchanged grades queue nothing."""
+    default all) whose manual parts a person graded since, in the gradebook of the course
+    folder holding ``gradebook_db``; ``assignments`` maps lab ids to other nbgrader
+    assignment names. Idempotent: unchanged grades queue nothing."""
     from nbgrader.api import Gradebook
 
     assignments = assignments or {}
     report = SyncReport()
-    records = delivered_records(outbox, course, labs)
+    records = delivered_records(outbox, course, labs, report.refused)
     if not records:
         return report
     # read-only: the instructors' gradebook is theirs (and nbgrader's) to write
     with Gradebook(f"sqlite:///file:{gradebook_db}?mode=ro&uri=true") as gradebook:
         for record in records:
             who = f"{record['learner']}/{record['lab']}"
-            grades = gradebook_grades(gradebook, record,
-                                      assignments.get(record["lab"], record["lab"]))
-            if grades is None:
+            assignment = assignments.get(record["lab"], record["lab"])
+            grades = gradebook_grades(gradebook, record, assignment)
+            updated = with_grades(record, grades, graded_at=clock()) if grades else None
+            if updated is not None and not is_graded_submission(
+                    gradebook, gradebook_db.parent, assignment, record):
                 report.stale.append(who)
                 continue
-            updated = with_grades(record, grades, graded_at=clock()) if grades else None
             if updated is not None:
                 outbox.put(updated, replace=True)
                 report.updated.append(who)
+                report.capped.extend(_capped(record, grades))
             if pending_points(updated or record) > 0:
                 report.awaiting.append(who)
     return report
@@ -255,6 +343,8 @@ class CourseWatcher:
             try:
                 reports[course] = sync(self.outbox, gradebook_db, course,
                                        assignments=assignment_names(self.labs_root))
+                for copy in reports[course].refused:
+                    print(f"northlab: outbox/sent/{copy}: not re-read", flush=True)
             except Exception as exc:  # a broken gradebook must never stop delivery
                 print(f"northlab: manual grades of {course} not synced: {_reason(exc)}",
                       flush=True)
@@ -290,12 +380,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except Exception as exc:  # sqlalchemy/nbgrader errors on a damaged gradebook
         raise CommandError(f"cannot read the gradebook {gradebook_db}: {_reason(exc)}") from exc
     print(f"manual grades of {course}: {len(report.updated)} record(s) updated and queued, "
-          f"{len(report.awaiting)} still awaiting grading, {len(report.stale)} resubmitted "
-          "since (grade the new submission)")
+          f"{len(report.awaiting)} still awaiting grading, {len(report.stale)} graded in "
+          "the gradebook for another submission (resubmitted: grade the new one)")
     for who in report.updated:
         print(f"  updated: {who}")
     for who in report.stale:
         print(f"  resubmitted: {who}")
+    for part in report.capped:
+        print(f"  extra credit cut at the part's points: {part}")
+    for copy in report.refused:
+        print(f"  not re-read (outbox/sent/{copy})")
     if report.updated:
         print("run `northlab outbox deliver` to send them now (the hub's grader does it "
               "within seconds)")

@@ -5,7 +5,14 @@ Layout of the outbox folder (``<data_root>/outbox/`` by default):
     pending/<key>.json        results not yet acknowledged (written atomically, fsynced)
     pending/<key>.state.json  delivery attempts, next attempt time and last error
     sent/<key>.json           acknowledged by the service (201 stored / 200 already stored)
-    rejected/<key>.json       refused as invalid (400) + ``<key>.reason.txt``; never retried
+    rejected/<key>.json       refused as invalid (400) or as a conflicting update of a
+                              stored result (409) + ``<key>.reason.txt``; never retried
+
+Only ``pending/`` is shared with a group that queues results (instructors' autograde):
+``sent/`` and ``rejected/`` are written by the deliverer alone (group may look, never
+write), and each delivered copy in ``sent/`` is a new file the deliverer writes with the
+bytes it sent, never the queued file moved (which its writer could still change). The
+manual sync re-reads ``sent/`` as root, so it must be as trusted as what was delivered.
 
 ``<key>`` is a hash of (learner, lab, submission_id), so putting the same result twice keeps
 one file, and the service is idempotent on the same triple: a retried report (e.g. after a
@@ -139,16 +146,18 @@ class Outbox:
         self.folder = Path(folder)
         self.clock = clock
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # Sub-folders get the outbox's own access, e.g. 2770 for a group of instructors whose
-        # autograde queues results while the hub's grader service (root) delivers them.
+        # pending/ gets the outbox's own access, e.g. 2770 for a group of instructors whose
+        # autograde queues results while the hub's grader service (root) delivers them;
+        # sent/ and rejected/ are the deliverer's alone (the group may only look).
         mode = stat.S_IMODE(self.folder.stat().st_mode) & 0o2770
         if mode & 0o020:  # shared by a group: sticky, so nobody removes another's results
             mode |= stat.S_ISVTX
-        for sub in ("pending", "sent", "rejected"):
+        for sub, sub_mode in (("pending", mode), ("sent", mode & 0o2750),
+                              ("rejected", mode & 0o2750)):
             path = self.folder / sub
             path.mkdir(exist_ok=True)
             if path.stat().st_uid == os.geteuid():  # also brings older folders up to date
-                os.chmod(path, mode)
+                os.chmod(path, sub_mode)
 
     @staticmethod
     def key(record: dict[str, Any]) -> str:
@@ -214,8 +223,14 @@ class Outbox:
         finally:
             os.close(handle)  # also releases the lock
 
-    def _move(self, key: str, sub: str) -> None:
-        os.replace(self.folder / "pending" / f"{key}.json", self.folder / sub / f"{key}.json")
+    def _move(self, key: str, sub: str, data: bytes | None = None) -> None:
+        """Take ``key`` out of pending/ into ``sub``: as a new file of ``data`` written by
+        the deliverer (what it sent), else the queued file itself."""
+        if data is None:
+            os.replace(self.folder / "pending" / f"{key}.json", self.folder / sub / f"{key}.json")
+        else:
+            write_atomic(self.folder / sub / f"{key}.json", data)
+            (self.folder / "pending" / f"{key}.json").unlink()
         (self.folder / "pending" / f"{key}.state.json").unlink(missing_ok=True)
         _fsync_dir(self.folder / sub)
 
@@ -234,7 +249,8 @@ class Outbox:
                 try:
                     with open(path, "rb") as handle:  # owner and content of the same file
                         owner = os.fstat(handle.fileno()).st_uid
-                        record = json.loads(handle.read())
+                        data = handle.read()
+                        record = json.loads(data)
                 except (OSError, ValueError) as exc:
                     self._reject(key, f"unreadable outbox file: {exc}")
                     report.rejected.append(key)
@@ -250,10 +266,14 @@ class Outbox:
                 except (OSError, http.client.HTTPException) as exc:  # down, timeout, garbled
                     status, error = None, f"{type(exc).__name__}: {exc}"
                 if status in (200, 201):
-                    self._move(key, "sent")
+                    self._move(key, "sent", data)
                     report.sent.append(key)
                 elif status == 400:
                     self._reject(key, "the service refused the result as invalid (HTTP 400)")
+                    report.rejected.append(key)
+                elif status == 409:
+                    self._reject(key, "the service refused it as a conflicting update of a "
+                                      "stored result (HTTP 409; its log says why)")
                     report.rejected.append(key)
                 else:
                     attempts = state["attempts"] + 1

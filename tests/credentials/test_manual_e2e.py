@@ -22,6 +22,7 @@ from tornado.httpclient import AsyncHTTPClient
 
 from graders.manual_grades import CourseWatcher, assignment_names, delivered_records, sync
 from graders.outbox import Outbox, http_sender
+from graders.submissions import Submission, read_files
 from hub.services.credentials.service import Credentials
 from hub.services.credentials.settings import REPO
 from hub.services.gradebook.app import Gradebook as GradebookService
@@ -37,13 +38,14 @@ PREFIX = "/services/gradebook/"
 
 
 ASSIGNMENT = "week1"  # lab-one's nbgrader assignment (lab.toml ``assignment``)
+STAMP = "2026-11-20 10:00:00 UTC"  # when collect received the submissions
 
 
 def nbgrader_course(courses: Path) -> Path:
     """An nbgrader gradebook as autograde leaves it: week1's notebook problem1 with the
     manually graded answer ``explain`` (2 points), submissions of ana, bob and cy."""
     folder = courses / COURSE
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
         gradebook.add_assignment(ASSIGNMENT)
         gradebook.add_notebook("problem1", ASSIGNMENT)
@@ -52,8 +54,18 @@ def nbgrader_course(courses: Path) -> Path:
         gradebook.add_solution_cell("explain", "problem1", ASSIGNMENT)
         for learner in ("ana", "bob", "cy"):
             gradebook.add_student(learner)
-            gradebook.add_submission(ASSIGNMENT, learner, timestamp="2026-11-20 10:00:00 UTC")
+            gradebook.add_submission(ASSIGNMENT, learner, timestamp=STAMP)
     return folder
+
+
+def collected(courses: Path, learner: str) -> str:
+    """The id of ``learner``'s submission as collect left it in the course (autograde
+    took its timestamp.txt into the gradebook): what the gradebook's grades belong to."""
+    folder = courses / COURSE / "submitted" / learner / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (folder / "problem1.ipynb").write_text(f"{learner}'s notebook")
+    (folder / "timestamp.txt").write_text(STAMP)
+    return Submission(learner, folder, files=read_files(folder)).submission_id
 
 
 def formgrader_grades(folder: Path, learner: str, score: float, extra: float | None = None,
@@ -122,8 +134,12 @@ async def test_grades_from_formgrader_flow_into_results_gradebook_and_credential
     send = http_sender(service.base + "api/results", service.token)
     for lab in ("lab-two", "lab-three"):
         outbox.put(make_record("ana", lab, 9))
-    outbox.put(make_pending_record("ana", "lab-one", auto=8, manual=2, notebook="problem1"))
-    outbox.put(make_pending_record("bob", "lab-one", auto=2, manual=2))  # single notebook
+    courses = tmp_path / "courses"
+    outbox.put(make_pending_record("ana", "lab-one", auto=8, manual=2, notebook="problem1",
+                                   submission=collected(courses, "ana")))
+    outbox.put(make_pending_record("bob", "lab-one", auto=2, manual=2,  # single notebook
+                                   submission=collected(courses, "bob")))
+    collected(courses, "cy")
     outbox.put(make_pending_record("cy", "lab-one", submitted_at="2026-11-19T08:00:00Z"))
     assert len(outbox.deliver(send).sent) == 5
     library = Credentials(service.settings, migrate=False)
@@ -133,12 +149,11 @@ async def test_grades_from_formgrader_flow_into_results_gradebook_and_credential
     assert set(cohort) == {"ana", "bob", "cy"}
     assert all("awaiting grading: 2 pts" in cell for cell in cohort.values())
 
-    courses = tmp_path / "courses"
     course_dir = nbgrader_course(courses)
     assert sync(outbox, course_dir / "gradebook.db", COURSE,
                 assignments=assignments).updated == []  # nothing graded yet
     formgrader_grades(course_dir, "ana", 1.5, extra=1, comment="Clear: name the risk too.")
-    formgrader_grades(course_dir, "cy", 2)  # cy resubmitted since this record
+    formgrader_grades(course_dir, "cy", 2)  # of cy's next submission, not this record's
     out = manual_sync(course_dir, outbox.folder, labs_root)
     assert "1 record(s) updated" in out and "resubmitted: cy/lab-one" in out
     assert sync(outbox, course_dir / "gradebook.db", COURSE,
@@ -204,7 +219,8 @@ def test_outbox_deliver_sync_manual_queues_the_graded_record(tmp_path, monkeypat
         f'id = "lab-one"\nassignment = "{ASSIGNMENT}"\n')
     monkeypatch.setenv("NORTHLAB_LABS_ROOT", str(labs_root))
     outbox = Outbox(tmp_path / "outbox")
-    pending = make_pending_record("ana", "lab-one", notebook="problem1")
+    pending = make_pending_record("ana", "lab-one", notebook="problem1",
+                                  submission=collected(tmp_path / "courses", "ana"))
     outbox.put(pending)
     outbox.deliver(lambda record: 201)
     course_dir = nbgrader_course(tmp_path / "courses")

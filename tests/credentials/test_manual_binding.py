@@ -1,0 +1,138 @@
+"""A person's grades reach a record only through trusted paths: bound to the submission by
+its identity (the collected files' hash and the gradebook's exact collect time, never a
+time the learner writes), and re-read only from delivered copies the deliverer wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+from graders.manual_grades import sync
+from graders.outbox import Outbox
+from graders.submissions import Submission
+
+from .conftest import make_pending_record
+
+COURSE = "test-2026"
+LAB = "lab-one"  # also its nbgrader assignment
+STAMP = "2026-11-20 10:00:00.250000 UTC"
+NOBODY = 65534
+
+
+def collected(course: Path, learner: str, stamp: str | None, notebook: bytes) -> str:
+    """``submitted/<learner>/<lab>/`` as collect leaves it; the submission's id."""
+    folder = course / "submitted" / learner / LAB
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"lab-one.ipynb": notebook}
+    if stamp is not None:
+        files["timestamp.txt"] = stamp.encode()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return Submission(learner, folder, files=files).submission_id
+
+
+@pytest.fixture(scope="module")
+def gradebook_db(tmp_path_factory) -> Path:
+    """nbgrader's gradebook after autograde took ``STAMP`` for ana, and an instructor gave
+    ana's manually graded answer ``explain`` 2 points (made once: nbgrader is slow)."""
+    path = tmp_path_factory.mktemp("nbgrader") / "gradebook.db"
+    with Gradebook(f"sqlite:///{path}") as gradebook:
+        gradebook.add_assignment(LAB)
+        gradebook.add_notebook("lab-one", LAB)
+        gradebook.add_grade_cell("explain", "lab-one", LAB, max_score=2, cell_type="markdown")
+        gradebook.add_solution_cell("explain", "lab-one", LAB)
+        gradebook.add_student("ana")
+        gradebook.add_submission(LAB, "ana", timestamp=STAMP)
+        grade = gradebook.find_grade("explain", "lab-one", LAB, "ana")
+        grade.manual_score, grade.needs_manual_grade = 2.0, False
+        gradebook.db.commit()
+    return path
+
+
+@pytest.fixture
+def course(tmp_path, gradebook_db) -> Path:
+    folder = tmp_path / COURSE
+    folder.mkdir()
+    shutil.copy(gradebook_db, folder / "gradebook.db")
+    return folder
+
+
+def delivered(tmp_path: Path, *records: dict) -> Outbox:
+    outbox = Outbox(tmp_path / "outbox")
+    for record in records:
+        outbox.put(record)
+    assert len(outbox.deliver(lambda record: 201).sent) == len(records)
+    return outbox
+
+
+def test_the_grade_lands_on_the_record_of_the_collected_files(tmp_path, course):
+    graded = collected(course, "ana", STAMP, b"final answer")
+    attempt = make_pending_record("ana", LAB, submission="sha256:earlier-attempt",
+                                  submitted_at="2026-11-20T10:00:00.250000Z")  # same time
+    final = make_pending_record("ana", LAB, submission=graded, submitted_at=None)
+    outbox = delivered(tmp_path, attempt, final)
+    report = sync(outbox, course / "gradebook.db", COURSE)
+    assert report.updated == ["ana/lab-one"] and report.stale == ["ana/lab-one"]
+    (key,) = outbox.pending()
+    update = json.loads((outbox.folder / "pending" / f"{key}.json").read_bytes())
+    assert update["submission_id"] == graded and update["pending_points"] == 0
+
+
+@pytest.mark.parametrize("case", ["no-time", "blank-time", "recollected", "files"])
+def test_an_unknown_or_different_identity_is_stale(tmp_path, course, case):
+    stamp = {"no-time": None, "blank-time": ""}.get(case, STAMP)
+    submission = collected(course, "ana", stamp, b"my answer")
+    if case == "recollected":  # the learner's next submission is collected, not autograded
+        submission = collected(course, "ana", "2026-11-21 08:00:00 UTC", b"my answer")
+    record = make_pending_record("ana", LAB, submission=submission)
+    if case == "files":  # a record of other files (an instant-feedback attempt)
+        record = make_pending_record("ana", LAB, submission="sha256:other")
+    outbox = delivered(tmp_path, record)
+    report = sync(outbox, course / "gradebook.db", COURSE)
+    assert (report.updated, report.stale) == ([], ["ana/lab-one"])
+    assert outbox.pending() == []
+
+
+def test_a_sent_copy_a_group_member_wrote_is_never_requeued(tmp_path, course):
+    """outbox/sent/ of an outbox instructors share: a record forged there (as a member of
+    the group would write it) is refused, not re-queued by the root sync."""
+    graded = collected(course, "ana", STAMP, b"final answer")
+    outbox = Outbox(tmp_path / "outbox")
+    forged = make_pending_record("ana", LAB, auto=98, manual=2, submission=graded)
+    path = outbox.folder / "sent" / "forged.json"
+    path.write_text(json.dumps(forged))
+    os.chown(path, NOBODY, -1)
+    report = sync(outbox, course / "gradebook.db", COURSE)
+    assert report.updated == [] and outbox.pending() == []
+    assert report.refused == [f"forged.json: written by uid {NOBODY}, not by the deliverer"]
+
+
+def test_delivery_keeps_its_own_copy_and_the_group_cannot_write_sent(tmp_path):
+    folder = tmp_path / "outbox"
+    folder.mkdir()
+    os.chmod(folder, 0o2770)  # shared with the instructors' group
+    outbox = Outbox(folder)
+    assert stat.S_IMODE((folder / "pending").stat().st_mode) == 0o3770
+    for sub in ("sent", "rejected"):
+        assert stat.S_IMODE((folder / sub).stat().st_mode) == 0o2750
+    record = make_pending_record("ana", LAB)
+    queued = outbox.put(record)
+    os.chown(queued, NOBODY, -1)  # an instructor's autograde queued it
+    assert outbox.deliver(lambda record: 201).sent
+    copy = folder / "sent" / queued.name
+    assert copy.stat().st_uid == os.geteuid() and json.loads(copy.read_bytes()) == record
+
+
+def test_a_conflicting_update_is_rejected_not_retried(tmp_path):
+    outbox = Outbox(tmp_path / "outbox")
+    outbox.put(make_pending_record("ana", LAB))
+    report = outbox.deliver(lambda record: 409)
+    assert report.rejected and outbox.pending() == []
+    (reason,) = (tmp_path / "outbox" / "rejected").glob("*.reason.txt")
+    assert "HTTP 409" in reason.read_text()
