@@ -36,6 +36,10 @@ from hub.tracks import TRACKS, kernelspec
 PRIVATE_DIRS = ("hub", "results", "credentials", "gradebook")
 COURSE_CONFIG = "nbgrader_config.py"
 GRADEBOOK_DB = "gradebook.db"
+#: The outbox's folders (graders/outbox.py): instructors queue into pending/ (sticky);
+#: sent/ and rejected/ are the deliverer's (root) alone, since root's manual sync re-reads
+#: sent/ and re-queues what it finds there.
+OUTBOX_MODES = {"pending": 0o3770, "sent": 0o2750, "rejected": 0o2750}
 
 
 def _own(path: Path, mode: int, group: str | None = None) -> None:
@@ -55,6 +59,9 @@ def ensure_layout(settings: Settings) -> None:
         _own(root / name, 0o700)
     (root / "outbox").mkdir(exist_ok=True)  # instructors' autograde queues results here
     _own(root / "outbox", 0o2770, INSTRUCTORS_GROUP)
+    for name, mode in OUTBOX_MODES.items():  # also takes back folders an instructor made
+        (root / "outbox" / name).mkdir(exist_ok=True)
+        _own(root / "outbox" / name, mode, INSTRUCTORS_GROUP)
     settings.home_root.mkdir(exist_ok=True)
     _own(settings.home_root, 0o711)
     settings.courses_root.mkdir(exist_ok=True)
