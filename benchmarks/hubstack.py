@@ -76,12 +76,14 @@ def user_pids(name: str) -> list[int]:
 
 
 @contextlib.contextmanager
-def northlab_stack(root: Path) -> Iterator[Stack]:
-    """A running northlab hub (local mode) with one cohort under ``root``."""
+def northlab_stack(root: Path, **extra: str) -> Iterator[Stack]:
+    """A running northlab hub (local mode) with one cohort under ``root``; ``extra`` are more
+    settings (``server_start="process"``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NORTHLAB_")}
     env.update(NORTHLAB_DATA=str(root / "data"), NORTHLAB_PORT=str(free_port_block()),
                NORTHLAB_LABS_ROOT=str(root / "labs"))
-    (root / "labs").mkdir()
+    env.update({f"NORTHLAB_{key.upper()}": value for key, value in extra.items()})
+    (root / "labs").mkdir(exist_ok=True)
     settings = load_settings(env)
     stack = Stack(settings, HubClient(settings), "b" + secrets.token_hex(2))
     add_cohort(settings, stack.cohort)
