@@ -1,10 +1,14 @@
-"""Hub density: spawn N learners at once, then measure what an idle learner costs.
+"""Hub density and classroom start: spawn N learners at once, then measure what they cost.
 
-Starts a real northlab hub (local mode, temp data root, random port), creates N learners
-(default 20) spread over the four tracks, asks the hub to start all their servers at
-once, and prints spawn latency (request to ready) p50/p95, the RSS of each idle learner
-server and of one kernel per track. In the same run it measures a stock JupyterLab
-single-user server (`jupyter lab`, default settings) and a stock python3 kernel.
+Starts a real northlab hub (local mode, temp data root, random port) once per start path
+of learners' servers: ``process`` (a new Python process each) and ``fork`` (forked from the
+warm fork-server, hub/forkserver). For each it creates N learners (default 20) spread over
+the tracks, asks the hub to start all their servers at once and prints spawn latency
+(request to ready) p50/p95/max, the CPU-seconds each server used to get there, and memory
+per learner as PSS (proportional set size: shared pages counted once) and RSS. Then it
+stops them, opens the class (``northlab cohort warm``), and times the N learners opening
+their lab at once (request to 200) when warmed. In the same run it measures a stock
+JupyterLab single-user server (`jupyter lab`, default settings) and a stock python3 kernel.
 
     .venv/bin/python benchmarks/hub.py [--learners 20]
 """
@@ -29,6 +33,7 @@ import requests
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from benchmarks.hubstack import Stack, free_port_block, northlab_stack, user_pids  # noqa: E402
+from hub.classroom import warm_cohort  # noqa: E402
 from hub.tracks import TRACKS  # noqa: E402
 
 MIB = 1024 * 1024
@@ -78,28 +83,94 @@ def settle(seconds: float = 5) -> None:
     time.sleep(seconds)
 
 
-def measure_northlab(stack: Stack, learners: int) -> dict:
+def pss(pid: int) -> int:
+    """Proportional set size of one process, in bytes (pages shared by k processes: 1/k)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time one process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_pid(name: str) -> int:
+    """A learner's server: the session leader among their processes that is not a kernel."""
+    leaders = [p for p in user_pids(name) if os.getsid(p) == p and "ipykernel" not in
+               cmdline(p) and "hub.kernel" not in cmdline(p)]
+    if len(leaders) != 1:
+        raise RuntimeError(f"{name}: expected one server process, found {leaders}")
+    return leaders[0]
+
+
+def fork_server_pid(stack: Stack) -> int | None:
+    """The fork-server of ``stack``'s hub, if it runs one."""
+    sock = str(stack.settings.hub_dir / "forkserver.sock")
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if "hub.forkserver" in cmdline(int(entry.name)) and sock in cmdline(
+                        int(entry.name)):
+                    return int(entry.name)
+            except OSError:
+                continue
+    return None
+
+
+def open_labs(stack: Stack, names: list[str], tokens: dict[str, str]) -> list[float]:
+    """All ``names`` open their lab at once; seconds from request to 200 for each."""
+    def open_lab(name: str) -> float:
+        started = time.monotonic()
+        requests.get(f"{stack.url}/user/{name}/lab", timeout=120,
+                     headers={"Authorization": f"token {tokens[name]}"}).raise_for_status()
+        return time.monotonic() - started
+
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        return list(pool.map(open_lab, names))
+
+
+def measure_northlab(stack: Stack, learners: int, *, kernels: bool) -> dict:
     tracks = list(TRACKS)
     names = [stack.add_learner(f"l{i:02d}")[0] for i in range(learners)]
     chosen = {name: tracks[i % len(tracks)] for i, name in enumerate(names)}
+    forker = fork_server_pid(stack)
+    forker_cpu = cpu_seconds(forker) if forker else 0.0
     with ThreadPoolExecutor(max_workers=learners) as pool:
         latencies = list(pool.map(lambda n: stack.start_server(n, chosen[n]), names))
+    servers = {name: server_pid(name) for name in names}
+    cpu = [cpu_seconds(pid) for pid in servers.values()]
+    tokens = {name: stack.token(name) for name in names}
+    open_labs(stack, names, tokens)
     settle()
-    servers = {}
-    for name in names:
-        token = stack.token(name)
-        requests.get(f"{stack.url}/user/{name}/lab", timeout=60,
-                     headers={"Authorization": f"token {token}"}).raise_for_status()
-        server = next(p for p in user_pids(name) if "hub.userserver" in cmdline(p))
-        servers[name] = server
+    result = {
+        "latencies": latencies, "cpu": cpu,
+        "server_rss": [rss(pid) for pid in servers.values()],
+        "server_pss": [pss(pid) for pid in servers.values()],
+        "forker_pss": pss(forker) if forker else 0, "forker_cpu": forker_cpu,
+    }
+    if kernels:
+        result["kernels"] = {}
+        for track in dict.fromkeys(chosen.values()):
+            name = next(n for n in names if chosen[n] == track)
+            start_kernel(f"{stack.url}/user/{name}/", tokens[name])
+            result["kernels"][track] = settled_rss(
+                lambda name=name: kernel_pid(user_pids(name)))
+    with ThreadPoolExecutor(max_workers=learners) as pool:
+        list(pool.map(stack.stop_server, names))
+    warmed = warm_cohort(stack.client, stack.cohort)
+    if warmed.failed or len(warmed.started) != learners:
+        raise RuntimeError(f"opening the class failed: {warmed}")
+    deadline = time.monotonic() + 300
+    while not all(stack.client.user(n)["servers"].get("", {}).get("ready") for n in names):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the warmed servers did not become ready")
+        time.sleep(0.5)
     settle()
-    server_rss = [rss(pid) for pid in servers.values()]
-    kernels = {}
-    for track in tracks:
-        name = next(n for n in names if chosen[n] == track)
-        start_kernel(f"{stack.url}/user/{name}/", stack.token(name))
-        kernels[track] = settled_rss(lambda name=name: kernel_pid(user_pids(name)))
-    return {"latencies": latencies, "server_rss": server_rss, "kernels": kernels}
+    result["warmed"] = open_labs(stack, names, tokens)
+    return result
 
 
 def measure_stock(root: Path) -> dict:
@@ -125,14 +196,14 @@ def measure_stock(root: Path) -> dict:
                 raise RuntimeError("stock JupyterLab did not start")
         latency = time.monotonic() - started
         settle()
-        server_rss = rss(process.pid)
+        server_rss, server_pss = rss(process.pid), pss(process.pid)
         start_kernel(base, None)
 
         def stock_kernel() -> int:
             children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text()
             return kernel_pid([int(p) for p in children.split()])
 
-        return {"latency": latency, "server_rss": server_rss,
+        return {"latency": latency, "server_rss": server_rss, "server_pss": server_pss,
                 "kernel_rss": settled_rss(stock_kernel)}
     finally:
         os.killpg(process.pid, 15)
@@ -144,31 +215,55 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def report(path: str, learners: int, ours: dict, stock: dict) -> None:
+    lat, cpu = ours["latencies"], ours["cpu"]
+    share = ours["forker_pss"] / learners
+    pss_each = statistics.median(ours["server_pss"]) + share
+    print(f"northlab, start path {path}: {learners} learners spawned at once "
+          f"on {os.cpu_count()} cores")
+    print(f"  cold: spawn latency p50 {percentile(lat, 0.5):.1f} s, "
+          f"p95 {percentile(lat, 0.95):.1f} s, max {max(lat):.1f} s")
+    print(f"  CPU-seconds per start (server process, to ready): median "
+          f"{statistics.median(cpu):.2f}, total {sum(cpu):.1f}"
+          + (f"; fork-server preload once: {ours['forker_cpu']:.1f}" if ours["forker_cpu"]
+             else ""))
+    warm = ours["warmed"]
+    print(f"  warmed (northlab cohort warm, then all open their lab at once): "
+          f"p50 {percentile(warm, 0.5):.2f} s, p95 {percentile(warm, 0.95):.2f} s")
+    print(f"  memory per idle learner: PSS {pss_each / MIB:.0f} MiB"
+          + (f" (incl. 1/{learners} of the fork-server's {ours['forker_pss'] / MIB:.0f} MiB)"
+             if share else "")
+          + f", RSS {statistics.median(ours['server_rss']) / MIB:.0f} MiB; vs stock PSS: "
+          f"{pss_each / stock['server_pss']:.2f}x")
+    for track, value in ours.get("kernels", {}).items():
+        print(f"  {track} kernel RSS: {value / MIB:.0f} MiB")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=20, help="Learners spawned at once.")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="northlab-hubbench-", dir="/tmp"))
     root.chmod(0o711)
-    with northlab_stack(root) as stack:
-        ours = measure_northlab(stack, args.learners)
+    results = {}
+    for path in ("process", "fork"):
+        (root / path).mkdir(mode=0o711)
+        with northlab_stack(root / path, server_start=path) as stack:
+            results[path] = measure_northlab(stack, args.learners, kernels=path == "fork")
     stock = measure_stock(root)
     shutil.rmtree(root, ignore_errors=True)
-    lat = ours["latencies"]
-    print(f"northlab: {args.learners} learners spawned at once on {os.cpu_count()} cores")
-    print(f"  spawn latency p50 {percentile(lat, 0.5):.1f} s, p95 {percentile(lat, 0.95):.1f} s,"
-          f" max {max(lat):.1f} s")
-    server = ours["server_rss"]
-    print(f"  idle learner server RSS: median {statistics.median(server) / MIB:.0f} MiB, "
-          f"max {max(server) / MIB:.0f} MiB")
-    for track, value in ours["kernels"].items():
-        print(f"  {track} kernel RSS: {value / MIB:.0f} MiB")
-    print(f"stock JupyterLab: start {stock['latency']:.1f} s (alone), idle server RSS "
-          f"{stock['server_rss'] / MIB:.0f} MiB, python3 kernel RSS "
-          f"{stock['kernel_rss'] / MIB:.0f} MiB")
-    print(f"ratio northlab/stock: server RSS "
-          f"{statistics.median(server) / stock['server_rss']:.2f}x, kernel RSS "
-          f"{statistics.median(ours['kernels'].values()) / stock['kernel_rss']:.2f}x")
+    load = os.getloadavg()
+    print(f"(load average now {load[0]:.1f}: other work on this machine slows every figure; "
+          "compare paths and stock within this run)")
+    for path, ours in results.items():
+        report(path, args.learners, ours, stock)
+    print(f"stock JupyterLab: start {stock['latency']:.1f} s (alone), idle server PSS "
+          f"{stock['server_pss'] / MIB:.0f} MiB, RSS {stock['server_rss'] / MIB:.0f} MiB, "
+          f"python3 kernel RSS {stock['kernel_rss'] / MIB:.0f} MiB")
+    fork, process = results["fork"], results["process"]
+    print(f"fork vs process: cold p95 {percentile(fork['latencies'], 0.95):.1f} s vs "
+          f"{percentile(process['latencies'], 0.95):.1f} s, CPU per start "
+          f"{statistics.median(fork['cpu']):.2f} vs {statistics.median(process['cpu']):.2f} s")
     return 0
 
 
