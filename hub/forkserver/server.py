@@ -31,18 +31,27 @@ from hub import userserver
 from hub.accounts import is_northlab_user
 
 #: What every learner and instructor server imports (jupyterhub-singleuser, JupyterLab, the
-#: server extensions of both roles): imported once here, shared by every child.
+#: server extensions of both roles, the request handlers): imported once here, shared by
+#: every child. What a server still imports after the fork is its own memory.
 PRELOAD = (
     "jupyterhub.singleuser",
     "jupyter_server.serverapp",
     "jupyter_server.services.contents.largefilemanager",
     "jupyter_server.services.kernels.kernelmanager",
     "jupyter_server.services.sessions.sessionmanager",
+    *(f"jupyter_server.{handlers}.handlers" for handlers in (
+        "services.api", "services.config", "services.contents", "services.events",
+        "services.kernels", "services.kernelspecs", "services.nbconvert",
+        "services.security", "services.sessions", "kernelspecs", "nbconvert", "view")),
+    "jupyter_server.services.shutdown",
+    "tornado.platform.asyncio",
+    "jinja2.ext",
+    "IPython",
     "jupyter_server_terminals",
     "terminado",
     "jupyterlab.labapp",
     "jupyterlab_server",
-    "notebook_shim",
+    "notebook_shim.nbserver",
     "nbformat",
     "jupyter_client",
     "jupyter_events",
@@ -50,8 +59,10 @@ PRELOAD = (
     "nbgrader.server_extensions.assignment_list",
     "nbgrader.server_extensions.course_list",
     "nbgrader.server_extensions.validate_assignment",
-    "hub.assignments",
+    "hub.assignments.handlers",
     "hub.foundations",
+    "hub.language",
+    "hub.services.feedback.view",
     "hub.compression",
     "hub.labassets",
 )
