@@ -89,7 +89,7 @@ def test_a_folder_named_for_someone_else_is_not_graded(service: Service):
 
 
 @pytest.mark.parametrize("service", [("[feedback]\non_submit = true\nattempts = 0\n"
-                                      "[limits]\nwall_seconds = 15\n", 2)], indirect=True)
+                                      "[limits]\nwall_seconds = 12\n", 2)], indirect=True)
 def test_a_fork_bomb_gets_its_fault_and_does_not_block_the_next_learner(service: Service):
     hand_in(service.exchange, FORK_BOMB)
     service.scan()

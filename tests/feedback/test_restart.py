@@ -20,7 +20,7 @@ from tests.hub.smoke_lab import SOLUTION
 from .conftest import LEARNER, feedback_lab, hand_in, settled, wait_for
 
 #: A right answer that takes its time: the service is stopped while it is being graded.
-SLOW = "import time\ntime.sleep(6)\n" + SOLUTION
+SLOW = "import time\ntime.sleep(4)\n" + SOLUTION
 
 
 class ServiceProcess:
