@@ -12,6 +12,8 @@ import pytest
 
 from graders.outbox import Outbox
 from graders.submissions import find_submissions
+from hub.services.exchange import archive
+from hub.services.exchange.store import Store
 from hub.services.feedback.grading import Graders, Watcher
 from hub.services.feedback.spool import Spool
 from hub.services.feedback.view import learner_view, message
@@ -121,3 +123,31 @@ def test_the_instructors_collect_and_autograde_is_the_same_submission(service: S
     assert service.outbox.key(record) == service.outbox.key(service.records()[0])
     service.outbox.put(record)  # the autograde's record adds nothing: one grade
     assert len(service.records()) == 1
+
+
+@pytest.mark.parametrize("service", [("[feedback]\non_submit = true\n", 1)], indirect=True)
+def test_submissions_to_the_exchange_service_are_graded_as_collect_sees_them(
+        service: Service, tmp_path: Path):
+    """Container modes: the submission arrives over HTTP into the exchange service's store,
+    stamped with the learner the hub named (hub/services/exchange)."""
+    store = Store(tmp_path / "exchange-service")
+    service.watcher.service_store = store.root
+    work = tmp_path / "work"
+    folder = hand_in(service.exchange, SOLUTION)  # a notebook to send; not in the inbound
+    shutil.copytree(folder, work)
+    shutil.rmtree(folder)
+    store.release("c1", LAB_ID, archive.pack(work), force=False)
+    meta = store.submit("c1", LAB_ID, "learner7", archive.pack(work))
+    assert service.scan() == 1 and service.scan() == 0
+    entry = wait_for(lambda: service.spool.entries("learner7") if all(
+        e["state"] == "graded" for e in service.spool.entries("learner7")) else None,
+        120, "the grade")[0]
+    assert (entry["course"], entry["score"], entry["max_score"]) == ("c1", 2, 2)
+    # the exchange's collect writes the submission and these two files: the same submission
+    collected = tmp_path / "submitted" / "learner7" / LAB_ID
+    archive.unpack(store.submission_archive("c1", LAB_ID, "learner7", meta["submission_id"]),
+                   collected)
+    (collected / "timestamp.txt").write_text(meta["timestamp"])
+    (collected / "submission_id.txt").write_text(meta["submission_id"])
+    (again,) = find_submissions(tmp_path / "submitted", LAB_ID)
+    assert again.submission_id == entry["submission_id"]

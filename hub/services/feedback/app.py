@@ -25,6 +25,7 @@ from tornado import ioloop, web
 
 from graders.outbox import Outbox
 from hub import lifeline
+from hub.services.exchange.hubconfig import store_path as exchange_store
 from hub.services.feedback.grading import Graders, Watcher
 from hub.services.feedback.spool import Spool
 from hub.services.feedback.view import message
@@ -77,7 +78,8 @@ def main() -> None:
     concurrency = int(os.environ.get("NORTHLAB_FEEDBACK_CONCURRENCY", "2"))
     graders = Graders(spool, settings.labs_root, Outbox(settings.data_root / "outbox"),
                       concurrency=concurrency)
-    watcher = Watcher(settings.exchange_root, settings.labs_root, spool)
+    watcher = Watcher(settings.exchange_root, settings.labs_root, spool,
+                      exchange_store(settings.data_root))
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10106"))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE_NAME}/")
     lifeline.listen(make_app(spool, watcher, HubAuth(), prefix), url.hostname or "127.0.0.1",

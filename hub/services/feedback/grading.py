@@ -16,6 +16,7 @@ one thread for at most its lab's limits.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pwd
@@ -31,6 +32,7 @@ from graders.lab import Lab, LabError, discover_labs, load_lab
 from graders.outbox import Outbox
 from graders.submissions import Submission, SubmissionError, read_files
 from hub.exchange import lab_tracks
+from hub.services.exchange import archive
 from hub.services.feedback.spool import Spool, request_id
 
 LOG = logging.getLogger("northlab.feedback")
@@ -75,6 +77,8 @@ class Watcher:
     exchange_root: Path
     labs_root: Path
     spool: Spool
+    #: the exchange service's store (hub/services/exchange), when submissions come by HTTP
+    service_store: Path | None = None
     _labs: dict[str, list[Lab]] = field(default_factory=dict)
     _labs_read: float = -LABS_REFRESH_SECONDS
 
@@ -92,14 +96,15 @@ class Watcher:
         return chosen[0] if chosen else None
 
     def scan(self) -> int:
-        """One pass over every course's inbound; returns how many requests it added."""
-        added = 0
+        """One pass over every course's inbound, and the exchange service's store when
+        there is one; returns how many requests it added."""
         if not self.labs():
             return 0
+        added = self.scan_service_store(self.service_store) if self.service_store else 0
         try:
             courses = sorted(p for p in self.exchange_root.iterdir() if p.is_dir())
         except OSError:
-            return 0
+            return added
         for course_dir in courses:
             try:
                 entries = sorted(os.scandir(course_dir / "inbound"), key=lambda e: e.name)
@@ -110,6 +115,8 @@ class Watcher:
         return added
 
     def consider(self, course_dir: Path, folder: Path) -> int:
+        """Queue folder exchange submission ``folder`` if it is new, complete and its
+        owner's; returns 1 when queued."""
         parts = folder.name.split("+")
         if len(parts) < 3 or folder.is_symlink() or not folder.is_dir():
             return 0
@@ -123,7 +130,36 @@ class Watcher:
         if owner_name(folder) != learner:
             LOG.warning("skipped %s: not owned by %s", folder, learner)
             return 0
-        course = course_dir.name
+        return self.queue(rid, course_dir.name, learner, lab, folder)
+
+    def scan_service_store(self, store: Path) -> int:
+        """One pass over the exchange service's store (the container modes: submissions
+        arrive over HTTP, stamped with the learner the hub named); returns how many it
+        added. Each new submission is unpacked into the spool, with the ``timestamp.txt``
+        and ``submission_id.txt`` that the exchange's collect adds, so the instructor's
+        collected copy is the same submission."""
+        added = 0
+        for meta_path in sorted(store.glob("*/submissions/*/u-*/*/meta.json")):
+            rid = request_id(meta_path.parent)
+            if self.spool.known(rid):
+                continue
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                lab = self.lab_for(store / meta["course_id"], meta["assignment_id"])
+                if lab is None:
+                    continue
+                folder = self.spool.root / "files" / rid
+                archive.unpack((meta_path.parent / "submission.tar.gz").read_bytes(), folder)
+                (folder / "timestamp.txt").write_text(meta["timestamp"])
+                (folder / "submission_id.txt").write_text(meta["submission_id"])
+            except (OSError, ValueError, KeyError, archive.ArchiveError) as exc:
+                LOG.warning("skipped %s: %s", meta_path.parent, exc)
+                continue
+            added += self.queue(rid, meta["course_id"], meta["student_id"], lab, folder)
+        return added
+
+    def queue(self, rid: str, course: str, learner: str, lab: Lab, folder: Path) -> int:
+        """Queue request ``rid``, or settle it at once when no attempt is left."""
         limit = lab.feedback.attempts
         used = self.spool.counted(course, learner, lab.id)
         request = {
