@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select, text
 
 from graders.manual_grades import PersonGrade, with_grades
 from graders.results import validate_result
-from hub.services.credentials.service import Credentials
+from hub.services.credentials.service import ConflictingUpdate, Credentials
 from hub.services.records import (
     MIGRATIONS,
     Award,
@@ -117,7 +117,8 @@ def test_only_records_with_a_persons_parts_are_replaced(library):
     broken = {**copy.deepcopy(pending), "error": {"code": "internal", "message": {"en": "x"}},
               "score": 0, "tests": []}
     validate_result(broken)
-    assert not library.record_result(broken, reported_by="grader").updated
+    with pytest.raises(ConflictingUpdate, match="changes more than"):
+        library.record_result(broken, reported_by="grader")
     with library.sessions() as session:
         rows = {r.lab: r for r in session.scalars(select(Result))}
         assert rows["lab-one"].score == 6 and rows["lab-two"].pending_points == 2
@@ -157,7 +158,7 @@ def test_migration_0002_keeps_existing_results(tmp_path):
 
 @pytest.mark.slow
 def test_postgres_stores_pending_and_replaces_it(postgres, settings):  # noqa: F811
-    library = Credentials(replace(settings, database_url=postgres))
+    library = Credentials(replace(settings, results_database_url=postgres))
     try:
         two_labs_done(library, "pg")
         pending = make_pending_record("pg", "lab-one")

@@ -5,7 +5,9 @@ Routes, under the service prefix (``JUPYTERHUB_SERVICE_PREFIX``, ``/services/cre
 ``POST api/results``                 grader token with custom:northlab:report-results;
                                      201 stored, 200 already stored or updated (a person's
                                      grades replace a record awaiting them), 400 invalid,
-                                     401/403 token
+                                     409 a different record of a stored submission that
+                                     is not a person's further grading of it (one
+                                     sentence; rule: service.update_refusal), 401/403 token
 ``GET  api/credentials``             the signed-in learner's credentials (JSON);
                                      ``?learner=<name>`` for staff (below)
 ``POST api/credentials/<id>/revoke`` staff (below), token auth, JSON body {"reason": "..."}
@@ -44,7 +46,7 @@ from hub.services.credentials.certificate import render_certificate
 from hub.services.credentials.image import badge_svg
 from hub.services.credentials.pool import VerifierPool
 from hub.services.credentials.recipients import Budget
-from hub.services.credentials.service import Credentials, CredentialsError
+from hub.services.credentials.service import ConflictingUpdate, Credentials, CredentialsError
 from hub.services.credentials.staff import HubUnreachable, cohorts_of, is_staff, may_act_for
 from hub.services.credentials.verify import Verification, parse_untrusted_json
 from hub.services.records import Credential
@@ -244,6 +246,8 @@ class ResultsAPI(Base):
             raise web.HTTPError(400, "the body is not JSON") from None
         except (InvalidResult, TypeError, AttributeError) as exc:
             raise web.HTTPError(400, str(exc)) from None
+        except ConflictingUpdate as exc:
+            raise web.HTTPError(409, str(exc)) from None
         self.write_json(
             {
                 "stored": intake.created,

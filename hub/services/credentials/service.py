@@ -48,6 +48,11 @@ class CredentialsError(ValueError):
     """A request the library refuses (unknown achievement, unknown credential ...)."""
 
 
+class ConflictingUpdate(CredentialsError):
+    """A different record for a stored submission that is not a person's further grading
+    of it (the results API answers 409 with this one sentence)."""
+
+
 @dataclass(frozen=True)
 class Intake:
     """Outcome of :meth:`Credentials.record_result`."""
@@ -81,6 +86,74 @@ def _parse_time(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
+#: What a person's grading changes in a manually graded test; all else stays as stored.
+GRADING_FIELDS = ("points", "passed", "feedback", "pending")
+#: Totals recomputed from those (and when it was graded).
+TOTAL_FIELDS = ("score", "pending_points", "notebooks", "graded_at")
+EPSILON = 1e-6
+
+
+def _frame(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` without what a person's grading may change."""
+    tests = [{k: v for k, v in t.items() if not (t.get("manual") and k in GRADING_FIELDS)}
+             for t in record.get("tests") or []]
+    return {**{k: v for k, v in record.items() if k not in TOTAL_FIELDS}, "tests": tests}
+
+
+def update_refusal(stored: dict[str, Any], record: dict[str, Any]) -> str | None:
+    """Why ``record`` may not replace ``stored`` (same learner, lab and submission), or
+    None. The rule: the two are equal but for the manual tests' points, feedback and
+    pending flags and the totals recomputed from them; graded strictly later; nothing
+    graded becomes pending again (pending points never increase); the same course."""
+    if record.get("course") != stored.get("course"):
+        return "The update names another course than the stored result."
+    if _frame(record) != _frame(stored):
+        return ("The update changes more than the manually graded parts' points, feedback "
+                "and pending flags.")
+    new_time, old_time = _parse_time(record["graded_at"]), _parse_time(stored["graded_at"])
+    if new_time is None or old_time is None or new_time <= old_time:
+        return "The update is not graded later than the stored result (graded_at)."
+    change: dict[str | None, float] = {}
+    for old, new in zip(stored["tests"], record["tests"], strict=True):
+        if new.get("pending") and not old.get("pending"):
+            return f"The update makes the graded part {new['name']!r} pending again."
+        if not 0 <= float(new["points"]) <= float(new["max_points"]) + EPSILON:
+            return f"The update gives {new['name']!r} points outside 0 to its maximum."
+        name = new.get("notebook")
+        change[name] = change.get(name, 0.0) + float(new["points"]) - float(old["points"])
+    if abs(float(record["score"]) - float(stored["score"]) - sum(change.values())) > EPSILON:
+        return "The update's score is not the stored score changed by the parts' points."
+    pending = _pending_of(record["tests"])
+    if abs(float(record.get("pending_points", pending)) - pending) > EPSILON:
+        return "The update's pending points are not those of its pending parts."
+    if pending_points(record) > pending_points(stored) + EPSILON:
+        return "The update has more pending points than the stored result."
+    if stored.get("notebooks") is not None or record.get("notebooks") is not None:
+        expected = [{**nb, "score": float(nb["score"]) + change.get(nb["name"], 0.0),
+                     "pending_points": _pending_of(record["tests"], nb["name"])}
+                    for nb in stored.get("notebooks") or []]
+        if not _same_numbers(expected, record.get("notebooks") or []):
+            return "The update's notebook totals are not recomputed from its parts."
+    return None
+
+
+def _pending_of(tests: list[dict[str, Any]], notebook: str | None = None, /) -> float:
+    return sum(float(t["max_points"]) for t in tests
+               if t.get("pending") and (notebook is None or t.get("notebook") == notebook))
+
+
+def _same_numbers(left: Any, right: Any) -> bool:
+    """Equal JSON values, numbers within :data:`EPSILON`."""
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return abs(float(left) - float(right)) <= EPSILON
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_same_numbers(left[k], right[k])
+                                                    for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(_same_numbers, left, right))
+    return left == right
+
+
 class Credentials:
     """Results store and Open Badges issuer for one northlab installation."""
 
@@ -109,9 +182,10 @@ class Credentials:
     def record_result(self, record: dict[str, Any], *, reported_by: str | None) -> Intake:
         """Store a result once (idempotent on learner, lab, submission_id) and award.
 
-        A different record for a stored submission with parts a person grades replaces it
-        (the person's grades arriving; see :meth:`_replaceable`), recorded in
-        ``result_updates``; any other repeat leaves the stored one as it is.
+        A different record for a stored submission with parts a person grades must be a
+        person's further grading of it (:func:`update_refusal`): it then replaces the
+        stored one, recorded in ``result_updates``; otherwise :class:`ConflictingUpdate`.
+        A repeat of a submission without such parts leaves the stored one as it is.
         Raises graders.results.InvalidResult for a bad record.
         """
         validate_result(record)
@@ -119,10 +193,18 @@ class Credentials:
         with self.sessions() as session:
             existing = self._find_result(session, *key)
             if existing is not None:
-                if not self._replaceable(existing, record):
+                if record == existing.record or not has_manual_parts(existing.record):
                     return Intake(False, existing.id, [])
+                refusal = update_refusal(existing.record, record)
+                if refusal:
+                    log.warning("update of result %s (%s, %s, %s) by %s refused: %s",
+                                existing.id, *key, reported_by, refusal)
+                    raise ConflictingUpdate(refusal)
+                previous_score = existing.score
                 self._replace(session, existing, record, reported_by)
                 session.commit()
+                if existing.score < previous_score:
+                    self._flag_lowering(session, existing, previous_score, reported_by)
                 issued = self.evaluate(session, record["learner"])
                 return Intake(False, existing.id, issued, updated=True)
             result = self._result_row(record, reported_by)
@@ -135,18 +217,24 @@ class Credentials:
             issued = self.evaluate(session, record["learner"])
             return Intake(True, result.id, issued)
 
-    @staticmethod
-    def _replaceable(stored: Result, record: dict[str, Any]) -> bool:
-        """A graded record (no error) with manual parts, different from the stored one,
-        which also has manual parts: the same submission, graded further by a person."""
-        return (
-            record != stored.record
-            and record["error"] is None
-            and stored.error_code is None
-            and record["track"] == stored.track
-            and has_manual_parts(stored.record)
-            and has_manual_parts(record)
-        )
+    def _flag_lowering(self, session: Session, result: Result, previous: float,
+                       reported_by: str | None) -> None:
+        """Log every credential the learner holds whose criteria the lowered ``result`` no
+        longer meets: nothing is revoked by itself (a person decides), the lead sees the
+        warning in the service's log and the change in ``result_updates``."""
+        percents = {lab: value[0] for lab, value in
+                    self.best_percent(session, result.learner).items()}
+        for credential in session.scalars(select(Credential).where(
+                Credential.learner == result.learner, Credential.revoked_at.is_(None))):
+            achievement = self.achievements.get(credential.achievement)
+            if (achievement is None or result.lab not in achievement.labs
+                    or achievement.qualifying_labs(percents) is not None):
+                continue
+            log.warning(
+                "credential %s (%s) of %s no longer meets its criteria: result %s (%s) "
+                "lowered from %g to %g by %s; revoke it (northlab credential revoke) if the "
+                "grade stands", credential.id, achievement.id, result.learner, result.id,
+                result.lab, previous, result.score, reported_by)
 
     def _replace(
         self, session: Session, stored: Result, record: dict[str, Any], reported_by: str | None
@@ -171,8 +259,7 @@ class Credentials:
                 previous_record=stored.record,
             )
         )
-        for column in ("submitted_at", "graded_at", "score", "max_score", "percent",
-                       "duration", "isolation", "late", "record", "pending_points"):
+        for column in ("graded_at", "score", "percent", "record", "pending_points"):
             setattr(stored, column, fresh[column])
         stored.tests = self._test_rows(record)
 
