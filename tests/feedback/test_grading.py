@@ -151,3 +151,21 @@ def test_submissions_to_the_exchange_service_are_graded_as_collect_sees_them(
     (collected / "submission_id.txt").write_text(meta["submission_id"])
     (again,) = find_submissions(tmp_path / "submitted", LAB_ID)
     assert again.submission_id == entry["submission_id"]
+
+
+def test_a_submission_swapped_for_a_link_to_someone_elses_is_not_graded(tmp_path: Path):
+    """Learners may rename in the exchange's inbound: between queueing and grading, a
+    learner's folder replaced by a link to another learner's work earns nothing."""
+    tmp_path.chmod(0o755)
+    service = Service(tmp_path, "[feedback]\non_submit = true\n", 1)
+    mine = hand_in(service.exchange, WRONG)
+    theirs = hand_in(service.exchange, SOLUTION, learner="daemon", owner="daemon")
+    assert service.scan() == 2
+    mine.rename(mine.with_name(".moved"))
+    mine.symlink_to(theirs)
+    service.graders.start()
+    try:
+        entry = wait_for(lambda: settled(service.spool, 1), 120, "the grade")[0]
+    finally:
+        service.graders.stop()
+    assert entry["score"] == 0 and entry["error"]["code"] == "unreadable", entry

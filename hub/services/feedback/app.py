@@ -33,6 +33,8 @@ from hub.settings import load_settings
 
 LOG = logging.getLogger("northlab.feedback")
 SERVICE_NAME = "feedback"
+#: What a request holds that its learner is not shown (server paths, timings).
+PRIVATE = ("folder", "id", "owner", "learner_seconds")
 #: Seconds between two looks into the exchange for new submissions.
 SCAN_SECONDS = 0.5
 
@@ -52,8 +54,8 @@ class FeedbackHandler(web.RequestHandler):
         spool: Spool = self.settings["spool"]
         entries = await asyncio.get_running_loop().run_in_executor(
             None, spool.entries, model["name"], course)
-        shown = [{**{k: v for k, v in e.items() if k not in ("folder", "id", "learner_seconds")},
-                  "message": message(e)} for e in entries]
+        shown = [{**{k: v for k, v in e.items() if k not in PRIVATE}, "message": message(e)}
+                 for e in entries]
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
         on_submit = sorted(self.settings["watcher"].labs())

@@ -60,8 +60,8 @@ def labs_on_submit(labs_root: Path) -> dict[str, list[Lab]]:
 def owner_name(path: Path) -> str | None:
     """The Unix user owning ``path`` (not following a symlink), or None."""
     try:
-        return pwd.getpwuid(path.lstat().st_uid).pw_name
-    except (OSError, KeyError):
+        return _user(path.lstat().st_uid)
+    except OSError:
         return None
 
 
@@ -130,7 +130,7 @@ class Watcher:
         if owner_name(folder) != learner:
             LOG.warning("skipped %s: not owned by %s", folder, learner)
             return 0
-        return self.queue(rid, course_dir.name, learner, lab, folder)
+        return self.queue(rid, course_dir.name, learner, lab, folder, owner=learner)
 
     def scan_service_store(self, store: Path) -> int:
         """One pass over the exchange service's store (the container modes: submissions
@@ -158,13 +158,15 @@ class Watcher:
             added += self.queue(rid, meta["course_id"], meta["student_id"], lab, folder)
         return added
 
-    def queue(self, rid: str, course: str, learner: str, lab: Lab, folder: Path) -> int:
-        """Queue request ``rid``, or settle it at once when no attempt is left."""
+    def queue(self, rid: str, course: str, learner: str, lab: Lab, folder: Path, *,
+              owner: str | None = None) -> int:
+        """Queue request ``rid`` (``folder`` must still belong to ``owner`` when graded), or
+        settle it at once when no attempt is left."""
         limit = lab.feedback.attempts
         used = self.spool.counted(course, learner, lab.id)
         request = {
             "id": rid, "course": course, "lab": lab.id, "track": lab.track,
-            "learner": learner, "folder": str(folder), "seen_ns": time.time_ns(),
+            "learner": learner, "folder": str(folder), "owner": owner, "seen_ns": time.time_ns(),
             "submitted_at": _now_iso(), "attempt": used + 1, "attempts": limit,
         }
         if limit and used >= limit:
@@ -174,6 +176,29 @@ class Watcher:
         self.spool.add(request)
         LOG.info("queued %s of %s (attempt %d)", lab.id, learner, used + 1)
         return 1
+
+
+def read_submission(folder: Path, owner: str | None) -> dict[str, bytes]:
+    """The files of submission ``folder``, read through one open handle on the folder
+    itself (never a link put in its place), which must belong to ``owner`` when given:
+    learners can rename entries of the exchange's inbound."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        raise SubmissionError("unreadable", "the submission is gone or was replaced") from None
+    try:
+        if owner is not None and _user(os.fstat(fd).st_uid) != owner:
+            raise SubmissionError("unreadable", "the submission was replaced")
+        return read_files(Path(f"/proc/self/fd/{fd}"))
+    finally:
+        os.close(fd)
+
+
+def _user(uid: int) -> str | None:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return None
 
 
 def summary(record: dict[str, Any]) -> dict[str, Any]:
@@ -262,11 +287,9 @@ class Graders:
         submission = Submission(learner=request["learner"], path=Path(request["folder"]),
                                 submitted_at=request["submitted_at"])
         try:
-            submission.files = read_files(submission.path)
+            submission.files = read_submission(submission.path, request.get("owner"))
         except SubmissionError as exc:
             submission.error = exc
-        except OSError:
-            submission.error = SubmissionError("unreadable", "the submission is gone")
         record = {**grader.grade(submission), "course": request["course"]}
         sent = grader.lab.feedback.record == "submit"
         if sent and not self.stopping.is_set():
