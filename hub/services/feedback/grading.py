@@ -121,6 +121,8 @@ class Watcher:
         if len(parts) < 3 or folder.is_symlink() or not folder.is_dir():
             return 0
         learner, assignment = parts[0], parts[1]
+        if assignment not in self.labs():  # most labs: nothing to look at
+            return 0
         rid = request_id(folder)
         if self.spool.known(rid) or not (folder / COMPLETE_MARKER).is_file():
             return 0
