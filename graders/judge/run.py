@@ -15,6 +15,7 @@ import pytest
 from graders.judge.faults import GraderFault
 from graders.judge.introspect import install as install_introspection
 from graders.judge.lab_names import LabCode
+from graders.judge.learner_files import ENVIRONMENT, materialise
 from graders.judge.notebook import run_plan
 from graders.judge.strict import install as install_strict_comparisons
 from graders.notebooks import read_source
@@ -62,21 +63,26 @@ JUDGE_MEMORY = 2048 * 1024 * 1024  #: address space the judge may add (decoding 
 
 
 def judge_main(channel: socket.socket, control: socket.socket, settings: dict[str, Any]) -> int:
-    setup, _ = recv_frame(control)
+    setup, buffers = recv_frame(control)
     vm = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
     resource.setrlimit(resource.RLIMIT_AS, (vm + JUDGE_MEMORY, vm + JUDGE_MEMORY))
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1):
         os.dup2(devnull, fd)
+    lab = Path(settings["lab"])
+    os.environ[ENVIRONMENT] = str(materialise(
+        Path(settings["scratch"]) / "learner-files", setup.get("files"), buffers,
+        lab / "source" if setup["kind"] == "notebook" else None))
+    del buffers
     conn = Connection(channel)
     fault = None
     try:
         if setup["kind"] == "notebook":
-            code = lab_code(Path(settings["lab"]), setup.get("notebook"))
-            enter_notebook_folder(Path(settings["lab"]), setup.get("notebook"))
+            code = lab_code(lab, setup.get("notebook"))
+            enter_notebook_folder(lab, setup.get("notebook"))
             tests = run_plan(conn, setup["plan"], code)
         else:
-            tests = run_pytest(conn, Path(settings["lab"]) / "grader")
+            tests = run_pytest(conn, lab / "grader")
     except GraderFault as exc:  # the parent gives an error record, never a score
         tests, fault = [], str(exc)[:500]
     channel.close()
