@@ -189,7 +189,9 @@ class Slot:
             names = sorted(files)
             send_frame(wctl, {"files": [[n, i] for i, n in enumerate(names)]},
                        [files[n] for n in names])
-            send_frame(jctl, judge_setup)
+            # the judge gets the learner's files as read here, never as the worker says
+            send_frame(jctl, {**judge_setup, "files": [[n, i] for i, n in enumerate(names)]},
+                       [files[n] for n in names])
             result = self.judge_result(jctl, wall, outcome, group, judge_group)
             if result is not None and result.get("grader_fault") is not None:
                 outcome.failure = "internal"  # the judge could not load what it needs
