@@ -42,12 +42,22 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
     create_engine,
     event,
+    exists,
     false,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    aliased,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
+from sqlalchemy.sql.elements import ColumnElement
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -155,6 +165,24 @@ class ResultUpdate(Base):
     new_pending_points: Mapped[float] = mapped_column(Float)
     #: The record that was replaced, exactly as it had been received.
     previous_record: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+def counted(result: Any = Result) -> ColumnElement[bool]:
+    """The one definition of a result that *counts* (a mark in the gradebook, a result
+    toward a credential): graded without error and nothing awaiting a person.
+    ``result``: the ``Result`` entity or an alias of it."""
+    return and_(result.error_code.is_(None), result.pending_points <= 0)
+
+
+def awaiting() -> ColumnElement[bool]:
+    """A result awaiting a person's grading that no later counted result of the same
+    learner and lab superseded (a graded resubmission ends the wait)."""
+    later = aliased(Result)
+    return and_(
+        Result.error_code.is_(None), Result.pending_points > 0,
+        ~exists().where(later.learner == Result.learner, later.lab == Result.lab,
+                        later.id > Result.id, counted(later)),
+    )
 
 
 class IssuerKey(Base):
