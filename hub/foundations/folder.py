@@ -1,9 +1,10 @@
 """The activity folder as a learner sees it: a tree of folders and files, new folders,
-uploads and moves, all kept inside the folder.
+uploads, moves, new names and deletions, all kept inside the folder.
 
 Names come from the learner's browser: one plain name per step (no ``/``, no ``..``, no
 leading dot, printable, at most :data:`MAX_NAME` characters); symbolic links are never
-listed or followed; the activity's notebook cannot be moved or replaced.
+listed or followed; the activity's notebook cannot be moved, renamed, replaced or deleted;
+only files and empty folders can be deleted.
 """
 
 from __future__ import annotations
@@ -114,9 +115,7 @@ class ActivityFolder:
         return self._relative(target)
 
     def move(self, item: str, into: str) -> str:
-        source = self.resolve(item)
-        if not item or self._relative(source) in self.protected:
-            raise AnswerError("folder.protected")
+        source = self._changeable(item)
         folder = self.resolve(into, folder=True)
         if folder == source or source in folder.parents:
             raise AnswerError("folder.into_itself")
@@ -125,6 +124,31 @@ class ActivityFolder:
             raise AnswerError("folder.exists", name=target.name)
         source.rename(target)
         return self._relative(target)
+
+    def rename(self, item: str, name: str) -> str:
+        source = self._changeable(item)
+        target = source.with_name(safe_name(name))
+        if target.exists() or target.is_symlink():
+            raise AnswerError("folder.exists", name=target.name)
+        source.rename(target)
+        return self._relative(target)
+
+    def delete(self, item: str) -> str:
+        """Delete a file or an empty folder (a folder with things in it is refused)."""
+        source = self._changeable(item)
+        if source.is_dir():
+            if any(source.iterdir()):
+                raise AnswerError("folder.not_empty", name=source.name)
+            source.rmdir()
+        else:
+            source.unlink()
+        return self._relative(source)
+
+    def _changeable(self, item: str) -> Path:
+        source = self.resolve(item)
+        if not item or self._relative(source) in self.protected:
+            raise AnswerError("folder.protected")
+        return source
 
     def _check_free(self, target: Path) -> None:
         if self._relative(target) in self.protected or target.is_symlink() or target.is_dir():

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import jinja2
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
+from markupsafe import Markup
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
@@ -40,9 +41,45 @@ LOCALE = Catalog(HERE / "locale")
 WEEKS = range(1, 7)
 GRADEBOOK_SECONDS = 10
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
-ACTIONS = ("start", "save", "check", "hand_in", "folder_make", "folder_upload", "folder_move")
+ACTIONS = ("start", "save", "check", "hand_in", "folder_make", "folder_upload", "folder_move",
+           "folder_rename", "folder_delete")
+
+
+class Shown(str):
+    """A text to show and the language it is in (English where the learner's has none)."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str) -> Shown:
+        shown = super().__new__(cls, text)
+        shown.lang = lang
+        return shown
+
+
+def other_language(language: str, text: Any) -> str | None:
+    """The language of ``text`` when it is not the page's (None: the page's, or unknown)."""
+    lang = getattr(text, "lang", None)
+    return lang if lang and lang != language else None
+
+
+@jinja2.pass_context
+def mark_language(context: jinja2.runtime.Context, value: Any) -> Any:
+    """Every ``{{ text }}`` in another language than the page's (an untranslated message,
+    an activity's English text on an Inuktitut page) is wrapped in ``<span lang>``, so that
+    screen readers switch voice. Attributes, ``<title>`` and ``<option>`` use ``plain()``
+    (and ``lang_attr()``), where no element can go."""
+    lang = other_language(context.get("language", ""), value)
+    return Markup('<span lang="{}">{}</span>').format(lang, value) if lang else value
+
+
+def lang_attr(language: str, text: Any) -> Markup:
+    lang = other_language(language, text)
+    return Markup(' lang="{}"').format(lang) if lang else Markup("")
+
+
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                               autoescape=True, trim_blocks=True, lstrip_blocks=True)
+                               autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                               finalize=mark_language)
 
 
 def static_version() -> str:
@@ -70,16 +107,19 @@ class FoundationsHandler(JupyterHandler):
     def language(self) -> str:
         return choose_language(self, LOCALE.languages)
 
-    def t(self, message_id: str, **values: object) -> str:
-        return LOCALE.text(message_id, self.language, **values)
+    def t(self, message_id: str, **values: object) -> Shown:
+        return Shown(LOCALE.text(message_id, self.language, **values),
+                     LOCALE.language_of(message_id, self.language))
 
-    def pick(self, texts: Any, fallback: str = "") -> str:
+    def pick(self, texts: Any, fallback: str = "") -> Shown:
         """The learner's language from a ``{language: text}`` of the activity, else English."""
         if isinstance(texts, dict):
-            found = texts.get(self.language) or texts.get("en")
-            if isinstance(found, str):
-                return found
-        return texts if isinstance(texts, str) else fallback
+            for lang in (self.language, "en"):
+                if isinstance(texts.get(lang), str) and texts[lang]:
+                    return Shown(texts[lang], lang)
+        if isinstance(texts, str):
+            return Shown(texts, "en")
+        return Shown(fallback, self.language)
 
     def page_url(self, *parts: str) -> str:
         return url_path_join(self.base_url, "foundations", *(quote(p, safe="") for p in parts))
@@ -87,7 +127,8 @@ class FoundationsHandler(JupyterHandler):
     def render_page(self, name: str, **context: Any) -> None:
         self.set_header("Cache-Control", "no-store")
         self.finish(TEMPLATES.get_template(name).render(
-            t=self.t, pick=self.pick, language=self.language,
+            t=self.t, pick=self.pick, language=self.language, plain=str,
+            lang_attr=lambda text: lang_attr(self.language, text),
             languages=[(code, LOCALE.text("language.name", code)) for code in LOCALE.languages],
             here=self.request.path, xsrf=self.xsrf_form_html(),
             home=self.page_url(), static=self.page_url("static"),
@@ -319,6 +360,13 @@ class ActivityHandler(FoundationsHandler):
                 name = folder.move(self.get_body_argument("item", ""),
                                    self.get_body_argument("into", ""))
                 return Result([self.t("folder.moved", name=name)])
+            if action == "folder_rename":
+                name = folder.rename(self.get_body_argument("item", ""),
+                                     self.get_body_argument("name", ""))
+                return Result([self.t("folder.renamed", name=name)])
+            if action == "folder_delete":
+                name = folder.delete(self.get_body_argument("item", ""))
+                return Result([self.t("folder.deleted", name=name)])
             uploads = self.request.files.get("file") or []
             if not uploads or not uploads[0]["filename"]:
                 return Result([self.t("folder.no_file")], ok=False)
@@ -333,7 +381,7 @@ class ActivityHandler(FoundationsHandler):
     async def show(self, activity: dict[str, Any], result: Result,
                    typed: dict[str, list[str]]) -> None:
         path = self.notebook_path(activity)
-        blocks, entries, folders = [], [], []
+        blocks, entries, folders, files = [], [], [], ""
         if path is not None:
             try:
                 notebook = answers.read_notebook(path)
@@ -343,8 +391,11 @@ class ActivityHandler(FoundationsHandler):
             folder = ActivityFolder(path.parent, frozenset({path.name}))
             entries = folder.entries()
             folders = [entry.path for entry in entries if entry.folder]
+            root = Path(self.settings["northlab_foundations_root"]).resolve()
+            files = url_path_join(self.base_url, "files",
+                                  quote(path.parent.relative_to(root).as_posix()))
         self.render_page("activity.html", activity=activity, blocks=blocks, result=result,
-                         entries=entries, folders=folders, folder_used=any(
+                         entries=entries, folders=folders, files=files, folder_used=any(
                              b["kind"] == "field" and b["field"].type in ("file", "folder")
                              for b in blocks),
                          protected=path.name if path else "",
@@ -355,6 +406,7 @@ class ActivityHandler(FoundationsHandler):
         """The page, in notebook order: instructions (markdown cells in the learner's
         language) and answer fields; code that is no answer is not shown."""
         by_cell = {item.cell: item for item in answers.fields(notebook)}
+        languages = self.instruction_languages(notebook["cells"])
         shown = []
         for index, cell in enumerate(notebook["cells"]):
             if index in by_cell:
@@ -362,19 +414,44 @@ class ActivityHandler(FoundationsHandler):
                 shown.append({"kind": "field", "field": item, "label": self.pick(
                     item.label, item.name), "value": self.form_value(notebook, item, typed),
                     "error": errors.get(item.name, ""),
-                    "options": [o.text(self.language) for o in item.options]})
-            elif cell.get("cell_type") == "markdown" and self.in_language(cell):
+                    "options": [self.pick(o.label, str(o.value)) for o in item.options]})
+            elif cell.get("cell_type") == "markdown" and index in languages:
                 source = cell.get("source", "")
                 text = "".join(source) if isinstance(source, list) else str(source)
-                shown.append({"kind": "text", "html": render_markdown(text)})
+                lang = languages[index]
+                shown.append({"kind": "text", "html": render_markdown(text),
+                              "lang": lang if lang and lang != self.language else None})
         return shown
 
-    def in_language(self, cell: dict[str, Any]) -> bool:
-        """Markdown cells may name their language (``northlab.language``): show the
-        learner's, English where their language has none."""
-        meta = cell.get("metadata", {}).get("northlab", {})
-        language = meta.get("language") if isinstance(meta, dict) else None
-        return language in (None, self.language)
+    def instruction_languages(self, cells: list[Any]) -> dict[int, str | None]:
+        """``{cell index: its language}`` of the markdown cells to show. A cell may name its
+        language (``northlab.language``); cells that follow each other in different
+        languages are one text in several languages: the learner's is shown, else the
+        English one. Cells that name no language are always shown (None)."""
+        shown: dict[int, str | None] = {}
+        group: dict[str, int] = {}
+
+        def close() -> None:
+            for lang in (self.language, "en", *group):
+                if lang in group:
+                    shown[group[lang]] = lang
+                    break
+            group.clear()
+
+        for index, cell in enumerate(cells):
+            meta = cell.get("metadata", {}).get("northlab") if isinstance(cell, dict) else None
+            lang = meta.get("language") if isinstance(meta, dict) else None
+            if not isinstance(cell, dict) or cell.get("cell_type") != "markdown" \
+                    or not isinstance(lang, str):
+                close()
+                if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+                    shown[index] = None
+                continue
+            if lang in group:
+                close()
+            group[lang] = index
+        close()
+        return shown
 
     def form_value(self, notebook: dict[str, Any], item: Field,
                    typed: dict[str, list[str]]) -> list[str]:

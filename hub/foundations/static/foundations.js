@@ -20,6 +20,9 @@
       result.textContent = '';
       var note = document.createElement('p');
       note.textContent = button.dataset.busy;
+      if (button.dataset.busyLang) {
+        note.lang = button.dataset.busyLang;
+      }
       result.appendChild(note);
     }
   });
