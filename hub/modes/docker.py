@@ -16,7 +16,7 @@ from traitlets import default
 
 from hub.managed import GRADER_SERVICE
 from hub.modes import profiles
-from hub.modes.services import SERVICE_PORTS, externalize
+from hub.modes.services import SERVICE_PORTS, externalize, learner_url
 from hub.services.exchange import hubconfig as exchange
 from hub.settings import Settings
 from hub.tracks import DEFAULT_TRACK, LOCALE, TRACKS
@@ -125,6 +125,8 @@ def configure(c: Any, settings: Settings) -> None:
         service_url=f"http://exchange:{SERVICE_PORTS['exchange']}",
         learner_url=exchange_url(),
     )
+    profiles.set_learner_url(c, profiles.GRADEBOOK_URL_VARIABLE, learner_url("gradebook",
+                                                                             "gradebook"))
     externalize(c)
     deliver_from_the_outbox_container(c)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.modes import profiles
-from hub.modes.services import SERVICE_PORTS, expose
+from hub.modes.services import SERVICE_PORTS, expose, learner_url
 from hub.services.exchange import hubconfig as exchange
 from hub.settings import Settings
 from hub.tracks import DEFAULT_TRACK
@@ -93,6 +93,8 @@ def configure(c: Any, settings: Settings) -> None:
         service_url=f"http://{SERVICES_HOST}:{SERVICE_PORTS['exchange']}",
         learner_url=exchange_url(),
     )
+    profiles.set_learner_url(c, profiles.GRADEBOOK_URL_VARIABLE,
+                             learner_url(SERVICES_HOST, "gradebook"))
     expose(c, SERVICES_HOST)
 
 

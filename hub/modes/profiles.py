@@ -28,6 +28,8 @@ GUARANTEE_SHARE = 0.25
 HOME_IN_IMAGE = "/home/jovyan"
 #: URL of the nbgrader exchange service as learners' servers reach it (set per mode).
 EXCHANGE_URL_VARIABLE = "NORTHLAB_EXCHANGE_URL"
+#: URL of the gradebook as learners' servers reach it (the Foundations pages' scores).
+GRADEBOOK_URL_VARIABLE = "NORTHLAB_GRADEBOOK_URL"
 
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
@@ -87,8 +89,13 @@ def profile(track_id: str, settings: Settings) -> Profile:
 
 def set_exchange_url(c: Any, url: str) -> None:
     """Tell learners' servers where the exchange service is (kept with other variables)."""
+    set_learner_url(c, EXCHANGE_URL_VARIABLE, url)
+
+
+def set_learner_url(c: Any, variable: str, url: str) -> None:
+    """Tell learners' servers a service's address in ``variable`` (kept with the others)."""
     environment = dict(c.Spawner.environment) if "environment" in c.Spawner else {}
-    c.Spawner.environment = {**environment, EXCHANGE_URL_VARIABLE: url}
+    c.Spawner.environment = {**environment, variable: url}
 
 
 def profiles(settings: Settings) -> list[Profile]:

@@ -15,6 +15,11 @@ from typing import Any
 SERVICE_PORTS: dict[str, int] = {"credentials": 9010, "gradebook": 9020, "exchange": 9030}
 
 
+def learner_url(host: str, name: str) -> str:
+    """Service ``name`` (with its prefix) as learners' servers reach it at ``host``."""
+    return f"http://{host}:{SERVICE_PORTS[name]}/services/{name}/"
+
+
 def token_variable(name: str) -> str:
     """Environment variable holding a service's API token (e.g. NORTHLAB_EXCHANGE_API_TOKEN)."""
     return f"NORTHLAB_{name.upper()}_API_TOKEN"
