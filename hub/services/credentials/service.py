@@ -36,6 +36,8 @@ from hub.services.records import (
     ResultUpdate,
     StatusList,
     TestResult,
+    awaiting,
+    counted,
     open_database,
     session_factory,
     utcnow,
@@ -316,15 +318,12 @@ class Credentials:
         ]
 
     def best_percent(self, session: Session, learner: str) -> dict[str, tuple[float, int]]:
-        """``{lab: (best percent, result id)}`` over the learner's graded results; a result
-        awaiting a person's grading never counts (its credentials wait for the grades)."""
+        """``{lab: (best percent, result id)}`` over the learner's results that count
+        (records.counted, the gradebook's rule too): a result awaiting a person's grading
+        or with an error never counts (its credentials wait for the grades)."""
         rows = session.execute(
             select(Result.lab, Result.percent, Result.id)
-            .where(
-                Result.learner == learner,
-                Result.error_code.is_(None),
-                Result.pending_points <= 0,
-            )
+            .where(Result.learner == learner, counted())
             .order_by(Result.lab, Result.percent.desc(), Result.id)
         ).all()
         best: dict[str, tuple[float, int]] = {}
@@ -334,14 +333,10 @@ class Credentials:
 
     @staticmethod
     def awaiting_labs(session: Session, learner: str) -> set[str]:
-        """Labs of ``learner`` with a result a person has not finished grading."""
-        return set(session.scalars(
-            select(Result.lab).where(
-                Result.learner == learner,
-                Result.error_code.is_(None),
-                Result.pending_points > 0,
-            )
-        ))
+        """Labs of ``learner`` with a result a person has not finished grading (and no
+        later counted result: the gradebook's rule, records.awaiting)."""
+        return set(session.scalars(select(Result.lab).where(Result.learner == learner,
+                                                            awaiting())))
 
     def evaluate(self, session: Session, learner: str) -> list[str]:
         """Issue every achievement whose criteria ``learner`` now meets and does not hold.

@@ -19,12 +19,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from hub.services.records import Result, ResultUpdate
+from hub.services.records import Result, ResultUpdate, counted
 
 from .queries import Cell, LearnerTotals
 
 _COLUMNS = (Result.id, Result.learner, Result.lab, Result.track, Result.percent, Result.score,
-            Result.max_score, Result.graded_at, Result.late, Result.pending_points)
+            Result.max_score, Result.graded_at, Result.late, Result.pending_points,
+            Result.error_code, counted().label("counts"))
 
 
 class MarkBook:
@@ -89,25 +90,29 @@ class MarkBook:
 
     def _fold(self, conn: Connection) -> None:
         query = select(*_COLUMNS).where(Result.id > self._last_id).order_by(Result.id)
-        for rid, learner, lab, track, percent, score, max_score, graded, late, pending in \
-                conn.execute(query):
+        for (rid, learner, lab, track, percent, score, max_score, graded, late, pending,
+             error, counts) in conn.execute(query):
             self._labs[lab] = track
             labs = self._cells.setdefault(learner, {})
-            old = labs.get(lab)
-            labs[lab] = _merge(old, learner, lab, track, percent, score, max_score, graded,
-                               bool(late), float(pending or 0.0))
+            waiting = float(pending or 0.0) if error is None else 0.0
+            labs[lab] = _merge(labs.get(lab), learner, lab, track, percent, score, max_score,
+                               graded, bool(late), waiting, bool(counts))
             self._last_id = rid
             self._rows += 1
 
 
 def _merge(old: Cell | None, learner: str, lab: str, track: str, percent: float,
            score: float, max_score: float, graded: datetime, late: bool,
-           pending: float) -> Cell:
+           pending: float, counts: bool) -> Cell:
+    """Fold one more attempt (in arrival order) into a cell: only attempts that count
+    (records.counted) make the best mark; one that counts ends the wait of earlier
+    attempts awaiting grading (records.awaiting), a later pending one waits again."""
+    best = (percent, score) if counts else (0.0, 0.0)
     if old is None:
-        return Cell(learner, lab, track, 1, percent, score, max_score, graded, late, pending)
+        return Cell(learner, lab, track, 1, *best, max_score, graded, late, pending)
     return Cell(
         learner, lab, track, old.attempts + 1,
-        max(old.best_percent, percent), max(old.best_score, score),
+        max(old.best_percent, best[0]), max(old.best_score, best[1]),
         max(old.max_score, max_score), max(old.last_activity, graded), old.late and late,
-        max(old.pending_points, pending),
+        0.0 if counts else max(old.pending_points, pending),
     )

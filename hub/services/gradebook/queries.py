@@ -1,8 +1,9 @@
 """Read-only queries over the shared results + credentials database, and their row types.
 
 Every page runs a few of these (never one query per learner or per lab). A learner's mark
-on a lab is their best attempt (highest ``percent``); a lab is *completed* when that best
-reaches the pass mark. ``learners=None`` means every learner in the database; a list limits
+on a lab is their best attempt that counts (highest ``percent`` among results without error
+and with nothing awaiting a person: ``records.counted``, the credential service's rule too);
+a lab is *completed* when that best reaches the pass mark. ``learners=None`` means every learner in the database; a list limits
 the query to those names (a cohort, or the cohorts a lead may see). Per (learner, lab)
 marks for whole cohorts and programs come from :mod:`.marks` (kept up to date in memory).
 """
@@ -17,7 +18,7 @@ from sqlalchemy import Integer, case, cast, distinct, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
-from hub.services.records import Credential, Result, TestResult
+from hub.services.records import Credential, Result, TestResult, awaiting, counted
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class Cell:
     max_score: float
     last_activity: datetime
     late: bool  # no submission of this lab arrived on time
-    #: Points a person has not graded yet on the lab's attempts (0: nothing awaits grading).
+    #: Points a person has not graded yet on attempts no later counted attempt superseded
+    #: (``records.awaiting``; 0: nothing awaits grading).
     pending_points: float = 0.0
 
 
@@ -165,7 +167,8 @@ def attempts_of(conn: Connection, learner: str, lab: str | None = None) -> list[
 def lab_best_marks(conn: Connection, lab: str, learners: Sequence[str] | None) -> list[float]:
     """Each learner's best mark on ``lab`` (percent)."""
     query = _only(
-        select(func.max(Result.percent)).where(Result.lab == lab).group_by(Result.learner),
+        select(func.max(Result.percent)).where(Result.lab == lab, counted())
+        .group_by(Result.learner),
         Result.learner, learners,
     )
     return [float(value) for value in conn.execute(query).scalars()]
@@ -174,8 +177,7 @@ def lab_best_marks(conn: Connection, lab: str, learners: Sequence[str] | None) -
 def lab_awaiting(conn: Connection, lab: str, learners: Sequence[str] | None) -> int:
     """Learners with an attempt of ``lab`` that awaits a person's grading."""
     query = _only(
-        select(func.count(distinct(Result.learner)))
-        .where(Result.lab == lab, Result.pending_points > 0),
+        select(func.count(distinct(Result.learner))).where(Result.lab == lab, awaiting()),
         Result.learner, learners,
     )
     return int(conn.execute(query).scalar() or 0)
