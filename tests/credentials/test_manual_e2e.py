@@ -135,8 +135,9 @@ async def test_grades_from_formgrader_flow_into_results_gradebook_and_credential
     for lab in ("lab-two", "lab-three"):
         outbox.put(make_record("ana", lab, 9))
     courses = tmp_path / "courses"
-    outbox.put(make_pending_record("ana", "lab-one", auto=8, manual=2, notebook="problem1",
-                                   submission=collected(courses, "ana")))
+    ana_pending = make_pending_record("ana", "lab-one", auto=8, manual=2, notebook="problem1",
+                                      submission=collected(courses, "ana"))
+    outbox.put(ana_pending)
     outbox.put(make_pending_record("bob", "lab-one", auto=2, manual=2,  # single notebook
                                    submission=collected(courses, "bob")))
     collected(courses, "cy")
@@ -159,6 +160,7 @@ async def test_grades_from_formgrader_flow_into_results_gradebook_and_credential
     assert sync(outbox, course_dir / "gradebook.db", COURSE,
                 assignments=assignments).updated == []  # idempotent
     assert len(outbox.deliver(send).sent) == 1
+    assert send(ana_pending) == 409  # a replay of the old record never reopens the grading
 
     (credential,) = library.credentials_of("ana")
     assert credential.achievement == "cybersecurity-foundations"
