@@ -234,6 +234,38 @@ def test_activity_folder_stays_inside(tmp_path: Path) -> None:
     assert not list((tmp_path / "outside").iterdir())
 
 
+def test_rename_and_delete_stay_inside_and_spare_the_notebook(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "keep.txt").write_text("keep")
+    root = tmp_path / "activity"
+    (root / "centre-files" / "forms").mkdir(parents=True)
+    (root / "centre-files" / "untitled.txt").write_text("booking")
+    (root / "centre-files" / "copy.txt").write_text("copy")
+    (root / "first-steps.ipynb").write_text("{}")
+    (root / "link").symlink_to(tmp_path / "outside")
+    folder = ActivityFolder(root, frozenset({"first-steps.ipynb"}))
+    assert folder.rename("centre-files/untitled.txt", "hall-booking.txt") == \
+        "centre-files/hall-booking.txt"
+    for bad in ("../escape.txt", "a/b.txt", ".hidden", ""):
+        with pytest.raises(AnswerError):
+            folder.rename("centre-files/hall-booking.txt", bad)
+    for item in ("first-steps.ipynb", "", "link", "link/keep.txt", "../outside/keep.txt"):
+        for change in (lambda i: folder.rename(i, "x.txt"), folder.delete):
+            with pytest.raises(AnswerError):
+                change(item)
+    with pytest.raises(AnswerError) as caught:
+        folder.rename("centre-files/copy.txt", "hall-booking.txt")
+    assert caught.value.message == "folder.exists"
+    with pytest.raises(AnswerError) as caught:
+        folder.delete("centre-files")  # not empty: nothing is lost
+    assert caught.value.message == "folder.not_empty"
+    assert folder.delete("centre-files/copy.txt") == "centre-files/copy.txt"
+    assert folder.delete("centre-files/forms") == "centre-files/forms"
+    assert [e.path for e in folder.entries()] == [
+        "centre-files", "centre-files/hall-booking.txt", "first-steps.ipynb"]
+    assert (tmp_path / "outside" / "keep.txt").read_text() == "keep"
+
+
 def test_instructions_cannot_carry_html_or_load_anything() -> None:
     html = render_markdown("# Title\n<script>alert(1)</script> <img src=x onerror=alert(1)>"
                            "\n\n![map](https://example.com/map.png) [go](javascript:alert(1))")
