@@ -130,11 +130,20 @@ def _notebook_total(notebook: dict[str, Any], tests: list[dict[str, Any]],
     return {**notebook, "score": score, "pending_points": pending}
 
 
-def gradebook_grades(gradebook: Any, record: dict[str, Any], assignment: str) -> dict[
-        tuple[str | None, str], PersonGrade]:
+def gradebook_grades(gradebook: Any, record: dict[str, Any], assignment: str,
+                     course_dir: Path) -> dict[tuple[str | None, str], PersonGrade] | None:
     """The grades a person gave the record's manual parts in an open nbgrader ``Gradebook``
-    (student = learner), by (notebook, test name); empty when there are none. Whose
-    submission they grade is :func:`is_graded_submission`'s question."""
+    of the course folder ``course_dir`` (student = learner), by (notebook, test name);
+    empty when there are none, None when they grade another submission than the record's
+    (:func:`_is_graded_submission`)."""
+    grades = _person_grades(gradebook, record, assignment)
+    if grades and not _is_graded_submission(gradebook, course_dir, assignment, record):
+        return None
+    return grades
+
+
+def _person_grades(gradebook: Any, record: dict[str, Any], assignment: str) -> dict[
+        tuple[str | None, str], PersonGrade]:
     from nbgrader.api import MissingEntry
 
     try:
@@ -165,7 +174,7 @@ def gradebook_grades(gradebook: Any, record: dict[str, Any], assignment: str) ->
     return grades
 
 
-def is_graded_submission(gradebook: Any, course_dir: Path, assignment: str,
+def _is_graded_submission(gradebook: Any, course_dir: Path, assignment: str,
                          record: dict[str, Any]) -> bool:
     """Whether the gradebook's grading of the learner's assignment is the grading of the
     record's submission: the collected files (``submitted/<learner>/<assignment>/``) are
@@ -296,12 +305,11 @@ def sync(outbox: Any, gradebook_db: Path, course: str, labs: Iterable[str] = (),
         for record in records:
             who = f"{record['learner']}/{record['lab']}"
             assignment = assignments.get(record["lab"], record["lab"])
-            grades = gradebook_grades(gradebook, record, assignment)
-            updated = with_grades(record, grades, graded_at=clock()) if grades else None
-            if updated is not None and not is_graded_submission(
-                    gradebook, gradebook_db.parent, assignment, record):
+            grades = gradebook_grades(gradebook, record, assignment, gradebook_db.parent)
+            if grades is None:
                 report.stale.append(who)
                 continue
+            updated = with_grades(record, grades, graded_at=clock()) if grades else None
             if updated is not None:
                 outbox.put(updated, replace=True)
                 report.updated.append(who)
