@@ -4,9 +4,11 @@ time the learner writes), and re-read only from delivered copies the deliverer w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -136,3 +138,16 @@ def test_a_conflicting_update_is_rejected_not_retried(tmp_path):
     assert report.rejected and outbox.pending() == []
     (reason,) = (tmp_path / "outbox" / "rejected").glob("*.reason.txt")
     assert "HTTP 409" in reason.read_text()
+
+
+def test_extra_credit_is_cut_at_the_parts_points_and_reported(tmp_path, course):
+    with contextlib.closing(sqlite3.connect(course / "gradebook.db")) as db:
+        db.execute("UPDATE grade SET extra_credit = 1.5")  # formgrader's extra credit box
+        db.commit()
+    record = make_pending_record("ana", LAB, submission=collected(course, "ana", STAMP, b"a"))
+    outbox = delivered(tmp_path, record)
+    report = sync(outbox, course / "gradebook.db", COURSE)
+    assert report.capped == ["ana/lab-one: explain 3.5 > 2"]
+    (key,) = outbox.pending()
+    update = json.loads((outbox.folder / "pending" / f"{key}.json").read_bytes())
+    assert (update["tests"][1]["points"], update["score"]) == (2, 10)
