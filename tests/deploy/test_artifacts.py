@@ -289,7 +289,9 @@ def test_compose_starts_each_service_after_what_it_needs_answers() -> None:
     that answers (the services register with it; the hub writes the outbox's token)."""
     services = yaml.safe_load(compose_config(example_env()).stdout)["services"]
     for name in ("hub", "postgres", "exchange", "credentials", "gradebook"):
-        assert services[name].get("healthcheck", {}).get("test"), name
+        test = services[name].get("healthcheck", {}).get("test")
+        # podman's Docker API splits the command on spaces: one word per argument
+        assert test and test[0] == "CMD" and not any(" " in word for word in test), name
     for name in ("exchange", "credentials", "gradebook", "outbox"):
         assert services[name]["depends_on"]["hub"] == {"condition": "service_healthy"}, name
     assert services["outbox"]["depends_on"]["credentials"] == {"condition": "service_healthy"}
@@ -316,3 +318,28 @@ def test_an_unreachable_debian_mirror_is_one_sentence_not_a_hang(
     monkeypatch.setattr(images, "DEBIAN_MIRROR", "http://127.0.0.1:9/debian")
     reason = images.debian_unreachable(timeout=10)
     assert reason and reason.startswith("Debian's mirror does not answer") and "\n" not in reason
+
+
+def test_the_healthcheck_tells_an_answering_service_from_a_silent_one() -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from hub.docker.health import answers
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response({"/ok": 200, "/login": 404}.get(self.path, 503))
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Handler) as server:
+        Thread(target=server.serve_forever, daemon=True).start()
+        port = server.server_address[1]
+        assert answers(str(port))
+        assert answers(f"http://127.0.0.1:{port}/ok")
+        assert answers(f"http://127.0.0.1:{port}/login")  # up, just not that page
+        assert not answers(f"http://127.0.0.1:{port}/starting")
+        server.shutdown()
+    assert not answers(str(port)) and not answers(f"http://127.0.0.1:{port}/ok")
