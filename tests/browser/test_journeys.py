@@ -1,7 +1,8 @@
 """A course day through the UI, in order: two learners (English, French) fetch, answer,
-validate and submit a lab; the instructor collects, autogrades, grades by hand and releases
-feedback in formgrader inside JupyterLab; the learners fetch their feedback, see their
-progress, credential and certificate; the cohort lead reads the gradebook.
+validate and submit a lab; the instructor, in English then in French, collects, autogrades,
+grades each learner's written answer by hand and releases feedback in formgrader inside
+JupyterLab; the learners fetch their feedback, see the person's grade in their progress,
+their credential and certificate; the cohort lead reads the gradebook.
 
 The tests of this module are one story and run in file order on the shared hub.
 """
@@ -17,34 +18,37 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
-from graders.outbox import Outbox
 from hub.settings import REPO
 from hub.tracks import LOCALE
 
-from .conftest import EARLIER_LABS, LAB, SLOW, TRACK, Visitor
+from .conftest import (
+    EARLIER_LABS,
+    LAB,
+    SLOW,
+    TRACK,
+    WRITTEN,
+    WRITTEN_ANSWER,
+    WRITTEN_POINTS,
+    Visitor,
+    grade_solutions,
+)
 from .lab_answers import answer, solutions
 
 pytestmark = pytest.mark.slow
 HUB_TEXTS = LOCALE.messages
+#: JupyterLab's File menu in each language (its French language pack).
+FILE_MENU = {"en": "File", "fr": "Fichier"}
+#: What the instructor writes on each learner's written answer, in the instructor's language.
+COMMENTS = {"en": "Clear and careful advice for the centre.",
+            "fr": "Des conseils clairs et soignés pour le centre."}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def earlier_labs_passed(world) -> None:
-    """Both learners passed the track's other credential labs before today (results queued
-    in the hub's outbox as a grader writes them): today's lab is their third."""
-    outbox = Outbox(world.settings.data_root / "outbox")
-    for role in ("learner-en", "learner-fr"):
-        for lab in EARLIER_LABS:
-            outbox.put({
-                "schema": "northlab.result/1", "learner": world.name(role), "lab": lab,
-                "track": TRACK, "course": world.cohort, "submission_id": f"{lab}-1",
-                "submitted_at": "2026-11-20T10:00:00Z", "graded_at": "2026-11-20T10:05:00Z",
-                "score": 10, "max_score": 10, "duration": 1.0, "isolation": "bubblewrap",
-                "late": False, "error": None,
-                "tests": [{"name": "test_all", "points": 10, "max_points": 10,
-                           "passed": True, "hidden": False,
-                           "feedback": {"en": "All checks pass.", "fr": "Tout est juste."}}],
-            })
+    """Both learners passed the track's other credential labs before today (graded by the
+    instructor with ``northlab grade``): today's lab is their third."""
+    grade_solutions(world, [world.name("learner-en"), world.name("learner-fr")],
+                    dict.fromkeys(EARLIER_LABS, "source"))
 
 
 def start_track(learner: Visitor) -> None:
@@ -62,7 +66,7 @@ def lab_ready(visitor: Visitor) -> None:
     """Wait until JupyterLab has loaded its extensions (the menus are there)."""
     page = visitor.page
     page.wait_for_url(f"**/user/{visitor.name}/lab**", timeout=SLOW)
-    for menu in ("Nbgrader", "northlab"):
+    for menu in ("Nbgrader", "northlab", FILE_MENU[visitor.language]):
         page.locator(".lm-MenuBar-itemLabel", has_text=menu).wait_for(timeout=SLOW)
     page.locator(".jp-DirListing-content").first.wait_for(timeout=SLOW)
     visitor.check("jupyterlab")
@@ -148,58 +152,73 @@ def start_lab(visitor: Visitor) -> None:
 
 def formgrader_done(instructor: Visitor, frame, label: str) -> None:
     """Wait for formgrader's success dialog, check the page, close the dialog."""
-    modal = frame.locator("#success-modal")
+    modal = frame.locator("#success-modal, #error-modal").first
     modal.wait_for(timeout=SLOW)
+    assert modal.get_attribute("id") == "success-modal", modal.inner_text()
     instructor.check(label)
     modal.locator(".modal-footer button").click()
     modal.wait_for(state="detached")
 
 
-def test_instructor_grades_in_formgrader(world, visit):
-    instructor = visit("instructor")
+def instructor_grades(instructor: Visitor, learner: str, *, collect: bool,
+                      release: bool) -> None:
+    """The instructor's day in formgrader inside JupyterLab: (collect,) autograde
+    ``learner``, grade their written answer by hand, (generate and release feedback).
+
+    Formgrader is nbgrader's own English-only page (instructors are not among those the
+    language rule covers: learners and leads); JupyterLab around it and northlab's pages
+    are in the instructor's language (:func:`lab_ready` checks JupyterLab's menus)."""
     page = instructor.page
     start_lab(instructor)
     page.click(".lm-MenuBar-itemLabel >> text=Nbgrader")
-    page.click(".lm-Menu-itemLabel >> text=Formgrader")
+    page.click(".lm-Menu-item[data-command='nbgrader:open-formgrader']")
     frame = page.frame_locator("iframe[src$='/formgrader']")
     lab_row = frame.locator("tr", has=frame.locator("td", has_text=LAB)).first
     lab_row.wait_for(timeout=SLOW)
     instructor.check("formgrader")
-
-    lab_row.locator("td.collect a").click()
-    formgrader_done(instructor, frame, "collected")
-    learners = [world.name("learner-en"), world.name("learner-fr")]
-    lab_row.locator("td.num-submissions a", has_text=str(len(learners))).click()
-    for learner in learners:
-        row = frame.locator("tr", has=frame.locator("td.student-id", has_text=learner))
-        assert "None" not in row.locator("td.student-name").inner_text()
-        row.locator("td.autograde a").click()
-        formgrader_done(instructor, frame, f"autograded-{learner}")
-        row.locator("td.status", has_text="graded").wait_for(timeout=SLOW)
+    if collect:
+        lab_row.locator("td.collect a").click()
+        formgrader_done(instructor, frame, "collected")
+    lab_row.locator("td.num-submissions a", has_text="2").click()
+    row = frame.locator("tr", has=frame.locator("td.student-id", has_text=learner))
+    assert "None" not in row.locator("td.student-name").inner_text()
+    row.locator("td.autograde a").click()
+    formgrader_done(instructor, frame, "autograded")
+    # the written answer is a person's to grade
+    row.locator("td.status", has_text="needs manual grading").wait_for(timeout=SLOW)
     instructor.check("submissions")
 
     frame.locator("a", has_text="Manual Grading").first.click()
     frame.locator("td.name a", has_text=LAB).click()
     frame.locator("td.name a", has_text=LAB).click()
-    frame.locator("td.name a.name-hidden").first.click()
-    comment = frame.locator("textarea.comment").first
-    comment.wait_for(timeout=SLOW)
+    frame.locator("#toggle_names").click()
+    frame.locator("td.name a.name-shown", has_text=learner).click()
+    written = frame.locator(".nbgrader_cell", has=frame.locator(f"input#{WRITTEN}"))
+    written.wait_for(timeout=SLOW)
+    assert WRITTEN_ANSWER in written.locator(".panel-body").inner_text()
     instructor.check("manual-grading")
-    comment.fill("Clear and careful work.")
+    comment = written.locator(f"#{WRITTEN}-comment")
+    comment.fill(COMMENTS[instructor.language])
     comment.press("Tab")
-    frame.locator(".comment-saved").first.wait_for(state="visible", timeout=SLOW)
-    score = frame.locator("input.score").first
-    score.fill("1")
+    written.locator(".comment-saved").wait_for(state="visible", timeout=SLOW)
+    score = written.locator(f"input#{WRITTEN}")
+    score.fill(str(WRITTEN_POINTS))
     score.press("Tab")
-    frame.locator(".score-saved").first.wait_for(state="visible", timeout=SLOW)
+    written.locator(".score-saved").wait_for(state="visible", timeout=SLOW)
     instructor.check("manually-graded")
+    if release:
+        frame.locator("a", has_text="Manage Assignments").first.click()
+        lab_row.locator("td.generate-feedback a").click()
+        formgrader_done(instructor, frame, "feedback-generated")
+        lab_row.locator("td.release-feedback a").click()
+        formgrader_done(instructor, frame, "feedback-released")
 
-    frame.locator("a", has_text="Manual Grading").first.click()
-    frame.locator("a", has_text="Manage Assignments").first.click()
-    lab_row.locator("td.generate-feedback a").click()
-    formgrader_done(instructor, frame, "feedback-generated")
-    lab_row.locator("td.release-feedback a").click()
-    formgrader_done(instructor, frame, "feedback-released")
+
+def test_instructor_grades_in_formgrader(world, visit):
+    instructor_grades(visit("instructor"), world.name("learner-en"), collect=True,
+                      release=False)
+    instructor_grades(visit("instructor", "fr"), world.name("learner-fr"), collect=False,
+                      release=True)
 
 
 def open_from_northlab_menu(visitor: Visitor, command: str) -> Page:
@@ -219,6 +238,16 @@ def lab_title(language: str) -> str:
     return lab["title"][language]
 
 
+def until(page: Page, done, tries: int = 60) -> None:
+    """Reload ``page`` every two seconds until ``done()``."""
+    for _ in range(tries):
+        if done():
+            return
+        page.wait_for_timeout(2_000)
+        page.reload()
+    raise AssertionError(f"{page.url} never showed what was expected")
+
+
 def learner_reads_feedback(learner: Visitor) -> None:
     page = learner.page
     start_lab(learner)
@@ -235,10 +264,17 @@ def learner_reads_feedback(learner: Visitor) -> None:
     learner.check("feedback")
 
     progress = open_from_northlab_menu(learner, "progress")
-    assert progress.locator("main").get_by_text(lab_title(learner.language)).count() > 0
+    lab = progress.locator("section.lab", has_text=lab_title(learner.language))
+    written = lab.locator("tr", has=progress.locator("th", has_text=WRITTEN))
+    # the hub's grader service carries the person's grade in when gradebook.db changes
+    until(progress, lambda: written.count() == 1 and f"{WRITTEN_POINTS:g}/{WRITTEN_POINTS:g}"
+          in written.inner_text())
+    assert COMMENTS[learner.language] in written.inner_text()
+    assert lab.locator(".awaiting").count() == 0
+    learner.check("progress-graded", progress)
     credentials = open_from_northlab_menu(learner, "credentials")
     card = credentials.locator("section.credential").first
-    card.wait_for(timeout=SLOW)
+    until(credentials, lambda: card.count() > 0)
     with learner.context.expect_page() as opened:
         card.locator("a[href*='certificate.png']").click(modifiers=["Control"])
     certificate = opened.value
