@@ -97,3 +97,17 @@ def test_hub_start_brings_older_courses_up_to_date(settings):
     ensure_layout(settings)
     assert "share_gradebook" in (root / "nbgrader_config.py").read_text()
     assert mode_and_group(root / "gradebook.db") == ("0o660", course_instructors_unix_group(COURSE))
+
+
+def test_the_outbox_is_shared_for_queuing_only(settings):
+    """Instructors' autograde queues into outbox/pending/; sent/ (which root's manual sync
+    re-reads) and rejected/ are root's, also when an instructor's autograde made them."""
+    outbox = settings.data_root / "outbox"
+    (outbox / "sent").mkdir(parents=True)
+    os.chown(outbox / "sent", 65534, -1)
+    os.chmod(outbox / "sent", 0o3770)
+    ensure_layout(settings)
+    assert mode_and_group(outbox / "pending") == ("0o3770", INSTRUCTORS_GROUP)
+    for name in ("sent", "rejected"):
+        assert mode_and_group(outbox / name) == ("0o2750", INSTRUCTORS_GROUP)
+        assert (outbox / name).stat().st_uid == 0
