@@ -45,8 +45,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-#: Service endpoint through the hub proxy on NORTHLAB_PORT; NORTHLAB_RESULTS_URL overrides it.
+from graders.settings import HubSettings, OutboxSettings, SettingsError, load
+
+#: Service endpoint through the hub proxy on the hub's port; the results_url setting
+#: (NORTHLAB_RESULTS_URL) overrides it.
 DEFAULT_URL = "http://127.0.0.1:{port}/services/credentials/api/results"
 BACKOFF_FIRST = 2.0  # seconds before the first retry
 BACKOFF_MAX = 300.0  # retries are never more than 5 minutes apart
@@ -297,8 +299,26 @@ class Outbox:
 # -- CLI verbs ------------------------------------------------------------------------------
 
 
+def outbox_settings() -> OutboxSettings:
+    """The deliverer's settings (:class:`OutboxSettings`); a bad one is a CommandError."""
+    from graders.cli import CommandError
+
+    try:
+        return load(OutboxSettings)
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def default_folder() -> Path:
-    return Path(os.environ.get("NORTHLAB_DATA", REPO / "var")) / "outbox"
+    """``<data_root>/outbox``."""
+    return outbox_settings().data_root / "outbox"
+
+
+def _url(args: argparse.Namespace) -> str:
+    if args.url:
+        return args.url
+    settings = outbox_settings()
+    return settings.results_url or DEFAULT_URL.format(port=load(HubSettings).port)
 
 
 def _token(args: argparse.Namespace) -> str:
@@ -310,7 +330,7 @@ def _token(args: argparse.Namespace) -> str:
         except OSError as exc:
             raise CommandError(f"cannot read the token file {args.token_file}: {exc}") from exc
     # a hub-managed deliverer gets its own service token as JUPYTERHUB_API_TOKEN
-    token = os.environ.get("NORTHLAB_RESULTS_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN")
+    token = outbox_settings().results_token or os.environ.get("JUPYTERHUB_API_TOKEN")
     hub_token_file = default_folder().parent / "hub" / "grader-token"  # written by the hub
     if not token and hub_token_file.is_file():
         token = hub_token_file.read_text(encoding="utf-8").strip()
@@ -324,8 +344,8 @@ def _token(args: argparse.Namespace) -> str:
 
 
 def cmd_deliver(args: argparse.Namespace) -> int:
-    outbox = Outbox(args.outbox)
-    send = http_sender(args.url, _token(args))
+    outbox = Outbox(args.outbox or default_folder())
+    send = http_sender(_url(args), _token(args))
     vouch = course_writers(args.course_group_prefix) if args.course_group_prefix else None
     manual = None
     if args.sync_manual:
@@ -348,7 +368,7 @@ def cmd_deliver(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    print(json.dumps(Outbox(args.outbox).status(), indent=2))
+    print(json.dumps(Outbox(args.outbox or default_folder()).status(), indent=2))
     return 0
 
 
@@ -367,16 +387,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument(
             "--outbox",
             type=Path,
-            default=default_folder(),
-            help="outbox folder (default: %(default)s)",
+            help="outbox folder (default: <data_root>/outbox)",
         )
         p.set_defaults(func=func)
         if name == "deliver":
             p.add_argument(
                 "--url",
-                default=os.environ.get("NORTHLAB_RESULTS_URL")
-                or DEFAULT_URL.format(port=os.environ.get("NORTHLAB_PORT", "8000")),
-                help="results endpoint (NORTHLAB_RESULTS_URL; default %(default)s)",
+                help="results endpoint (default: the results_url setting, "
+                "NORTHLAB_RESULTS_URL, else " + DEFAULT_URL.format(port="<port>") + ")",
             )
             p.add_argument(
                 "--token-file",

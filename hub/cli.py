@@ -12,6 +12,7 @@ import requests
 
 from graders.cli import CommandError
 from graders.lab import LabError
+from graders.settings import describe
 from hub import demo
 from hub.accounts import AccountError
 from hub.classroom import warm_cohort
@@ -25,7 +26,7 @@ from hub.people import (
 )
 from hub.roles import cohort_group
 from hub.runner import start_hub, stop_everything, stop_hub
-from hub.settings import Settings, SettingsError, help_text, load_settings
+from hub.settings import Settings, SettingsError, load_settings
 from hub.tracks import TRACKS
 
 
@@ -100,9 +101,13 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    settings = _settings()
-    for key, default, help in help_text():
-        print(f"{key} = {getattr(settings, key)!s}   (default {default})\n    {help}")
+    _settings()  # the hub's settings are checked
+    try:
+        rows = describe()
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+    for part, key, value, source, env, help in rows:
+        print(f"[{part}] {key} = {value}   ({source}; {env})\n    {help}")
     return 0
 
 

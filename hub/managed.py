@@ -4,7 +4,7 @@ delivers the grade outbox), and the credential, gradebook and kit hand-in servic
 Adding a service is one line in :data:`SERVICE_APPS`: ``(name, module, token scopes,
 OAuth scopes)``; the hub starts ``python -m <module>`` (JupyterHub sets
 ``JUPYTERHUB_SERVICE_URL``/``_PREFIX``/``JUPYTERHUB_API_TOKEN``; northlab adds
-``NORTHLAB_DATA``), and every user may log in to it (``access:services!service=<name>``).
+:func:`service_environment`), and every user may log in to it (``access:services!service=<name>``).
 Every service the hub starts runs through :mod:`hub.lifeline`: it dies with the hub, and
 its port answers while it is still importing.
 """
@@ -14,8 +14,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from dataclasses import fields
 from typing import Any
 
+from graders.settings import CONFIG_VARIABLE, SiteSettings
 from hub import lifeline
 from hub.accounts import COURSE_INSTRUCTORS_PREFIX
 from hub.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
@@ -54,19 +56,28 @@ def grader_token(settings: Settings) -> str:
 
 
 #: Environment a managed service needs from the hub's own (JupyterHub passes it no other):
-#: the JSON-LD contexts exported into container images at build time, and the permission
-#: `northlab demo` gives the credential service to sign its 127.0.0.1 address.
-PASSED_THROUGH = ("NORTHLAB_JSONLD_CONTEXTS", "NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK")
+#: the JSON-LD contexts exported into container images at build time, the permission
+#: `northlab demo` gives the credential service to sign its 127.0.0.1 address, and the
+#: settings file (the services read their own tables of it).
+PASSED_THROUGH = ("NORTHLAB_JSONLD_CONTEXTS", "NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK",
+                  CONFIG_VARIABLE)
+
+
+def site_environment(settings: Settings) -> dict[str, str]:
+    """The hub's values of the settings every part shares (:class:`SiteSettings`: data and
+    labs folders, results database) and its port, as the parts read them."""
+    shared = {f.metadata["env"]: str(getattr(settings, f.name)) for f in fields(SiteSettings)}
+    return {**{env: value for env, value in shared.items() if value},
+            "NORTHLAB_PORT": str(settings.port)}
 
 
 def service_environment(settings: Settings) -> dict[str, str]:
-    """What every managed web service reads of the hub's settings: data root, labs (the kit
-    service grades hand-ins), port and the public address (signed into credentials), plus
-    :data:`PASSED_THROUGH`."""
+    """What every managed web service reads of the hub's settings: the shared ones
+    (:func:`site_environment`; the credential service and the gradebook read the labs'
+    achievements and titles, the kit service grades hand-ins), the public address (signed
+    into credentials) and the settings file, plus :data:`PASSED_THROUGH`."""
     return {
-        "NORTHLAB_DATA": str(settings.data_root),
-        "NORTHLAB_LABS_ROOT": str(settings.labs_root),
-        "NORTHLAB_PORT": str(settings.port),
+        **site_environment(settings),
         "NORTHLAB_PUBLIC_URL": settings.public_base_url,
         **_passed_through(),
     }
@@ -105,11 +116,7 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
                 "--sync-manual", str(settings.courses_root),
                 *(["--course-group-prefix", COURSE_INSTRUCTORS_PREFIX]
                   if settings.mode == "local" else [])]),
-            "environment": {
-                "NORTHLAB_DATA": str(settings.data_root),
-                "NORTHLAB_PORT": str(settings.port),
-                "NORTHLAB_LABS_ROOT": str(settings.labs_root),  # labs' assignment names
-            },
+            "environment": site_environment(settings),  # labs' assignment names
         },
     ]
     roles: list[dict[str, Any]] = [

@@ -160,18 +160,18 @@ class ServiceProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        env = dict(
-            os.environ,
-            NORTHLAB_DATA=str(self.settings.data_root),
-            NORTHLAB_LABS=str(self.settings.labs_root),
-            NORTHLAB_CREDENTIALS_PUBLIC_URL=self.base.rstrip("/"),
-            NORTHLAB_CREDENTIALS_REPORT_TOKEN=self.token,
-            JUPYTERHUB_SERVICE_URL=f"http://127.0.0.1:{self.port}",
-            NORTHLAB_CONFIG="/nonexistent/northlab.toml",
-            NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK="1",
-            JUPYTERHUB_SERVICE_PREFIX=self.prefix,
-            **self.env,
-        )
+        env = {
+            **os.environ,
+            "NORTHLAB_DATA": str(self.settings.data_root),
+            "NORTHLAB_LABS_ROOT": str(self.settings.labs_root),
+            "NORTHLAB_CREDENTIALS_PUBLIC_URL": self.base.rstrip("/"),
+            "NORTHLAB_CREDENTIALS_REPORT_TOKEN": self.token,
+            "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{self.port}",
+            "NORTHLAB_CONFIG": os.devnull,
+            "NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK": "1",
+            "JUPYTERHUB_SERVICE_PREFIX": self.prefix,
+            **self.env,  # the caller's wins
+        }
         env.pop("JUPYTERHUB_API_URL", None)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hub.services.credentials"], cwd=REPO, env=env

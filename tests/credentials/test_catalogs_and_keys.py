@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -105,10 +106,10 @@ def test_settings_from_file_and_environment(tmp_path: Path):
 
 def test_public_url_may_be_the_hubs_address():
     bare = load_settings(
-        {"NORTHLAB_CONFIG": "/none", "NORTHLAB_CREDENTIALS_PUBLIC_URL": "https://lab.example.org/"}
+        {"NORTHLAB_CONFIG": os.devnull, "NORTHLAB_CREDENTIALS_PUBLIC_URL": "https://lab.example.org/"}
     )
     assert bare.public_url == "https://lab.example.org/services/credentials"
     full = load_settings(
-        {"NORTHLAB_CONFIG": "/none", "NORTHLAB_CREDENTIALS_PUBLIC_URL": "https://x.org/a/b/"}
+        {"NORTHLAB_CONFIG": os.devnull, "NORTHLAB_CREDENTIALS_PUBLIC_URL": "https://x.org/a/b/"}
     )
     assert full.public_url == "https://x.org/a/b"

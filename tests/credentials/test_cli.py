@@ -23,8 +23,8 @@ def run(settings, tmp_path, monkeypatch, capsys):
     """Run ``northlab ARGS`` in-process (the verbs read the environment like the command)."""
     env = {
         "NORTHLAB_DATA": str(settings.data_root),
-        "NORTHLAB_LABS": str(settings.labs_root),
-        "NORTHLAB_CONFIG": str(tmp_path / "none.toml"),
+        "NORTHLAB_LABS_ROOT": str(settings.labs_root),
+        "NORTHLAB_CONFIG": os.devnull,
         "NORTHLAB_CREDENTIALS_PUBLIC_URL": settings.public_url,
         "NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK": "1",
     }
@@ -55,7 +55,7 @@ def test_the_installed_command_lists_the_repository_achievements():
     result = subprocess.run(
         [str(Path(sys.executable).with_name("northlab")), "credential", "achievements"],
         cwd=REPO,
-        env={**os.environ, "NORTHLAB_CONFIG": "/nonexistent", "NORTHLAB_LABS": str(REPO / "labs")},
+        env={**os.environ, "NORTHLAB_CONFIG": os.devnull, "NORTHLAB_LABS_ROOT": str(REPO / "labs")},
         capture_output=True,
         text=True,
         timeout=120,

@@ -73,8 +73,8 @@ c.JupyterHub.services = [
         "oauth_client_allowed_scopes": {OAUTH_SCOPES!r},
         "environment": {{
             "NORTHLAB_DATA": "{tmp}/data",
-            "NORTHLAB_LABS": {str(labs_root)!r},
-            "NORTHLAB_CONFIG": "/nonexistent/northlab.toml",
+            "NORTHLAB_LABS_ROOT": {str(labs_root)!r},
+            "NORTHLAB_CONFIG": {os.devnull!r},
             "NORTHLAB_CREDENTIALS_PUBLIC_URL": "{public}",
             "NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK": "1",
         }},

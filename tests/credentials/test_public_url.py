@@ -3,6 +3,7 @@ outside the demo, and a did:web issuer's DID document resolves over HTTP."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import pytest
@@ -26,7 +27,7 @@ def credential_service_env(tmp_path, **hub_env: str) -> dict[str, str]:
     return {
         **credentials["environment"],
         "JUPYTERHUB_SERVICE_PREFIX": "/services/credentials/",
-        "NORTHLAB_CONFIG": str(tmp_path / "none.toml"),
+        "NORTHLAB_CONFIG": os.devnull,
     }
 
 

@@ -100,8 +100,8 @@ def postgres() -> Iterator[str]:
 
 @pytest.mark.slow
 def test_postgres_migrates_stores_and_issues(postgres, settings):
-    library = Credentials(replace(settings, database_url=postgres))
-    Credentials(replace(settings, database_url=postgres)).engine.dispose()  # idempotent
+    library = Credentials(replace(settings, results_database_url=postgres))
+    Credentials(replace(settings, results_database_url=postgres)).engine.dispose()  # idempotent
     for lab in ("lab-one", "lab-two", "lab-three"):
         intake = library.record_result(make_record("ana", lab, 9), reported_by="grader")
     assert len(intake.issued) == 1

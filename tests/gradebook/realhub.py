@@ -57,8 +57,10 @@ class RealHub:
 
 
 def write_config(folder: Path, *, database_url: str, cohorts: dict[str, list[str]],
-                 leads: dict[str, list[str]], admins: list[str]) -> tuple[Path, str]:
-    """Write jupyterhub_config.py into ``folder``; returns (path, public url)."""
+                 leads: dict[str, list[str]], admins: list[str],
+                 environment: dict[str, str] | None = None) -> tuple[Path, str]:
+    """Write jupyterhub_config.py into ``folder`` (``environment``: more of the gradebook's,
+    e.g. what hub.managed gives it); returns (path, public url)."""
     port, hub_port, proxy_port, service_port = (free_port() for _ in range(4))
     roles = [
         # every user may open the gradebook (their own progress)
@@ -86,6 +88,7 @@ def write_config(folder: Path, *, database_url: str, cohorts: dict[str, list[str
             "NORTHLAB_RESULTS_DATABASE_URL": database_url,
             "NORTHLAB_DATA": str(folder / "data"),
             "NORTHLAB_GRADEBOOK_ROSTER_TTL": "1",
+            **(environment or {}),
         },
     }
     groups = {f"cohort-{k}": {"users": v} for k, v in cohorts.items()}
