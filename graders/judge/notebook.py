@@ -65,6 +65,9 @@ class LearnerNamespace(dict):
         self.remote: set[str] = set()  #: names a test bound to a learner object
         self.deleted: set[str] = set()  #: names the running test cell deleted
         self.secret: set[str] = set()  #: names hidden parts bound (what reads them: not shared)
+        #: a hidden part has run: later cells share no plain value (a hidden part can leave
+        #: its values anywhere in the judge's state, e.g. in a visible list it appends to)
+        self.hidden_ran = False
         self.sources: dict[types.CodeType, tuple[str, bool, str]] = {}
         self.classes: dict[int, tuple[type, str]] = {}
         self.twins: dict[int, tuple[Any, Remote]] = {}
@@ -128,7 +131,11 @@ class LearnerNamespace(dict):
 
     def share(self, name: str, value: Any) -> None:
         """Bind the test's ``value`` in the learner's namespace too, when it can cross:
-        plain data up to :data:`SHARE_LIMIT`, or what :meth:`twin` makes."""
+        plain data up to :data:`SHARE_LIMIT` (none after a hidden part ran), or what
+        :meth:`twin` makes."""
+        if self.hidden_ran and not isinstance(
+                value, types.ModuleType | types.FunctionType | types.BuiltinFunctionType | type):
+            return
         try:
             estimate = Encoder(lambda _: ["h", 0])
             tree = estimate.encode(value)
@@ -282,22 +289,27 @@ def hidden_lines(source: str) -> set[int]:
 
 def _shared_names(tree: ast.Module, source: str, secret: set[str]) -> tuple[set[str], set[str]]:
     """(names the cell may share with the learner, names it makes secret). A name is
-    shared when only visible statements bind it, from names that are not secret (import
-    statements bind modules and library names: always shared)."""
+    shared when only visible statements before the cell's first hidden line bind it, from
+    names that are not secret; every name stored anywhere from that line on (imports and
+    ``:=`` included) is secret."""
     hidden = hidden_lines(source)
+    first_hidden = min(hidden, default=None)
     shared, kept, tainted = set(), set(), set(secret)
     for stmt in tree.body:
         binds = bound_names(stmt)
-        if isinstance(stmt, ast.Import | ast.ImportFrom):
-            shared |= binds
-            continue
-        lines = range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
-        if any(n in hidden for n in lines) or free_names(stmt) & tainted:
-            kept |= binds | called_on(stmt)
+        end = stmt.end_lineno or stmt.lineno
+        if (first_hidden is not None and end >= first_hidden) or free_names(stmt) & tainted:
+            kept |= binds | called_on(stmt) | stored_names(stmt)
             tainted |= kept
         else:
             shared |= binds
     return shared - kept, kept
+
+
+def stored_names(stmt: ast.stmt) -> set[str]:
+    """Every name ``stmt`` stores or deletes anywhere inside it (``:=`` included)."""
+    return {node.id for node in ast.walk(stmt)
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
 
 
 def _own_code(tree: ast.Module) -> dict[tuple[str, int], tuple[str, bool, str] | None]:
@@ -379,6 +391,7 @@ def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
     finally:
         namespace.cell = None
         namespace.deleted.clear()
+        namespace.hidden_ran |= HIDDEN_BEGIN in source
     stderr = bool(err.getvalue()) or conn.stderr_seen
     partial = None
     if error is None and type(value) in (int, float):

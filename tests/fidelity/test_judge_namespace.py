@@ -51,5 +51,25 @@ def test_only_visible_untainted_bindings_are_shared() -> None:
                         "### END HIDDEN TESTS\n",
                "derived = secret + 1\nmutated = [3]\nhelper = lambda: seen") == [True, True]
     assert learner["seen"] == 1 and callable(learner["helper"])
-    assert learner["mutated"] == [3]  # rebound from visible data: not the hidden list
-    assert not {"secret", "derived"} & set(learner)
+    # after a hidden part ran, no plain value crosses (it may hold hidden values however
+    # it was computed); functions cross as worker copies of their source
+    assert not {"secret", "derived", "mutated"} & set(learner)
+
+
+def test_no_hidden_value_reaches_the_learner_by_any_binding() -> None:
+    """Review round 3: a hidden import of a plain value, ``:=`` in a hidden assert, a
+    visible helper that a hidden part calls to fill a visible list, a visible binding after
+    the hidden part in the same cell: none of these reaches the learner's namespace."""
+    learner: dict[str, Any] = {"answer_one": lambda x: 2 * x}
+    cells = [
+        "_log = []\ndef _note(v):\n    _log.append(v)\n### BEGIN HIDDEN TESTS\n"
+        "assert answer_one(5) == (_want := 10)\n_note(4182)\n### END HIDDEN TESTS\n"
+        "_summary = ('checked', _want, list(_log))\n",
+        "_later = list(_log)\nimport math\n",
+        "### BEGIN HIDDEN TESTS\nfrom math import pi as SECRET_ANSWER\n"
+        "### END HIDDEN TESTS\n",
+    ]
+    assert run(learner, *cells) == [True, True, True]
+    assert not {"SECRET_ANSWER", "_want", "_summary", "_later"} & set(learner)
+    assert learner["_log"] == []  # copied when bound, before the hidden part ran
+    assert "math" in learner and callable(learner["_note"])
