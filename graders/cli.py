@@ -13,6 +13,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 #: verb -> (module that registers it, one-line help for ``northlab --help``)
 VERBS: dict[str, tuple[str, str]] = {
@@ -43,13 +44,21 @@ class CommandError(Exception):
     """Bad input or environment: printed as one line, exit status 2."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse without abbreviations: ``--out`` must not quietly mean ``--outbox``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     """The parser for ``verb`` (its module imported), or an overview of every verb."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="northlab",
         description="northlab: lab environment, sandboxed auto-grader and microcredentials.",
     )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     if verb in VERBS:
         importlib.import_module(VERBS[verb][0]).register(subparsers)
     else:

@@ -120,6 +120,9 @@ def test_grade_errors_are_one_sentence(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no such folder" in result.stderr
     assert northlab("grade", "--help").returncode == 0
     assert northlab("check", "--help").returncode == 0
+    result = northlab("grade", str(NB_LAB), str(tmp_path), "--out", str(tmp_path / "x"))
+    assert result.returncode == 2 and "--out" in result.stderr  # never --outbox abbreviated
+    assert not (tmp_path / "x").exists()
 
 
 def test_python_dash_m_errors_are_one_sentence_too(tmp_path: Path) -> None:
