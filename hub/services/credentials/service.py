@@ -2,6 +2,12 @@
 
 :class:`Credentials` is what the web app and the ``northlab credential`` verbs call; it
 holds no per-request state besides a DB session factory.
+
+Manual grading's rules enforced here (threat model: graders/README.md, "Manual grades"):
+a stored result with parts a person grades is replaced only by a person's further grading
+of it (:func:`update_refusal`; else :class:`ConflictingUpdate`, HTTP 409); a lowering that
+leaves a held credential's criteria unmet is logged, never revoked by itself; what counts
+toward a credential is ``records.counted``, the gradebook's definition too.
 """
 
 from __future__ import annotations
