@@ -6,13 +6,13 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 
 from graders.sandbox.base import LaunchSpec, Sandbox
 from graders.sandbox.bubblewrap import BubblewrapSandbox
 from graders.sandbox.container import ContainerSandbox
 from graders.sandbox.rlimits import RlimitSandbox
+from graders.settings import SandboxSettings, load
 
 SANDBOXES: dict[str, type[Sandbox]] = {
     cls.name: cls for cls in (BubblewrapSandbox, ContainerSandbox, RlimitSandbox)
@@ -26,7 +26,7 @@ class SandboxUnavailable(RuntimeError):
 @cache
 def detect(name: str | None = None) -> Sandbox:
     """The sandbox to use: ``name`` / ``NORTHLAB_SANDBOX`` if set, else the strongest."""
-    name = name or os.environ.get("NORTHLAB_SANDBOX") or None
+    name = name or load(SandboxSettings).sandbox or None
     if name:
         cls = SANDBOXES.get(name)
         if cls is None:

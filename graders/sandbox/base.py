@@ -25,10 +25,12 @@ from typing import Any
 from graders.sandbox.cgroup import Cgroups
 from graders.sandbox.cgroup import find as find_cgroups
 from graders.sandbox.uids import BLOCK_SIZE
+from graders.settings import SandboxSettings, load
 
-#: First uid used for sandboxed processes (``NORTHLAB_SANDBOX_UID_BASE``); the range
-#: ``[base, base + 64 * 32)`` must not belong to real users of the host.
-DEFAULT_UID_BASE = 64000
+#: First uid used for sandboxed processes (the ``uid_base`` setting,
+#: ``NORTHLAB_SANDBOX_UID_BASE``); the range ``[base, base + 64 * 32)`` must not belong to
+#: real users of the host.
+DEFAULT_UID_BASE = SandboxSettings.uid_base
 
 
 def drop_privileges(uid: int) -> list[str]:
@@ -65,8 +67,7 @@ class Sandbox(ABC):
     fresh_namespaces: bool = True
 
     def __init__(self, uid_base: int | None = None, cgroups: Cgroups | None = None) -> None:
-        env_base = os.environ.get("NORTHLAB_SANDBOX_UID_BASE")
-        self.uid_base = uid_base if uid_base is not None else int(env_base or DEFAULT_UID_BASE)
+        self.uid_base = uid_base if uid_base is not None else load(SandboxSettings).uid_base
         #: the cgroup hierarchy for per-submission groups (None: none is writable here)
         self.cgroups = cgroups if cgroups is not None else find_cgroups()
 

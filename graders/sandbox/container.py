@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from graders.sandbox.rlimits import RlimitSandbox
+from graders.settings import SandboxSettings, load
 
 
 class ContainerSandbox(RlimitSandbox):
@@ -18,7 +19,7 @@ class ContainerSandbox(RlimitSandbox):
 
     @classmethod
     def available(cls) -> bool:
-        return os.environ.get("NORTHLAB_SANDBOX") == "container"
+        return load(SandboxSettings).sandbox == "container"
 
     def _net(self) -> bool:
         return False
