@@ -295,7 +295,7 @@ def config_file(environ: Mapping[str, str]) -> tuple[Path, dict[str, Any]]:
 def _resolve(part: type, environ: Mapping[str, str],
              path: Path, data: dict[str, Any]) -> dict[str, tuple[Any, str]]:
     """``{name: (value, source)}`` for every field of ``part``."""
-    table = next(name for name, cls in PARTS.items() if cls in part.__mro__)
+    table = next((name for name, cls in PARTS.items() if cls in part.__mro__), "")
     values = {}
     for f in fields(part):
         section = data if not table or f.name in SHARED else data.get(table, {})
