@@ -13,6 +13,7 @@ from typing import Any
 
 from graders.cli import CommandError
 from graders.lab import TRACKS, LabError, load_lab
+from graders.settings import SiteSettings, load
 
 
 def outbox_folder(args: argparse.Namespace) -> Path | None:
@@ -23,9 +24,7 @@ def outbox_folder(args: argparse.Namespace) -> Path | None:
     if args.no_outbox:
         return None
     if os.environ.get("NORTHLAB_DATA") or os.environ.get("JUPYTERHUB_API_URL"):
-        from hub.settings import load_settings
-
-        return Path(load_settings().data_root) / "outbox"
+        return load(SiteSettings).data_root / "outbox"
     return None
 
 
