@@ -24,6 +24,7 @@ from jupyterhub.services.auth import HubAuth
 from tornado import ioloop, web
 
 from graders.outbox import Outbox
+from graders.settings import FeedbackSettings, load
 from hub import lifeline
 from hub.services.exchange.hubconfig import store_path as exchange_store
 from hub.services.feedback.grading import Graders, Watcher
@@ -77,7 +78,7 @@ def main() -> None:
     recovered = spool.recover()
     if recovered:
         LOG.info("%d request(s) left running by the last run are queued again", recovered)
-    concurrency = int(os.environ.get("NORTHLAB_FEEDBACK_CONCURRENCY", "2"))
+    concurrency = load(FeedbackSettings).concurrency
     graders = Graders(spool, settings.labs_root, Outbox(settings.data_root / "outbox"),
                       concurrency=concurrency)
     watcher = Watcher(settings.exchange_root, settings.labs_root, spool,
