@@ -45,16 +45,22 @@ from typing import Any
 
 from graders.i18n import catalog
 from graders.results import InvalidResult, validate_result
+from graders.settings import SettingsError, SiteSettings, load
 from graders.submissions import LEARNER, ZONE_NAME, Submission, SubmissionError, read_files
 
 #: Longest comment of a person carried into a record (characters; the rest is cut).
 MAX_COMMENT = 2000
-REPO = Path(__file__).resolve().parents[1]
 
 
 def default_labs_root() -> Path:
-    """The hub's labs folder (NORTHLAB_LABS_ROOT, as the hub hands it to its services)."""
-    return Path(os.environ.get("NORTHLAB_LABS_ROOT") or REPO / "labs")
+    """The site's labs folder (the labs_root setting, which the hub hands its services); a
+    bad setting is a CommandError."""
+    from graders.cli import CommandError
+
+    try:
+        return load(SiteSettings).labs_root
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def assignment_names(labs_root: Path) -> dict[str, str]:
@@ -378,7 +384,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                            "course folder, where nbgrader_config.py is?)")
     course = args.course or course_dir.resolve().name
     outbox = Outbox(args.outbox or default_folder())
-    assignments = assignment_names(args.labs_root)
+    assignments = assignment_names(args.labs_root or default_labs_root())
     by_assignment = {name: lab for lab, name in assignments.items()}
     labs = [by_assignment.get(name, name) for name in args.labs]
     try:
@@ -420,7 +426,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--course", help="course id in the records (default: the folder's name)")
     p.add_argument("--outbox", type=Path, default=None,
                    help="outbox folder (default: <NORTHLAB_DATA>/outbox)")
-    p.add_argument("--labs-root", type=Path, default=default_labs_root(),
+    p.add_argument("--labs-root", type=Path, default=None,
                    help="labs folder, for labs whose nbgrader assignment has another name "
-                        "(NORTHLAB_LABS_ROOT; default %(default)s)")
+                        "(default: the labs_root setting, NORTHLAB_LABS_ROOT)")
     p.set_defaults(func=cmd_sync)
