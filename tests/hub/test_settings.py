@@ -83,3 +83,31 @@ def test_missing_node(monkeypatch):
 def test_postgres_url_uses_the_installed_driver():
     settings = load_settings({"NORTHLAB_DATABASE_URL": "postgresql://hub:pw@db/jupyterhub"})
     assert settings.hub_database_url == "postgresql+psycopg2://hub:pw@db/jupyterhub"
+
+
+def test_every_part_reads_the_one_labs_root_and_says_where_values_came_from(tmp_path):
+    from hub.services.credentials.settings import load_settings as credential_settings
+    from hub.services.gradebook.config import load_config
+
+    config = tmp_path / "northlab.toml"
+    config.write_text(f'labs_root = "{tmp_path / "labs"}"\n[gradebook]\npass_percent = 50\n')
+    env = {"NORTHLAB_CONFIG": str(config), "NORTHLAB_SANDBOX_UID_BASE": "70000"}
+    assert credential_settings(env).labs_root == tmp_path / "labs"  # `northlab credential`
+    assert load_config(env).labs_root == tmp_path / "labs"
+    moved = {**env, "NORTHLAB_LABS_ROOT": str(tmp_path / "moved")}
+    assert load_config(moved).labs_root == credential_settings(moved).labs_root == (
+        tmp_path / "moved")
+    rows = {(row.part, row.key): row for row in describe(env)}
+    assert rows["site", "labs_root"][2:4] == (str(tmp_path / "labs"), "northlab.toml")
+    assert rows["gradebook", "pass_percent"][2:4] == ("50.0", "northlab.toml")
+    assert rows["sandbox", "uid_base"][2:4] == ("70000", "environment")
+    assert rows["hub", "mode"][2:4] == ("local", "default")
+    assert rows["credentials", "public_url"].value == (
+        "http://127.0.0.1:8000/services/credentials")
+
+
+def test_unknown_key_in_a_part_table(tmp_path):
+    config = tmp_path / "northlab.toml"
+    config.write_text('[credentials]\nlabs_root = "/x"\n')  # the shared key is top level
+    with pytest.raises(SettingsError, match=r"Unknown setting 'labs_root' in \[credentials\]"):
+        describe({"NORTHLAB_CONFIG": str(config)})
