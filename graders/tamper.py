@@ -21,6 +21,14 @@ empty array) shows up here. Combined (notebook labs): for each lab cell, its nam
 to ``[]`` or ``0`` together with answers that return their first argument, so a test that
 mixes a rebindable lab value with a working-looking answer shows up too.
 
+Solution values (notebook labs): the blank release plus, right after each lab cell that
+computes names from the learner's code (what the static check calls *computed*), a cell
+that sets those names to the values they have at that point of the instructor's solution
+run (the solution's files travel in a private folder of the submission, the solution's
+code is run there in a separate namespace). The learner's answers and files stay blank, so
+a test that trusts what the worker reports about the learner's work (a folder's contents,
+a spreadsheet's rows) shows up here even when the stubs above never look right.
+
 A lab of several notebooks gets all of this per notebook, the other notebooks released
 blank, and the static check reads every notebook.
 
@@ -74,40 +82,66 @@ ANSWER_STUBS = {
 #: combined submissions: (tamper kind for a lab cell's names, answer stub kind)
 COMBINED = (("empty-list", "first-argument"), ("zero", "first-argument"))
 
+#: where a solution-values submission carries the solution's files
+SOLUTION_FOLDER = "_northlab_solution"
+#: the cell that runs the solution's code (up to a lab cell) in :data:`SOLUTION_FOLDER`,
+#: in a namespace of its own, and sets that cell's computed names to the solution's values
+SOLUTION_VALUES = """\
+def _northlab_solution_values(code, names):
+    import os
+    here, namespace = os.getcwd(), {{"get_ipython": globals().get("get_ipython")}}
+    os.chdir({folder!r})
+    try:
+        exec(compile(code, "solution", "exec"), namespace)
+    finally:
+        os.chdir(here)
+    return {{name: namespace[name] for name in names if name in namespace}}
+globals().update(_northlab_solution_values({code!r}, {names!r}))
+"""
+
 Cohort = dict[str, tuple[str, str, Submission]]
 
 
-def tamper_cohort(lab: Lab) -> Cohort:
+def tamper_cohort(lab: Lab, solution_files: dict[str, bytes] | None = None) -> Cohort:
     """learner id -> (name, tamper kind, submission) for every lab-bound name and kind, the
-    answer stubs and the combined submissions."""
+    answer stubs and the combined submissions; with ``solution_files`` (the instructor
+    solution's files), the solution-values submissions too."""
     files = read_files(lab.source_dir)
     if lab.kind != "notebook":
         return _code_answer_stubs(lab, files)
     releases = {name: release_notebook(lab.notebook_path(name)) for name in lab.notebook_names}
     blank = {**files, **{f"{name}.ipynb": nbformat.writes(nb).encode()
                          for name, nb in releases.items()}}
+    carried = {f"{SOLUTION_FOLDER}/{name}": data
+               for name, data in (solution_files or {}).items() if not name.endswith(".ipynb")}
     cohort: Cohort = {}
     for index, name in enumerate(lab.notebook_names):
         cohort.update(_notebook_cohort(lab, name, releases[name], blank,
-                                       f"nb{index}-" if lab.named_notebooks else ""))
+                                       f"nb{index}-" if lab.named_notebooks else "", carried))
     return cohort
 
 
 def _notebook_cohort(lab: Lab, notebook: str, released: nbformat.NotebookNode,
-                     blank: dict[str, bytes], prefix: str) -> Cohort:
-    """The tampered submissions of one notebook (the others stay as released)."""
+                     blank: dict[str, bytes], prefix: str,
+                     carried: dict[str, bytes] | None = None) -> Cohort:
+    """The tampered submissions of one notebook (the others stay as released); with
+    ``carried`` (the solution's files under :data:`SOLUTION_FOLDER`), the solution-values
+    submission."""
     path = lab.notebook_path(notebook)
-    code = read_source(path).code
+    source = read_source(path)
+    code = source.code
     later = _read_after(path)
     positions = [i for i, cell in enumerate(released.cells) if cell.cell_type == "code"]
     answers = _solution_cells(path)
 
-    def submission(learner: str, inserts: dict[int, str]) -> Submission:
+    def submission(learner: str, inserts: dict[int, str],
+                   extra: dict[str, bytes] | None = None) -> Submission:
         nb = nbformat.from_dict(released)
         for code_index in sorted(inserts, reverse=True):
             nb.cells.insert(positions[code_index] + 1,
                             nbformat.v4.new_code_cell(inserts[code_index]))
-        submitted = {**blank, f"{notebook}.ipynb": nbformat.writes(nb).encode()}
+        submitted = {**blank, **(extra or {}),
+                     f"{notebook}.ipynb": nbformat.writes(nb).encode()}
         return Submission(prefix + learner, lab.source_dir, files=submitted)
 
     cohort: Cohort = {}
@@ -129,7 +163,38 @@ def _notebook_cohort(lab: Lab, notebook: str, released: nbformat.NotebookNode,
         learner = f"answers-{answer_kind}"
         cohort[prefix + learner] = ("every answer", answer_kind,
                            submission(learner, _answer_cells(answers, answer_kind)))
+    faked = {index: read for index, names in _computed_by_cell(source).items()
+             if (read := [n for n in names if n in later[index]])}
+    if carried and faked:
+        inserts = _solution_value_cells(path, faked)
+        cohort[prefix + "solution-values"] = (
+            ", ".join(n for names in faked.values() for n in names), "solution-values",
+            submission("solution-values", inserts, carried))
     return cohort
+
+
+def _computed_by_cell(source: SourceNotebook) -> dict[int, list[str]]:
+    """Per lab cell (code cell index): the names it binds that are computed from the
+    learner's code (not library names, not lab names the judge computes itself)."""
+    code = source.code
+    return {index: [n for n in names if n not in code.names and n not in code.libraries]
+            for index, names in code.cell_names.items()}
+
+
+def _solution_value_cells(notebook: Path, faked: dict[int, list[str]]) -> dict[int, str]:
+    """code cell index -> the cell that sets its names to the solution run's values: the
+    source notebook's solution and lab code cells up to that cell, run in the solution's
+    folder (IPython syntax turned into Python as a kernel does)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    cells = [c for c in cells_of(notebook.read_bytes()) if c["type"] == "code"]
+    inserts = {}
+    for index, names in faked.items():
+        code = "\n".join(TransformerManager().transform_cell(cell["source"])
+                         for cell in cells[:index + 1]
+                         if cell["nbgrader"].get("solution") or not cell["nbgrader"].get("grade"))
+        inserts[index] = SOLUTION_VALUES.format(folder=SOLUTION_FOLDER, code=code, names=names)
+    return inserts
 
 
 FIRST_ARGUMENT = "args[0] if args else next(iter(kwargs.values()), None)"
@@ -262,18 +327,36 @@ def trusting_tests(lab: Lab) -> list[str]:
 
 def _trusting_tests(source: SourceNotebook) -> list[str]:
     code = source.code
-    computed = {name for names in code.cell_names.values() for name in names} \
-        - code.names - set(code.libraries)
+    computed = {name for names in _computed_by_cell(source).values() for name in names}
     problems = []
+    own: set[str] = set()  # names test cells define themselves (they stay the tests')
     for test in source.tests.values():
         tree = python_of(test.source)
         if tree is None:
             continue
+        own |= defined_names(tree)
         read = free_names(tree) & computed
         called = {node.func.id for node in ast.walk(tree)
                   if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
-        if read and not called - set(code.libraries) - code.names - BUILTINS:
+        if read and not called - own - set(code.libraries) - code.names - BUILTINS:
             problems.append(f"test cell {test.id} only checks {', '.join(sorted(read))}, "
                             "computed by a locked cell from the learner's code (which the "
-                            "learner can rebind); call the learner's functions in the test")
+                            "learner can rebind); call the learner's functions in the test, "
+                            "and read the learner's files where NORTHLAB_LEARNER_FILES says "
+                            "(docs/labs.md)")
     return problems
+
+
+def defined_names(tree: ast.AST) -> set[str]:
+    """Every name ``tree`` binds anywhere: functions, classes, assignments (a lambda
+    included), loop and ``with`` targets, imports, parameters."""
+    names = {node.id for node in ast.walk(tree)
+             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+    return names
