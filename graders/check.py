@@ -163,7 +163,7 @@ def check_lab(path: Path, *, sandbox: Sandbox | None = None,
         record_translations(report, lab, hints)
     try:
         solution, release = submissions_for(lab)
-        tampered = tamper_cohort(lab)
+        tampered = tamper_cohort(lab, solution.files)
         with Grader(lab, workers=2 if tampered else 1, sandbox=sandbox,
                     keep_outcomes=True) as grader:
             solved, blank, *rest = grader.grade_all(
