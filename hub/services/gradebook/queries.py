@@ -3,8 +3,9 @@
 Every page runs a few of these (never one query per learner or per lab). A learner's mark
 on a lab is their best attempt that counts (highest ``percent`` among results without error
 and with nothing awaiting a person: ``records.counted``, the credential service's rule too);
-a lab is *completed* when that best reaches the pass mark. ``learners=None`` means every learner in the database; a list limits
-the query to those names (a cohort, or the cohorts a lead may see). Per (learner, lab)
+a lab is *completed* when that best reaches the pass mark. ``learners=None`` means every
+learner in the database; a list limits the query to those names (a cohort, or the cohorts
+a lead may see). Per (learner, lab)
 marks for whole cohorts and programs come from :mod:`.marks` (kept up to date in memory).
 """
 
