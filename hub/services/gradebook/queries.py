@@ -5,8 +5,8 @@ on a lab is their best attempt that counts (highest ``percent`` among results wi
 and with nothing awaiting a person: ``records.counted``, the credential service's rule too);
 a lab is *completed* when that best reaches the pass mark. ``learners=None`` means every
 learner in the database; a list limits the query to those names (a cohort, or the cohorts
-a lead may see). Per (learner, lab)
-marks for whole cohorts and programs come from :mod:`.marks` (kept up to date in memory).
+a lead may see). Per (learner, lab) marks for whole cohorts and programs come from
+:mod:`.marks` (kept up to date in memory).
 """
 
 from __future__ import annotations
