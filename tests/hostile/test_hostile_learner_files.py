@@ -24,6 +24,7 @@ import pytest
 
 from graders.check import check_lab, submissions_for
 from graders.engine import Grader
+from graders.judge.learner_files import materialise
 from graders.lab import load_lab
 from graders.release import release_notebook
 from graders.submissions import Submission
@@ -187,3 +188,22 @@ def test_northlab_check_refuses_the_old_trusting_tests_and_passes_the_new(
     assert "(solution-values) scored" in old["tamper"]
     new = check_lab(lab_dir)
     assert new.ok, new.checks
+
+
+def test_the_judge_folder_holds_regular_files_read_only_and_the_lab_wins(tmp_path: Path) -> None:
+    lab = tmp_path / "source"
+    (lab / "centre-files").mkdir(parents=True)
+    (lab / "centre-files" / "notes.txt").write_text("the lab's")
+    (lab / "lab.ipynb").write_text("{}")
+    names = ["centre-files/notes.txt", "centre-files/photos/a.png", "centre-files/notes.txt/x",
+             "../escape.txt", "/etc/passwd-copy", "a//b", "feast-budget.xlsx", 7, ["x"]]
+    files = [[name, i] for i, name in enumerate(names)] + [["bad-index.txt", 99]]
+    folder = materialise(tmp_path / "learner-files", files,
+                         [f"learner {i}".encode() for i in range(len(names))], lab)
+    found = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*")}
+    assert sorted(n for n, p in found.items() if p.is_file()) == [
+        "centre-files/notes.txt", "centre-files/photos/a.png", "feast-budget.xlsx"]
+    assert (folder / "centre-files" / "notes.txt").read_text() == "the lab's"  # lab wins
+    assert not any(p.is_symlink() for p in found.values())
+    assert all(p.stat().st_mode & 0o222 == 0 for p in [folder, *found.values()])
+    assert not (tmp_path / "escape.txt").exists()
