@@ -59,14 +59,16 @@ def configure(c: Any, settings: Settings) -> None:
     """Run the fork-server beside the hub and point :class:`NorthlabSpawner` at it.
 
     Its environment is cleared (``env -i``): forked servers show the fork-server's start
-    environment in ``/proc``, so it holds only ``PATH`` and the hub's API address (what
-    ``northlab stop`` looks for), never a service token or name.
+    environment in ``/proc``, so it holds only ``PATH``, ``PYTHONPATH`` and the hub's API
+    address (what ``northlab stop`` looks for), never a service token or name.
     """
     path = socket_path(settings)
     c.NorthlabSpawner.fork_server_socket = path
     hub_api = f"http://127.0.0.1:{settings.port + managed.HUB_PORT_OFFSET}/hub/api"
+    # PYTHONPATH as the spawner passes it on (env_keep): the same code as a new process
+    python_path = [f"PYTHONPATH={os.environ['PYTHONPATH']}"] if "PYTHONPATH" in os.environ else []
     command = ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", f"JUPYTERHUB_API_URL={hub_api}",
-               sys.executable, "-P", "-m", "hub.forkserver", "--socket", path]
+               *python_path, sys.executable, "-P", "-m", "hub.forkserver", "--socket", path]
     services = list(c.JupyterHub.services)
     services.append({"name": SERVICE, "command": lifeline.command(os.getpid(), command)})
     c.JupyterHub.services = services

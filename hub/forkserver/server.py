@@ -67,6 +67,7 @@ PRELOAD = (
     "hub.labassets",
 )
 MAX_REQUEST = 1 << 20
+REQUEST_TIMEOUT = 30.0  #: seconds the child waits for the hub's request
 PR_SET_DUMPABLE = 4
 
 
@@ -113,9 +114,18 @@ def serve(sock: socket.socket) -> None:
             if peer_uid(conn) != 0:
                 reply(conn, {"error": "Only the hub (root) may start servers."})
                 continue
-            if os.fork() == 0:
-                sock.close()
-                os._exit(child(conn))
+            try:
+                pid = os.fork()
+            except OSError as exc:
+                reply(conn, {"error": f"The fork-server cannot fork: {exc}."})
+                continue
+            if pid == 0:
+                code = 1
+                try:  # whatever happens, the child never returns into this loop
+                    sock.close()
+                    code = child(conn)
+                finally:
+                    os._exit(code)
 
 
 def reply(conn: socket.socket, message: dict[str, Any]) -> None:
@@ -166,6 +176,7 @@ def child(conn: socket.socket) -> int:
     os.setsid()
     for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
+    conn.settimeout(REQUEST_TIMEOUT)
     try:
         request, (out, err) = read_request(conn)
         entry = learner(request.get("user"))
