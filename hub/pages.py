@@ -12,7 +12,7 @@ from typing import Any
 
 from graders.i18n import DEFAULT_LANGUAGE, Catalog
 from hub.language import COOKIE, SWITCH_PATH
-from hub.roles import GRADEBOOK
+from hub.roles import COHORT_PREFIX, GRADEBOOK, cohort_of_group
 from hub.tracks import HUB_DIR, LOCALE
 from hub.user_language import FONT_FAMILY, FONTS, FONTS_PATH
 
@@ -59,6 +59,13 @@ class PageTexts:
         if user is None:
             return False
         return bool(user.admin) or any(s.split("!")[0] == GRADEBOOK for s in scopes or ())
+
+    def classes_to_open(self, scopes: set[str] | None) -> list[str]:
+        """Cohorts whose learners' servers the viewer may start (``servers`` filtered to
+        ``group=cohort-<id>``: a course's instructors), for the "Open the class" button."""
+        prefix = f"servers!group={COHORT_PREFIX}"
+        return sorted(cohort for scope in scopes or () if scope.startswith(prefix)
+                      and (cohort := cohort_of_group(scope.split("=", 1)[1])))
 
     def forbidden_admin_controls(self, scopes: set[str]) -> list[str]:
         """CSS selectors of the admin panel's controls that ``scopes`` (the viewer's, as
