@@ -1,5 +1,6 @@
-"""Open the class (``northlab cohort warm``): the cohort's learners' servers start before they
-log in, forked from the fork-server; the idle culler reclaims the ones nobody uses."""
+"""Open the class (``northlab cohort warm`` and the instructor's button on the hub home): the
+cohort's learners' servers start before they log in, forked from the fork-server; the idle
+culler reclaims the ones nobody uses."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from hub import managed
 from hub.people import add_person
 from hub.runner import hub_env
+from hub.tracks import LOCALE
 
+from .test_browser import CHROMIUM_ARGS
 from .test_forkserver import forked_by, server_pid
 
 pytestmark = pytest.mark.slow
@@ -74,3 +78,51 @@ def test_warm_opens_the_class_and_the_culler_reclaims_unused_servers(hub):
     finally:
         culler.terminate()
         culler.wait(30)
+
+
+def log_in(page, hub, name: str, password: str) -> None:
+    """Log in through the login page, then open the hub home."""
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    page.wait_for_url(lambda url: "/hub/login" not in url)
+    page.goto(f"{hub.url}/hub/home")
+
+
+def test_open_the_class_button_starts_the_learners_servers(hub):
+    cohort = hub.other_cohort
+    teacher, learner, password = hub.name("open-t"), hub.name("open-a"), "aurore-boreale-42"
+    add_person(hub.settings, hub.client, teacher, role="instructor", cohort=cohort,
+               password=password)
+    add_person(hub.settings, hub.client, learner, role="learner", cohort=cohort,
+               password=password)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(locale="fr-CA")
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            log_in(page, hub, learner, password)
+            assert page.locator(".open-class").count() == 0  # learners have no such button
+            page.context.clear_cookies()
+            log_in(page, hub, teacher, password)
+            button = page.locator(f'.open-class[data-group="cohort-{cohort}"]')
+            expect(button.locator(".l-fr")).to_have_text(
+                LOCALE.text("page.open_class", "fr", cohort=cohort))
+            expect(button.locator(".l-en")).to_be_attached()
+            button.click()
+            page.wait_for_selector("#open-class-done:not([hidden]), "
+                                   "#open-class-failed:not([hidden])", timeout=120_000)
+            assert page.locator("#open-class-done .l-fr").is_visible(), errors
+            assert not errors, errors
+        finally:
+            browser.close()
+    wait_for(lambda: hub.client.user(learner)["servers"].get("", {}).get("ready"),
+             "the class was opened but the learner's server is not ready")
+    assert "hub.forkserver" in forked_by(server_pid(hub, learner))
+    for name in hub.client.request("GET", f"/groups/cohort-{cohort}").json()["users"]:
+        if hub.client.user(name)["servers"]:
+            hub.stop_server(name)
