@@ -1,9 +1,13 @@
 """A first-time computer user's first week on the Foundations pages, keyboard only.
 
 Three learners of the ``foundations`` track (English, French, Inuktitut), each their own
-Unix user: log in, choose the track, land on the Foundations pages (not JupyterLab),
-start the week's activity, make a folder, answer, get a clear error for a wrong number,
-Check my work (every visible check right), Hand it in, see it handed in on the six weeks.
+Unix user: log in, choose the track, land on the Foundations pages (not JupyterLab).
+The English learner does the real track's week 1 (labs/foundations/files-and-folders):
+makes the three folders, moves, renames and deletes files with the folder tools, names the
+folder, checks and hands it in; their hand-in gets full marks from the grader. The French
+and Inuktitut learners do a fixture activity with every kind of answer (choice, choices,
+number, text, folder, a written reflection): make a folder, answer, get a clear error for
+a wrong number, Check my work (every visible check right), Hand it in, see it handed in.
 Every key press goes through the keyboard; every page is checked (screenshot, axe-core,
 console) at a refurbished laptop's 1366x768 (English, Inuktitut) or a phone's 375x667
 (French) and screenshotted at the other size, where nothing may be wider than the screen.
@@ -20,7 +24,10 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
+from graders.engine import Grader
 from graders.i18n import Catalog
+from graders.lab import load_lab
+from graders.submissions import Submission, read_files
 from hub.courses import release_lab
 from hub.people import add_person
 from hub.settings import REPO
@@ -37,12 +44,29 @@ SCREENS = {"en": LAPTOP, "fr": PHONE, "iu": LAPTOP}
 MAX_TABS = 60
 TITLES = json.loads((SOURCE / f"{ACTIVITY}.ipynb").read_text(encoding="utf-8"))[
     "metadata"]["northlab"]["activity"]["title"]
+WEEK_ONE = load_lab(REPO / "labs" / "foundations" / "files-and-folders")
+#: The real week 1 done with the folder tools: (action, {control id: value}).
+TIDY = "centre-files"
+FOLDER_WORK = [
+    *(("folder_make", {"new-name": name, "new-parent": TIDY})
+      for name in ("photos", "meeting-notes", "forms")),
+    *(("folder_move", {"move-item": f"{TIDY}/{name}", "move-into": f"{TIDY}/{into}"})
+      for name, into in (("derby-photo-1.png", "photos"), ("derby-photo-2.png", "photos"),
+                         ("derby-photo-3.png", "photos"),
+                         ("meeting-notes-march.txt", "meeting-notes"),
+                         ("meeting-notes-april.txt", "meeting-notes"),
+                         ("volunteer-sign-up.txt", "forms"))),
+    ("folder_rename", {"rename-item": f"{TIDY}/untitled.txt", "rename-name": "hall-booking.txt"}),
+    ("folder_move", {"move-item": f"{TIDY}/hall-booking.txt", "move-into": f"{TIDY}/forms"}),
+    ("folder_delete", {"delete-item": f"{TIDY}/meeting-notes-march (copy).txt"}),
+]
 
 
 @pytest.fixture(scope="module")
 def first_week(world) -> None:
     """The week-1 activity released to the cohort; three first-time learners in it."""
     release_lab(world.settings, world.cohort, ACTIVITY, SOURCE, "foundations")
+    release_lab(world.settings, world.cohort, WEEK_ONE.id, WEEK_ONE.source_dir, "foundations")
     for language in ("en", "fr", "iu"):
         name, password = world.name(f"first-{language}"), secrets.token_hex(8)
         add_person(world.settings, world.client, name, role="learner", cohort=world.cohort,
@@ -122,13 +146,69 @@ def log_in_and_start(learner: Visitor, login_language: str) -> None:
     assert "/lab" not in page.url
 
 
+def choose(page: Page, selector: str, value: str) -> None:
+    """Pick ``value`` in a drop-down list with the arrow keys."""
+    tab_to(page, selector)
+    page.keyboard.press("Home")
+    for _ in range(page.locator(f"{selector} option").count()):
+        if page.locator(selector).input_value() == value:
+            return
+        page.keyboard.press("ArrowDown")
+    assert page.locator(selector).input_value() == value, (selector, value)
+
+
+def open_activity(learner: Visitor, activity: str, title: str) -> None:
+    """From the six weeks, open ``activity``, listed in week 1 with its title."""
+    page, language = learner.page, learner.language
+    link = page.locator(f"a[href$='/activity/{learner.world.cohort}/{activity}']")
+    week = page.locator("li.week", has=link)
+    assert week.locator("h2").inner_text() == t(language, "week", number=1)
+    assert link.inner_text() == title
+    submit(page, f"a[href$='/activity/{learner.world.cohort}/{activity}']")
+
+
+def handed_in_on_the_six_weeks(learner: Visitor, activity: str) -> None:
+    page = learner.page
+    submit(page, "header nav a[href$='/foundations']")
+    link = page.locator(f"a[href$='/activity/{learner.world.cohort}/{activity}']")
+    status = page.locator("li.activity", has=link).locator(".status").inner_text()
+    assert status == t(learner.language, "status.handed_in")
+    check_both(learner, "six-weeks-after")
+
+
+def walk_real_week_one(learner: Visitor) -> Path:
+    """labs/foundations week 1 with the folder tools, keyboard only; the hand-in's folder."""
+    page, language = learner.page, learner.language
+    check_both(learner, "six-weeks")
+    open_activity(learner, WEEK_ONE.id, WEEK_ONE.title[language])
+    submit(page, "button[value=start]")
+    assert t(language, "result.started") in result(page)
+    check_both(learner, "activity-started")
+    for action, values in FOLDER_WORK:
+        for control, value in values.items():
+            if page.locator(f"#{control}").evaluate("e => e.tagName") == "SELECT":
+                choose(page, f"#{control}", value)
+            else:
+                tab_to(page, f"#{control}")
+                page.keyboard.type(value)
+        submit(page, f"button[value={action}]")
+        assert "problem" not in (page.locator("#result").get_attribute("class") or ""), \
+            (action, result(page))
+    check_both(learner, "folder-tidied")
+    choose(page, "#answer-organised_folder", TIDY)
+    submit(page, "button[value=check]")
+    assert t(language, "result.all_right") in result(page)
+    submit(page, "button[value=hand_in]")
+    assert t(language, "result.handed_in") in result(page)
+    check_both(learner, "handed-in")
+    handed_in_on_the_six_weeks(learner, WEEK_ONE.id)
+    return learner.world.settings.home_root / learner.name / "foundations" / WEEK_ONE.id
+
+
 def walk_first_week(learner: Visitor) -> None:
     page, language = learner.page, learner.language
     check_both(learner, "six-weeks")
-    week = page.locator("li.week").first
-    assert week.locator("h2").inner_text() == t(language, "week", number=1)
-    assert week.locator("a").inner_text() == TITLES[language]
-    submit(page, f"a[href$='/activity/{learner.world.cohort}/{ACTIVITY}']")
+    open_activity(learner, ACTIVITY, TITLES[language])
     check_both(learner, "activity-new")
 
     submit(page, "button[value=start]")
@@ -171,11 +251,7 @@ def walk_first_week(learner: Visitor) -> None:
     assert t(language, "result.handed_in") in result(page)
     assert page.locator("#answer-reflection").input_value().startswith("I keep it in my head")
     check_both(learner, "handed-in")
-
-    submit(page, "header nav a[href$='/foundations']")
-    activity = page.locator("li.activity").first
-    assert activity.locator(".status").inner_text() == t(language, "status.handed_in")
-    check_both(learner, "six-weeks-after")
+    handed_in_on_the_six_weeks(learner, ACTIVITY)
 
 
 def server_environment(name: str) -> dict[str, str]:
@@ -187,10 +263,18 @@ def server_environment(name: str) -> dict[str, str]:
     raise AssertionError(f"no server process of {name}")
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_first_time_learner_walks_week_one(first_week, visit, language):
-    learner = visit(f"first-{language}", language)
-    log_in_and_start(learner, language)
+def test_first_time_learner_does_the_real_week_one(first_week, visit):
+    learner = visit("first-en", "en")
+    log_in_and_start(learner, "en")
+    folder = walk_real_week_one(learner)
+    with Grader(WEEK_ONE, workers=1) as grader:
+        record = grader.grade(Submission(learner.name, folder, files=read_files(folder)))
+    assert record["error"] is None and record["score"] == WEEK_ONE.points, record
+
+
+def test_first_time_learner_walks_week_one(first_week, visit):
+    learner = visit("first-fr", "fr")
+    log_in_and_start(learner, "fr")
     walk_first_week(learner)
 
 
