@@ -175,7 +175,8 @@ class Watcher:
             self.spool.settle({**request, "state": "limit", "attempt": None})
             LOG.info("%s has no attempt left for %s (%d used)", learner, lab.id, used)
             return 0
-        self.spool.add(request)
+        if not self.spool.add(request):
+            return 0
         LOG.info("queued %s of %s (attempt %d)", lab.id, learner, used + 1)
         return 1
 

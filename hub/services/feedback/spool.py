@@ -14,12 +14,15 @@ finds each request whole, in one place, and grades what was not done.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +51,21 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 
 class Spool:
-    """The request folders under ``root``; safe to use from several threads of one process."""
+    """The request folders under ``root``; safe to use from several threads and processes
+    (a second service started on the same data root by mistake claims nothing twice)."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         for sub in (QUEUE, RUNNING, DONE):
             (self.root / sub).mkdir(mode=0o700, exist_ok=True)
-        self._lock = threading.Lock()
+        self._threads = threading.Lock()
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        with self._threads, open(self.root / ".lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
 
     def _queued(self) -> list[Path]:
         return sorted(p for p in (self.root / QUEUE).glob("*.json"))
@@ -66,20 +76,23 @@ class Spool:
             (self.root / DONE / f"{rid}.json").exists() or \
             any(p.stem.endswith(f"-{rid}") for p in self._queued())
 
-    def add(self, request: dict[str, Any]) -> None:
-        """Queue ``request`` (its ``id`` must be new)."""
-        with self._lock:
+    def add(self, request: dict[str, Any]) -> bool:
+        """Queue ``request`` unless its ``id`` is known; returns whether it was queued."""
+        with self._lock():
+            if self.known(request["id"]):
+                return False
             _write_atomic(self.root / QUEUE / f"{time.time_ns():020d}-{request['id']}.json",
                           request)
+            return True
 
     def settle(self, request: dict[str, Any]) -> None:
         """Record ``request`` as done at once (never graded: e.g. no attempts left)."""
-        with self._lock:
+        with self._lock():
             _write_atomic(self.root / DONE / f"{request['id']}.json", request)
 
     def claim(self) -> dict[str, Any] | None:
         """The oldest waiting request, now marked running; None when the queue is empty."""
-        with self._lock:
+        with self._lock():
             for path in self._queued():
                 request = _read(path)
                 rid = path.stem.split("-", 1)[1]
@@ -92,14 +105,14 @@ class Spool:
 
     def finish(self, request: dict[str, Any]) -> None:
         """Record the outcome of a running request."""
-        with self._lock:
+        with self._lock():
             _write_atomic(self.root / DONE / f"{request['id']}.json", request)
             (self.root / RUNNING / f"{request['id']}.json").unlink(missing_ok=True)
 
     def recover(self) -> int:
         """Put requests left running by a stopped service back at the head of the queue;
         returns how many."""
-        with self._lock:
+        with self._lock():
             left = sorted((self.root / RUNNING).glob("*.json"))
             for path in left:
                 os.replace(path, self.root / QUEUE / f"{0:020d}-{path.stem}.json")
@@ -109,7 +122,7 @@ class Spool:
         """Every request of ``learner`` (in ``course``), oldest first, with its state:
         ``queued`` (with ``position``, 1 = next), ``grading`` or what ``done`` recorded."""
         found = []
-        with self._lock:  # no request moves while the folders are read
+        with self._lock():  # no request moves while the folders are read
             for position, path in enumerate(self._queued(), start=1):
                 if (request := _read(path)) is not None:
                     found.append({**request, "state": "queued", "position": position})
