@@ -41,6 +41,7 @@ from traitlets import Bool, Dict, Integer, Unicode
 
 from graders.engine import Grader
 from graders.lab import Lab, LabError, discover_labs
+from graders.manual_grades import graded_path
 from graders.submissions import Submission, _timestamp, read_files
 
 REPO = Path(__file__).resolve().parents[1]
@@ -140,6 +141,41 @@ class NorthlabExecute(Preprocessor):
 
             Outbox(box).put(record)
         return record
+
+
+class NorthlabGraded(Preprocessor):
+    """Autograde's last step: once ``SaveAutoGrades`` has stored (and for parts a person
+    grades, reset) this notebook's grades for the submission, note the submission's id
+    for the notebook (``manual_grades.graded_path``, in the course folder): a person's
+    grades saved in formgrader then reach only that submission's record."""
+
+    enabled = Bool(True, help="Always on (nbconvert skips disabled preprocessors).")
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
+            NotebookNode, dict[str, Any]]:
+        record = resources.get("northlab", {}).get("record")
+        if record is not None:
+            info = resources["nbgrader"]
+            root = Path(CourseDirectory(config=self.config).root)
+            path = graded_path(root, info["assignment"], info["student"], info["notebook"])
+            _shared_folders(root, path.parent)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(record["submission_id"], encoding="utf-8")
+            os.replace(tmp, path)
+        return nb, resources
+
+
+def _shared_folders(root: Path, folder: Path) -> None:
+    """Make ``folder`` and its parents below ``root``, writable by the course's group
+    (whichever instructor autogrades next must be able to replace the notes)."""
+    for path in reversed([folder, *folder.parents]):
+        if path == root or root not in path.parents:
+            continue
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        path.chmod(0o2770)
 
 
 def find_lab(labs_dir: Path, assignment: str) -> Lab | None:
@@ -252,7 +288,8 @@ def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path 
     - ``kernelspecs``: track id -> kernelspec metadata that released notebooks name.
 
     It replaces ``Execute`` in ``c.Autograde.autograde_preprocessors`` (keeping nbgrader's
-    other steps, so ``SaveAutoGrades`` still records the scores), and with ``kernelspecs``
+    other steps, so ``SaveAutoGrades`` still records the scores) and ends them with
+    :class:`NorthlabGraded` (which submission the grades are of), and with ``kernelspecs``
     adds :class:`NorthlabKernelspec` to ``generate_assignment``; feedback pages name tests
     after their lab sections (:class:`NorthlabFeedbackExporter`).
     """
@@ -262,7 +299,7 @@ def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path 
 
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     c.Autograde.autograde_preprocessors = [
-        NorthlabExecute if step is Execute else step for step in steps]
+        *(NorthlabExecute if step is Execute else step for step in steps), NorthlabGraded]
     c.GenerateFeedback.exporter_class = NorthlabFeedbackExporter
     if kernelspecs:
         c.GenerateAssignment.preprocessors = [

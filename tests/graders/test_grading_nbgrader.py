@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from northlab_labkit import NB_LAB, by_learner, honest, northlab, notebook  # noqa: E402
 
 from graders.lab import load_lab  # noqa: E402
+from graders.manual_grades import graded_submission  # noqa: E402
 from graders.nbgrader_course import NbgraderCourse  # noqa: E402
 from graders.release import release_notebook  # noqa: E402
 
@@ -118,6 +119,9 @@ def test_nbgrader_autograde_runs_through_the_sandbox(tmp_path: Path) -> None:
             records[record["learner"]] = record
     assert set(records) == set(bridged)
     for learner, record in records.items():
+        # a person's grades in formgrader are bound to this record (manual_grades)
+        assert graded_submission(tmp_path / "course", "nb-basics", learner,
+                                 "nb-basics") == record["submission_id"]
         assert record["course"] == "test-course"
         assert record["isolation"] == direct[learner]["isolation"]
         assert record["submitted_at"] == "2026-01-15T12:00:00Z"
