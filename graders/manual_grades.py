@@ -10,12 +10,11 @@ delivers them like any result; the services replace the stored record and keep w
 
 Trust rules (graders/README.md, "Manual grades"):
 
-- A grade is bound to a record by the submission's *identity*, never by a time: nbgrader's
-  gradebook holds the grading of the files collected in ``submitted/<learner>/<assignment>/``
-  (autograde stamps that folder's ``timestamp.txt`` into it). The grades apply only when
-  the files there hash to the record's ``submission_id`` and the gradebook's submission
-  time is exactly that folder's ``timestamp.txt`` (read by nbgrader's own parser); a
-  missing folder, a missing or unreadable time, any difference: stale, nothing applied.
+- A grade is bound to a record by the submission's *identity*, never by a time: the
+  nbgrader bridge notes, per notebook, the ``submission_id`` whose grading nbgrader's
+  gradebook holds, once ``SaveAutoGrades`` has reset that notebook's grades for it
+  (:func:`graded_path`, in the course folder, which learners cannot write). A person's
+  grades apply only to the record of exactly that id; no note, or another id: stale.
 - Only records the outbox *delivered* are re-read, and only delivered copies written by
   the user running the sync (the deliverer; the outbox writes each delivered copy itself,
   see graders/outbox.py): a file in ``sent/`` anyone else wrote is refused, so a group
@@ -46,7 +45,7 @@ from typing import Any
 from graders.i18n import catalog
 from graders.results import InvalidResult, validate_result
 from graders.settings import SettingsError, SiteSettings, load
-from graders.submissions import LEARNER, ZONE_NAME, Submission, SubmissionError, read_files
+from graders.submissions import LEARNER
 
 #: Longest comment of a person carried into a record (characters; the rest is cut).
 MAX_COMMENT = 2000
@@ -136,28 +135,53 @@ def _notebook_total(notebook: dict[str, Any], tests: list[dict[str, Any]],
     return {**notebook, "score": score, "pending_points": pending}
 
 
+def graded_path(course_dir: Path, assignment: str, learner: str, notebook: str) -> Path:
+    """Where the bridge notes which submission the gradebook's grades of ``learner``'s
+    ``notebook`` belong to (its ``submission_id``, written after ``SaveAutoGrades``)."""
+    return Path(course_dir) / "northlab" / "graded" / assignment / learner / notebook
+
+
+def graded_submission(course_dir: Path, assignment: str, learner: str,
+                      notebook: str) -> str | None:
+    """The submission id :func:`graded_path` notes, None when there is none to trust."""
+    if not all(LEARNER.match(name) and name not in (".", "..")
+               for name in (assignment, learner, notebook)):
+        return None
+    try:
+        fd = os.open(graded_path(course_dir, assignment, learner, notebook),
+                     os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return handle.read(200).decode("utf-8", "replace").strip() or None
+
+
 def gradebook_grades(gradebook: Any, record: dict[str, Any], assignment: str,
                      course_dir: Path) -> dict[tuple[str | None, str], PersonGrade] | None:
     """The grades a person gave the record's manual parts in an open nbgrader ``Gradebook``
     of the course folder ``course_dir`` (student = learner), by (notebook, test name);
-    empty when there are none, None when they grade another submission than the record's
-    (:func:`_is_graded_submission`)."""
-    grades = _person_grades(gradebook, record, assignment)
-    if grades and not _is_graded_submission(gradebook, course_dir, assignment, record):
+    empty when there are none, None when the gradebook's grades of a notebook they come
+    from belong to another submission than the record's (:func:`graded_submission`)."""
+    grades, notebooks = _person_grades(gradebook, record, assignment)
+    if any(graded_submission(course_dir, assignment, record["learner"], notebook)
+           != record["submission_id"] for notebook in notebooks):
         return None
     return grades
 
 
-def _person_grades(gradebook: Any, record: dict[str, Any], assignment: str) -> dict[
-        tuple[str | None, str], PersonGrade]:
+def _person_grades(gradebook: Any, record: dict[str, Any], assignment: str) -> tuple[
+        dict[tuple[str | None, str], PersonGrade], set[str]]:
+    """The grades (see :func:`gradebook_grades`) and the gradebook notebooks they are of."""
     from nbgrader.api import MissingEntry
 
     try:
         submission = gradebook.find_submission(assignment, record["learner"])
     except MissingEntry:
-        return {}
+        return {}, set()
     notebooks = [nb.name for nb in submission.notebooks]
-    grades = {}
+    grades, used = {}, set()
     for test in record["tests"]:
         if not test.get("manual"):
             continue
@@ -177,54 +201,8 @@ def _person_grades(gradebook: Any, record: dict[str, Any], assignment: str) -> d
             comment = ""
         grades[(test.get("notebook"), test["name"])] = PersonGrade(
             float(grade.manual_score) + float(grade.extra_credit or 0.0), comment[:MAX_COMMENT])
-    return grades
-
-
-def _is_graded_submission(gradebook: Any, course_dir: Path, assignment: str,
-                         record: dict[str, Any]) -> bool:
-    """Whether the gradebook's grading of the learner's assignment is the grading of the
-    record's submission: the collected files (``submitted/<learner>/<assignment>/``) are
-    the record's ``submission_id`` and the gradebook took exactly their ``timestamp.txt``
-    (nbgrader's parser, as autograde read it). Anything unknown is not a match."""
-    from nbgrader.api import MissingEntry
-
-    learner = record["learner"]
-    if not all(LEARNER.match(name) and name not in (".", "..") for name in (learner, assignment)):
-        return False
-    try:
-        stored = gradebook.find_submission(assignment, learner).timestamp
-    except MissingEntry:
-        return False
-    folder = Path(course_dir) / "submitted" / learner / assignment
-    try:
-        files = read_files(folder) if folder.is_dir() else {}
-    except (OSError, SubmissionError):
-        return False
-    if not files or stored is None:
-        return False
-    if Submission(learner, folder, files=files).submission_id != record["submission_id"]:
-        return False
-    collected = _nbgrader_time(files.get("timestamp.txt"))
-    stored = stored.astimezone(UTC).replace(tzinfo=None) if stored.tzinfo else stored
-    return collected is not None and collected == stored
-
-
-def _nbgrader_time(data: bytes | None) -> datetime | None:
-    """A timestamp.txt as nbgrader reads it (naive UTC), None when it cannot be read."""
-    from nbgrader.utils import parse_utc
-
-    try:
-        text = (data or b"")[:64].decode("utf-8").strip()
-    except UnicodeDecodeError:
-        return None
-    parts = text.split(" ")
-    zone = parts[2] if len(parts) == 3 else "UTC"
-    if not text or not (ZONE_NAME.match(zone) or zone.lstrip("+-").isdigit()):
-        return None  # a zone name that could be a path is never looked up
-    try:
-        return parse_utc(text)
-    except Exception:  # nbgrader raises whatever dateutil raises
-        return None
+        used.add(notebook)
+    return grades, used
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """A person's grades reach a record only through trusted paths: bound to the submission by
-its identity (the collected files' hash and the gradebook's exact collect time, never a
+its identity (the id the nbgrader bridge notes once autograde stored the grades, never a
 time the learner writes), and re-read only from delivered copies the deliverer wrote."""
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from graders.manual_grades import sync
+from graders.manual_grades import graded_path, sync
 from graders.outbox import Outbox
-from graders.submissions import Submission
 
 from .conftest import make_pending_record
 
@@ -27,16 +26,12 @@ STAMP = "2026-11-20 10:00:00.250000 UTC"
 NOBODY = 65534
 
 
-def collected(course: Path, learner: str, stamp: str | None, notebook: bytes) -> str:
-    """``submitted/<learner>/<lab>/`` as collect leaves it; the submission's id."""
-    folder = course / "submitted" / learner / LAB
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {"lab-one.ipynb": notebook}
-    if stamp is not None:
-        files["timestamp.txt"] = stamp.encode()
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    return Submission(learner, folder, files=files).submission_id
+def autograded(course: Path, learner: str, submission: str) -> str:
+    """What the nbgrader bridge notes once autograde stored the grades of ``submission``."""
+    path = graded_path(course, LAB, learner, "lab-one")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(submission)
+    return submission
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +68,8 @@ def delivered(tmp_path: Path, *records: dict) -> Outbox:
     return outbox
 
 
-def test_the_grade_lands_on_the_record_of_the_collected_files(tmp_path, course):
-    graded = collected(course, "ana", STAMP, b"final answer")
+def test_the_grade_lands_on_the_record_of_the_graded_submission(tmp_path, course):
+    graded = autograded(course, "ana", "sha256:final")
     attempt = make_pending_record("ana", LAB, submission="sha256:earlier-attempt",
                                   submitted_at="2026-11-20T10:00:00.250000Z")  # same time
     final = make_pending_record("ana", LAB, submission=graded, submitted_at=None)
@@ -86,25 +81,27 @@ def test_the_grade_lands_on_the_record_of_the_collected_files(tmp_path, course):
     assert update["submission_id"] == graded and update["pending_points"] == 0
 
 
-@pytest.mark.parametrize("case", ["no-time", "blank-time", "recollected", "files"])
+@pytest.mark.parametrize("case", ["not-noted", "other-submission", "symlink"])
 def test_an_unknown_or_different_identity_is_stale(tmp_path, course, case):
-    stamp = {"no-time": None, "blank-time": ""}.get(case, STAMP)
-    submission = collected(course, "ana", stamp, b"my answer")
-    if case == "recollected":  # the learner's next submission is collected, not autograded
-        submission = collected(course, "ana", "2026-11-21 08:00:00 UTC", b"my answer")
-    record = make_pending_record("ana", LAB, submission=submission)
-    if case == "files":  # a record of other files (an instant-feedback attempt)
-        record = make_pending_record("ana", LAB, submission="sha256:other")
+    record = make_pending_record("ana", LAB, submission="sha256:mine", submitted_at=None)
+    if case == "other-submission":  # resubmitted, autograded: the grades are the new one's
+        autograded(course, "ana", "sha256:next")
+    elif case == "symlink":
+        target = tmp_path / "elsewhere"
+        target.write_text("sha256:mine")
+        path = graded_path(course, LAB, "ana", "lab-one")
+        path.parent.mkdir(parents=True)
+        path.symlink_to(target)
     outbox = delivered(tmp_path, record)
     report = sync(outbox, course / "gradebook.db", COURSE)
-    assert (report.updated, report.stale) == ([], ["ana/lab-one"])
-    assert outbox.pending() == []
+    assert report.updated == [] and outbox.pending() == []
+    assert report.stale == ["ana/lab-one"]
 
 
 def test_a_sent_copy_a_group_member_wrote_is_never_requeued(tmp_path, course):
     """outbox/sent/ of an outbox instructors share: a record forged there (as a member of
     the group would write it) is refused, not re-queued by the root sync."""
-    graded = collected(course, "ana", STAMP, b"final answer")
+    graded = autograded(course, "ana", "sha256:final")
     outbox = Outbox(tmp_path / "outbox")
     forged = make_pending_record("ana", LAB, auto=98, manual=2, submission=graded)
     path = outbox.folder / "sent" / "forged.json"
@@ -144,7 +141,7 @@ def test_extra_credit_is_cut_at_the_parts_points_and_reported(tmp_path, course):
     with contextlib.closing(sqlite3.connect(course / "gradebook.db")) as db:
         db.execute("UPDATE grade SET extra_credit = 1.5")  # formgrader's extra credit box
         db.commit()
-    record = make_pending_record("ana", LAB, submission=collected(course, "ana", STAMP, b"a"))
+    record = make_pending_record("ana", LAB, submission=autograded(course, "ana", "sha256:a"))
     outbox = delivered(tmp_path, record)
     report = sync(outbox, course / "gradebook.db", COURSE)
     assert report.capped == ["ana/lab-one: explain 3.5 > 2"]

@@ -20,9 +20,14 @@ from nbgrader.api import Gradebook
 from sqlalchemy import select
 from tornado.httpclient import AsyncHTTPClient
 
-from graders.manual_grades import CourseWatcher, assignment_names, delivered_records, sync
+from graders.manual_grades import (
+    CourseWatcher,
+    assignment_names,
+    delivered_records,
+    graded_path,
+    sync,
+)
 from graders.outbox import Outbox, http_sender
-from graders.submissions import Submission, read_files
 from hub.services.credentials.service import Credentials
 from hub.services.credentials.settings import REPO
 from hub.services.gradebook.app import Gradebook as GradebookService
@@ -59,13 +64,13 @@ def nbgrader_course(courses: Path) -> Path:
 
 
 def collected(courses: Path, learner: str) -> str:
-    """The id of ``learner``'s submission as collect left it in the course (autograde
-    took its timestamp.txt into the gradebook): what the gradebook's grades belong to."""
-    folder = courses / COURSE / "submitted" / learner / ASSIGNMENT
-    folder.mkdir(parents=True)
-    (folder / "problem1.ipynb").write_text(f"{learner}'s notebook")
-    (folder / "timestamp.txt").write_text(STAMP)
-    return Submission(learner, folder, files=read_files(folder)).submission_id
+    """The id of ``learner``'s submission, noted as the bridge notes it once autograde
+    stored its grades in the gradebook: what a person's grades there belong to."""
+    submission = f"sha256:{learner}-autograded"
+    path = graded_path(courses / COURSE, ASSIGNMENT, learner, "problem1")
+    path.parent.mkdir(parents=True)
+    path.write_text(submission)
+    return submission
 
 
 def formgrader_grades(folder: Path, learner: str, score: float, extra: float | None = None,
