@@ -168,7 +168,8 @@ def _notebook_cohort(lab: Lab, notebook: str, released: nbformat.NotebookNode,
     if carried and faked:
         inserts = _solution_value_cells(path, faked)
         cohort[prefix + "solution-values"] = (
-            ", ".join(n for names in faked.values() for n in names), "solution-values",
+            ", ".join(dict.fromkeys(n for names in faked.values() for n in names)),
+            "solution-values",
             submission("solution-values", inserts, carried))
     return cohort
 
