@@ -7,8 +7,9 @@ is covered as soon as it is in labs/foundations):
 - the six weeks list it under its week, with its title, in English and French;
 - its page shows every answer cell of the notebook as a field, with its label and options,
   in English, French and Inuktitut (English marked ``lang="en"`` there);
-- a learner starts it, makes the finished files with the folder tools (new folders,
-  moves, new names, deletions, uploads: worked out from ``solution/`` by content) and
+- a learner starts it, downloads its files, makes the finished files with the folder tools
+  (new folders, moves, new names, deletions, uploads: worked out from ``solution/`` by
+  content) and
   types the solution's answers into the form as a person would (options by their label,
   numbers as written in their language); ``northlab grade`` gives that full marks (a
   person still grades the written answers) and the untouched release the floor.
@@ -222,6 +223,11 @@ def do_activity(pages: Pages, lab: Lab, submissions: Path) -> None:
     check_fields(page, lab, language)
     for other in ("en", "fr", "iu"):
         check_fields(pages.get(activity_path(lab), other), lab, other)
+    for link in page.select(".tree a[download]"):  # each file downloads as it is
+        response = requests.get(pages.url + link["href"], timeout=120,
+                                headers={"Authorization": f"token {TOKEN}"})
+        assert response.status_code == 200, link["href"]
+        assert response.content in {p.read_bytes() for p in folder.rglob(link.get_text())}
     page = make_finished_files(pages, lab, language, folder)
     page = answer(pages, lab, language, page)
     said = page.select_one("#result").get_text(" ", strip=True)
