@@ -33,7 +33,7 @@ def hub_env(settings: Settings) -> dict[str, str]:
         value = getattr(settings, field.name)
         if isinstance(value, tuple):
             value = ",".join(value)
-        env[f"NORTHLAB_{field.name.upper()}"] = str(value)
+        env[field.metadata.get("env") or f"NORTHLAB_{field.name.upper()}"] = str(value)
     env["PATH"] = os.pathsep.join([*bin_dirs, os.environ.get("PATH", "/usr/bin:/bin")])
     return env
 
