@@ -14,6 +14,7 @@ from dockerspawner import DockerSpawner
 from traitlets import Dict as DictTrait
 from traitlets import default
 
+from graders.outbox import Outbox
 from hub.managed import GRADER_SERVICE
 from hub.modes import profiles
 from hub.modes.services import SERVICE_PORTS, externalize, learner_url
@@ -128,13 +129,18 @@ def configure(c: Any, settings: Settings) -> None:
     profiles.set_learner_url(c, profiles.GRADEBOOK_URL_VARIABLE, learner_url("gradebook",
                                                                              "gradebook"))
     externalize(c)
-    deliver_from_the_outbox_container(c)
+    deliver_from_the_outbox_container(c, settings)
 
 
-def deliver_from_the_outbox_container(c: Any) -> None:
+def deliver_from_the_outbox_container(c: Any, settings: Settings) -> None:
     """The compose file's ``outbox`` container delivers results: it reads what the grader
     container (root) queued. The hub keeps the grader service's token only; its own
-    deliverer (uid 1000) could not read those results and would reject them."""
+    deliverer (uid 1000) could not read those results and would reject them.
+
+    The hub makes the outbox before it answers (the outbox container waits for that):
+    made first by the root deliverer it was root's alone, and the hub's own services that
+    queue results (feedback, kit) crashed on it, taking the hub down."""
+    Outbox(settings.data_root / "outbox")
     services = [dict(s) for s in c.JupyterHub.services]
     for service in services:
         if service["name"] == GRADER_SERVICE:

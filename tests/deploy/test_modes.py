@@ -182,3 +182,13 @@ def test_container_servers_fetch_labs_into_the_track_folder(
     loaded = PyFileConfigLoader("nbgrader_config.py", path=str(SINGLEUSER / "common")).load_config()
     assert loaded.Exchange.assignment_dir == "/home/jovyan/robotics"
     assert "ExchangeFactory" not in loaded, "the image's /etc/jupyter config routes the exchange"
+
+
+def test_docker_hub_makes_the_outbox_its_services_share(hub_config, tmp_path) -> None:
+    """The hub's services (uid 1000) queue results where the root outbox container
+    delivers from: the hub makes the folder first, as its own (the root deliverer made it
+    root's alone and the hub's feedback service crashed on it)."""
+    hub_config("docker")
+    outbox = tmp_path / "data" / "outbox"
+    assert outbox.is_dir() and outbox.stat().st_uid == os.geteuid()
+    assert (outbox / "pending").is_dir()
