@@ -9,8 +9,8 @@ store, settings and socket; the image layers there are reused by later runs). Th
 instructor works from the host with nbgrader, as from a laptop; everything else goes
 through the proxy as a browser would.
 
-Opt-in (it builds images: 13 min cold, 5.5 min warm on a loaded 2-core machine, too close
-to the CI budget to run by default yet):
+Opt-in (it builds images: ≥ 17 min cold, 5.5-15 min warm on a loaded 2-core machine, over
+the 12-minute CI budget; measurements in tests/deploy/README.md):
 ``NORTHLAB_CONTAINER_E2E=1 pytest tests/deploy/test_containers_e2e.py``.
 """
 
