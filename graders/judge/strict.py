@@ -7,6 +7,10 @@ arrays of different shapes (a non-empty array against a scalar is still allowed:
 ``np.allclose(poses[:, 1:], 0.0)``). Arrays that come from the learner's code are
 :class:`LearnerArray`: ``==``, ``<``... (and ``np.equal``...) on them follow the same rule,
 and what is computed from them (slices, arithmetic, comparison results) stays one.
+Series and DataFrames from the learner's code are :class:`LearnerSeries` /
+:class:`LearnerDataFrame`: their comparisons (``==``, ``.eq()``...) follow the same rule,
+and ``all()`` (``np.all`` too) over one with no elements is refused instead of answering
+True, so ``(out["temp"] >= -50).all()`` on an empty frame fails.
 """
 
 from __future__ import annotations
@@ -77,6 +81,93 @@ def _learner(value: Any) -> Any:
     return value.view(LearnerArray) if type(value) is np.ndarray else value
 
 
+def _vacuous(value: Any) -> None:
+    """Refuse ``all()`` over a learner object with no elements (it would answer True)."""
+    if value.size == 0:
+        raise ShapeMismatch(f"all() over empty data (shape {value.shape}) is vacuously true")
+
+
+def _plain(value: Any) -> Any:
+    """A learner pandas object as its base pandas type (anything else unchanged)."""
+    if isinstance(value, LearnerSeries):
+        return pd.Series(value)
+    if isinstance(value, LearnerDataFrame):
+        return pd.DataFrame(value)
+    return value
+
+
+def _strict_method(base: type, name: str) -> Callable[..., Any]:
+    """``base``'s comparison ``name``, refusing operands that only match by broadcasting."""
+    compare = getattr(base, name)
+
+    def method(self: Any, other: Any, *args: Any, **kwargs: Any) -> Any:
+        check_shapes(self, other)
+        return compare(self, other, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
+PANDAS_COMPARISONS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__",
+                      "eq", "ne", "lt", "le", "gt", "ge")
+
+
+class LearnerSeries(pd.Series):
+    """A pandas Series decoded from the learner's code: comparisons follow
+    :func:`check_shapes`, ``all()`` over no elements is refused, and what is derived from it
+    stays one."""
+
+    _metadata: list[str] = []
+
+    @property
+    def _constructor(self) -> type:
+        return LearnerSeries
+
+    @property
+    def _constructor_expanddim(self) -> type:
+        return LearnerDataFrame
+
+    def all(self, *args: Any, **kwargs: Any) -> Any:
+        _vacuous(self)
+        return super().all(*args, **kwargs)
+
+    def to_numpy(self, *args: Any, **kwargs: Any) -> Any:
+        return _learner(super().to_numpy(*args, **kwargs))
+
+    @property
+    def values(self) -> Any:
+        return _learner(super().values)
+
+
+class LearnerDataFrame(pd.DataFrame):
+    """A pandas DataFrame decoded from the learner's code (as :class:`LearnerSeries`)."""
+
+    _metadata: list[str] = []
+
+    @property
+    def _constructor(self) -> type:
+        return LearnerDataFrame
+
+    @property
+    def _constructor_sliced(self) -> type:
+        return LearnerSeries
+
+    def all(self, *args: Any, **kwargs: Any) -> Any:
+        _vacuous(self)
+        return super().all(*args, **kwargs)
+
+    def to_numpy(self, *args: Any, **kwargs: Any) -> Any:
+        return _learner(super().to_numpy(*args, **kwargs))
+
+    @property
+    def values(self) -> Any:
+        return _learner(super().values)
+
+
+for _learner_type, _base_type in ((LearnerSeries, pd.Series), (LearnerDataFrame, pd.DataFrame)):
+    for _name in PANDAS_COMPARISONS:
+        setattr(_learner_type, _name, _strict_method(_base_type, _name))
+
+
 def _strict(compare: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(compare)
     def strict(a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
@@ -84,6 +175,16 @@ def _strict(compare: Callable[..., Any]) -> Callable[..., Any]:
         return compare(a, b, *args, **kwargs)
     strict.northlab_strict = True  # type: ignore[attr-defined]
     return strict
+
+
+def _on_plain(compare: Callable[..., Any]) -> Callable[..., Any]:
+    """pandas' ``assert_*_equal`` on the base types (they check types exactly; the shapes
+    they check themselves)."""
+    @functools.wraps(compare)
+    def plain(a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
+        return compare(_plain(a), _plain(b), *args, **kwargs)
+    plain.northlab_strict = True  # type: ignore[attr-defined]
+    return plain
 
 
 def _approx_scalar_eq(self: ApproxScalar, actual: Any) -> bool:
@@ -106,9 +207,14 @@ def install() -> None:
     from graders.remote.proxy import Connection
 
     Connection.array_view = LearnerArray
+    Connection.pandas_views = (LearnerSeries, LearnerDataFrame)
     ApproxScalar.__eq__ = _approx_scalar_eq  # type: ignore[method-assign]
     for module, names in STRICT_NUMPY:
         for name in names:
             compare = getattr(module, name)
             if not getattr(compare, "northlab_strict", False):
                 setattr(module, name, _strict(compare))
+    for name in ("assert_series_equal", "assert_frame_equal"):
+        compare = getattr(pd.testing, name)
+        if not getattr(compare, "northlab_strict", False):
+            setattr(pd.testing, name, _on_plain(compare))

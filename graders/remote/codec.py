@@ -76,9 +76,13 @@ class Encoder:
     """Turn a value into a JSON-able tree plus byte buffers."""
 
     def __init__(self, other: Callable[[Any], Any],
-                 arrays: tuple[type, ...] = (np.ndarray,)) -> None:
+                 arrays: tuple[type, ...] = (np.ndarray,),
+                 pandas_views: tuple[type, type] | None = None) -> None:
         self.other = other
         self.arrays = arrays  #: exact types sent as numpy arrays
+        #: exact types sent as a pandas Series / DataFrame
+        self.series = (pd.Series, *(pandas_views or ())[:1])
+        self.frames = (pd.DataFrame, *(pandas_views or ())[1:])
         self.buffers: list[bytes] = []
 
     def _buffer(self, data: bytes) -> int:
@@ -111,10 +115,10 @@ class Encoder:
             return ["nd", obj.dtype.str, list(obj.shape), self._buffer(data)]
         if kind in NUMPY_SCALARS:
             return ["ng", obj.dtype.str, self._buffer(obj.tobytes())]
-        if kind is pd.DataFrame:
+        if kind in self.frames:
             return ["df", self.encode(obj.columns, d), self.encode(obj.index, d),
                     [self.encode(obj.iloc[:, i], d) for i in range(obj.shape[1])]]
-        if kind is pd.Series:
+        if kind in self.series:
             return ["sr", self.encode(obj.name, d), self.encode(obj.index, d),
                     self._values(obj.array, obj.dtype, d), str(obj.dtype)]
         if kind is pd.RangeIndex:
@@ -144,13 +148,16 @@ def _unbox(value: Any) -> Any:
 
 class Decoder:
     """Build values from a JSON tree and buffers; ``handle`` maps a handle tag to an object,
-    ``array_view`` (if given) is the ndarray subclass arrays are decoded as."""
+    ``array_view`` (if given) is the ndarray subclass arrays are decoded as, and
+    ``pandas_views`` the (Series, DataFrame) subclasses pandas objects are decoded as."""
 
     def __init__(self, buffers: list[bytes], handle: Callable[[list[Any]], Any],
-                 array_view: type | None = None) -> None:
+                 array_view: type | None = None,
+                 pandas_views: tuple[type, type] | None = None) -> None:
         self.buffers = buffers
         self.handle = handle
         self.array_view = array_view
+        self.series, self.frame = pandas_views or (pd.Series, pd.DataFrame)
         self.nodes = 0  #: what this frame has cost so far (at most MAX_NODES)
 
     def _spend(self, cost: int) -> None:
@@ -237,14 +244,14 @@ class Decoder:
             return np.frombuffer(self._buf(args[1]), dtype=_dtype(args[0]))[0]
         if tag == "sr":
             index = self.decode(args[1], d)
-            return pd.Series(self._column(args[2], args[3], d), index=index,
-                             name=self.decode(args[0], d))
+            return self.series(self._column(args[2], args[3], d), index=index,
+                               name=self.decode(args[0], d))
         if tag == "df":
             columns = self.decode(args[0], d)
             data = [self.decode(c, d) for c in args[2]]
-            if not all(type(s) is pd.Series for s in data):
+            if not all(type(s) is self.series for s in data):
                 raise CodecError("bad DataFrame column")
-            frame = pd.concat(data, axis=1) if data else pd.DataFrame()
+            frame = self.frame(pd.concat(data, axis=1) if data else None)
             frame.index = self.decode(args[1], d)
             frame.columns = columns
             return frame

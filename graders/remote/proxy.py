@@ -97,6 +97,9 @@ class Connection:
     #: the ndarray subclass learner arrays are decoded as (the judge's shape-strict one:
     #: :func:`graders.judge.strict.install`)
     array_view: type | None = None
+    #: the (Series, DataFrame) subclasses learner pandas objects are decoded as (the
+    #: judge's shape-strict ones), or None
+    pandas_views: tuple[type, type] | None = None
     #: judge object -> handle id of the worker's own copy of it (a test cell's function,
     #: a module), or None; set by the judge (:mod:`graders.judge.notebook`). Nothing else
     #: the judge holds can be sent to learner code, and the copy runs in the worker.
@@ -112,7 +115,7 @@ class Connection:
         if self.gone:
             raise WorkerStopped("the sandboxed worker has stopped")
         arrays = (np.ndarray,) if self.array_view is None else (np.ndarray, self.array_view)
-        encoder = Encoder(self._encode_local, arrays)
+        encoder = Encoder(self._encode_local, arrays, self.pandas_views)
         header = {"op": op}
         for key, value in fields.items():
             header[key] = encoder.encode(value) if key in ("args", "kwargs", "key",
@@ -136,7 +139,7 @@ class Connection:
             raise remote_exception(name, capped(message, MAX_ERROR_TEXT))
         try:
             return Decoder(buffers, lambda tree: self._handle(tree),
-                           self.array_view).decode(body.get("ok"))
+                           self.array_view, self.pandas_views).decode(body.get("ok"))
         except CodecError as exc:
             self.gone = True
             raise WorkerStopped(f"the sandboxed worker sent a malformed value: {exc}") from exc
