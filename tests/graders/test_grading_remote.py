@@ -65,7 +65,7 @@ def test_arrays_and_frames(learner):
     arr = game.arange(4)
     assert isinstance(arr, np.ndarray) and arr.tolist() == [0, 1, 2, 3]  # a LearnerArray
     frame = game.frame(pd.DataFrame({"a": [1, 2]}))
-    assert type(frame) is pd.DataFrame and frame["b"].tolist() == [2, 4]
+    assert isinstance(frame, pd.DataFrame) and frame["b"].tolist() == [2, 4]  # a LearnerDataFrame
 
 
 @pytest.mark.points(1)
