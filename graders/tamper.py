@@ -15,11 +15,14 @@ no later cell reads (unless a later cell looks names up dynamically: ``globals()
 Answer stubs (notebook and code labs): the blank release with every answer the learner
 writes (notebook: each name a solution cell binds; code labs: every function and method of
 the starter files, constructors and other dunders kept) replaced by a stub that returns an
-empty array, an empty DataFrame, ``[]``, ``""``, ``0`` or its first argument. A test that
-passes vacuously on empty data (``all()`` or ``zip()`` over nothing, ``approx`` against an
-empty array) shows up here. Combined (notebook labs): for each lab cell, its names rebound
-to ``[]`` or ``0`` together with answers that return their first argument, so a test that
-mixes a rebindable lab value with a working-looking answer shows up too.
+empty array, an empty DataFrame, ``[]``, ``""``, ``0`` or its first argument; and (notebook
+labs) the solution's own answers, except that every pandas DataFrame or Series they give
+keeps zero rows (same columns and dtypes) and the others stay blank. A test that passes
+vacuously on empty data (``all()`` or ``zip()`` over nothing, ``approx`` against an empty
+array, a filter's result checked row by row) shows up here. Combined (notebook labs): for
+each lab cell, its names rebound to ``[]`` or ``0`` together with answers that return their
+first argument, so a test that mixes a rebindable lab value with a working-looking answer
+shows up too.
 
 Solution values (notebook labs): the blank release plus, right after each lab cell that
 computes names from the learner's code (what the static check calls *computed*), a cell
@@ -79,6 +82,29 @@ ANSWER_STUBS = {
     "zero": "0",
     "first-argument": None,
 }
+#: the cell that makes a solution cell's answers give zero rows (the other answers stay
+#: blank): {code} is the cell's solution code, {names} the names it binds
+ZERO_ROWS = """\
+{code}
+def _northlab_zero_rows(value):
+    import functools
+    import pandas
+    if isinstance(value, (pandas.DataFrame, pandas.Series)):
+        return value.iloc[0:0]
+    if callable(value) and not isinstance(value, type):
+        @functools.wraps(value)
+        def zero_rows(*args, **kwargs):
+            result = _northlab_zero_rows(value(*args, **kwargs))
+            if result is None:
+                raise NotImplementedError()
+            return result
+        return zero_rows
+    return None
+for _northlab_name in {names!r}:
+    _northlab_value = _northlab_zero_rows(globals().pop(_northlab_name))
+    if _northlab_value is not None:
+        globals()[_northlab_name] = _northlab_value
+"""
 #: combined submissions: (tamper kind for a lab cell's names, answer stub kind)
 COMBINED = (("empty-list", "first-argument"), ("zero", "first-argument"))
 
@@ -163,6 +189,9 @@ def _notebook_cohort(lab: Lab, notebook: str, released: nbformat.NotebookNode,
         learner = f"answers-{answer_kind}"
         cohort[prefix + learner] = ("every answer", answer_kind,
                            submission(learner, _answer_cells(answers, answer_kind)))
+    if answers:
+        cohort[prefix + "answers-zero-rows"] = ("every answer", "zero-rows", submission(
+            "answers-zero-rows", _zero_rows_cells(path, answers)))
     faked = {index: read for index, names in _computed_by_cell(source).items()
              if (read := [n for n in names if n in later[index]])}
     if carried and faked:
@@ -196,6 +225,19 @@ def _solution_value_cells(notebook: Path, faked: dict[int, list[str]]) -> dict[i
                          if cell["nbgrader"].get("solution") or not cell["nbgrader"].get("grade"))
         inserts[index] = SOLUTION_VALUES.format(folder=SOLUTION_FOLDER, code=code, names=names)
     return inserts
+
+
+def _zero_rows_cells(notebook: Path, answers: dict[int, list[tuple[str, bool]]]
+                     ) -> dict[int, str]:
+    """code cell index -> a cell that runs that solution cell's code, then makes each
+    DataFrame or Series it binds, or its functions return, keep zero of its rows (same
+    columns and dtypes); its other answers stay blank (unbound, or raise)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    cells = [c for c in cells_of(notebook.read_bytes()) if c["type"] == "code"]
+    return {index: ZERO_ROWS.format(code=TransformerManager().transform_cell(
+                cells[index]["source"]), names=[name for name, _ in names])
+            for index, names in answers.items()}
 
 
 FIRST_ARGUMENT = "args[0] if args else next(iter(kwargs.values()), None)"
