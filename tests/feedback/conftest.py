@@ -34,13 +34,16 @@ def feedback_lab(labs_root: Path, table: str) -> Path:
 
 
 def hand_in(exchange: Path, code: str, *, learner: str = LEARNER,
-            owner: str = LEARNER) -> Path:
+            owner: str = LEARNER, course: str = COURSE, released: bool = True) -> Path:
     """What ``nbgrader submit`` leaves in ``<exchange>/<course>/inbound/``: the notebook with
-    ``code`` as the answer, then timestamp.txt and submission_secret.txt, owned by ``owner``."""
+    ``code`` as the answer, then timestamp.txt and submission_secret.txt, owned by ``owner``
+    (the lab ``released`` in that course as nbgrader does: its folder in ``outbound/``)."""
     source = exchange.parent / "labs" / "cybersecurity" / LAB_ID / "source" / f"{LAB_ID}.ipynb"
     notebook = nbformat.read(source, as_version=4)
     notebook.cells[1].source = code
-    folder = exchange / COURSE / "inbound" / (
+    if released:
+        (exchange / course / "outbound" / LAB_ID).mkdir(parents=True, exist_ok=True)
+    folder = exchange / course / "inbound" / (
         f"{learner}+{LAB_ID}+{datetime.now(UTC):%Y-%m-%d %H:%M:%S.%f} UTC+{secrets.token_hex(4)}")
     folder.mkdir(parents=True)
     nbformat.write(notebook, folder / f"{LAB_ID}.ipynb")

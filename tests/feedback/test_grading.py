@@ -153,19 +153,24 @@ def test_submissions_to_the_exchange_service_are_graded_as_collect_sees_them(
     assert again.submission_id == entry["submission_id"]
 
 
-def test_a_submission_swapped_for_a_link_to_someone_elses_is_not_graded(tmp_path: Path):
-    """Learners may rename in the exchange's inbound: between queueing and grading, a
-    learner's folder replaced by a link to another learner's work earns nothing."""
+def test_what_is_graded_is_the_submission_as_first_seen(tmp_path: Path):
+    """The learner owns their inbound folder: after it was queued they change its files
+    (a long queue would extend the deadline) or swap it for a link to the lab's solutions.
+    The copy taken when it was first seen is graded, nothing else."""
     tmp_path.chmod(0o755)
     service = Service(tmp_path, "[feedback]\non_submit = true\n", 1)
-    mine = hand_in(service.exchange, WRONG)
-    theirs = hand_in(service.exchange, SOLUTION, learner="daemon", owner="daemon")
+    edited = hand_in(service.exchange, WRONG)
+    swapped = hand_in(service.exchange, WRONG)
     assert service.scan() == 2
-    mine.rename(mine.with_name(".moved"))
-    mine.symlink_to(theirs)
+    notebook = edited / f"{LAB_ID}.ipynb"
+    notebook.write_text(notebook.read_text().replace("return x\\n", "return 2 * x\\n"))
+    assert "return 2 * x" in notebook.read_text()
+    swapped.rename(swapped.with_name("moved"))
+    swapped.symlink_to(tmp_path / "labs" / "cybersecurity" / LAB_ID / "source")
     service.graders.start()
     try:
-        entry = wait_for(lambda: settled(service.spool, 1), 120, "the grade")[0]
+        entries = wait_for(lambda: settled(service.spool, 2), 120, "the grades")
     finally:
         service.graders.stop()
-    assert entry["score"] == 0 and entry["error"]["code"] == "unreadable", entry
+    assert [(e["score"], e["error"]) for e in entries] == [(0, None), (0, None)], entries
+    assert list((tmp_path / "feedback" / "files").iterdir()) == []  # copies gone once graded

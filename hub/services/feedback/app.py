@@ -35,7 +35,7 @@ from hub.settings import load_settings
 LOG = logging.getLogger("northlab.feedback")
 SERVICE_NAME = "feedback"
 #: What a request holds that its learner is not shown (server paths, timings).
-PRIVATE = ("folder", "id", "owner", "learner_seconds")
+PRIVATE = ("folder", "id", "copy_error", "learner_seconds")
 #: Seconds between two looks into the exchange for new submissions.
 SCAN_SECONDS = 0.5
 
@@ -94,8 +94,11 @@ def main() -> None:
 
     async def watch() -> None:
         while not graders.stopping.is_set():
-            if await loop.run_in_executor(None, watcher.scan):
-                graders.wake.set()
+            try:
+                if await loop.run_in_executor(None, watcher.scan):
+                    graders.wake.set()
+            except Exception:  # the next pass tries again; grading never stops for good
+                LOG.exception("the exchange could not be scanned")
             await asyncio.sleep(SCAN_SECONDS)
 
     def stop(*_: object) -> None:

@@ -3,10 +3,14 @@
 :class:`Watcher` looks into each course's exchange ``inbound/`` (local mode: nbgrader's
 folder exchange, written by the Assignments tab, the Foundations pages' Hand it in and
 ``nbgrader submit`` alike) for complete submissions (nbgrader writes
-``submission_secret.txt`` last) of labs whose ``[feedback] on_submit`` is true. Who
-submitted is the folder's owner, which the kernel sets and no learner can forge; a folder
-named for someone else is skipped. Attempts are counted here from what the service itself
-saw, so nothing a learner sends can reset them.
+``submission_secret.txt`` last) of labs whose ``[feedback] on_submit`` is true and that
+the course released. Who submitted is the folder's owner, which the kernel sets and no
+learner can forge; a folder named for someone else is skipped. The folder is copied into
+the spool when first seen (:mod:`hub.services.feedback.snapshot`) and only that copy is
+graded: what the learner changes, renames or links afterwards is not. Attempts are counted
+per learner and lab across courses from what the service itself saw, in the same locked
+step that queues, so nothing a learner sends can reset them. One unreadable entry is
+logged once and passed over; it never stops the watcher.
 
 :class:`Graders` keeps one :class:`graders.engine.Grader` per lab started (its sandbox
 zygotes warm) and a fixed number of threads grading queued requests, so a class
@@ -20,8 +24,10 @@ import json
 import logging
 import os
 import pwd
+import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +39,7 @@ from graders.outbox import Outbox
 from graders.submissions import Submission, SubmissionError, read_files
 from hub.exchange import lab_tracks
 from hub.services.exchange import archive
+from hub.services.feedback.snapshot import Replaced, copy_submission, is_file, open_folder
 from hub.services.feedback.spool import Spool, request_id
 
 LOG = logging.getLogger("northlab.feedback")
@@ -40,6 +47,10 @@ LOG = logging.getLogger("northlab.feedback")
 COMPLETE_MARKER = "submission_secret.txt"
 #: Seconds between two reads of the labs folder (a lab's [feedback] may change).
 LABS_REFRESH_SECONDS = 30.0
+#: nbgrader's inbound folder name: learner+assignment+timestamp[+random] (ASCII only)
+SUBMISSION_NAME = re.compile(r"(?P<learner>[A-Za-z0-9_.@-]{1,128})\+"
+                             r"(?P<assignment>[A-Za-z0-9_.-]{1,128})\+"
+                             r"[A-Za-z0-9 :._-]{1,64}(\+[A-Za-z0-9_=-]{1,64})?", re.ASCII)
 
 
 def labs_on_submit(labs_root: Path) -> dict[str, list[Lab]]:
@@ -57,16 +68,26 @@ def labs_on_submit(labs_root: Path) -> dict[str, list[Lab]]:
     return found
 
 
-def owner_name(path: Path) -> str | None:
-    """The Unix user owning ``path`` (not following a symlink), or None."""
+def _uid(name: str) -> int | None:
     try:
-        return _user(path.lstat().st_uid)
-    except OSError:
+        return pwd.getpwnam(name).pw_uid
+    except KeyError:
         return None
 
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _copy_inbound(folder: int, uid: int) -> Callable[[Path], dict[str, Any]]:
+    """The spool's copy step for the learner's open inbound ``folder``."""
+    def copy(dest: Path) -> dict[str, Any]:
+        try:
+            copy_submission(folder, dest, uid)
+        except SubmissionError as exc:  # graded as refused, as read_files refuses it
+            return {"copy_error": [exc.code, str(exc)]}
+        return {}
+    return copy
 
 
 @dataclass
@@ -81,23 +102,35 @@ class Watcher:
     service_store: Path | None = None
     _labs: dict[str, list[Lab]] = field(default_factory=dict)
     _labs_read: float = -LABS_REFRESH_SECONDS
+    _noted: set[bytes] = field(default_factory=set)
 
     def labs(self) -> dict[str, list[Lab]]:
         if time.monotonic() - self._labs_read >= LABS_REFRESH_SECONDS:
             self._labs, self._labs_read = labs_on_submit(self.labs_root), time.monotonic()
         return self._labs
 
-    def lab_for(self, course_dir: Path, assignment: str) -> Lab | None:
+    def lab_for(self, course_dir: Path, assignment: str, released: bool) -> Lab | None:
         """The on-submit lab released as ``assignment`` in this course (its track chosen
-        by the course's ``tracks.json`` when labs of several tracks share the name)."""
+        by the course's ``tracks.json`` when labs of several tracks share the name); None
+        when the course did not release it (``released``: the exchange says it did)."""
         candidates = self.labs().get(assignment, [])
         track = lab_tracks(str(course_dir)).get(assignment)
+        if track is None and not released:
+            return None
         chosen = [lab for lab in candidates if lab.track == track] or candidates
         return chosen[0] if chosen else None
 
+    def note(self, path: Path, why: str) -> None:
+        """Log once that ``path`` is passed over."""
+        key = os.fsencode(path)
+        if key not in self._noted:
+            self._noted.add(key)
+            LOG.warning("skipped %r: %s", key, why)
+
     def scan(self) -> int:
         """One pass over every course's inbound, and the exchange service's store when
-        there is one; returns how many requests it added."""
+        there is one; returns how many requests it added. An entry that cannot be read
+        is logged and passed over, never stops the pass."""
         if not self.labs():
             return 0
         added = self.scan_service_store(self.service_store) if self.service_store else 0
@@ -107,32 +140,54 @@ class Watcher:
             return added
         for course_dir in courses:
             try:
-                entries = sorted(os.scandir(course_dir / "inbound"), key=lambda e: e.name)
+                inbound = os.open(course_dir / "inbound", os.O_RDONLY | os.O_DIRECTORY)
             except OSError:
                 continue
-            for entry in entries:
-                added += self.consider(course_dir, Path(entry.path))
+            try:
+                for name in sorted(os.listdir(inbound)):
+                    added += self._guarded(course_dir / "inbound" / name, self.consider,
+                                           course_dir, inbound, name)
+            finally:
+                os.close(inbound)
         return added
 
-    def consider(self, course_dir: Path, folder: Path) -> int:
-        """Queue folder exchange submission ``folder`` if it is new, complete and its
-        owner's; returns 1 when queued."""
-        parts = folder.name.split("+")
-        if len(parts) < 3 or folder.is_symlink() or not folder.is_dir():
+    def _guarded(self, path: Path, step: Callable[..., int], *args: Any) -> int:
+        try:
+            return step(*args)
+        except Exception as exc:  # one bad entry never stops the watcher
+            self.note(path, f"{type(exc).__name__}: {exc}")
             return 0
-        learner, assignment = parts[0], parts[1]
+
+    def consider(self, course_dir: Path, inbound: int, name: str) -> int:
+        """Queue the folder exchange submission ``name`` in open folder ``inbound`` if it is
+        new, complete and its owner's, copying it as it is now; returns 1 when queued."""
+        path = course_dir / "inbound" / name
+        match = SUBMISSION_NAME.fullmatch(name)
+        if match is None:
+            self.note(path, "not a submission folder name")
+            return 0
+        learner, assignment = match["learner"], match["assignment"]
         if assignment not in self.labs():  # most labs: nothing to look at
             return 0
-        rid = request_id(folder)
-        if self.spool.known(rid) or not (folder / COMPLETE_MARKER).is_file():
+        rid = request_id(path)
+        if self.spool.known(rid):
             return 0
-        lab = self.lab_for(course_dir, assignment)
-        if lab is None:
+        lab = self.lab_for(course_dir, assignment,
+                           released=(course_dir / "outbound" / assignment).is_dir())
+        uid = _uid(learner)
+        if lab is None or uid is None:
             return 0
-        if owner_name(folder) != learner:
-            LOG.warning("skipped %s: not owned by %s", folder, learner)
+        try:
+            folder = open_folder(inbound, name, uid)
+        except Replaced:
+            self.note(path, f"not a folder owned by {learner}")
             return 0
-        return self.queue(rid, course_dir.name, learner, lab, folder, owner=learner)
+        try:
+            if not is_file(folder, COMPLETE_MARKER):
+                return 0
+            return self.queue(rid, course_dir.name, learner, lab, _copy_inbound(folder, uid))
+        finally:
+            os.close(folder)
 
     def scan_service_store(self, store: Path) -> int:
         """One pass over the exchange service's store (the container modes: submissions
@@ -140,68 +195,59 @@ class Watcher:
         added. Each new submission is unpacked into the spool, with the ``timestamp.txt``
         and ``submission_id.txt`` that the exchange's collect adds, so the instructor's
         collected copy is the same submission."""
-        added = 0
-        for meta_path in sorted(store.glob("*/submissions/*/u-*/*/meta.json")):
-            rid = request_id(meta_path.parent)
-            if self.spool.known(rid):
-                continue
-            try:
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
-                lab = self.lab_for(store / meta["course_id"], meta["assignment_id"])
-                if lab is None:
-                    continue
-                folder = self.spool.root / "files" / rid
-                archive.unpack((meta_path.parent / "submission.tar.gz").read_bytes(), folder)
-                (folder / "timestamp.txt").write_text(meta["timestamp"])
-                (folder / "submission_id.txt").write_text(meta["submission_id"])
-            except (OSError, ValueError, KeyError, archive.ArchiveError) as exc:
-                LOG.warning("skipped %s: %s", meta_path.parent, exc)
-                continue
-            added += self.queue(rid, meta["course_id"], meta["student_id"], lab, folder)
-        return added
+        return sum(self._guarded(meta_path.parent, self.consider_stored, store, meta_path)
+                   for meta_path in sorted(store.glob("*/submissions/*/u-*/*/meta.json")))
 
-    def queue(self, rid: str, course: str, learner: str, lab: Lab, folder: Path, *,
-              owner: str | None = None) -> int:
-        """Queue request ``rid`` (``folder`` must still belong to ``owner`` when graded), or
-        settle it at once when no attempt is left."""
-        limit = lab.feedback.attempts
-        used = self.spool.counted(course, learner, lab.id)
+    def consider_stored(self, store: Path, meta_path: Path) -> int:
+        """Queue the exchange service's submission ``meta_path`` if it is new."""
+        rid = request_id(meta_path.parent)
+        if self.spool.known(rid):
+            return 0
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        course, assignment = meta["course_id"], meta["assignment_id"]
+        released = (store / course / "assignments" / assignment / "meta.json").is_file()
+        lab = self.lab_for(store / course, assignment, released)
+        if lab is None:
+            return 0
+
+        def copy(folder: Path) -> dict[str, Any]:
+            archive.unpack((meta_path.parent / "submission.tar.gz").read_bytes(), folder)
+            (folder / "timestamp.txt").write_text(meta["timestamp"])
+            (folder / "submission_id.txt").write_text(meta["submission_id"])
+            return {}
+        return self.queue(rid, course, meta["student_id"], lab, copy)
+
+    def queue(self, rid: str, course: str, learner: str, lab: Lab,
+              copy: Callable[[Path], dict[str, Any]]) -> int:
+        """Copy and queue request ``rid`` if its learner has an attempt left at this lab
+        (in any course), else settle it at once; returns 1 when queued."""
         request = {
             "id": rid, "course": course, "lab": lab.id, "track": lab.track,
-            "learner": learner, "folder": str(folder), "owner": owner, "seen_ns": time.time_ns(),
-            "submitted_at": _now_iso(), "attempt": used + 1, "attempts": limit,
+            "learner": learner, "seen_ns": time.time_ns(), "submitted_at": _now_iso(),
+            "attempts": lab.feedback.attempts,
         }
-        if limit and used >= limit:
-            self.spool.settle({**request, "state": "limit", "attempt": None})
-            LOG.info("%s has no attempt left for %s (%d used)", learner, lab.id, used)
-            return 0
-        if not self.spool.add(request):
-            return 0
-        LOG.info("queued %s of %s (attempt %d)", lab.id, learner, used + 1)
-        return 1
+        outcome = self.spool.admit(request, copy)
+        if outcome == "limit":
+            LOG.info("%s has no attempt left for %s", learner, lab.id)
+        elif outcome == "queued":
+            LOG.info("queued %s of %s", lab.id, learner)
+        return int(outcome == "queued")
 
 
-def read_submission(folder: Path, owner: str | None) -> dict[str, bytes]:
-    """The files of submission ``folder``, read through one open handle on the folder
-    itself (never a link put in its place), which must belong to ``owner`` when given:
-    learners can rename entries of the exchange's inbound."""
+def read_submission(spool: Spool, request: dict[str, Any]) -> dict[str, bytes]:
+    """The files of the request's copy in the spool (only root can enter it), read through
+    one handle on that folder opened without following a link."""
+    folder = spool.files(request["id"])
+    if request.get("copy_error"):
+        raise SubmissionError(*request["copy_error"])
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
-        raise SubmissionError("unreadable", "the submission is gone or was replaced") from None
+        raise SubmissionError("unreadable", "the submission's copy is gone") from None
     try:
-        if owner is not None and _user(os.fstat(fd).st_uid) != owner:
-            raise SubmissionError("unreadable", "the submission was replaced")
         return read_files(Path(f"/proc/self/fd/{fd}"))
     finally:
         os.close(fd)
-
-
-def _user(uid: int) -> str | None:
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return None
 
 
 def summary(record: dict[str, Any]) -> dict[str, Any]:
@@ -287,10 +333,11 @@ class Graders:
     def grade(self, request: dict[str, Any]) -> dict[str, Any]:
         """Grade one request; its record goes to the outbox; returns the learner's view."""
         grader = self.grader(request["track"], request["lab"])
-        submission = Submission(learner=request["learner"], path=Path(request["folder"]),
+        submission = Submission(learner=request["learner"],
+                                path=self.spool.files(request["id"]),
                                 submitted_at=request["submitted_at"])
         try:
-            submission.files = read_submission(submission.path, request.get("owner"))
+            submission.files = read_submission(self.spool, request)
         except SubmissionError as exc:
             submission.error = exc
         record = {**grader.grade(submission), "course": request["course"]}

@@ -5,6 +5,8 @@ Layout under ``<data_root>/feedback/`` (only the service, root, reads or writes 
     queue/<enqueued ns>-<id>.json   waiting, oldest first (the name orders the queue)
     running/<id>.json               being graded; moved back to queue/ when the service starts
     done/<id>.json                  the request with its outcome (score, feedback or refusal)
+    files/<id>/                     the copy of the submission that is graded (kept until
+                                    it is graded)
 
 ``<id>`` is a hash of the submission's exchange folder, so seeing a submission twice never
 queues it twice, and a request is in exactly one folder at any time. Moves are renames
@@ -19,19 +21,20 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-QUEUE, RUNNING, DONE = "queue", "running", "done"
+QUEUE, RUNNING, DONE, FILES = "queue", "running", "done", "files"
 
 
 def request_id(folder: Path) -> str:
-    """The id of the request for the submission in exchange folder ``folder``."""
-    return hashlib.sha256(str(folder).encode()).hexdigest()[:24]
+    """The id of the request for the submission in exchange folder ``folder`` (any bytes)."""
+    return hashlib.sha256(os.fsencode(folder)).hexdigest()[:24]
 
 
 def _write_atomic(path: Path, value: dict[str, Any]) -> None:
@@ -57,7 +60,7 @@ class Spool:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for sub in (QUEUE, RUNNING, DONE):
+        for sub in (QUEUE, RUNNING, DONE, FILES):
             (self.root / sub).mkdir(mode=0o700, exist_ok=True)
         self._threads = threading.Lock()
 
@@ -76,19 +79,38 @@ class Spool:
             (self.root / DONE / f"{rid}.json").exists() or \
             any(p.stem.endswith(f"-{rid}") for p in self._queued())
 
-    def add(self, request: dict[str, Any]) -> bool:
-        """Queue ``request`` unless its ``id`` is known; returns whether it was queued."""
-        with self._lock():
-            if self.known(request["id"]):
-                return False
-            _write_atomic(self.root / QUEUE / f"{time.time_ns():020d}-{request['id']}.json",
-                          request)
-            return True
+    def files(self, rid: str) -> Path:
+        """The folder holding the graded copy of request ``rid``'s submission."""
+        return self.root / FILES / rid
 
-    def settle(self, request: dict[str, Any]) -> None:
-        """Record ``request`` as done at once (never graded: e.g. no attempts left)."""
+    def admit(self, request: dict[str, Any],
+              copy: Callable[[Path], dict[str, Any]]) -> str | None:
+        """In one step (no other thread or process in between): unless its ``id`` is known,
+        queue ``request`` with its ``attempt`` number after ``copy(folder)`` wrote its files
+        (and returned fields to add, e.g. an ``error``; what it raises queues nothing),
+        or record it as ``limit`` when its learner used every attempt of its lab (``attempts``,
+        0: no limit) in any course. Returns ``queued``, ``limit`` or None (known)."""
+        rid = request["id"]
         with self._lock():
-            _write_atomic(self.root / DONE / f"{request['id']}.json", request)
+            if self.known(rid):
+                return None
+            used = sum(1 for r in self._all() if r.get("learner") == request["learner"]
+                       and (r.get("track"), r.get("lab")) == (request["track"], request["lab"])
+                       and r.get("state") != "limit")
+            if request["attempts"] and used >= request["attempts"]:
+                _write_atomic(self.root / DONE / f"{rid}.json",
+                              {**request, "state": "limit", "attempt": None})
+                return "limit"
+            folder = self.files(rid)
+            shutil.rmtree(folder, ignore_errors=True)  # a copy left by a stop mid-copy
+            try:
+                extra = copy(folder)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            _write_atomic(self.root / QUEUE / f"{time.time_ns():020d}-{rid}.json",
+                          {**request, **extra, "folder": str(folder), "attempt": used + 1})
+            return "queued"
 
     def claim(self) -> dict[str, Any] | None:
         """The oldest waiting request, now marked running; None when the queue is empty."""
@@ -108,6 +130,7 @@ class Spool:
         with self._lock():
             _write_atomic(self.root / DONE / f"{request['id']}.json", request)
             (self.root / RUNNING / f"{request['id']}.json").unlink(missing_ok=True)
+            shutil.rmtree(self.files(request["id"]), ignore_errors=True)
 
     def recover(self) -> int:
         """Put requests left running by a stopped service back at the head of the queue;
@@ -121,20 +144,20 @@ class Spool:
     def entries(self, learner: str, course: str | None = None) -> list[dict[str, Any]]:
         """Every request of ``learner`` (in ``course``), oldest first, with its state:
         ``queued`` (with ``position``, 1 = next), ``grading`` or what ``done`` recorded."""
-        found = []
         with self._lock():  # no request moves while the folders are read
-            for position, path in enumerate(self._queued(), start=1):
-                if (request := _read(path)) is not None:
-                    found.append({**request, "state": "queued", "position": position})
-            found += [{**r, "state": "grading"} for p in sorted(
-                (self.root / RUNNING).glob("*.json")) if (r := _read(p)) is not None]
-            found += [r for p in sorted((self.root / DONE).glob("*.json"))
-                      if (r := _read(p)) is not None]
+            found = self._all()
         mine = [r for r in found if r.get("learner") == learner
                 and (course is None or r.get("course") == course)]
         return sorted(mine, key=lambda r: r.get("seen_ns", 0))
 
-    def counted(self, course: str, learner: str, lab: str) -> int:
-        """Submissions of ``learner`` for ``lab`` that used an attempt (queued, graded)."""
-        return sum(1 for r in self.entries(learner, course)
-                   if r.get("lab") == lab and r.get("state") != "limit")
+    def _all(self) -> list[dict[str, Any]]:
+        """Every request with its state (the caller holds the lock)."""
+        found = []
+        for position, path in enumerate(self._queued(), start=1):
+            if (request := _read(path)) is not None:
+                found.append({**request, "state": "queued", "position": position})
+        found += [{**r, "state": "grading"} for p in sorted(
+            (self.root / RUNNING).glob("*.json")) if (r := _read(p)) is not None]
+        found += [r for p in sorted((self.root / DONE).glob("*.json"))
+                  if (r := _read(p)) is not None]
+        return found
