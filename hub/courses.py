@@ -195,7 +195,9 @@ def ensure_exchange(settings: Settings, course: str) -> None:
     course_dir = settings.exchange_root / course
     course_dir.mkdir(exist_ok=True)
     _own(course_dir, 0o750, cohort_unix_group(course))
-    for name, mode in (("outbound", 0o2775), ("inbound", 0o2773), ("feedback", 0o2771)):
+    # inbound is sticky: a learner may add and remove their own submissions, never rename
+    # or delete another's (nbgrader only adds there, collect only reads)
+    for name, mode in (("outbound", 0o2775), ("inbound", 0o3773), ("feedback", 0o2771)):
         (course_dir / name).mkdir(exist_ok=True)
         _own(course_dir / name, mode, course_instructors_unix_group(course))
 

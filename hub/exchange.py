@@ -7,7 +7,8 @@ folders. Here northlab prepares each course's exchange folders once, as root
 - ``exchange/``                    root, 0755: not writable by anyone else.
 - ``exchange/<course>/``           root:nl-<cohort>, 0750: only the cohort (and instructors).
 - ``exchange/<course>/outbound``   root:ni-<course>, 2775: the course's instructors release.
-- ``exchange/<course>/inbound``    root:ni-<course>, 2773: learners drop, cannot list.
+- ``exchange/<course>/inbound``    root:ni-<course>, 3773: learners drop, cannot list,
+                                   rename or delete others' (sticky).
 - ``exchange/<course>/feedback``   root:ni-<course>, 2771.
 
 A submission's folders are made 0770 (group ni-<course>) instead of nbgrader's 0777.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grp
 import os
+import pwd
 import secrets
 import stat
 import subprocess
@@ -43,7 +44,7 @@ def test_exchange_folders_are_gated(settings):
     assert mode_and_group(exchange / COURSE) == ("0o750", cohort_unix_group(COURSE))
     teachers = course_instructors_unix_group(COURSE)
     assert mode_and_group(exchange / COURSE / "outbound") == ("0o2775", teachers)
-    assert mode_and_group(exchange / COURSE / "inbound") == ("0o2773", teachers)
+    assert mode_and_group(exchange / COURSE / "inbound") == ("0o3773", teachers)
     assert mode_and_group(settings.courses_root / COURSE) == ("0o2770", teachers)
     assert mode_and_group(settings.courses_root / COURSE / "nbgrader_config.py") == (
         "0o660", teachers
@@ -52,6 +53,27 @@ def test_exchange_folders_are_gated(settings):
     config = (settings.courses_root / COURSE / "nbgrader_config.py").read_text()
     assert "graders.nbgrader_bridge.configure(" in config
     assert mode_and_group(settings.data_root / "hub")[0] == "0o700"
+
+
+def test_a_learner_cannot_rename_or_delete_anothers_submission(settings):
+    ensure_course(settings, COURSE)
+    inbound = settings.exchange_root / COURSE / "inbound"
+    theirs = "nobody+lab-a+2026-11-30 08:00:00.000000 UTC+abc"
+    (inbound / theirs).mkdir()
+    os.chown(inbound / theirs, pwd.getpwnam("nobody").pw_uid, -1)
+    daemon = pwd.getpwnam("daemon")
+    folder = os.open(inbound, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for step in ("os.rename(NAME, 'mine', src_dir_fd=FD, dst_dir_fd=FD)",
+                     "os.rmdir(NAME, dir_fd=FD)"):
+            attempt = subprocess.run(
+                ["/usr/bin/python3", "-I", "-c", f"import os\nNAME, FD = {theirs!r}, {folder}\n"
+                 f"{step}"], user=daemon.pw_uid, group=daemon.pw_gid, extra_groups=[],
+                pass_fds=(folder,), capture_output=True, text=True, timeout=60)
+            assert "PermissionError" in attempt.stderr, (step, attempt.stderr)
+    finally:
+        os.close(folder)
+    assert (inbound / theirs).is_dir() and not (inbound / "mine").exists()
 
 
 def test_learners_list_their_track(settings, tmp_path):
