@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from hub.forkserver import socket_path
 from hub.forkserver.client import ForkFailed, fork_server
@@ -93,9 +94,16 @@ def test_servers_fork_from_the_fork_server_and_fall_back_without_it(hub):
     forked, fallback = hub.name("fork-a"), hub.name("fork-b")
     for name in (forked, fallback):
         hub.client.ensure_user(name)
-    hub.start_server(forked, "cybersecurity")
+    token = hub.start_server(forked, "cybersecurity")
     pid = server_pid(hub, forked)
     assert "hub.forkserver" in forked_by(pid)
+    # JupyterLab's folders are computed at import (root's, in the fork-server): the
+    # learner's workspace must still be saved in their own home
+    workspace = {"data": {}, "metadata": {"id": "default"}}
+    saved = requests.put(f"{hub.url}/user/{forked}/lab/api/workspaces/default", json=workspace,
+                         headers={"Authorization": f"token {token}"}, timeout=60)
+    assert saved.status_code == 204, saved.text
+    assert list((hub.settings.home_root / forked / ".jupyter" / "lab").glob("workspaces/*"))
     status = Path(f"/proc/{pid}/status").read_text()
     assert "\nCapEff:\t0000000000000000" in status  # root's capabilities are gone
     assert os.stat(hub.settings.home_root / forked).st_mode & 0o777 == 0o700
