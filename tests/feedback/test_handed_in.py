@@ -46,14 +46,13 @@ async def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     server.stop()
 
 
-def request(n: int, **extra: Any) -> dict[str, Any]:
+def request(n: int) -> dict[str, Any]:
     return {"id": f"r{n}", "course": "c1", "lab": "smoke-lab", "track": "cybersecurity",
-            "learner": LEARNER, "folder": "/nowhere", "seen_ns": n, "attempt": n,
-            "attempts": 1, **extra}
+            "learner": LEARNER, "seen_ns": n, "attempts": 1}
 
 
 async def test_a_hand_in_shows_the_grade_or_where_it_waits(service: Spool):
-    service.add(request(1))
+    assert service.admit(request(1), lambda folder: {}) == "queued"
     shown = await handed_in_feedback("c1", "smoke-lab", 0, "fr", wait_seconds=0.5)
     assert shown["state"] == "queued" and shown["message"].endswith("position 1.")
     service.finish({**service.claim(), "state": "graded", "score": 2.0, "max_score": 2.0,
@@ -61,7 +60,7 @@ async def test_a_hand_in_shows_the_grade_or_where_it_waits(service: Spool):
     shown = await handed_in_feedback("c1", "smoke-lab", 0, "fr")
     assert (shown["title"], shown["message"]) == ("Tentative 1 sur 1", "Note : 2 / 2.")
     assert shown["hidden"] == "Tests cachés : 2 / 2 points."
-    service.settle(request(2, state="limit", attempt=None))
+    assert service.admit(request(2), lambda folder: {}) == "limit"  # no attempt left
     shown = await handed_in_feedback("c1", "smoke-lab", 1, "en")
     assert shown["state"] == "limit" and "all 1 graded attempts" in shown["message"]
     # a lab not graded on submit: nothing to wait for
