@@ -151,8 +151,9 @@ def northlab_scores(root: Path, cases: list[Case]) -> dict[tuple[str, str], dict
         (folder / "source").mkdir(parents=True)
         (folder / "source" / f"{case.id}.ipynb").write_text(case.source)
         _write(folder / "source", case.files)
-        (folder / "lab.toml").write_text(LAB_TOML.format(id=case.id,
-                                                         points=_points(case.source)))
+        # lab.toml refuses a lab worth nothing; a notebook worth 0 is still graded per cell
+        points = max(_points(case.source), 1)
+        (folder / "lab.toml").write_text(LAB_TOML.format(id=case.id, points=points))
         lab = load_lab(folder)
         subs = [Submission(learner, folder, files={f"{case.id}.ipynb": text.encode()})
                 for learner, text in case.submissions.items()]
