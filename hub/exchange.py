@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
+import tempfile
+from pathlib import Path
 
 from nbgrader.exchange.default import (
     ExchangeCollect,
@@ -32,6 +35,9 @@ from nbgrader.exchange.default import (
 )
 from nbgrader.utils import check_directory
 from traitlets import Unicode
+
+from graders.submissions import SubmissionError
+from hub.services.feedback.snapshot import Replaced, copy_submission, open_folder
 
 TRACKS_FILE = "tracks.json"
 
@@ -102,7 +108,29 @@ class NorthlabList(_PreparedRoot, ExchangeList):
 
 
 class NorthlabCollect(_PreparedRoot, ExchangeCollect):
-    """Collect from a prepared inbound."""
+    """Collect from a prepared inbound, each submission from a private copy taken through
+    handles on the learner's own folder (:mod:`hub.services.feedback.snapshot`): a link put
+    in its place or inside it is never followed (the instructor could read the lab's
+    solutions through it), and a folder owned by someone else is not collected."""
+
+    def do_copy(self, src: str, dest: str, log=None) -> None:
+        learner = os.path.basename(src).rsplit("+", 3)[0]
+        with tempfile.TemporaryDirectory() as private:
+            copy = Path(private) / "copy"
+            try:
+                uid = pwd.getpwnam(learner).pw_uid
+                folder = open_folder(None, src, uid)
+            except (KeyError, Replaced):
+                self.log.error("Not collected: %s is not a folder of %s.", src, learner)
+                return
+            try:
+                copy_submission(folder, copy, uid)
+            except SubmissionError as exc:
+                self.log.error("Not collected: %s: %s.", src, exc)
+                return
+            finally:
+                os.close(folder)
+            super().do_copy(str(copy), dest, log)
 
 
 class NorthlabSubmit(_PreparedRoot, ExchangeSubmit):

@@ -16,7 +16,7 @@ from traitlets.config import Config
 
 from hub.accounts import INSTRUCTORS_GROUP, cohort_unix_group, course_instructors_unix_group
 from hub.courses import ensure_course, ensure_layout, record_track
-from hub.exchange import NorthlabList, configure_exchange
+from hub.exchange import NorthlabCollect, NorthlabList, configure_exchange
 from hub.settings import load_settings
 
 COURSE = "tq" + secrets.token_hex(2)
@@ -74,6 +74,35 @@ def test_a_learner_cannot_rename_or_delete_anothers_submission(settings):
     finally:
         os.close(folder)
     assert (inbound / theirs).is_dir() and not (inbound / "mine").exists()
+
+
+def test_collect_never_follows_a_link_in_a_learners_submission(settings, tmp_path):
+    """The learner owns their inbound folder: a link put in its place or inside it to what
+    the instructor can read (the lab's solutions) is not collected."""
+    root = ensure_course(settings, COURSE)
+    solution = root / "source" / "lab-a" / "lab-a.ipynb"
+    solution.parent.mkdir(parents=True)
+    solution.write_text("the solution")
+    inbound = settings.exchange_root / COURSE / "inbound"
+    nobody = pwd.getpwnam("nobody").pw_uid
+    honest = inbound / "nobody+lab-a+2026-11-30 08:00:00.000000 UTC+a"
+    honest.mkdir()
+    (honest / "lab-a.ipynb").write_text("my work")
+    (honest / "answers.ipynb").symlink_to(solution)
+    swapped = inbound / "nobody+lab-a+2026-11-30 09:00:00.000000 UTC+b"
+    swapped.symlink_to(solution.parent)
+    for path in (honest, honest / "lab-a.ipynb"):
+        os.chown(path, nobody, -1)
+    os.lchown(swapped, nobody, -1)
+    c = Config()
+    configure_exchange(c, str(settings.exchange_root))
+    collector = NorthlabCollect(
+        coursedir=CourseDirectory(config=c), authenticator=Authenticator(config=c), config=c
+    )
+    collector.do_copy(str(honest), str(tmp_path / "honest"))
+    collector.do_copy(str(swapped), str(tmp_path / "swapped"))
+    assert sorted(p.name for p in (tmp_path / "honest").iterdir()) == ["lab-a.ipynb"]
+    assert not (tmp_path / "swapped").exists()
 
 
 def test_learners_list_their_track(settings, tmp_path):
