@@ -15,11 +15,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
 
+from graders.manual_grades import PersonGrade, with_grades
 from hub.managed import SERVICE_APPS
 from hub.services.credentials.settings import REPO
 
@@ -190,9 +192,8 @@ def test_only_the_grading_side_replaces_a_record_awaiting_grading(hub):
         report(hub, GRADER_TOKEN, make_record("pat", lab, 9))
     pending = make_pending_record("pat", "lab-one")
     assert report(hub, GRADER_TOKEN, pending).status_code == 201
-    graded = {**pending, "score": 10, "pending_points": 0, "tests": [
-        pending["tests"][0], {**pending["tests"][1], "points": 2, "passed": True,
-                              "pending": False}]}
+    graded = with_grades(pending, {(None, "explain"): PersonGrade(2)},
+                         graded_at=datetime(2026, 11, 21, tzinfo=UTC))  # as the grader does
     forged = report(hub, user_token(hub, "pat"), graded)  # the learner grades himself
     assert forged.status_code == 403
     unchanged = report(hub, GRADER_TOKEN, pending).json()
