@@ -1,7 +1,8 @@
 """A minimal real JupyterHub for the gradebook's browser tests.
 
 Real JupyterHub 5, real configurable-http-proxy, NativeAuthenticator with open sign-up,
-and the gradebook launched by the hub as a managed service exactly as in production
+the hub's language switch (``hub.user_language``, as in production), and the gradebook
+launched by the hub as a managed service exactly as in production
 (``python -m hub.services.gradebook``, HubOAuth). Roles follow the contract of
 hub/roles.py: a cohort lead's role is filtered to ``!group=cohort-<id>``.
 """
@@ -62,6 +63,8 @@ def write_config(folder: Path, *, database_url: str, cohorts: dict[str, list[str
     """Write jupyterhub_config.py into ``folder`` (``environment``: more of the gradebook's,
     e.g. what hub.managed gives it); returns (path, public url)."""
     port, hub_port, proxy_port, service_port = (free_port() for _ in range(4))
+    data = folder / "data"
+    (data / "hub").mkdir(parents=True, exist_ok=True)  # the hub's own folder, as in production
     roles = [
         # every user may open the gradebook (their own progress)
         {"name": "user", "scopes": ["self", "access:services!service=gradebook"]},
@@ -86,7 +89,7 @@ def write_config(folder: Path, *, database_url: str, cohorts: dict[str, list[str
         "cwd": str(REPO),
         "environment": {
             "NORTHLAB_RESULTS_DATABASE_URL": database_url,
-            "NORTHLAB_DATA": str(folder / "data"),
+            "NORTHLAB_DATA": str(data),
             "NORTHLAB_GRADEBOOK_ROSTER_TTL": "1",
             **(environment or {}),
         },
@@ -114,6 +117,12 @@ c.JupyterHub.load_groups = {groups!r}
 c.JupyterHub.load_roles = {roles!r}
 c.JupyterHub.services = {services!r}
 c.JupyterHub.cleanup_servers = True
+
+# the product's language switch (/hub/northlab/language), remembered per user
+from hub.settings import load_settings
+from hub.user_language import configure_language
+configure_language(c, load_settings({{"NORTHLAB_DATA": {str(data)!r},
+                                     "NORTHLAB_CONFIG": {os.devnull!r}}}))
 """
     path = folder / "jupyterhub_config.py"
     path.write_text(config, encoding="utf-8")

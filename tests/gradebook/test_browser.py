@@ -162,14 +162,15 @@ def test_cohort_lead_journey(world, browser, tmp_path):
     check_axe(page)  # the 403 page itself
     context.close()
 
-    # a deep link (say, from an e-mail) survives the hub login and the OAuth round trip
+    # a deep link (say, from an e-mail) survives the hub login and the OAuth round trip;
+    # in a fresh English browser the hub gives the lead back the French they chose
     context, page = new_page(browser)
     page.goto(f"{hub.url}{PREFIX}cohort/site01-2026?sort=average")
     page.fill("#username_input", LEAD)
     page.fill("#password_input", PASSWORD)
     page.click("#login_submit")
     page.wait_for_url("**/cohort/site01-2026?sort=average")
-    assert page.locator("h1").inner_text() == "Cohort site01-2026"
+    assert page.locator("h1").inner_text() == "Cohorte site01-2026"
     context.close()
 
 
