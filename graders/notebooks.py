@@ -27,7 +27,23 @@ from graders.judge.lab_names import LabCode, analyse
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CELLS = 5000
 MAX_CELL_CHARS = 1_000_000
-HIDDEN_MARK = "### BEGIN HIDDEN TESTS"
+#: nbgrader's default delimiters of a hidden test region; like nbgrader's ClearHiddenTests,
+#: a line CONTAINING one begins or ends the region (``## BEGIN HIDDEN TESTS`` hides too)
+HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+
+
+def hidden_lines(source: str) -> set[int]:
+    """Line numbers (from 1) of the hidden region(s) of a test cell, markers included: the
+    lines nbgrader's release removes."""
+    hidden, inside = set(), False
+    for number, line in enumerate(source.splitlines(), 1):
+        if HIDDEN_BEGIN in line:
+            inside = True
+        if inside:
+            hidden.add(number)
+        if HIDDEN_END in line and HIDDEN_BEGIN not in line:
+            inside = False
+    return hidden
 
 
 class NotebookError(ValueError):
@@ -145,7 +161,7 @@ def read_source(path: Path) -> SourceNotebook:
             feedback = cell["northlab"].get("feedback", {})
             result.tests[grade_id] = TestCell(
                 id=grade_id, source=cell["source"], points=float(nbg.get("points", 0)),
-                hidden=HIDDEN_MARK in cell["source"],
+                hidden=bool(hidden_lines(cell["source"])),
                 feedback=dict(feedback) if isinstance(feedback, dict) else {})
         elif nbg.get("grade") or nbg.get("task"):
             result.manual[grade_id] = ManualCell(

@@ -37,10 +37,10 @@ from typing import Any
 
 from graders.judge.faults import GraderFault, is_grader_fault
 from graders.judge.lab_names import LabCode, bound_names, called_on, free_names
+from graders.notebooks import hidden_lines
 from graders.remote.codec import Encoder
 from graders.remote.proxy import Connection, Remote, RemoteCallable, WorkerStopped
 
-HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SHARE_LIMIT = 1024 * 1024  #: largest plain value (encoded bytes) copied to the learner
 _NOTHING = object()
 
@@ -273,20 +273,6 @@ class TestCode:
     sources: dict[types.CodeType, tuple[str, bool, str]] = field(default_factory=dict)
 
 
-def hidden_lines(source: str) -> set[int]:
-    """Line numbers of the hidden part(s) of a test cell (markers included)."""
-    hidden, inside = set(), False
-    for number, line in enumerate(source.splitlines(), 1):
-        text = line.strip()
-        if text.startswith(HIDDEN_BEGIN):
-            inside = True
-        if inside:
-            hidden.add(number)
-        if text.startswith(HIDDEN_END):
-            inside = False
-    return hidden
-
-
 def _shared_names(tree: ast.Module, source: str, secret: set[str]) -> tuple[set[str], set[str]]:
     """(names the cell may share with the learner, names it makes secret). A name is
     shared when only visible statements before the cell's first hidden line bind it, from
@@ -312,16 +298,23 @@ def stored_names(stmt: ast.stmt) -> set[str]:
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
 
 
-def _own_code(tree: ast.Module) -> dict[tuple[str, int], tuple[str, bool, str] | None]:
+def _lines(node: ast.AST) -> set[int]:
+    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+    return set(range(first, (node.end_lineno or node.lineno) + 1))
+
+
+def _own_code(tree: ast.Module, hidden: set[int]
+              ) -> dict[tuple[str, int], tuple[str, bool, str] | None]:
     """(name, first line) -> (source, is expression, name) of each function and lambda the
-    cell defines outside any other function, class or comprehension (None: ambiguous)."""
+    cell defines outside any other function, class or comprehension (None: ambiguous), and
+    on no ``hidden`` line."""
     found: dict[tuple[str, int], tuple[str, bool, str] | None] = {}
 
     def visit(node: ast.AST, nested: bool) -> None:
         for child in ast.iter_child_nodes(node):
             inner = nested
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                if not nested:
+                if not nested and not _lines(child) & hidden:
                     lambda_ = isinstance(child, ast.Lambda)
                     name = "<lambda>" if lambda_ else child.name
                     first = min([child.lineno, *(d.lineno for d in getattr(
@@ -349,9 +342,12 @@ def compile_test(source: str, secret: set[str] | None = None) -> TestCode:
         pass
     tree = ast.parse(source, mode="exec")
     shared, kept = _shared_names(tree, source, secret or set())
+    # code written on a hidden line never gets a worker copy (its source is hidden: a
+    # reference implementation, expected values)
+    hidden = hidden_lines(source)
     classes = {stmt.name: ast.unparse(stmt) for stmt in tree.body
-               if isinstance(stmt, ast.ClassDef)}
-    own = _own_code(tree)
+               if isinstance(stmt, ast.ClassDef) and not _lines(stmt) & hidden}
+    own = _own_code(tree, hidden)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = ast.Expression(tree.body.pop().value)
@@ -391,7 +387,7 @@ def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
     finally:
         namespace.cell = None
         namespace.deleted.clear()
-        namespace.hidden_ran |= HIDDEN_BEGIN in source
+        namespace.hidden_ran |= bool(hidden_lines(source))
     stderr = bool(err.getvalue()) or conn.stderr_seen
     partial = None
     if error is None and type(value) in (int, float):

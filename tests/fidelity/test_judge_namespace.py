@@ -7,11 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
 from remote_pair import remote_pair  # noqa: E402
 
 from graders.judge.lab_names import LabCode  # noqa: E402
 from graders.judge.notebook import LearnerNamespace, run_test_cell  # noqa: E402
+from graders.notebooks import hidden_lines  # noqa: E402
 
 
 def run(learner: dict[str, Any], *cells: str, code: LabCode | None = None) -> list[bool]:
@@ -73,3 +76,31 @@ def test_no_hidden_value_reaches_the_learner_by_any_binding() -> None:
     assert not {"SECRET_ANSWER", "_want", "_summary", "_later"} & set(learner)
     assert learner["_log"] == []  # copied when bound, before the hidden part ran
     assert "math" in learner and callable(learner["_note"])
+
+
+@pytest.mark.parametrize("marker", ["### BEGIN HIDDEN TESTS", "## BEGIN HIDDEN TESTS",
+                                    "# BEGIN HIDDEN TESTS", "###BEGIN HIDDEN TESTS",
+                                    "x = 0  ### BEGIN HIDDEN TESTS"])
+def test_any_line_nbgrader_hides_is_hidden_here(marker: str) -> None:
+    """Review round 4: nbgrader hides from any line containing BEGIN HIDDEN TESTS; the judge
+    must agree, or hidden expected values are shared (and so is everything after)."""
+    learner: dict[str, Any] = {}
+    end = marker.replace("BEGIN", "END").replace("x = 0  ", "")
+    assert run(learner, f"{marker}\n_cases = {{'a': 1}}\n{end}\n", "_later = 2") == [True, True]
+    assert not {"_cases", "_later"} & set(learner)
+    assert hidden_lines(f"a = 1\n{marker}\nb = 2\n{end}\nc = 3") == {2, 3, 4}
+
+
+def test_code_a_hidden_part_defines_never_reaches_the_worker() -> None:
+    """Review round 4: a function, lambda or class defined in a hidden part and handed to
+    learner code is not rebuilt in the worker from its (hidden) source: the test fails."""
+    learner: dict[str, Any] = {}
+    exec("def grab(f):\n    globals()['got'] = f\n    return True", learner)
+    cells = ["### BEGIN HIDDEN TESTS\ndef _ref(x):\n    return 42\nassert grab(_ref)\n"
+             "### END HIDDEN TESTS",
+             "### BEGIN HIDDEN TESTS\nassert grab(lambda x: 42)\n### END HIDDEN TESTS",
+             "### BEGIN HIDDEN TESTS\nclass _Ref:\n    answer = 42\nassert grab(_Ref)\n"
+             "### END HIDDEN TESTS",
+             "def _shown(x):\n    return x\nassert grab(_shown)"]
+    assert run(learner, *cells) == [False, False, False, True]
+    assert learner["got"].__name__ == "_shown"  # visible code still crosses as a copy
