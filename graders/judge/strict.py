@@ -111,7 +111,23 @@ PANDAS_COMPARISONS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"
                       "eq", "ne", "lt", "le", "gt", "ge")
 
 
-class LearnerSeries(pd.Series):
+class _LearnerPandas:
+    """What a learner's Series and DataFrame share: ``all()`` over no elements is refused
+    and their numpy views are :class:`LearnerArray`."""
+
+    def all(self, *args: Any, **kwargs: Any) -> Any:
+        _vacuous(self)
+        return super().all(*args, **kwargs)  # type: ignore[misc]
+
+    def to_numpy(self, *args: Any, **kwargs: Any) -> Any:
+        return _learner(super().to_numpy(*args, **kwargs))  # type: ignore[misc]
+
+    @property
+    def values(self) -> Any:
+        return _learner(super().values)  # type: ignore[misc]
+
+
+class LearnerSeries(_LearnerPandas, pd.Series):
     """A pandas Series decoded from the learner's code: comparisons follow
     :func:`check_shapes`, ``all()`` over no elements is refused, and what is derived from it
     stays one."""
@@ -126,19 +142,8 @@ class LearnerSeries(pd.Series):
     def _constructor_expanddim(self) -> type:
         return LearnerDataFrame
 
-    def all(self, *args: Any, **kwargs: Any) -> Any:
-        _vacuous(self)
-        return super().all(*args, **kwargs)
 
-    def to_numpy(self, *args: Any, **kwargs: Any) -> Any:
-        return _learner(super().to_numpy(*args, **kwargs))
-
-    @property
-    def values(self) -> Any:
-        return _learner(super().values)
-
-
-class LearnerDataFrame(pd.DataFrame):
+class LearnerDataFrame(_LearnerPandas, pd.DataFrame):
     """A pandas DataFrame decoded from the learner's code (as :class:`LearnerSeries`)."""
 
     _metadata: list[str] = []
@@ -150,17 +155,6 @@ class LearnerDataFrame(pd.DataFrame):
     @property
     def _constructor_sliced(self) -> type:
         return LearnerSeries
-
-    def all(self, *args: Any, **kwargs: Any) -> Any:
-        _vacuous(self)
-        return super().all(*args, **kwargs)
-
-    def to_numpy(self, *args: Any, **kwargs: Any) -> Any:
-        return _learner(super().to_numpy(*args, **kwargs))
-
-    @property
-    def values(self) -> Any:
-        return _learner(super().values)
 
 
 for _learner_type, _base_type in ((LearnerSeries, pd.Series), (LearnerDataFrame, pd.DataFrame)):
