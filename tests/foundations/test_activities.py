@@ -22,10 +22,8 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,7 +39,7 @@ from graders.release import write_release
 from hub.exchange import TRACKS_FILE
 from hub.language import COOKIE
 from hub.settings import REPO
-from hub.tracks import SHARE_DIR, SINGLEUSER_CONFIG_DIR
+from tests.hub.learner_server import learner_server
 
 TRACK = REPO / "labs" / "foundations"
 LABS = sorted(discover_labs(TRACK), key=lambda lab: (lab.order, lab.id))
@@ -96,12 +94,6 @@ class Pages:
         return BeautifulSoup(response.text, "html.parser")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def release(lab: Lab, outbound: Path) -> None:
     """What nbgrader releases: the source's files, each notebook without its solutions."""
     shutil.copytree(lab.source_dir, outbound)
@@ -121,39 +113,10 @@ def pages(tmp_path_factory) -> Iterator[Pages]:
         release(lab, course / "outbound" / lab.id)
     (course / "inbound").mkdir()
     (course / TRACKS_FILE).write_text(json.dumps({lab.id: "foundations" for lab in LABS}))
-    port = free_port()
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("JUPYTER", "NORTHLAB"))}
-    env.update(
-        HOME=str(root), NORTHLAB_TRACK="foundations", NORTHLAB_ROLE="learner",
-        NORTHLAB_EXCHANGE=str(exchange), NORTHLAB_ASSIGNMENT_DIR=str(folder),
-        JUPYTER_PATH=str(SHARE_DIR), PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
-        JUPYTER_CONFIG_PATH=os.pathsep.join(
-            str(SINGLEUSER_CONFIG_DIR / d) for d in ("learner", "common")),
-    )
     log = tmp / "server.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_server", "--allow-root", "--no-browser",
-             f"--port={port}", f"--ServerApp.root_dir={root}",
-             f"--IdentityProvider.token={TOKEN}"],
-            env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Pages(f"http://127.0.0.1:{port}", root, exchange, log)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(server.url + "/api/status", timeout=30, headers={
-                        "Authorization": f"token {TOKEN}"}).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
-        yield server
-    finally:
-        process.terminate()
-        process.wait(30)
+    with learner_server(root, "foundations", exchange, folder, TOKEN, log,
+                        PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}") as url:
+        yield Pages(url, root, exchange, log)
 
 
 def activity_path(lab: Lab) -> str:

@@ -6,10 +6,6 @@ List, fetch and submit through the real hub and exchange are in test_hub_e2e.py.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -19,9 +15,7 @@ import nbformat
 import pytest
 import requests
 
-from hub.tracks import SHARE_DIR, SINGLEUSER_CONFIG_DIR
-
-from .conftest import free_port_block
+from .learner_server import learner_server
 
 TOKEN = "assignments-test-token"
 
@@ -49,39 +43,10 @@ def server(tmp_path_factory) -> Iterator[Server]:
     root, exchange = tmp / "home", tmp / "exchange"
     (root / "cybersecurity").mkdir(parents=True)
     exchange.mkdir()
-    port = free_port_block(1)
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("JUPYTER", "NORTHLAB"))}
-    env.update(
-        HOME=str(root), PYTHONPROFILEIMPORTTIME="1", NORTHLAB_TRACK="cybersecurity",
-        NORTHLAB_ROLE="learner", NORTHLAB_EXCHANGE=str(exchange),
-        NORTHLAB_ASSIGNMENT_DIR=str(root / "cybersecurity"), JUPYTER_PATH=str(SHARE_DIR),
-        JUPYTER_CONFIG_PATH=os.pathsep.join(
-            str(SINGLEUSER_CONFIG_DIR / d) for d in ("learner", "common")),
-    )
     log = tmp / "server.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_server", "--allow-root", "--no-browser",
-             f"--port={port}", f"--ServerApp.root_dir={root}",
-             f"--IdentityProvider.token={TOKEN}"],
-            env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    server = Server(f"http://127.0.0.1:{port}", root, log)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if server.get("/api/status").status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
-        yield server
-    finally:
-        process.terminate()
-        process.wait(30)
+    with learner_server(root, "cybersecurity", exchange, root / "cybersecurity", TOKEN, log,
+                        PYTHONPROFILEIMPORTTIME="1") as url:
+        yield Server(url, root, log)
 
 
 def graded_notebook(path: Path, solution: str) -> None:
