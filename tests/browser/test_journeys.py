@@ -191,6 +191,8 @@ def instructor_grades(instructor: Visitor, learner: str, *, collect: bool,
     frame.locator("a", has_text="Manual Grading").first.click()
     frame.locator("td.name a", has_text=LAB).click()
     frame.locator("td.name a", has_text=LAB).click()
+    # "Show All Names" reveals only rows already there: formgrader fetches them after load
+    frame.locator("td.name a.name-hidden").first.wait_for(timeout=SLOW)
     frame.locator("#toggle_names").click()
     frame.locator("td.name a.name-shown", has_text=learner).click()
     written = frame.locator(".nbgrader_cell", has=frame.locator(f"input#{WRITTEN}"))
