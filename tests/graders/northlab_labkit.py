@@ -35,6 +35,16 @@ def copy_lab(source: Path, into: Path, limits: dict[str, float] | None = None) -
     return target
 
 
+def replace_cell_source(lab_dir: Path, grade_id: str, source: str) -> None:
+    """Rewrite the cell ``grade_id`` of a (copied) lab's source notebook."""
+    path = lab_dir / "source" / f"{lab_dir.name}.ipynb"
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id:
+            cell["source"] = source
+    path.write_text(json.dumps(nb))
+
+
 def notebook(cells: dict[str, str] | None = None, lab: Path = NB_LAB) -> str:
     """The fixture notebook with the given solution cells (by grade_id) replaced."""
     nb = json.loads((lab / "source" / f"{lab.name}.ipynb").read_text())

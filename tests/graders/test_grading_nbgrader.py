@@ -15,7 +15,14 @@ import pytest
 from nbgrader.api import Gradebook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from northlab_labkit import NB_LAB, by_learner, honest, northlab, notebook  # noqa: E402
+from northlab_labkit import (  # noqa: E402
+    NB_LAB,
+    by_learner,
+    honest,
+    northlab,
+    notebook,
+    replace_cell_source,
+)
 
 from graders.lab import load_lab  # noqa: E402
 from graders.manual_grades import graded_submission  # noqa: E402
@@ -59,12 +66,7 @@ def with_partial_credit(tmp_path: Path) -> Path:
     is a number), the nbgrader feature northlab reproduces."""
     lab_dir = tmp_path / "labs" / "nb-basics"
     shutil.copytree(NB_LAB, lab_dir)
-    path = lab_dir / "source" / "nb-basics.ipynb"
-    nb = json.loads(path.read_text())
-    for cell in nb["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "test-total":
-            cell["source"] = PARTIAL_TEST
-    path.write_text(json.dumps(nb))
+    replace_cell_source(lab_dir, "test-total", PARTIAL_TEST)
     return lab_dir
 
 

@@ -11,14 +11,20 @@ with a line saying which limit the tests hit. Real cgroup v1 here.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "graders"))
-from northlab_labkit import NB_LAB, SOLUTIONS, copy_lab, honest, notebook  # noqa: E402
+from northlab_labkit import (  # noqa: E402
+    NB_LAB,
+    SOLUTIONS,
+    copy_lab,
+    honest,
+    notebook,
+    replace_cell_source,
+)
 
 from graders.engine import Grader  # noqa: E402
 from graders.lab import load_lab  # noqa: E402
@@ -43,12 +49,7 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         pytest.skip("no writable cgroup hierarchy on this host")
     root = tmp_path_factory.mktemp("judge-limits")
     lab_dir = copy_lab(NB_LAB, root, {"wall_seconds": 5})
-    source = lab_dir / "source" / "nb-basics.ipynb"
-    nb = json.loads(source.read_text())
-    for cell in nb["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "test-total":
-            cell["source"] = COSTLY_TEST
-    source.write_text(json.dumps(nb))
+    replace_cell_source(lab_dir, "test-total", COSTLY_TEST)
     lab = load_lab(lab_dir)
     data = (NB_LAB / "source" / "data" / "values.txt").read_bytes()
     subs = []
