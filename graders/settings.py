@@ -102,11 +102,12 @@ class HubSettings(SiteSettings):
         "Hub administrators (comma-separated in the environment). They approve sign-ups.",
         env="NORTHLAB_ADMIN_USERS")
     server_start: str = setting(
-        "fork",
-        "Local mode: how learners' servers start: fork (from a warm root-owned fork-server "
-        "that imported JupyterLab once: a start costs milliseconds of CPU and servers share "
-        "memory pages) or process (a new Python process each). A server the fork-server "
-        "cannot start starts as a process.", env="NORTHLAB_SERVER_START")
+        "process",
+        "Local mode: how learners' servers start: process (a new Python process each) or "
+        "fork (opt-in, not yet for production: from a warm root-owned fork-server that "
+        "imported JupyterLab once; a start costs milliseconds of CPU and servers share "
+        "memory pages; its security review has open findings, hub/forkserver). A server the "
+        "fork-server cannot start starts as a process.", env="NORTHLAB_SERVER_START")
     idle_timeout: int = setting(
         3600, "Seconds of inactivity after which the idle culler stops a learner's server.",
         env="NORTHLAB_IDLE_TIMEOUT")

@@ -218,8 +218,8 @@ def running_hub(**extra: str) -> Iterator[Hub]:
 @pytest.fixture(scope="session")
 def hub() -> Iterator[Hub]:
     """The shared hub of the hub tests (SQLite hub database; servers forked from the
-    fork-server, hub/forkserver)."""
-    with running_hub() as running:
+    fork-server, hub/forkserver; opt-in for sites, tested here)."""
+    with running_hub(server_start="fork") as running:
         yield running
 
 
