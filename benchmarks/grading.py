@@ -42,22 +42,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "graders"))
+
+from northlab_labkit import USER_GUIDE, ps1_course, ps1_lab  # noqa: E402
 
 from graders.lab import load_lab  # noqa: E402
 from graders.nbgrader_course import NbgraderCourse  # noqa: E402
 from hub.runner import free_port_block  # noqa: E402
 from hub.services.feedback.spool import Spool  # noqa: E402
 
-GUIDE = Path(sys.executable).parent.parent / "lib" / f"python{sys.version_info[0]}." \
-    f"{sys.version_info[1]}" / "site-packages" / "nbgrader" / "docs" / "source" / "user_guide"
-PS1_TOML = """id = "ps1"
-track = "ai-data"
-kind = "notebook"
-order = 1
-points = 13
-title = { en = "Problem set 1" }
-summary = { en = "nbgrader's user-guide course" }
-"""
 #: run in a fresh interpreter: where ``northlab grade``'s time goes on the small cohort
 PHASES = """
 import json, sys, time
@@ -130,15 +123,9 @@ def cohort(n: int, seed: int = 7) -> dict[str, tuple[str, str]]:
 
 def small_cohort(tmp: Path, workers: int) -> int:
     """nbgrader's ps1 (2 learners x 2 notebooks): stock autograde vs northlab grade."""
-    lab_dir = tmp / "labs" / "ps1"
-    lab_dir.mkdir(parents=True)
-    (lab_dir / "lab.toml").write_text(PS1_TOML)
-    (lab_dir / "source").symlink_to(GUIDE / "source" / "ps1")
-    root = tmp / "ps1-course"
-    (root / "source").mkdir(parents=True)
-    (root / "source" / "ps1").symlink_to(GUIDE / "source" / "ps1")
-    (root / "submitted").symlink_to(GUIDE / "submitted")
-    course = NbgraderCourse(root, load_lab(lab_dir), course="course101")
+    lab_dir = ps1_lab(tmp / "labs")
+    course = NbgraderCourse(ps1_course(tmp / "ps1-course"), load_lab(lab_dir),
+                            course="course101")
     course.generate()
     print("small cohort: nbgrader's ps1, 2 learners x 2 notebooks", flush=True)
     started = time.perf_counter()
@@ -149,7 +136,7 @@ def small_cohort(tmp: Path, workers: int) -> int:
     started = time.perf_counter()
     result = subprocess.run(
         [str(Path(sys.executable).parent / "northlab"), "grade", str(lab_dir),
-         str(GUIDE / "submitted"), "--json", str(out), "--workers", str(workers),
+         str(USER_GUIDE / "submitted"), "--json", str(out), "--workers", str(workers),
          "--no-outbox", "-q"], cwd=REPO)
     ours_seconds = time.perf_counter() - started
     if result.returncode != 0:
@@ -159,7 +146,7 @@ def small_cohort(tmp: Path, workers: int) -> int:
                 None if t.get("pending") else float(t["points"]), float(t["max_points"]))
             for r in json.loads(out.read_text()) for t in r["tests"]}
     phases = json.loads(subprocess.run(
-        [sys.executable, "-c", PHASES, str(lab_dir), str(GUIDE / "submitted"), str(workers)],
+        [sys.executable, "-c", PHASES, str(lab_dir), str(USER_GUIDE / "submitted"), str(workers)],
         cwd=REPO, capture_output=True, text=True, check=True).stdout)
     print(f"  per-cell scores identical: {ours == stock} ({len(stock)} cells)")
     print(f"  stock nbgrader autograde: {stock_seconds:.1f} s")

@@ -14,26 +14,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
-import nbgrader
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "graders"))
-from northlab_labkit import by_learner, northlab  # noqa: E402
+from northlab_labkit import USER_GUIDE, by_learner, northlab, ps1_course, ps1_lab  # noqa: E402
 
 from graders.lab import load_lab  # noqa: E402
 from graders.nbgrader_course import NbgraderCourse  # noqa: E402
 from graders.results import validate_result  # noqa: E402
 
-GUIDE = Path(nbgrader.__file__).parent / "docs" / "source" / "user_guide"
 LEARNERS = ("bitdiddle", "hacker")
-LAB_TOML = """id = "ps1"
-track = "ai-data"
-kind = "notebook"
-order = 1
-points = 13
-title = { en = "Problem set 1" }
-summary = { en = "nbgrader's user-guide course" }
-"""
 Grades = dict[tuple[str, str, str], tuple[float | None, float]]
 #: formgrader's Autograde button: nbgrader's API in the server process, one learner
 AUTOGRADE_BUTTON = """
@@ -52,11 +42,7 @@ pytestmark = pytest.mark.slow
 
 def _course(root: Path, lab_dir: Path, extra_config: str = "") -> NbgraderCourse:
     """A course whose source/ps1 and submitted/ are nbgrader's own (symbolic links)."""
-    root.mkdir(parents=True)
-    (root / "source").mkdir()
-    (root / "source" / "ps1").symlink_to(GUIDE / "source" / "ps1")
-    (root / "submitted").symlink_to(GUIDE / "submitted")
-    return NbgraderCourse(root, load_lab(lab_dir), course="course101",
+    return NbgraderCourse(ps1_course(root), load_lab(lab_dir), course="course101",
                           extra_config=extra_config)
 
 
@@ -64,10 +50,7 @@ def _course(root: Path, lab_dir: Path, extra_config: str = "") -> NbgraderCourse
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """Stock autograde, the bridge's autograde and ``northlab grade`` on ps1."""
     tmp = tmp_path_factory.mktemp("ps1")
-    lab_dir = tmp / "labs" / "ps1"
-    lab_dir.mkdir(parents=True)
-    (lab_dir / "lab.toml").write_text(LAB_TOML)
-    (lab_dir / "source").symlink_to(GUIDE / "source" / "ps1")
+    lab_dir = ps1_lab(tmp / "labs")
 
     stock = _course(tmp / "stock", lab_dir)
     stock.generate()
@@ -84,7 +67,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         graded = [pool.submit(stock.autograde), pool.submit(bridge.autograde), pool.submit(
             subprocess.run, [sys.executable, "-c", AUTOGRADE_BUTTON, "hacker"],
             cwd=button.root, env=button.env(), capture_output=True, text=True, timeout=900),
-            pool.submit(northlab, "grade", str(lab_dir), str(GUIDE / "submitted"), "--json",
+            pool.submit(northlab, "grade", str(lab_dir), str(USER_GUIDE / "submitted"), "--json",
                         str(out), "--workers", "1", "--no-outbox")]
         *_, clicked, result = [job.result() for job in graded]
     assert result.returncode == 0, result.stdout + result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -13,6 +14,18 @@ FIXTURES = REPO / "tests" / "fixtures" / "labs"
 NB_LAB = FIXTURES / "ai-data" / "nb-basics"
 CODE_LAB = FIXTURES / "gamedev" / "code-basics"
 NORTHLAB = [str(Path(sys.executable).parent / "northlab")]
+
+#: nbgrader's user-guide course (ps1: problem1, problem2; learners bitdiddle, hacker)
+USER_GUIDE = Path(importlib.util.find_spec("nbgrader").origin).parent / "docs" / "source" \
+    / "user_guide"
+PS1_TOML = """id = "ps1"
+track = "ai-data"
+kind = "notebook"
+order = 1
+points = 13
+title = { en = "Problem set 1" }
+summary = { en = "nbgrader's user-guide course" }
+"""
 
 SOLUTIONS = {
     "answer-square": "def square(x):\n    return x * x",
@@ -43,6 +56,23 @@ def replace_cell_source(lab_dir: Path, grade_id: str, source: str) -> None:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id:
             cell["source"] = source
     path.write_text(json.dumps(nb))
+
+
+def ps1_lab(labs: Path) -> Path:
+    """nbgrader's ps1 as a northlab lab, ``labs``/ps1 (its source/ a link to the guide's)."""
+    lab_dir = labs / "ps1"
+    lab_dir.mkdir(parents=True)
+    (lab_dir / "lab.toml").write_text(PS1_TOML)
+    (lab_dir / "source").symlink_to(USER_GUIDE / "source" / "ps1")
+    return lab_dir
+
+
+def ps1_course(root: Path) -> Path:
+    """An nbgrader course folder whose source/ps1 and submitted/ are the guide's (links)."""
+    (root / "source").mkdir(parents=True)
+    (root / "source" / "ps1").symlink_to(USER_GUIDE / "source" / "ps1")
+    (root / "submitted").symlink_to(USER_GUIDE / "submitted")
+    return root
 
 
 def notebook(cells: dict[str, str] | None = None, lab: Path = NB_LAB) -> str:
