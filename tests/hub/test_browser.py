@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 
+from graders.lab import TRACKS
 from hub.courses import release_lab
 from hub.people import add_cohort, add_person
 from hub.roles import cohort_group
@@ -40,7 +41,7 @@ def test_learner_logs_in_and_sees_assignments(hub):
             page.fill("#password_input", password)
             page.click("#login_submit")
             page.wait_for_url("**/hub/spawn**")
-            assert page.locator("input[name=track]").count() == 4
+            assert page.locator("input[name=track]").count() == len(TRACKS)
             page.check("input[value=cybersecurity]")
             page.click("form input[type=submit], form button[type=submit]")
             page.wait_for_url(f"**/user/{name}/lab/tree/cybersecurity**", timeout=120_000)
