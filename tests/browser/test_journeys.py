@@ -208,7 +208,8 @@ def instructor_grades(instructor: Visitor, learner: str, *, collect: bool,
     score.press("Tab")
     written.locator(".score-saved").wait_for(state="visible", timeout=SLOW)
     instructor.check("manually-graded")
-    if release:
+    if release:  # the grading page links back only through its breadcrumb
+        frame.locator(".breadcrumb a", has_text="Manual Grading").click()
         frame.locator("a", has_text="Manage Assignments").first.click()
         lab_row.locator("td.generate-feedback a").click()
         formgrader_done(instructor, frame, "feedback-generated")
