@@ -33,7 +33,9 @@ def run_demo(env: dict[str, str]) -> dict[str, str]:
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    return dict(re.findall(r"^\s+\w+\s+(\S+)\s+(\S+)$", result.stdout, re.MULTILINE))
+    # "  role  name  password" and, for a one-track learner, "  (Track / Parcours)"
+    return dict(re.findall(r"^\s+\w+\s+(\S+)\s+(\S+)(?:\s+\(.*\))?$", result.stdout,
+                           re.MULTILINE))
 
 
 def hub_pid(data: Path) -> int:
