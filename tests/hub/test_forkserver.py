@@ -50,7 +50,8 @@ def ask_as(uid: int, path: str) -> str:
     code = (f"import os, socket\nos.setgid({uid}); os.setuid({uid})\n"
             "s = socket.socket(socket.AF_UNIX)\n"
             f"try:\n    s.connect({path!r})\nexcept OSError as e:\n    print('OSError', e.errno)\n"
-            "else:\n    s.sendall(b'{}'); s.shutdown(socket.SHUT_WR)\n"
+            "else:\n    try:\n        s.sendall(b'{}'); s.shutdown(socket.SHUT_WR)\n"
+            "    except BrokenPipeError:\n        pass  # refused before it read: answer kept\n"
             "    print(s.makefile().readline().strip())\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, cwd="/")
