@@ -60,20 +60,33 @@ def test_lab_toml_texts(path):
 def test_notebook_instructions_in_both_languages(path):
     lab = load_lab(path)
     notebook = json.loads(lab.notebook.read_text(encoding="utf-8"))
-    judged = 0
+    judged, one_language = 0, {"en": 0, "fr": 0}
     for index, cell in enumerate(notebook["cells"]):
         if cell["cell_type"] != "markdown":
             continue
         if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
             continue  # the learner's own answer cell
         text = "".join(cell["source"])
+        language = cell.get("metadata", {}).get("northlab", {}).get("language")
+        if language in one_language:  # a cell in one language (the foundations pages)
+            one_language[language] += 1
         if len(text.split()) < MIN_WORDS:
             continue
+        lines = [line for line in text.splitlines() if line.strip()]
+        if any(line.startswith("|") for line in lines) and all(
+                line.startswith(("|", "#")) for line in lines):
+            assert "English" in text and "Français" in text, f"cell {index}: glossary columns"
+            continue  # a word list (a glossary table): no sentences for the markers
         english, french = markers(text)
+        if language in one_language:
+            assert (english, french)[language == "fr"] >= MIN_MARKERS, \
+                f"markdown cell {index} is not in {language}"
+            continue
         assert english >= MIN_MARKERS, f"markdown cell {index} has no English text"
         assert french >= MIN_MARKERS, f"markdown cell {index} has no French text"
         judged += 1
-    assert judged >= 1, "the notebook has no instructions"
+    assert one_language["en"] == one_language["fr"], "one-language cells come in en/fr pairs"
+    assert judged + one_language["en"] >= 1, "the notebook has no instructions"
 
 
 @pytest.mark.parametrize("path", LAB_DIRS, ids=lambda p: p.name)
@@ -81,8 +94,9 @@ def test_graded_hints_in_both_languages(path):
     lab = load_lab(path)
     if lab.kind == "notebook":
         notebook = json.loads(lab.notebook.read_text(encoding="utf-8"))
-        graded = [c for c in notebook["cells"]
-                  if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+        graded = [c for c in notebook["cells"]  # tests (a person grades answer cells)
+                  if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+                  and not c["metadata"]["nbgrader"].get("solution")]
         assert graded
         for cell in graded:
             hint = cell["metadata"].get("northlab", {}).get("feedback")
