@@ -331,6 +331,13 @@ class Visitor:
         page.fill("#password_input", self.world.passwords[self.name])
         page.click("#login_submit")
         page.wait_for_load_state()
+        # the hub remembers each person's last language (an earlier test may have left this
+        # person in another one): switch back as a person would, on the page they land on
+        switch = page.locator(f".langs button[data-lang={self.language}]")
+        if "/lab" not in urlsplit(page.url).path and switch.count() and \
+                page.locator("html").get_attribute("lang") != self.language:
+            switch.first.click()
+            page.wait_for_load_state()
 
     def check(self, label: str, page: Page | None = None) -> None:
         """Screenshot, axe-core and console errors of the current page."""
