@@ -6,6 +6,7 @@ needs no other test to have run before it."""
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -36,6 +37,9 @@ def test_lead_verifies_a_credential(world, visit, graded_learner):
     page = lead.page
     lead.log_in()
     page.wait_for_url("**/services/gradebook/**", timeout=SLOW)
+    # the journeys' lead may have left this person in French: the switch every page links to
+    page.goto(f"{world.url}/hub/northlab/language?lang=en&next="
+              + quote(urlsplit(page.url).path, safe=""))
     page.click(f"a >> text={world.cohort}")
     row = page.locator(f"table.grid a >> text={graded_learner}")
     for _ in range(90):  # the learner's results arrive with the outbox's next delivery
