@@ -69,10 +69,13 @@ def free_port() -> int:
 
 def test_start_becomes_jupyterlab_on_localhost_and_leaves_nothing(laptop):
     port = free_port()
-    process = subprocess.Popen(
-        laptop.offline(str(laptop.kit / "northlab-kit"), "start", "--no-browser",
-                       f"--ServerApp.port={port}", "--IdentityProvider.token=kit-test"),
-        env=laptop.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # JupyterLab's log goes to a file: a pipe nobody reads fills up and stalls the server
+    log = laptop.home.parent / "start.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            laptop.offline(str(laptop.kit / "northlab-kit"), "start", "--no-browser",
+                           f"--ServerApp.port={port}", "--IdentityProvider.token=kit-test"),
+            env=laptop.env(), stdout=out, stderr=subprocess.STDOUT)
     try:
         probe = ("import urllib.request, json, time\n"
                  "for _ in range(600):\n"  # a cold offline venv starts slowly on a busy box
@@ -83,7 +86,8 @@ def test_start_becomes_jupyterlab_on_localhost_and_leaves_nothing(laptop):
         seen = subprocess.run(
             ["nsenter", "-t", str(process.pid), "-n", sys.executable, "-c", probe],
             capture_output=True, text=True, timeout=420, env={"PATH": "/usr/bin:/bin"})
-        assert seen.stdout.startswith("200 "), seen.stdout + seen.stderr
+        assert seen.stdout.startswith("200 "), (seen.stdout + seen.stderr
+                                                + log.read_text(errors="replace")[-4000:])
         listing = {item["name"] for item in json.loads(seen.stdout[4:])["content"]}
         assert set(LABS) <= listing  # JupyterLab opens in the kit's work/ folder
         # the launcher exec'd: the process we started *is* JupyterLab (nothing in between)
