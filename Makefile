@@ -67,7 +67,7 @@ test: install
 
 # Every image of images/, offline: wheelhouse and npm cache made here, stand-ins for the
 # upstream bases (podman; its store lives outside the checkout, in $NORTHLAB_CONTAINERS or
-# ~/.local/share/northlab/containers; README "Choose a mode", docker).
+# ~/.local/share/northlab/containers; docs/modes.md, docker).
 images: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m hub.docker.images
 
