@@ -49,7 +49,7 @@ def _own(path: Path, mode: int, group: str | None = None) -> None:
 
 
 def ensure_layout(settings: Settings) -> None:
-    """Create the data root's folders with their modes (see the README's data section)."""
+    """Create the data root's folders with their modes (docs/data.md)."""
     ensure_group(INSTRUCTORS_GROUP)
     root = settings.data_root
     root.mkdir(parents=True, exist_ok=True)
