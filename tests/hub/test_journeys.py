@@ -75,7 +75,7 @@ def test_instructor_server_embeds_formgrader_offers_the_track_kernel_and_the_too
         specs = requests.get(server + "api/kernelspecs", headers=headers, timeout=60).json()
         assert specs["default"] == "northlab-robotics"
         assert set(specs["kernelspecs"]) == {"northlab-robotics"}
-        # the README's command-line route works in a terminal
+        # docs/running.md's command-line route works in a terminal
         out = asyncio.run(terminal_output(server, token, "command -v nbgrader northlab alembic"))
         for tool in ("nbgrader", "northlab", "alembic"):
             assert f"{BIN}/{tool}" in out, out
