@@ -11,8 +11,10 @@ Groups (hub database; changes through the REST API or the admin panel take effec
 
 Roles are made when the hub starts, one pair per known cohort (``cohorts.json`` plus the
 course roots on disk): ``cohort-lead-<id>`` and ``course-instructor-<id>``, every scope
-filtered to ``!group=cohort-<id>``. A cohort created while the hub runs gets its roles at
-the next hub start. Only hub admins (role ``program-staff``) read every cohort's gradebook.
+filtered to ``!group=cohort-<id>``, and ``gradebook-opens-<id>`` for the gradebook service
+(start that cohort's learners' servers when its staff open the class). A cohort created
+while the hub runs gets its roles at the next hub start. Only hub admins (role
+``program-staff``) read every cohort's gradebook.
 
 Source of truth: the hub's groups are the one record of who leads or teaches what (as they
 are of who learns where). ``<data_root>/hub/cohorts.json`` only lists the cohorts; its
@@ -55,6 +57,10 @@ COURSE_INSTRUCTOR_SCOPES = (
     "list:users", "read:users", "read:users:activity", "servers", "access:servers",
     "read:servers", "read:groups", "list:groups", GRADEBOOK,
 )
+
+#: What the gradebook service's own token may do with each cohort's learners: open the
+#: class (start their servers) for the cohort's staff (hub/services/gradebook/openclass.py).
+GRADEBOOK_SERVICE_SCOPES = ("read:users", "read:servers", "servers")
 
 Cohorts = dict[str, dict[str, list[str]]]
 
@@ -180,6 +186,12 @@ def roles(cohorts: Cohorts, admins: tuple[str, ...] = ()) -> list[dict]:
                 "description": f"Instructors of course {cohort}: its learners and servers.",
                 "groups": [instructors_group(cohort)],
                 "scopes": ["self", "admin-ui", *_filtered(COURSE_INSTRUCTOR_SCOPES, cohort)],
+            },
+            {
+                "name": f"gradebook-opens-{cohort}",
+                "description": f"The gradebook opens class {cohort} for its staff.",
+                "services": ["gradebook"],
+                "scopes": _filtered(GRADEBOOK_SERVICE_SCOPES, cohort),
             },
         ]
     return result
