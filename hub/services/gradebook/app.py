@@ -25,6 +25,7 @@ from . import api, handlers
 from .catalogue import LabCatalogue
 from .config import ConfigError, GradebookConfig, load_config
 from .marks import MarkBook
+from .openclass import ServiceHubClient
 from .roster import HubRoster
 
 HERE = Path(__file__).parent
@@ -44,6 +45,8 @@ class Gradebook:
         self.labs = labs or LabCatalogue.from_folder(config.labs_root)
         self.messages = Catalog(HERE / "locale")
         self.marks = MarkBook()
+        #: The gradebook's own hub client: opens classes (hub/services/gradebook/openclass.py)
+        self.hub = ServiceHubClient(config.api_url, config.api_token)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gradebook-db")
 
     async def read(self, work: Callable[[Connection], T]) -> T:
@@ -62,6 +65,7 @@ class Gradebook:
             (r"", handlers.HomeHandler),
             (r"program", handlers.ProgramHandler),
             (r"cohort/([a-z0-9][a-z0-9-]*)", handlers.CohortHandler),
+            (r"cohort/([a-z0-9][a-z0-9-]*)/open", handlers.OpenClassHandler),
             (r"cohort/([a-z0-9][a-z0-9-]*)/grades\.csv", handlers.GradesCsvHandler),
             (r"cohort/([a-z0-9][a-z0-9-]*)/summary\.csv", handlers.SummaryCsvHandler),
             (r"export/grades\.csv", handlers.GradesCsvHandler),

@@ -6,6 +6,7 @@ sends the browser through the hub's OAuth login.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Callable
@@ -13,16 +14,21 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
+import requests
 from jupyterhub.services.auth import HubOAuthenticated, UserNotAllowed
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from tornado import web
 from tornado.log import app_log
 
+from hub.accounts import AccountError
+from hub.classroom import warm_cohort
 from hub.language import choose_language, switch_url
+from hub.people import HubUnavailable
 
 from . import charts, exports, queries, views
 from .access import Viewer
+from .openclass import labs_ready
 from .roster import RosterUnavailable, Snapshot
 
 if TYPE_CHECKING:
@@ -103,6 +109,15 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         finally:
             self.db_ms += (time.perf_counter() - started) * 1000
 
+    async def call_hub(self, work: Callable[..., T], *args: object) -> T:
+        """``work(<the gradebook's hub client>, *args)`` in a thread; 503 if the hub fails."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                None, work, self.gb.hub, *args)
+        except (HubUnavailable, AccountError, requests.RequestException):
+            app_log.exception("gradebook: the hub did not answer")
+            raise web.HTTPError(503) from None
+
     def check_cohort(self, snapshot: Snapshot, cohort: str) -> None:
         if not self.viewer.may_see_cohort(cohort):
             raise web.HTTPError(403)
@@ -170,7 +185,25 @@ class HomeHandler(BaseHandler):
 class ProgramHandler(BaseHandler):
     async def get(self) -> None:
         view = await self.program_view()
-        self.render_page("program.html", view=view, layouts=exports.LMS_LAYOUTS)
+        opened = self.get_query_argument("opened", "")
+        ready = None
+        if opened and self.viewer.may_see_cohort(opened):
+            ready = await self.call_hub(labs_ready, opened)
+        failed = self.get_query_argument("failed", "0")
+        self.render_page("program.html", view=view, layouts=exports.LMS_LAYOUTS,
+                         opened=opened, ready=ready, failed=int(failed) if failed.isdigit() else 0)
+
+
+class OpenClassHandler(BaseHandler):
+    """Open the class: start the labs of a cohort's learners (staff of that cohort only;
+    HubOAuth refuses a POST without the page's XSRF token)."""
+
+    async def post(self, cohort: str) -> None:
+        self.require_staff()
+        self.check_cohort(await self.snapshot(), cohort)
+        warmed = await self.call_hub(warm_cohort, cohort)
+        self.redirect(self.url("program", opened=cohort, failed=len(warmed.failed) or None),
+                      status=303)
 
 
 class CohortHandler(BaseHandler):
