@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.i18n import catalog
-from graders.results import InvalidResult, validate_result
+from graders.results import InvalidResult, has_manual_parts, pending_points, validate_result
 from graders.settings import SettingsError, SiteSettings, load
 from graders.submissions import LEARNER
 
@@ -74,18 +74,6 @@ def assignment_names(labs_root: Path) -> dict[str, str]:
         lab_id = str(data.get("id", path.parent.name))
         names[lab_id] = str(data.get("assignment", lab_id))
     return names
-
-
-def pending_points(record: dict[str, Any]) -> float:
-    """Points a person has not graded yet: ``pending_points``, or the tests marked pending
-    if they say more (a record can never look more finished than its tests)."""
-    tests = sum(float(t["max_points"]) for t in record["tests"] if t.get("pending"))
-    return max(float(record.get("pending_points", 0)), tests)
-
-
-def has_manual_parts(record: dict[str, Any]) -> bool:
-    """Whether ``record`` has parts a person grades (pending or graded)."""
-    return pending_points(record) > 0 or any(t.get("manual") for t in record["tests"])
 
 
 @dataclass(frozen=True)
@@ -316,22 +304,29 @@ def _stamp(gradebook_db: Path) -> tuple[float, ...]:
 
 class CourseWatcher:
     """Runs :func:`sync` for each course under a courses root whose gradebook.db changed
-    since the last pass (every course on the first pass)."""
+    since the last pass (every course on the first pass), or for which a record waiting in
+    the outbox at its last sync has left ``pending/`` since: a grade saved before its
+    record was delivered (the sync only updates delivered records) is carried in then."""
 
     def __init__(self, outbox: Any, courses_root: Path, labs_root: Path) -> None:
         self.outbox = outbox
         self.courses_root = Path(courses_root)
         self.labs_root = Path(labs_root)
         self.seen: dict[Path, tuple[float, ...]] = {}
+        #: the outbox's pending keys when each course was last synced
+        self.waiting: dict[Path, set[str]] = {}
 
     def run(self) -> dict[str, SyncReport]:
         reports = {}
+        pending = set(self.outbox.pending())  # before any sync reads what was delivered
         for gradebook_db in sorted(self.courses_root.glob("*/gradebook.db")):
             stamp = _stamp(gradebook_db)
-            if self.seen.get(gradebook_db) == stamp:
+            delivered = self.waiting.get(gradebook_db, set()) - pending
+            if self.seen.get(gradebook_db) == stamp and not delivered:
                 continue
             course = gradebook_db.parent.name
             self.seen[gradebook_db] = stamp  # a failure is retried at the next change
+            self.waiting[gradebook_db] = pending
             try:
                 reports[course] = sync(self.outbox, gradebook_db, course,
                                        assignments=assignment_names(self.labs_root))

@@ -45,3 +45,15 @@ def load_result(path: Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as exc:
         raise InvalidResult(f"cannot read result {path}: {exc}") from exc
     return validate_result(record)
+
+
+def pending_points(record: dict[str, Any]) -> float:
+    """Points a person has not graded yet: ``pending_points``, or the tests marked pending
+    if they say more (a record can never look more finished than its tests)."""
+    tests = sum(float(t["max_points"]) for t in record["tests"] if t.get("pending"))
+    return max(float(record.get("pending_points", 0)), tests)
+
+
+def has_manual_parts(record: dict[str, Any]) -> bool:
+    """Whether ``record`` has parts a person grades (pending or graded)."""
+    return pending_points(record) > 0 or any(t.get("manual") for t in record["tests"])

@@ -25,8 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from graders.manual_grades import has_manual_parts, pending_points
-from graders.results import validate_result
+from graders.results import has_manual_parts, pending_points, validate_result
 from hub.services.credentials import badge, proof, statuslist
 from hub.services.credentials.achievements import Achievement, load_achievements
 from hub.services.credentials.contexts import document_loader
