@@ -1,0 +1,111 @@
+"""Arrows point one way (issue 14): read every module of graders/ and hub/ as text (ast, no
+module is imported) and check who imports whom, lazy imports inside functions included."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+OURS = ("graders", "hub", "tests", "benchmarks")
+
+#: the shared core: settings, catalogues, the result record, the lab/track catalogue and
+#: the CLI root. Every part may import it; it imports nothing else of ours.
+CORE = {"graders.settings", "graders.i18n", "graders.results", "graders.lab", "graders.cli"}
+#: the one service that grades (instant feedback on submit) also runs the engine
+GRADING_SERVICES = {
+    "hub.services.feedback": CORE | {"graders.engine", "graders.submissions", "graders.outbox"},
+}
+#: graders/cli.py is the CLI root: it loads each verb's module by name, hub's included
+#: (issue 14 moves the root out of graders/); no other graders module names a hub module
+NAMES_HUB_MODULES = {"graders.cli"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules(*packages: str) -> dict[str, Path]:
+    """Every module below ``packages``, by dotted name."""
+    return {module_name(path): path for package in packages
+            for path in sorted((REPO / package).rglob("*.py"))}
+
+
+def submodule(module: str, name: str) -> str:
+    """``module.name`` if that is a module of ours (``from graders import engine``), else
+    ``module`` (``from graders.engine import Grader``)."""
+    path = REPO.joinpath(*module.split("."), name)
+    return f"{module}.{name}" if path.with_suffix(".py").exists() or path.is_dir() else module
+
+
+def imported(name: str, path: Path) -> Iterator[tuple[int, str]]:
+    """(line, module) for every import of our own code in ``path``, relative ones resolved."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1]
+            module = ".".join([*base, *([node.module] if node.module else [])]) if node.level \
+                else node.module or ""
+            targets = list(dict.fromkeys(submodule(module, alias.name) for alias in node.names))
+        else:
+            continue
+        for target in targets:
+            if target.split(".")[0] in OURS:
+                yield node.lineno, target
+
+
+def within(module: str, allowed: set[str]) -> bool:
+    """Whether ``module`` is one of ``allowed`` or inside one of them."""
+    return any(module == a or module.startswith(a + ".") for a in allowed)
+
+
+def breaches(packages: tuple[str, ...], rule) -> list[str]:
+    """``path:line imports target`` for every import of ``packages`` that ``rule`` refuses."""
+    return [f"{path.relative_to(REPO)}:{line} imports {target}"
+            for name, path in modules(*packages).items()
+            for line, target in imported(name, path) if not rule(name, target)]
+
+
+def test_graders_never_import_hub() -> None:
+    assert breaches(("graders",), lambda _, target: not within(target, {"hub"})) == []
+
+
+def test_graders_name_hub_modules_only_in_the_cli_root() -> None:
+    named = {name for name, path in modules("graders").items()
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             and re.fullmatch(r"hub(\.\w+)+", node.value)}
+    assert named <= NAMES_HUB_MODULES
+
+
+def test_the_core_imports_nothing_else_of_ours() -> None:
+    missing = {name for name in CORE if name not in modules("graders")}
+    assert missing == set(), "a core module moved: update CORE"
+    assert breaches(("graders",), lambda name, target: name not in CORE or target == name) == []
+
+
+def test_services_import_graders_only_through_the_core() -> None:
+    def allowed(name: str, target: str) -> bool:
+        grants = next((g for s, g in GRADING_SERVICES.items() if within(name, {s})), CORE)
+        return not within(target, {"graders"}) or within(target, grants)
+
+    assert breaches(("hub/services",), allowed) == []
+
+
+@pytest.mark.parametrize("source, target", [
+    ("from hub.settings import Settings", "hub.settings"),
+    ("from .. import engine", "graders.engine"),
+    ("def later():\n    import graders.engine as e", "graders.engine"),
+])
+def test_imports_are_found(tmp_path: Path, source: str, target: str) -> None:
+    """The reader sees the forms a forbidden import could take."""
+    path = tmp_path / "module.py"
+    path.write_text(source)
+    assert [t for _, t in imported("graders.sandbox.module", path)] == [target]
