@@ -48,8 +48,8 @@ from northlab_labkit import USER_GUIDE, ps1_course, ps1_lab  # noqa: E402
 
 from graders.lab import load_lab  # noqa: E402
 from graders.nbgrader_course import NbgraderCourse  # noqa: E402
-from hub.runner import free_port_block  # noqa: E402
 from hub.services.feedback.spool import Spool  # noqa: E402
+from tests.support.ports import free_port_block  # noqa: E402
 
 #: run in a fresh interpreter: where ``northlab grade``'s time goes on the small cohort
 PHASES = """

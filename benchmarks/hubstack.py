@@ -18,8 +18,9 @@ import requests
 
 from hub.accounts import cohort_unix_group, remove_user
 from hub.people import HubClient, add_cohort, add_person
-from hub.runner import free_port_block, start_hub, stop_hub
+from hub.runner import start_hub, stop_hub
 from hub.settings import Settings, load_settings
+from tests.support.ports import free_port_block
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from graders.cli import VERBS, main
-from hub.runner import free_port_block
+from tests.support.ports import free_port_block
 
 
 @pytest.mark.parametrize("module", sorted({module for module, _ in VERBS.values()}))

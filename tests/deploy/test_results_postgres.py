@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select
 
-from hub.runner import free_port_block
 from hub.services.records import IssuerKey, open_database, session_factory
+from tests.support.ports import free_port_block
 
 pytestmark = pytest.mark.slow
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

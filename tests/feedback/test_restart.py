@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from hub.runner import free_port_block
 from hub.services.feedback.spool import Spool
 from hub.settings import REPO
 from tests.hub.smoke_lab import SOLUTION
+from tests.support.ports import free_port_block
 
 from .conftest import LEARNER, feedback_lab, hand_in, settled, wait_for
 

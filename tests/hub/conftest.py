@@ -33,8 +33,9 @@ from hub.accounts import (
 from hub.hubconfig import cohorts_file
 from hub.people import HubClient, HubUnavailable, add_cohort
 from hub.roles import load_cohorts, save_cohorts
-from hub.runner import free_port_block, stale_services, start_hub, stop_hub
+from hub.runner import stale_services, start_hub, stop_hub
 from hub.settings import REPO, Settings, load_settings
+from tests.support.ports import free_port_block
 
 from .smoke_lab import write_lab
 

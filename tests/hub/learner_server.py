@@ -12,8 +12,8 @@ from pathlib import Path
 
 import requests
 
-from hub.runner import free_port_block
 from hub.tracks import SHARE_DIR, SINGLEUSER_CONFIG_DIR
+from tests.support.ports import free_port_block
 
 
 @contextmanager

@@ -21,8 +21,9 @@ from hub.accounts import cohort_unix_group, course_instructors_unix_group, remov
 from hub.demo import DEMO_COHORT, DEMO_PEOPLE
 from hub.runner import stale_services
 from hub.settings import REPO, load_settings
+from tests.support.ports import free_port_block
 
-from .conftest import free_port_block, open_checkout_for_learners, processes_of
+from .conftest import open_checkout_for_learners, processes_of
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,9 @@ import requests
 from sqlalchemy import create_engine, text
 
 from hub.people import add_person
+from tests.support.ports import free_port_block
 
-from .conftest import free_port_block, running_hub
+from .conftest import running_hub
 
 pytestmark = pytest.mark.slow
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests (and the benchmarks that start hubs): one copy each."""
