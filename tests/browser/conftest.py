@@ -35,9 +35,10 @@ from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route, syn
 from hub.accounts import cohort_unix_group, course_instructors_unix_group, remove_user
 from hub.courses import release_lab
 from hub.people import HubClient, add_cohort, add_person
-from hub.runner import free_port_block, start_hub, stop_hub
+from hub.runner import start_hub, stop_hub
 from hub.settings import REPO, load_settings
 from tests.hub.conftest import Hub, kill_leftovers, open_checkout_for_learners
+from tests.support.ports import free_port_block
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
