@@ -35,8 +35,8 @@ import requests
 from hub.docker.images import STANDIN_DEBIAN, build_images, debian_unreachable
 from hub.docker.podman import PodmanError, PodmanHost, default_root, missing_tools
 from hub.roles import cohort_group, instructors_group
-from hub.runner import free_port_block
 from tests.deploy.conftest import REPO
+from tests.support.ports import free_port_block
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 COMPOSE = REPO / "hub" / "docker" / "compose.yaml"
