@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -232,23 +230,6 @@ def wait_until_up(
             pass
         time.sleep(0.5)
     raise SettingsError(f"The hub did not answer within {timeout:.0f} s (see {log_path}).")
-
-
-def free_port_block(count: int | None = None) -> int:
-    """A port ``p`` with ``p .. p+count-1`` free on 127.0.0.1 (for tests and benchmarks that
-    start hubs side by side); by default as many ports as a hub and its services use."""
-    count = count or managed.FIRST_SERVICE_PORT_OFFSET + len(managed.SERVICE_APPS)
-    for _ in range(200):
-        base = 10000 + secrets.randbelow(22000)  # below the ephemeral range (32768+)
-        with contextlib.ExitStack() as stack:
-            try:
-                for port in range(base, base + count):
-                    sock = stack.enter_context(socket.socket())
-                    sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return base
-    raise RuntimeError("no free port block")
 
 
 def stop_hub(settings: Settings, process: subprocess.Popen, timeout: float = 30) -> None:
