@@ -8,12 +8,13 @@ A notebook lab is one nbgrader assignment: every ``source/*.ipynb`` is one of it
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from graders.autotest import problems as autotest_problems
 
 #: The one list of tracks (ids, in display order); the hub, gradebook and images read it.
 TRACKS = ("cybersecurity", "ai-data", "robotics", "gamedev", "foundations")
@@ -255,11 +256,8 @@ def load_lab(path: Path) -> Lab:
         raise LabError(f"{where}: no notebook in source/ (source/{lab.id}.ipynb, or the "
                        "notebooks of the nbgrader assignment)")
     for name in lab.notebook_names:
-        if autotest := _autotest_cells(lab.notebook_path(name)):
-            raise LabError(f"{where}: test cell {autotest[0]} of {name}.ipynb uses nbgrader's "
-                           "AUTOTEST lines, which northlab does not expand (they would pass "
-                           "any answer): write the asserts out — nbgrader generate_assignment "
-                           "shows them in the release")
+        for problem in autotest_problems(lab.notebook_path(name), lab.path):
+            raise LabError(f"{where}: {problem}")
     if lab.kind == "code" and not lab.notebook.is_file():
         raise LabError(f"{where}: missing notebook source/{lab.id}.ipynb")
     if lab.kind == "code":
@@ -270,25 +268,6 @@ def load_lab(path: Path) -> Lab:
             if not (lab.solution_dir / name).is_file():
                 raise LabError(f"{where}: solution/{name} is missing")
     return lab
-
-
-def _autotest_cells(notebook: Path) -> list[str]:
-    """grade_ids of the test cells with an nbgrader ``# AUTOTEST`` line (a comment line
-    containing AUTOTEST, as nbgrader's InstantiateTests reads it)."""
-    try:
-        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    except (OSError, ValueError, AttributeError):
-        return []  # reading the notebook properly reports what is wrong with it
-    found = []
-    for cell in cells if isinstance(cells, list) else []:
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
-        source = cell.get("source", "") if isinstance(cell, dict) else ""
-        source = "".join(source) if isinstance(source, list) else str(source)
-        if isinstance(meta, dict) and meta.get("grade") and not meta.get("solution") and any(
-                line.strip().startswith("#") and "AUTOTEST" in line
-                for line in source.splitlines()):
-            found.append(str(meta.get("grade_id")))
-    return found
 
 
 def _notebooks(source: Path) -> tuple[str, ...]:

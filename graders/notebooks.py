@@ -30,6 +30,13 @@ MAX_CELL_CHARS = 1_000_000
 #: nbgrader's default delimiters of a hidden test region; like nbgrader's ClearHiddenTests,
 #: a line CONTAINING one begins or ends the region (``## BEGIN HIDDEN TESTS`` hides too)
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+#: learner cell outputs kept for the autograded notebook: characters per cell, lines per
+#: text (nbgrader's LimitOutput keeps 1000) and the MIME types kept; the learner's output is
+#: hostile and formgrader shows it to instructors, so active content (HTML, JavaScript, SVG,
+#: widgets) is dropped and only plain text and raster images stay
+OUTPUT_CHARS = 64 * 1024
+OUTPUT_LINES = 1000
+OUTPUT_MIME = ("text/plain", "image/png", "image/jpeg")
 
 
 def hidden_lines(source: str) -> set[int]:
@@ -145,9 +152,12 @@ def _role(cell: dict[str, Any]) -> str:
     return "test" if nbg.get("grade") else "lab"
 
 
-def read_source(path: Path) -> SourceNotebook:
+def read_source(path: Path, expanded: dict[str, str] | None = None) -> SourceNotebook:
     """Test cells (with points and feedback), locked cells and what the lab's own code binds
-    (``code``; its ``cell_names`` count code cells only) in the lab's notebook."""
+    (``code``; its ``cell_names`` count code cells only) in the lab's notebook.
+    ``expanded``: grade_id -> the test cell's source with its AUTOTEST lines expanded
+    (:mod:`graders.autotest`), used instead of the notebook's."""
+    expanded = expanded or {}
     result = SourceNotebook()
     cells = cells_of(Path(path).read_bytes())
     result.code = analyse([(_role(cell), cell["source"], python_of(cell["source"]))
@@ -159,9 +169,10 @@ def read_source(path: Path) -> SourceNotebook:
             continue
         if nbg.get("grade") and not nbg.get("solution") and cell["type"] == "code":
             feedback = cell["northlab"].get("feedback", {})
+            source = expanded.get(grade_id, cell["source"])
             result.tests[grade_id] = TestCell(
-                id=grade_id, source=cell["source"], points=float(nbg.get("points", 0)),
-                hidden=bool(hidden_lines(cell["source"])),
+                id=grade_id, source=source, points=float(nbg.get("points", 0)),
+                hidden=bool(hidden_lines(source)),
                 feedback=dict(feedback) if isinstance(feedback, dict) else {})
         elif nbg.get("grade") or nbg.get("task"):
             result.manual[grade_id] = ManualCell(
@@ -227,11 +238,13 @@ def _unchanged(part: ManualCell, cell: dict[str, Any], checksum: str) -> bool:
     return compute_checksum(node) == checksum
 
 
-def plan(source: SourceNotebook, submitted: bytes) -> list[dict[str, Any]]:
-    """The ordered steps to grade ``submitted`` (raises :class:`NotebookError`)."""
+def plan(source: SourceNotebook, submitted: bytes, keep: int = 0) -> list[dict[str, Any]]:
+    """The ordered steps to grade ``submitted`` (raises :class:`NotebookError`). ``keep``:
+    characters of each learner cell's outputs the judge brings back (0: none); such steps
+    name their ``cell`` (index in ``submitted``)."""
     steps: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for cell in cells_of(submitted):
+    for index, cell in enumerate(cells_of(submitted)):
         grade_id = cell["nbgrader"].get("grade_id")
         if isinstance(grade_id, str) and grade_id in source.tests:
             if grade_id not in seen:
@@ -245,5 +258,57 @@ def plan(source: SourceNotebook, submitted: bytes) -> list[dict[str, Any]]:
                 steps.append({"kind": "learner", "source": source.locked[grade_id]})
             continue
         if cell["type"] == "code":
-            steps.append({"kind": "learner", "source": cell["source"]})
+            steps.append({"kind": "learner", "source": cell["source"]} | (
+                {"cell": index, "keep": keep} if keep else {}))
     return steps
+
+
+def _capped_text(text: str, budget: int) -> str:
+    lines = text.splitlines(keepends=True)
+    if len(lines) > OUTPUT_LINES:
+        text = "".join(lines[:OUTPUT_LINES]) + f"... ({len(lines) - OUTPUT_LINES} more lines)\n"
+    if len(text) > budget:
+        text = text[:max(budget, 0)] + f"\n... (output cut at {max(budget, 0)} characters)\n"
+    return text
+
+
+def clean_outputs(raw: Any, limit: int = OUTPUT_CHARS) -> list[dict[str, Any]]:
+    """nbformat outputs from what a learner cell produced (hostile data: anything not of the
+    expected shape is dropped, text is cut to ``limit`` characters in all, only
+    :data:`OUTPUT_MIME` types stay)."""
+    outputs: list[dict[str, Any]] = []
+    budget = limit
+    for item in raw[:1000] if type(raw) is list else []:
+        if budget <= 0:
+            break
+        if type(item) is not dict:
+            continue
+        kind = item.get("output_type")
+        if kind == "stream" and item.get("name") in ("stdout", "stderr") \
+                and type(item.get("text")) is str:
+            text = _capped_text(item["text"], budget)
+            outputs.append({"output_type": "stream", "name": item["name"], "text": text})
+        elif kind in ("execute_result", "display_data") and type(item.get("data")) is dict:
+            data = {mime: _capped_text(value, budget) if mime == "text/plain" else value
+                    for mime, value in item["data"].items()
+                    if mime in OUTPUT_MIME and type(value) is str
+                    and (mime == "text/plain" or len(value) <= budget)}
+            if not data:
+                continue
+            text = "".join(data.values())
+            output = {"output_type": kind, "data": data, "metadata": {}}
+            if kind == "execute_result":
+                count = item.get("execution_count")
+                output["execution_count"] = count if type(count) is int else None
+            outputs.append(output)
+        elif kind == "error" and type(item.get("ename")) is str \
+                and type(item.get("evalue")) is str and type(item.get("traceback")) is list:
+            frames = [line for line in item["traceback"][:100] if type(line) is str]
+            text = _capped_text("\n".join(frames), budget)
+            outputs.append({"output_type": "error", "ename": item["ename"][:200],
+                            "evalue": _capped_text(item["evalue"], 2000),
+                            "traceback": text.split("\n") if text else []})
+        else:
+            continue
+        budget -= len(text)
+    return outputs

@@ -37,11 +37,78 @@ from typing import Any
 
 from graders.judge.faults import GraderFault, is_grader_fault
 from graders.judge.lab_names import LabCode, bound_names, called_on, free_names
-from graders.notebooks import hidden_lines
+from graders.notebooks import OUTPUT_CHARS, clean_outputs, hidden_lines
 from graders.remote.codec import Encoder
 from graders.remote.proxy import Connection, Remote, RemoteCallable, WorkerStopped
 
 SHARE_LIMIT = 1024 * 1024  #: largest plain value (encoded bytes) copied to the learner
+#: characters of learner cell outputs one plan brings back in all
+OUTPUTS_LIMIT = 16 * OUTPUT_CHARS
+#: run once in the worker's shell when a plan keeps outputs: records what each cell prints,
+#: displays and raises (as a kernel's messages would carry them) for :data:`TAKE_OUTPUTS`.
+#: It runs next to the learner's code, so what it returns is the learner's to shape: the
+#: judge keeps only :func:`graders.notebooks.clean_outputs` of it
+CAPTURE_OUTPUTS = f"""\
+def __northlab_capture(limit={OUTPUTS_LIMIT}):
+    import sys
+    shell = get_ipython()
+    outputs = []
+    size = [0]
+
+    def add(output, chars):
+        if size[0] < limit:
+            size[0] += chars
+            outputs.append(output)
+
+    class Tee:
+        def __init__(self, name, target):
+            self._name, self._target = name, target
+
+        def write(self, text):
+            if type(text) is str and text and size[0] < limit:
+                last = outputs[-1] if outputs else {{}}
+                if last.get("output_type") == "stream" and last.get("name") == self._name:
+                    last["text"] += text
+                    size[0] += len(text)
+                else:
+                    add({{"output_type": "stream", "name": self._name, "text": text}}, len(text))
+            return self._target.write(text)
+
+        def flush(self):
+            return self._target.flush()
+
+        def __getattr__(self, name):
+            return getattr(self._target, name)
+
+    def result(data, metadata=None):
+        add({{"output_type": "execute_result", "data": data,
+             "execution_count": shell.execution_count}}, len(str(data)))
+
+    def display(data, metadata=None, source=None, *, transient=None, update=False, **kw):
+        add({{"output_type": "display_data", "data": data}}, len(str(data)))
+
+    def error(etype, evalue, stb):
+        add({{"output_type": "error", "ename": etype.__name__, "evalue": str(evalue),
+             "traceback": list(stb)}}, sum(map(len, stb)))
+
+    def take():
+        taken = outputs[:]
+        outputs.clear()
+        size[0] = 0
+        return taken
+
+    sys.stdout, sys.stderr = Tee("stdout", sys.stdout), Tee("stderr", sys.stderr)
+    shell.displayhook.write_output_prompt = lambda: None
+    shell.displayhook.write_format_data = result
+    shell.display_pub.publish = display
+    shell._showtraceback = error
+    shell._northlab_take = take
+
+
+__northlab_capture()
+del __northlab_capture
+"""
+TAKE_OUTPUTS = "__northlab_outputs__ = get_ipython()._northlab_take()"
 _NOTHING = object()
 
 
@@ -396,12 +463,32 @@ def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
         "stderr" if stderr else None), "partial": partial, "stopped": conn.gone}
 
 
-def run_plan(conn: Connection, plan: list[dict[str, Any]],
-             code: LabCode | None = None) -> list[dict[str, Any]]:
+def take_outputs(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """What the learner cell that just ran printed, displayed and raised (cleaned, at most
+    ``limit`` characters); nothing when the worker is gone or broke the capture."""
+    try:
+        conn.request("run", source=TAKE_OUTPUTS)
+        raw = conn.request("name", name="__northlab_outputs__")
+        conn.request("delname", name="__northlab_outputs__")
+    except Exception:  # the learner's code took the capture apart, or the worker stopped
+        return []
+    return clean_outputs(raw, limit)
+
+
+def run_plan(conn: Connection, plan: list[dict[str, Any]], code: LabCode | None = None,
+             outputs: list[list[Any]] | None = None) -> list[dict[str, Any]]:
     """Execute the plan in order; return one outcome per test step. ``code``: what the lab's
-    own code binds (:attr:`graders.notebooks.SourceNotebook.code`)."""
+    own code binds (:attr:`graders.notebooks.SourceNotebook.code`). ``outputs`` gets
+    ``[cell, outputs]`` for each learner step that asks to ``keep`` its outputs (at most
+    :data:`OUTPUTS_LIMIT` characters in all)."""
     namespace = LearnerNamespace(conn, code)
     results = []
+    budget = OUTPUTS_LIMIT
+    if outputs is not None and any(step.get("keep") for step in plan) and not conn.gone:
+        try:
+            conn.request("run", source=CAPTURE_OUTPUTS)
+        except Exception:  # the worker stopped: the tests will fail
+            pass
     for step in plan:
         if step["kind"] == "learner":
             if not conn.gone:
@@ -411,6 +498,11 @@ def run_plan(conn: Connection, plan: list[dict[str, Any]],
                     error = None
                 if type(error) is str:
                     conn.note_error(error)
+            keep = step.get("keep")
+            if outputs is not None and type(keep) is int and keep > 0 and not conn.gone:
+                kept = take_outputs(conn, min(keep, budget))
+                budget -= sum(len(json.dumps(output)) for output in kept)
+                outputs.append([step.get("cell"), kept])
         else:
             outcome = run_test_cell(step["source"], namespace)
             outcome["id"] = step["id"]

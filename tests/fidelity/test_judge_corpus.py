@@ -14,17 +14,23 @@ northlab run, side by side.
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from nbgrader.api import Gradebook
 
+from graders.autotest import autotest_line, expansions
 from graders.lab import LabError, load_lab
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from judge_kit import (  # noqa: E402
     APP_FILES,
+    COURSE,
     LAB_TOML,
     Case,
     northlab_scores,
@@ -40,8 +46,7 @@ SCHEMA_VERSION = 3
 #: files next to the notebooks that a test cell or nbgrader's test generation reads
 LAB_FILES = ("data.txt", "autotests.yml")
 #: the families whose test cells hold ``# AUTOTEST`` lines: stock expands them into asserts
-#: when the assignment is generated; northlab does not, so it refuses such a lab (it would
-#: pass any answer) instead of grading it (graders/README.md, "nbgrader fidelity")
+#: when the assignment is generated, northlab when the lab's grader starts (graders/autotest.py)
 AUTOTEST_ROOTS = {"autotest-hashed", "autotest-hidden", "autotest-multi", "autotest-simple"}
 
 
@@ -109,18 +114,28 @@ def cases(scratch: Path, roots: set[str]) -> list[Case]:
 
 
 @pytest.fixture(scope="module")
-def scores(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
+def scores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, dict, Path]]:
+    """(stock scores, northlab scores, the folder holding both runs)."""
     root = tmp_path_factory.mktemp("judge-corpus")
-    labs = cases(root, set(FAMILIES) - AUTOTEST_ROOTS)
-    with ThreadPoolExecutor(2) as pool:  # independent: the stock course and northlab's labs
-        stock, ours = pool.submit(stock_scores, root, labs), pool.submit(northlab_scores,
-                                                                         root, labs)
-        return stock.result(), ours.result()
+    labs = cases(root, set(FAMILIES))
+    cache = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(root / "cache")  # expansions made here, not reused
+    try:
+        with ThreadPoolExecutor(2) as pool:  # independent: the stock course and our labs
+            stock, ours = pool.submit(stock_scores, root, labs), pool.submit(northlab_scores,
+                                                                             root, labs)
+            yield stock.result(), ours.result(), root
+    finally:
+        if cache is None:
+            os.environ.pop("XDG_CACHE_HOME", None)
+        else:
+            os.environ["XDG_CACHE_HOME"] = cache
 
 
-@pytest.mark.parametrize("root", sorted(set(FAMILIES) - AUTOTEST_ROOTS))
-def test_each_cell_scores_as_in_stock_nbgrader(root: str, scores: tuple[dict, dict]) -> None:
-    stock, ours = scores
+@pytest.mark.parametrize("root", sorted(FAMILIES))
+def test_each_cell_scores_as_in_stock_nbgrader(root: str, scores: tuple[dict, dict, Path]
+                                               ) -> None:
+    stock, ours, _ = scores
     lab = _lab_id(root)
     learners = ["solution", "release", *(p.stem for p in FAMILIES[root])]
     for learner in learners:
@@ -131,23 +146,49 @@ def test_each_cell_scores_as_in_stock_nbgrader(root: str, scores: tuple[dict, di
             assert got.get(cell) == pytest.approx(score), (root, learner, cell, got)
 
 
-def test_labs_with_autotest_lines_are_refused_not_graded(tmp_path: Path) -> None:
-    """The AUTOTEST families are exactly the notebooks with ``# AUTOTEST`` test lines, and
-    a lab made of one is refused in one sentence (it would pass any answer)."""
+def test_autotest_families_are_the_notebooks_with_autotest_lines() -> None:
     holding = set()
     for root in FAMILIES:
         nb = json.loads((APP_FILES / f"{root}.ipynb").read_text(encoding="utf-8"))
-        if any("AUTOTEST" in line and line.strip().startswith("#")
-               for c in nb["cells"] for line in "".join(c["source"]).splitlines()):
+        if any(autotest_line(line) for c in nb["cells"]
+               for line in "".join(c["source"]).splitlines()):
             holding.add(root)
     assert holding == AUTOTEST_ROOTS
-    for case in cases(tmp_path, AUTOTEST_ROOTS):
-        folder = tmp_path / "labs" / case.id
-        (folder / "source").mkdir(parents=True)
-        (folder / "source" / f"{case.id}.ipynb").write_text(case.source)
-        (folder / "lab.toml").write_text(LAB_TOML.format(id=case.id, points=1))
-        with pytest.raises(LabError, match="AUTOTEST"):
-            load_lab(folder)
+
+
+@pytest.mark.parametrize("root", sorted(AUTOTEST_ROOTS))
+def test_autotest_lines_expand_to_the_test_code_of_generate_assignment(
+        root: str, scores: tuple[dict, dict, Path]) -> None:
+    """The judge runs the very test code stock nbgrader stored for the assignment (its
+    gradebook's source cells, which autograde runs), computed from the solution."""
+    _, _, folder = scores
+    lab = load_lab(folder / "labs" / _lab_id(root))
+    ours = expansions(lab)[lab.id]
+    assert ours
+    with Gradebook(f"sqlite:///{folder / 'course' / 'gradebook.db'}", COURSE) as gb:
+        for grade_id, source in ours.items():
+            stock = gb.find_source_cell(grade_id, lab.id, lab.id).source
+            assert source == stock, (grade_id, source, stock)
+    if root == "autotest-hashed":  # hashed lines hold no expected value a learner could read
+        asserts = [line for source in ours.values() for line in source.splitlines()
+                   if line.startswith("assert ")]
+        assert asserts and all(re.search(r'hexdigest\(\) == "[0-9a-f]{40}"', line)
+                               for line in asserts)
+
+
+def test_a_lab_whose_autotest_lines_cannot_expand_is_refused(tmp_path: Path) -> None:
+    """No autotests.yml, or none for the notebook's kernel: one sentence naming the fix
+    (nbgrader's generate_assignment fails there too), never a lab that passes anything."""
+    (case,) = cases(tmp_path, {"autotest-simple"})
+    folder = tmp_path / "labs" / case.id
+    (folder / "source").mkdir(parents=True)
+    (folder / "source" / f"{case.id}.ipynb").write_text(case.source)
+    (folder / "lab.toml").write_text(LAB_TOML.format(id=case.id, points=1))
+    with pytest.raises(LabError, match="AUTOTEST lines need an autotests.yml"):
+        load_lab(folder)
+    (folder / "autotests.yml").write_text("ir:\n  dispatch: x\n")
+    with pytest.raises(LabError, match="no section for the notebook's kernel 'python3'"):
+        load_lab(folder)
 
 
 def test_every_notebook_is_compared_or_skipped_for_a_reason() -> None:
