@@ -28,6 +28,7 @@ from typing import Any
 
 from graders.lab import Lab
 from graders.notebooks import (
+    OUTPUT_CHARS,
     NotebookError,
     SourceNotebook,
     manual_states,
@@ -94,6 +95,8 @@ class Outcome:
     #: stopped the tests while they checked the learner's values (the learner's resource
     #: fault: the tests it did not report fail, with a line saying which was hit)
     judge_limit: str | None = None
+    #: [[cell index, cleaned outputs], ...] of the learner cells whose outputs the plan kept
+    outputs: list[Any] = field(default_factory=list)
 
 
 def release_dir(lab: Lab, into: Path) -> Path:
@@ -197,8 +200,9 @@ class Slot:
                 outcome.failure = "internal"  # the judge could not load what it needs
                 LOG.warning("the judge could not run the tests: %s", result["grader_fault"])
             elif result is not None:
-                tests = result.get("tests")
+                tests, outputs = result.get("tests"), result.get("outputs")
                 outcome.tests = tests if type(tests) is list else []
+                outcome.outputs = outputs if type(outputs) is list else []
             # An honest worker child waits for the parent to close its control socket, so
             # one already gone exited early. When the judge saw it vanish, give the kernel
             # a moment to finish the exit (the socket closes before the process is reaped).
@@ -357,16 +361,29 @@ class Grader:
     """Grade submissions of one lab; use as a context manager (starts/stops the slots)."""
 
     def __init__(self, lab: Lab, *, workers: int | None = None, sandbox: Sandbox | None = None,
-                 course: str | None = None, keep_outcomes: bool = False) -> None:
+                 course: str | None = None, keep_outcomes: bool = False,
+                 cell_outputs: bool = False, autotests: bool = True) -> None:
+        """``cell_outputs``: bring back each learner cell's outputs (:attr:`notebook_outcomes`);
+        ``autotests``: expand the lab's AUTOTEST lines (:mod:`graders.autotest`; off only
+        for the run that expands them)."""
         self.lab = lab
         #: learner -> raw judge outcome (for ``northlab check``), when ``keep_outcomes``
         self.outcomes: dict[str, Outcome] | None = {} if keep_outcomes else None
+        #: (learner, notebook) -> raw judge outcome of each notebook, when ``cell_outputs``
+        self.notebook_outcomes: dict[tuple[str, str], Outcome] | None = \
+            {} if cell_outputs else None
         self.sandbox = sandbox or detect()
         self.course = course
         self.workers = min(max(1, workers or os.cpu_count() or 1), BLOCK_SIZE // 2)
+        expanded: dict[str, dict[str, str]] = {}
+        if autotests and lab.kind == "notebook":
+            from graders.autotest import expansions  # runs the lab's solution in a Grader
+
+            expanded = expansions(lab, sandbox=self.sandbox)
         #: notebook name -> what grading needs from that source notebook
         self.sources: dict[str, SourceNotebook] = {
-            name: read_source(lab.notebook_path(name)) for name in lab.notebook_names}
+            name: read_source(lab.notebook_path(name), expanded.get(name))
+            for name in lab.notebook_names}
         #: notebook name -> release checksums of its manually graded answer cells (made
         #: while the sandboxes start: nbgrader's release steps take a second to import)
         self.checksums: dict[str, dict[str, str]] = {}
@@ -449,7 +466,8 @@ class Grader:
             if data is None:
                 runs.append((name, None, {}))
                 continue
-            setup = {"kind": "notebook", "notebook": name, "plan": plan(source, data)}
+            keep = OUTPUT_CHARS if self.notebook_outcomes is not None else 0
+            setup = {"kind": "notebook", "notebook": name, "plan": plan(source, data, keep)}
             runs.append((name, setup, manual_states(source, self.checksums[name], data)))
         if all(setup is None for _, setup, _ in runs):
             raise NotebookError("missing:" + ", ".join(f"{n}.ipynb" for n in self.sources))
@@ -487,6 +505,10 @@ class Grader:
         outcomes = [part.outcome for part in parts if part.outcome is not None]
         if self.outcomes is not None:
             self.outcomes[submission.learner] = outcomes[0]
+        if self.notebook_outcomes is not None:
+            for part in parts:
+                if part.outcome is not None and part.notebook is not None:
+                    self.notebook_outcomes[submission.learner, part.notebook] = part.outcome
         seconds = [o.stats.get("learner_seconds") for o in outcomes]
         if all(type(s) is float and s >= 0 for s in seconds):
             self.learner_seconds[submission.learner] = sum(seconds)  # type: ignore[arg-type]
@@ -496,6 +518,13 @@ class Grader:
                                     isolation, self.course)
         return build_record(self.lab, submission, parts, self.tests, started, isolation,
                             self.course)
+
+    def run_plan(self, learner: str, files: dict[str, bytes], notebook: str,
+                 steps: list[dict[str, Any]]) -> Outcome:
+        """Run ``steps`` (a plan of :func:`graders.notebooks.plan`'s shape, made by the lab's
+        own code) on notebook ``notebook`` with ``files`` in a fresh worker and judge."""
+        return self._run(Submission(learner, self.lab.path, files=files), files,
+                         {"kind": "notebook", "notebook": notebook, "plan": steps})
 
     def _run(self, submission: Submission, files: dict[str, bytes],
              setup: dict[str, Any]) -> Outcome:

@@ -76,22 +76,23 @@ def judge_main(channel: socket.socket, control: socket.socket, settings: dict[st
     del buffers
     conn = Connection(channel)
     fault = None
+    outputs: list[list[Any]] = []  #: learner cells' outputs, when the plan keeps them
     try:
         if setup["kind"] == "notebook":
             code = lab_code(lab, setup.get("notebook"))
             enter_notebook_folder(lab, setup.get("notebook"))
-            tests = run_plan(conn, setup["plan"], code)
+            tests = run_plan(conn, setup["plan"], code, outputs)
         else:
             tests = run_pytest(conn, lab / "grader")
     except GraderFault as exc:  # the parent gives an error record, never a score
         tests, fault = [], str(exc)[:500]
     channel.close()
-    send_frame(control, result_report(conn, tests, fault))
+    send_frame(control, result_report(conn, tests, fault, outputs))
     return 0
 
 
-def result_report(conn: Connection, tests: list[dict[str, Any]],
-                  fault: str | None) -> dict[str, Any]:
+def result_report(conn: Connection, tests: list[dict[str, Any]], fault: str | None,
+                  outputs: list[list[Any]] | None = None) -> dict[str, Any]:
     """The judge's report to the parent (read up to ``graders.engine.RESULT_LIMIT``)."""
     return {"op": "result", "tests": tests, "grader_fault": fault,
-            "worker_errors": sorted(conn.errors)}
+            "worker_errors": sorted(conn.errors), "outputs": outputs or []}
