@@ -243,3 +243,36 @@ def test_outbox_deliver_sync_manual_queues_the_graded_record(tmp_path, monkeypat
     (queued,) = outbox.pending()
     record = json.loads((outbox.folder / "pending" / f"{queued}.json").read_text())
     assert (record["score"], record["pending_points"]) == (10, 0)
+
+
+def test_a_grade_saved_while_its_record_waits_in_the_outbox_is_carried_in(tmp_path):
+    """The grader service's loop syncs a course when its gradebook changes. A grade saved
+    while the autograded record still waited to be delivered (a busy or failing service)
+    is carried in once the record is delivered, with no further change of the gradebook."""
+    labs_root = tmp_path / "labs"
+    (labs_root / "cybersecurity" / "lab-one").mkdir(parents=True)
+    (labs_root / "cybersecurity" / "lab-one" / "lab.toml").write_text(
+        f'id = "lab-one"\nassignment = "{ASSIGNMENT}"\n')
+    courses = tmp_path / "courses"
+    outbox = Outbox(tmp_path / "outbox")
+    outbox.put(make_pending_record("ana", "lab-one", notebook="problem1",
+                                   submission=collected(courses, "ana")))
+    course_dir = nbgrader_course(courses)
+    watcher = CourseWatcher(outbox, courses, labs_root)
+    formgrader_grades(course_dir, "ana", 2)
+    assert watcher.run()[COURSE].updated == []  # the record is not delivered yet
+    assert watcher.run() == {}  # nothing changed, nothing delivered: not even opened
+    assert outbox.deliver(lambda record: 503).failed  # the service is busy: it still waits
+    assert watcher.run() == {}
+    outbox.clock = lambda: float("inf")  # the retry is due
+    assert outbox.deliver(lambda record: 201).sent
+    assert watcher.run()[COURSE].updated == ["ana/lab-one"]
+    formgrader_grades(course_dir, "ana", 1)  # changed again before the update was sent
+    assert watcher.run()[COURSE].updated == []  # the update waits: it is not the base
+    assert outbox.deliver(lambda record: 201).sent
+    assert watcher.run()[COURSE].updated == ["ana/lab-one"]
+    (queued,) = outbox.pending()
+    record = json.loads((outbox.folder / "pending" / f"{queued}.json").read_text())
+    assert (record["score"], record["pending_points"]) == (9, 0)
+    assert outbox.deliver(lambda record: 201).sent
+    assert watcher.run() == {}
