@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,18 +21,13 @@ from sqlalchemy import select
 from hub.services.credentials.service import Credentials
 from hub.services.credentials.settings import REPO, CredentialSettings
 from hub.services.records import Credential
+from tests.support.ports import free_port
 
 from .ob_schema import schema_errors
 
 HERE = Path(__file__).parent
 JS_VERIFIER = HERE / "verify_with_digitalbazaar.mjs"
 TRACK_LABS = ["lab-one", "lab-two", "lab-three", "lab-four"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

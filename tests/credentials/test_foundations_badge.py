@@ -15,8 +15,9 @@ import requests
 
 from hub.services.credentials.badge import achievement_document
 from hub.services.credentials.service import Credentials
+from tests.support.ports import free_port
 
-from .conftest import REPO, ServiceProcess, free_port, make_record
+from .conftest import REPO, ServiceProcess, make_record
 from .test_verification import check
 
 FOUNDATIONS = REPO / "labs" / "foundations"

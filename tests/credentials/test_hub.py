@@ -24,8 +24,9 @@ import requests
 from graders.manual_grades import PersonGrade, with_grades
 from hub.managed import SERVICE_APPS
 from hub.services.credentials.settings import REPO
+from tests.support.ports import free_port
 
-from .conftest import free_port, make_pending_record, make_record
+from .conftest import make_pending_record, make_record
 
 pytestmark = pytest.mark.slow
 GRADER_TOKEN = "grader-" + os.urandom(12).hex()

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from graders.outbox import BACKOFF_MAX, Outbox, backoff, http_sender
 from hub.services.credentials.service import Credentials
 from hub.services.records import Result
+from tests.support.ports import free_port
 
-from .conftest import ServiceProcess, free_port, make_record
+from .conftest import ServiceProcess, make_record
 
 
 class FakeClock:

@@ -14,8 +14,9 @@ from hub.services.credentials.keys import did_web_url
 from hub.services.credentials.service import Credentials, CredentialsError
 from hub.services.credentials.settings import load_settings
 from hub.settings import load_settings as hub_settings
+from tests.support.ports import free_port
 
-from .conftest import ServiceProcess, free_port, make_record
+from .conftest import ServiceProcess, make_record
 
 
 def credential_service_env(tmp_path, **hub_env: str) -> dict[str, str]:

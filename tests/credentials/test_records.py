@@ -16,8 +16,9 @@ from sqlalchemy import inspect, select
 
 from hub.services.credentials.service import Credentials
 from hub.services.records import Base, Result, open_database
+from tests.support.ports import free_port
 
-from .conftest import free_port, make_record
+from .conftest import make_record
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 TABLES = {"results", "test_results", "issuer_keys", "status_lists", "credentials", "awards"}

@@ -11,9 +11,9 @@ from graders.cli import CommandError, main
 from hub.services.gradebook.catalogue import LabCatalogue
 from hub.services.gradebook.cli import export_csv
 from hub.services.gradebook.roster import Snapshot
+from tests.support.ports import free_port
 
 from .conftest import PLAN
-from .realhub import free_port
 
 
 def snapshot_of(roster) -> Snapshot:

@@ -10,8 +10,7 @@ import time
 import pytest
 
 from hub.settings import REPO
-
-from .realhub import free_port
+from tests.support.ports import free_port
 
 #: A hub starting the gradebook as it does (hub.managed): through its lifeline.
 SPAWN = ("import os, subprocess, sys, time; from hub import lifeline; "

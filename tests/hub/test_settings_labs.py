@@ -13,8 +13,9 @@ import requests
 from hub.managed import service_environment
 from hub.services.credentials.settings import CredentialSettings
 from hub.settings import REPO, load_settings
-from tests.credentials.conftest import ServiceProcess, free_port
+from tests.credentials.conftest import ServiceProcess
 from tests.gradebook import realhub
+from tests.support.ports import free_port
 
 ACHIEVEMENT = "cybersecurity-foundations"
 MOVED_LAB = "moved-folder-lab"

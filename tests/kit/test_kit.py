@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from hub.services.credentials.service import Credentials
 from hub.services.credentials.settings import CredentialSettings
 from hub.services.gradebook import queries
 from hub.settings import REPO
+from tests.support.ports import free_port
 
 from .conftest import LABS, LEARNER, TRACK, WHEEL_CACHE, copy_to_laptop
 
@@ -59,12 +59,6 @@ def processes_using(folder: Path) -> list[int]:
             except OSError:
                 continue
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_start_becomes_jupyterlab_on_localhost_and_leaves_nothing(laptop):
