@@ -32,11 +32,11 @@ sys.path.insert(0, str(REPO / "tests" / "gradebook"))
 
 from stub import StubAuth, scopes_for  # noqa: E402
 
-from hub.services.gradebook import synthetic  # noqa: E402
 from hub.services.gradebook.app import Gradebook  # noqa: E402
 from hub.services.gradebook.config import GradebookConfig  # noqa: E402
 from hub.services.gradebook.roster import StaticRoster  # noqa: E402
 from hub.services.records import open_database  # noqa: E402
+from tests.support import synthetic  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from hub.services.gradebook import synthetic
 from hub.services.gradebook.app import Gradebook
 from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.roster import StaticRoster
 from hub.services.records import open_database
+from tests.support import synthetic
 
 from .stub import StubAuth, scopes_for
 

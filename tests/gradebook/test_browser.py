@@ -14,9 +14,9 @@ import pytest
 import requests
 from playwright.sync_api import sync_playwright
 
-from hub.services.gradebook import synthetic
 from hub.services.records import open_database
 from hub.settings import REPO
+from tests.support import synthetic
 
 from . import realhub
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from sqlalchemy import insert
 from tornado.httpclient import AsyncHTTPClient
 
-from hub.services.gradebook import synthetic
 from hub.services.gradebook.app import Gradebook
 from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.roster import StaticRoster
 from hub.services.records import Result, open_database
+from tests.support import synthetic
 
 from .stub import StubAuth, scopes_for
 

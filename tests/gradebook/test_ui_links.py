@@ -9,11 +9,11 @@ from sqlalchemy import select
 from tornado.httpclient import AsyncHTTPClient
 
 from hub.language import COOKIE
-from hub.services.gradebook import synthetic
 from hub.services.gradebook.app import Gradebook
 from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.roster import StaticRoster
 from hub.services.records import Credential, open_database
+from tests.support import synthetic
 
 from .stub import StubAuth, scopes_for
 

@@ -6,12 +6,13 @@ from dataclasses import replace
 
 from sqlalchemy import delete, select
 
-from hub.services.gradebook import queries, synthetic, views
+from hub.services.gradebook import queries, views
 from hub.services.gradebook.access import Viewer
 from hub.services.gradebook.catalogue import LabCatalogue
 from hub.services.gradebook.marks import MarkBook
 from hub.services.gradebook.roster import Snapshot
 from hub.services.records import Result, open_database
+from tests.support import synthetic
 
 
 def recompute(conn, learners):

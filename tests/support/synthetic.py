@@ -1,4 +1,4 @@
-"""Invented, seeded results and credentials for benchmarks, tests and demos.
+"""Invented, seeded results and credentials for the gradebook's tests and benchmarks.
 
 Writes schema-valid result records (graders/result.schema.json) for ``cohorts`` x
 ``learners`` x ``labs`` x ``attempts`` straight into the shared database with bulk inserts,
