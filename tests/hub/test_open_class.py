@@ -11,13 +11,13 @@ from tornado import web
 from tornado.httpclient import AsyncHTTPClient
 
 from hub.roles import GRADEBOOK_SERVICE_SCOPES, roles
-from hub.services.gradebook import synthetic
 from hub.services.gradebook.app import Gradebook
 from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.openclass import ServiceHubClient
 from hub.services.gradebook.roster import StaticRoster
 from hub.services.records import open_database
 from tests.gradebook.stub import StubAuth, scopes_for
+from tests.support import synthetic
 
 PREFIX = "/services/gradebook/"
 COHORT, OTHER = "site01-2026", "site02-2026"
