@@ -31,9 +31,3 @@ def release_notebook(source: Path) -> nbformat.NotebookNode:
     for step in STEPS:
         nb, resources = step().preprocess(nb, resources)
     return nb
-
-
-def write_release(source: Path, target: Path) -> Path:
-    """Write the release of ``source`` to ``target`` (a file path)."""
-    nbformat.write(release_notebook(source), str(target))
-    return target

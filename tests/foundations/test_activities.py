@@ -35,11 +35,11 @@ from bs4 import BeautifulSoup, Tag
 
 from graders.i18n import Catalog
 from graders.lab import Lab, discover_labs
-from graders.release import write_release
 from hub.exchange import TRACKS_FILE
 from hub.language import COOKIE
 from hub.settings import REPO
 from tests.hub.learner_server import learner_server
+from tests.support.release import write_release
 
 TRACK = REPO / "labs" / "foundations"
 LABS = sorted(discover_labs(TRACK), key=lambda lab: (lab.order, lab.id))

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from graders.release import write_release
 from hub.accounts import cohort_unix_group, course_instructors_unix_group
 from hub.courses import ensure_course, record_track
 from hub.kit.build import BuiltKit, build_kit
 from hub.settings import REPO, Settings, load_settings
+from tests.support.release import write_release
 
 TRACK = "cybersecurity"
 #: Three labs at full marks earn the track's credential (3 x 70 %).

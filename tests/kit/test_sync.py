@@ -12,7 +12,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from graders.release import write_release
 from hub.courses import record_track
 from hub.kit.build import build_kit
 from hub.kit.collect import SIDECAR
@@ -21,6 +20,7 @@ from hub.services.credentials.settings import CredentialSettings
 from hub.services.records import Result, open_database
 from tests.hub.conftest import Hub, running_hub
 from tests.hub.smoke_lab import LAB_ID
+from tests.support.release import write_release
 
 from .conftest import LAPTOP_UID, WHEEL_CACHE, Laptop, copy_to_laptop
 from .test_kit import solve
