@@ -17,14 +17,12 @@ from playwright.sync_api import sync_playwright
 from hub.services.records import open_database
 from hub.settings import REPO
 from tests.support import synthetic
+from tests.support.browser import launch_chromium
 
 from . import realhub
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 PLAN = synthetic.Plan(cohorts=2, learners_per_cohort=4, labs=4, attempts=2, missing_rate=0.15)
 LEAD, LEARNER, PASSWORD = "lead1", "learner-01-002", "Tundra-lichen-42"
@@ -47,7 +45,7 @@ def world(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         try:
             yield browser
         finally:

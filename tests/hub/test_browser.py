@@ -10,16 +10,11 @@ from graders.lab import TRACKS
 from hub.courses import release_lab
 from hub.people import add_cohort, add_person
 from hub.roles import cohort_group
+from tests.support.browser import launch_chromium
 
 from .smoke_lab import LAB_ID
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-
 
 def test_learner_logs_in_and_sees_assignments(hub):
     name, password = hub.name("browser"), "glacier-route-42"
@@ -32,8 +27,7 @@ def test_learner_logs_in_and_sees_assignments(hub):
     assert name in hub.client.request("GET", f"/groups/{cohort_group(cohort)}").json()[
         "users"]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page()
             page.goto(f"{hub.url}/hub/login")

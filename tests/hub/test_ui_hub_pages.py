@@ -19,8 +19,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from hub.people import add_person
 from hub.tracks import LOCALE
-
-from .test_browser import CHROMIUM_ARGS
+from tests.support.browser import launch_chromium
 
 pytestmark = pytest.mark.slow
 SHOTS = Path("/tmp/northlab-ui-screenshots")
@@ -78,8 +77,7 @@ def test_french_chosen_once_is_french_everywhere(hub):
                password=password)
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page(locale="en-US")
             errors: list[str] = []
