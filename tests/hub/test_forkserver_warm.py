@@ -17,8 +17,8 @@ from hub import managed
 from hub.people import add_person
 from hub.runner import hub_env
 from hub.tracks import LOCALE
+from tests.support.browser import CHROMIUM_ARGS
 
-from .test_browser import CHROMIUM_ARGS
 from .test_forkserver import forked_by, server_pid
 
 pytestmark = pytest.mark.slow
