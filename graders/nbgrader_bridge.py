@@ -11,7 +11,9 @@ In a course's ``nbgrader_config.py``::
 ordinary kernel with the instructor's rights) by :class:`NorthlabExecute`. That step
 grades the submission in the sandbox, then writes each test cell's outcome as the cell's
 output (nothing on a pass, an error output on a failure, a number for partial credit), so
-nbgrader's own ``SaveAutoGrades`` records exactly the engine's scores. Manually graded
+nbgrader's own ``SaveAutoGrades`` records exactly the engine's scores; the learner's other
+cells get the outputs they had in the sandboxed run, as in nbgrader's autograded notebook
+(bounded, and only text and PNG/JPEG images: :func:`graders.notebooks.clean_outputs`). Manually graded
 answers and tasks are left to nbgrader as they are: it stores them as stock autograde does
 (no automatic score unless unanswered), so formgrader shows them to the instructor. The
 whole assignment (every notebook of the learner's ``submitted/`` folder) is graded once, on
@@ -42,6 +44,7 @@ from traitlets import Bool, Dict, Integer, Unicode
 from graders.engine import Grader
 from graders.lab import Lab, LabError, discover_labs
 from graders.manual_grades import graded_path
+from graders.notebooks import clean_outputs
 from graders.submissions import Submission, _timestamp, read_files
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,7 +60,7 @@ def _grader(lab: Lab, workers: int, course: str | None) -> Grader:
     with _LOCK:
         grader = _GRADERS.get(lab.id)
         if grader is None:
-            grader = Grader(lab, workers=workers, course=course).__enter__()
+            grader = Grader(lab, workers=workers, course=course, cell_outputs=True).__enter__()
             _GRADERS[lab.id] = grader
         return grader
 
@@ -106,7 +109,11 @@ class NorthlabExecute(Preprocessor):
         if record["error"] is not None:
             raise RuntimeError(f"northlab could not grade {info['student']}: "
                                f"{record['error']['message']['en']}")
-        mark_outputs(nb, record, info["notebook"] if lab.named_notebooks else None)
+        outcomes = _grader(lab, self.workers, self.course or None).notebook_outcomes or {}
+        with _LOCK:
+            outcome = outcomes.pop((info["student"], info["notebook"]), None)
+        mark_outputs(nb, record, info["notebook"] if lab.named_notebooks else None,
+                     cell_outputs(outcome.outputs) if outcome is not None else {})
         resources.setdefault("northlab", {})["record"] = record
         return nb, resources
 
@@ -251,18 +258,39 @@ def submitted_late(db_url: str | None, assignment: str, student: str) -> bool:
             return False
 
 
-def mark_outputs(nb: NotebookNode, record: dict[str, Any], notebook: str | None) -> None:
+def cell_outputs(raw: list[Any]) -> dict[int, list[NotebookNode]]:
+    """cell index -> the outputs the learner's cell had in the graded run (an outcome's
+    ``outputs``, cleaned again here: they are the learner's)."""
+    out: dict[int, list[NotebookNode]] = {}
+    for item in raw:
+        if type(item) is list and len(item) == 2 and type(item[0]) is int:
+            out[item[0]] = [nbformat.from_dict(o) for o in clean_outputs(item[1])]
+    return out
+
+
+def mark_outputs(nb: NotebookNode, record: dict[str, Any], notebook: str | None,
+                 outputs: dict[int, list[NotebookNode]] | None = None) -> None:
     """Write each test cell's outcome (the record's tests of ``notebook``) as outputs
-    nbgrader's ``determine_grade`` reads; parts a person grades are left to nbgrader."""
+    nbgrader's ``determine_grade`` reads (parts a person grades are left to nbgrader), and
+    give the other code cells the outputs they had in the graded run (``outputs``: cell
+    index -> outputs) and, as nbgrader's run does, an execution count."""
     tests = {t["name"]: t for t in record["tests"]
              if t.get("notebook") == notebook and not t.get("manual")}
-    for cell in nb.cells:
+    count = 0
+    for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         cell.outputs = []
+        if cell.source.strip():
+            count += 1
+            cell.execution_count = count
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         test = tests.get(grade_id) if cell.metadata.get("nbgrader", {}).get("grade") else None
         if test is None:
+            cell.outputs = (outputs or {}).get(index, [])
+            for output in cell.outputs:
+                if output.output_type == "execute_result":
+                    output.execution_count = count
             continue
         if not test["passed"]:
             cell.outputs = [nbformat.v4.new_output(

@@ -255,7 +255,8 @@ def plan(source: SourceNotebook, submitted: bytes, keep: int = 0) -> list[dict[s
         if isinstance(grade_id, str) and grade_id in source.locked:
             if grade_id not in seen:
                 seen.add(grade_id)
-                steps.append({"kind": "learner", "source": source.locked[grade_id]})
+                steps.append({"kind": "learner", "source": source.locked[grade_id]} | (
+                    {"cell": index, "keep": keep} if keep else {}))
             continue
         if cell["type"] == "code":
             steps.append({"kind": "learner", "source": cell["source"]} | (

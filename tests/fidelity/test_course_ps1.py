@@ -76,6 +76,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     delivered = [json.loads(p.read_text()) for p in (outbox / "pending").glob("*.json")
                  if not p.name.endswith(".state.json")]
     return {"stock": stock.grades(), "bridge": bridge.grades(), "bridge_root": bridge.root,
+            "stock_root": stock.root,
             "button": button.grades(),
             "records": by_learner(json.loads(out.read_text())), "delivered": delivered}
 
@@ -123,6 +124,37 @@ def test_formgrader_has_the_autograded_notebooks(runs: dict) -> None:
             ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
             assert {"part-a", "part-b"} <= ids if name == "problem2" else \
                 "sum_of_squares_equation" in ids
+
+
+def _shown(output: dict) -> tuple:
+    """What formgrader shows of an output: streams' text, results' and displays' plain
+    text, errors' name (tracebacks differ in colour codes and frames)."""
+    if output["output_type"] == "stream":
+        return "stream", output["name"], output["text"]
+    if output["output_type"] == "error":
+        return "error", output["ename"]
+    return output["output_type"], output["data"].get("text/plain")
+
+
+def test_the_learners_cells_carry_their_outputs_as_in_stock(runs: dict) -> None:
+    """The bridge's autograded notebooks (what formgrader shows and feedback is made from)
+    give each of the learner's code cells the outputs stock autograde's run gave it."""
+    compared = 0
+    for learner in LEARNERS:
+        for name in ("problem1", "problem2"):
+            ours, stock = (nbformat.read(runs[root] / "autograded" / learner / "ps1" /
+                                         f"{name}.ipynb", as_version=4)
+                           for root in ("bridge_root", "stock_root"))
+            assert len(ours.cells) == len(stock.cells)
+            for mine, theirs in zip(ours.cells, stock.cells, strict=True):
+                meta = theirs.metadata.get("nbgrader", {})
+                if theirs.cell_type != "code" or (meta.get("grade") and not
+                                                  meta.get("solution")):
+                    continue  # test cells: the judge's verdict (compared as scores)
+                assert [_shown(o) for o in mine.outputs] == \
+                    [_shown(o) for o in theirs.outputs], (learner, name, theirs.source)
+                compared += bool(theirs.outputs)
+    assert compared >= 4  # ps1's learners print and show values
 
 
 def test_records_hold_the_lab_total_and_each_notebook(runs: dict) -> None:
