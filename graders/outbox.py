@@ -52,6 +52,10 @@ from graders.settings import HubSettings, OutboxSettings, SettingsError, load
 DEFAULT_URL = "http://127.0.0.1:{port}/services/credentials/api/results"
 BACKOFF_FIRST = 2.0  # seconds before the first retry
 BACKOFF_MAX = 300.0  # retries are never more than 5 minutes apart
+#: Seconds between the passes of ``deliver --watch`` (the hub's grader service): a queued
+#: result goes at the next pass, a grade saved in formgrader at the next pass after its
+#: record went (when the service answers; else retries back off).
+POLL = 5.0
 
 #: send(record) -> HTTP status; raises OSError (or http.client.HTTPException) when the
 #: service cannot be reached or answers garbage.
@@ -408,7 +412,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                 "PREFIX<course> of the result's course; reject the others (local mode: ni-)",
             )
             p.add_argument(
-                "--poll", type=float, default=5.0, help="seconds between passes with --watch"
+                "--poll", type=float, default=POLL, help="seconds between passes with --watch"
             )
             p.add_argument(
                 "--sync-manual", type=Path, metavar="COURSES_ROOT",
