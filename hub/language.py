@@ -5,15 +5,23 @@ the same cookie, on path ``/`` and readable by scripts (it holds only a language
 language chosen once on any page is the language of every other page. The hub also remembers
 each person's choice (:mod:`hub.user_language`): every page's switch goes through
 :func:`switch_url`, and logging in puts the remembered language back in the cookie.
+
+A page shows English where its language has no translation yet (Inuktitut, mostly): such a
+text is a :class:`Shown` that knows its language, and pages mark it ``lang="en"`` so that
+screen readers switch voice (Jinja pages: the Foundations pages' ``finalize``; Tornado
+pages: :class:`Marked`).
 """
 
 from __future__ import annotations
 
+import html
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tornado.web import RequestHandler
 
-from graders.i18n import pick_language
+from graders.i18n import DEFAULT_LANGUAGE, Catalog, pick_language
 
 COOKIE = "northlab-lang"
 COOKIE_PATH = "/"
@@ -49,3 +57,61 @@ def switch_url(hub_prefix: str, language: str, here: str) -> str:
                        if key != "lang"])
     back = urlunsplit(("", "", parts.path, query, ""))
     return f"{hub_prefix}{SWITCH_PATH}?{urlencode({'lang': language, 'next': back})}"
+
+
+class Shown(str):
+    """A text to show and the language it is in (English where the page's has none)."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str) -> Shown:
+        shown = super().__new__(cls, text)
+        shown.lang = lang
+        return shown
+
+
+def shown(catalog: Catalog, message_id: str, language: str, **values: object) -> Shown:
+    """A catalogue's message in ``language``, or in English where it has no translation."""
+    return Shown(catalog.text(message_id, language, **values),
+                 catalog.language_of(message_id, language))
+
+
+def pick(texts: Any, language: str, fallback: str = "") -> Shown:
+    """``texts[language]`` of a ``{language: text}`` (a lab's title, a test's feedback), else
+    its English; a plain string is English; ``fallback`` (a name) when there is none."""
+    if isinstance(texts, Mapping):
+        for lang in (language, DEFAULT_LANGUAGE):
+            if isinstance(texts.get(lang), str) and texts[lang]:
+                return Shown(texts[lang], lang)
+    if isinstance(texts, str) and texts:
+        return Shown(texts, DEFAULT_LANGUAGE)
+    return Shown(fallback, language)
+
+
+def other_language(language: str, text: Any) -> str | None:
+    """The language of ``text`` when it is not the page's (None: the page's, or unknown)."""
+    lang = getattr(text, "lang", None)
+    return lang if lang and lang != language else None
+
+
+def in_page(text: Any, language: str) -> str:
+    """``text`` as HTML for a page in ``language``: escaped, inside ``<span lang>`` when it is
+    in another language (screen readers switch voice)."""
+    escaped = html.escape(str(text))
+    lang = other_language(language, text)
+    return f'<span lang="{lang}">{escaped}</span>' if lang else escaped
+
+
+class Marked:
+    """Texts of one catalogue for a Tornado page in ``language``, as HTML for ``{% raw %}``:
+    ``{% raw m("key", name=x) %}``, ``{% raw m.pick(lab.title) %}``. Where a text is not in
+    the page's language (not translated yet) it is marked with its own."""
+
+    def __init__(self, catalog: Catalog, language: str) -> None:
+        self.catalog, self.language = catalog, language
+
+    def __call__(self, message_id: str, **values: object) -> str:
+        return in_page(shown(self.catalog, message_id, self.language, **values), self.language)
+
+    def pick(self, texts: Any, fallback: str = "") -> str:
+        return in_page(pick(texts, self.language, fallback), self.language)

@@ -34,7 +34,7 @@ from hub.foundations import answers
 from hub.foundations.answers import AnswerError, Field
 from hub.foundations.folder import ActivityFolder
 from hub.foundations.markdown import render_markdown
-from hub.language import choose_language
+from hub.language import Shown, choose_language, other_language, pick, shown
 
 HERE = Path(__file__).resolve().parent
 LOCALE = Catalog(HERE / "locale")
@@ -43,23 +43,6 @@ GRADEBOOK_SECONDS = 10
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
 ACTIONS = ("start", "save", "check", "hand_in", "folder_make", "folder_upload", "folder_move",
            "folder_rename", "folder_delete")
-
-
-class Shown(str):
-    """A text to show and the language it is in (English where the learner's has none)."""
-
-    lang: str
-
-    def __new__(cls, text: str, lang: str) -> Shown:
-        shown = super().__new__(cls, text)
-        shown.lang = lang
-        return shown
-
-
-def other_language(language: str, text: Any) -> str | None:
-    """The language of ``text`` when it is not the page's (None: the page's, or unknown)."""
-    lang = getattr(text, "lang", None)
-    return lang if lang and lang != language else None
 
 
 @jinja2.pass_context
@@ -108,18 +91,11 @@ class FoundationsHandler(JupyterHandler):
         return choose_language(self, LOCALE.languages)
 
     def t(self, message_id: str, **values: object) -> Shown:
-        return Shown(LOCALE.text(message_id, self.language, **values),
-                     LOCALE.language_of(message_id, self.language))
+        return shown(LOCALE, message_id, self.language, **values)
 
     def pick(self, texts: Any, fallback: str = "") -> Shown:
         """The learner's language from a ``{language: text}`` of the activity, else English."""
-        if isinstance(texts, dict):
-            for lang in (self.language, "en"):
-                if isinstance(texts.get(lang), str) and texts[lang]:
-                    return Shown(texts[lang], lang)
-        if isinstance(texts, str):
-            return Shown(texts, "en")
-        return Shown(fallback, self.language)
+        return pick(texts, self.language, fallback)
 
     def page_url(self, *parts: str) -> str:
         return url_path_join(self.base_url, "foundations", *(quote(p, safe="") for p in parts))
