@@ -25,7 +25,8 @@ def test_templates_use_only_catalogue_ids():
     en = Catalog(LOCALE).messages["en"]
     used = set()
     for template in TEMPLATES.glob("*.html"):
-        used |= set(re.findall(r"""_\(["']([a-z0-9_.]+)["']""", template.read_text()))
+        used |= set(re.findall(r"""(?<![\w.])[_m]\(["']([a-z0-9_.]+)["']""",
+                               template.read_text()))
     fixed = {key for key in used if not key.endswith(".")}
     assert fixed and fixed <= set(en), fixed - set(en)
     # ids built from a prefix in the templates

@@ -23,7 +23,7 @@ from tornado.log import app_log
 
 from hub.accounts import AccountError
 from hub.classroom import warm_cohort
-from hub.language import choose_language, switch_url
+from hub.language import Marked, choose_language, switch_url
 from hub.people import HubUnavailable
 
 from . import charts, exports, queries, views
@@ -151,7 +151,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     def get_template_namespace(self) -> dict[str, Any]:
         namespace = super().get_template_namespace()
         namespace.update(
-            _=self.t, lang=self.language, viewer=self.viewer, url=self.url,
+            _=self.t, m=Marked(self.gb.messages, self.language), lang=self.language,
+            viewer=self.viewer, url=self.url,
             switch_language=self.switch_language, pct=self.percent, when=_when,
             hub_url=self.hub_auth.hub_prefix,
             languages=[(code, self.gb.messages.text("language.name", code))
