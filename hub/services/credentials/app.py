@@ -40,7 +40,7 @@ from tornado import httputil, web
 
 from graders.i18n import Catalog
 from graders.results import InvalidResult
-from hub.language import choose_language
+from hub.language import Marked, choose_language
 from hub.services.credentials.badge import achievement_document
 from hub.services.credentials.certificate import render_certificate
 from hub.services.credentials.image import badge_svg
@@ -83,7 +83,8 @@ class Base(web.RequestHandler):
 
     def page(self, template: str, **values: Any) -> None:
         other = next((lang for lang in CATALOG.languages if lang != self.language), "en")
-        self.render(template, t=self.t, lang=self.language, other=other, **values)
+        self.render(template, t=self.t, m=Marked(CATALOG, self.language), lang=self.language,
+                    other=other, **values)
 
     def write_json(self, document: Any, status: int = 200) -> None:
         self.set_status(status)
