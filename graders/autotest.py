@@ -349,8 +349,9 @@ def cache_dir() -> Path | None:
 def expansions(lab: Lab, *, sandbox: Sandbox | None = None) -> dict[str, dict[str, str]]:
     """notebook -> grade_id -> expanded test source, for the lab's notebooks with AUTOTEST
     lines (empty when none has); computed once per lab content."""
-    nbs = {name: nbformat.read(str(lab.notebook_path(name)), as_version=nbformat.NO_CONVERT)
-           for name in lab.notebook_names}
+    paths = {name: lab.notebook_path(name) for name in lab.notebook_names}
+    nbs = {name: nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
+           for name, path in paths.items() if DELIMITER.encode() in path.read_bytes()}
     nbs = {name: nb for name, nb in nbs.items() if has_autotests(nb)}
     if not nbs:
         return {}
