@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from graders.autotest import FILENAME
 from graders.lab import ASSIGNMENT, LAB_ID, TRACKS, LabError, Limits, lab_dirs, load_lab
 from graders.notebooks import NotebookError, cells_of
 
@@ -250,6 +251,8 @@ def import_assignment(course: Path, assignment: str, *, into: Path, track: str |
             (draft / "source" / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(folder / name, draft / "source" / name)
         (draft / "lab.toml").write_text(toml, encoding="utf-8")
+        if (course / FILENAME).is_file() and not (folder / FILENAME).is_file():
+            shutil.copy2(course / FILENAME, draft / FILENAME)  # the course's AUTOTEST templates
         try:
             load_lab(draft)
         except LabError as exc:

@@ -164,3 +164,18 @@ def test_an_assignment_without_notebooks_points_or_usable_name_is_refused(
 ])
 def test_lab_ids_from_assignment_names(assignment: str, lab_id: str) -> None:
     assert lab_id_for(assignment) == lab_id
+
+
+def test_a_course_level_autotests_yml_comes_with_the_assignment(tmp_path: Path) -> None:
+    """nbgrader reads autotests.yml from the assignment folder, else the course's: an
+    assignment with AUTOTEST lines and only the course's file imports with that file."""
+    from graders.lab_import import import_assignment
+
+    course = tmp_path / "course"
+    (course / "source" / "auto").mkdir(parents=True)
+    shutil.copy(TEST_FILES / "autotest-simple.ipynb", course / "source" / "auto")
+    shutil.copy(TEST_FILES / "autotests.yml", course / "autotests.yml")
+    imported = import_assignment(course, "auto", into=tmp_path / "labs", track="ai-data")
+    assert (imported.path / "autotests.yml").read_bytes() == \
+        (TEST_FILES / "autotests.yml").read_bytes()
+    assert load_lab(imported.path).notebook_names == ("autotest-simple",)
