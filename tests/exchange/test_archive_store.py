@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import tarfile
 from pathlib import Path
 
@@ -13,24 +12,9 @@ from graders.i18n import Catalog
 from hub.services.exchange import archive
 from hub.services.exchange.access import Person, courses_of_groups
 from hub.services.exchange.store import Store, StoreError
+from tests.support.archives import member, tar_gz
 
 LOCALE = Path(archive.__file__).parent / "locale"
-
-
-def tar_with(*members: tuple[tarfile.TarInfo, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for info, data in members:
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data) if data else None)
-    return buffer.getvalue()
-
-
-def member(name: str, kind: bytes = tarfile.REGTYPE, link: str = "") -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.type = kind
-    info.linkname = link
-    return info
 
 
 def test_pack_and_unpack_round_trip(tmp_path: Path) -> None:
@@ -62,14 +46,14 @@ def test_pack_and_unpack_round_trip(tmp_path: Path) -> None:
     ids=["absolute", "dotdot", "nested-dotdot", "symlink", "hardlink", "fifo"],
 )
 def test_unsafe_members_are_refused(bad: tarfile.TarInfo, tmp_path: Path) -> None:
-    data = tar_with((member("lab.ipynb"), b"{}"), (bad, b""))
+    data = tar_gz((member("lab.ipynb"), b"{}"), (bad, b""))
     with pytest.raises(archive.ArchiveError):
         archive.unpack(data, tmp_path / "out")
     assert not (tmp_path / "escape.txt").exists()
 
 
 def test_size_budget_and_garbage_are_refused() -> None:
-    big = tar_with((member("big.bin"), b"x" * 2048))
+    big = tar_gz((member("big.bin"), b"x" * 2048))
     with pytest.raises(archive.ArchiveError, match="more than 1024 bytes"):
         archive.inspect(big, max_bytes=1024)
     with pytest.raises(archive.ArchiveError, match="cannot be read"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import tarfile
 from pathlib import Path
@@ -12,26 +11,11 @@ import pytest
 from hub.kit import manifest
 from hub.kit.build import LOCALE
 from hub.kit.sync.app import BadUpload, unpack
-
-
-def archive(*members: tuple[tarfile.TarInfo, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for info, data in members:
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data) if info.isfile() else None)
-    return buffer.getvalue()
-
-
-def member(name: str, kind: bytes = tarfile.REGTYPE, target: str = "") -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.type = kind
-    info.linkname = target
-    return info
+from tests.support.archives import member, tar_gz
 
 
 def test_unpack_keeps_only_the_manifest_and_work_files(tmp_path: Path):
-    body = archive(
+    body = tar_gz(
         (member("manifest.json"), b"{}"),
         (member("work/lab/answer.py"), b"x = 1\n"),
         (member("work/lab/link", tarfile.SYMTYPE, "/etc/shadow"), b""),
