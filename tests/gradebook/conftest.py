@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from tornado.httpclient import AsyncHTTPClient
 
 from hub.services.gradebook.app import Gradebook
 from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.roster import StaticRoster
 from hub.services.records import open_database
 from tests.support import synthetic
+from tests.support.web import listening
 
 from .stub import StubAuth, scopes_for
 
+PREFIX = "/services/gradebook/"
 PLAN = synthetic.Plan(cohorts=3, learners_per_cohort=4, labs=5, attempts=3, missing_rate=0.2)
 
 
@@ -41,3 +44,18 @@ def gradebook(seeded):
 @pytest.fixture
 def app(gradebook):
     return gradebook.application()
+
+
+@pytest.fixture
+async def get(app):
+    """``get(user, path, **headers)``: the app's answer to ``user`` (None: nobody logged in),
+    redirects not followed, errors returned."""
+    client = AsyncHTTPClient()
+    with listening(app) as url:
+        async def fetch(user: str | None, path: str, **headers: str):
+            if user:
+                headers["X-Stub-User"] = user
+            return await client.fetch(f"{url}{PREFIX}{path}", headers=headers,
+                                      follow_redirects=False, raise_error=False)
+
+        yield fetch

@@ -12,6 +12,7 @@ from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.roster import StaticRoster
 from hub.services.records import Result, open_database
 from tests.support import synthetic
+from tests.support.web import listening
 
 from .stub import StubAuth, scopes_for
 
@@ -36,18 +37,13 @@ async def test_errors_and_feedback_follow_the_language(tmp_path):
             record=record))
     gradebook = Gradebook(GradebookConfig(), engine=engine, roster=StaticRoster(roster),
                           hub_auth=StubAuth({"learner-01-001": scopes_for()}))
-    server = gradebook.application().listen(0, "127.0.0.1")
-    port = next(iter(server._sockets.values())).getsockname()[1]
-    try:
+    with listening(gradebook.application()) as url:
         async def page(lang: str) -> str:
-            response = await AsyncHTTPClient().fetch(
-                f"http://127.0.0.1:{port}/services/gradebook/me?lang={lang}",
-                headers={"X-Stub-User": "learner-01-001"})
+            response = await AsyncHTTPClient().fetch(f"{url}/services/gradebook/me?lang={lang}",
+                                                     headers={"X-Stub-User": "learner-01-001"})
             return response.body.decode()
 
         french, english = await page("fr"), await page("en")
-    finally:
-        server.stop()
     assert "Votre code a manqué de temps." in french and "Vérifiez l&#x27;étape" in french
     assert "Your code ran out of time." in english and "Check step" in english
     assert "Try 4" in english  # three graded tries, then the one that timed out

@@ -6,27 +6,11 @@ import csv
 import io
 import json
 
-import pytest
 from tornado.httpclient import AsyncHTTPClient
 
-PREFIX = "/services/gradebook/"
+from tests.support.web import listening
 
-
-@pytest.fixture
-async def get(app):
-    server = app.listen(0, "127.0.0.1")
-    port = next(iter(server._sockets.values())).getsockname()[1]
-    client = AsyncHTTPClient()
-
-    async def fetch(user: str | None, path: str, **headers: str):
-        if user:
-            headers["X-Stub-User"] = user
-        return await client.fetch(f"http://127.0.0.1:{port}{PREFIX}{path}", headers=headers,
-                                  follow_redirects=False, raise_error=False)
-
-    yield fetch
-    server.stop()
-
+from .conftest import PREFIX
 
 ADMIN_ONLY = ["cohort/site02-2026", "learner/learner-02-001", "cohort/site02-2026/grades.csv",
               "cohort/site02-2026/summary.csv", "api/cohorts/site02-2026/grades",
@@ -134,12 +118,7 @@ async def test_missing_results_database_is_503_not_a_crash(tmp_path):
     empty = open_database(f"sqlite:///{tmp_path / 'not-created-yet.sqlite'}", migrate=False)
     gradebook = Gradebook(GradebookConfig(), engine=empty, roster=StaticRoster({"a": ["x"]}),
                           hub_auth=StubAuth({"boss": scopes_for(admin=True)}))
-    server = gradebook.application().listen(0, "127.0.0.1")
-    port = next(iter(server._sockets.values())).getsockname()[1]
-    try:
+    with listening(gradebook.application()) as url:
         response = await AsyncHTTPClient().fetch(
-            f"http://127.0.0.1:{port}{PREFIX}program", headers={"X-Stub-User": "boss"},
-            raise_error=False)
-    finally:
-        server.stop()
+            f"{url}{PREFIX}program", headers={"X-Stub-User": "boss"}, raise_error=False)
     assert response.code == 503 and "Try again in a minute" in response.body.decode()

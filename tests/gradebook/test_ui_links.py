@@ -14,25 +14,10 @@ from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.roster import StaticRoster
 from hub.services.records import Credential, open_database
 from tests.support import synthetic
+from tests.support.web import listening
 
+from .conftest import PREFIX
 from .stub import StubAuth, scopes_for
-
-PREFIX = "/services/gradebook/"
-
-
-@pytest.fixture
-async def get(app):
-    server = app.listen(0, "127.0.0.1")
-    port = next(iter(server._sockets.values())).getsockname()[1]
-    client = AsyncHTTPClient()
-
-    async def fetch(user: str, path: str, **headers: str):
-        return await client.fetch(f"http://127.0.0.1:{port}{PREFIX}{path}",
-                                  headers={"X-Stub-User": user, **headers},
-                                  follow_redirects=False, raise_error=False)
-
-    yield fetch
-    server.stop()
 
 
 def earner(seeded) -> tuple[str, str]:
@@ -76,16 +61,13 @@ async def get_one_try(tmp_path):
     users = {"boss": scopes_for(admin=True)}
     app = Gradebook(GradebookConfig(), engine=engine, roster=StaticRoster(roster),
                     hub_auth=StubAuth(users)).application()
-    server = app.listen(0, "127.0.0.1")
-    port = next(iter(server._sockets.values())).getsockname()[1]
+    with listening(app) as url:
+        async def fetch(path: str) -> str:
+            response = await AsyncHTTPClient().fetch(f"{url}{PREFIX}{path}",
+                                                     headers={"X-Stub-User": "boss"})
+            return response.body.decode()
 
-    async def fetch(path: str) -> str:
-        response = await AsyncHTTPClient().fetch(
-            f"http://127.0.0.1:{port}{PREFIX}{path}", headers={"X-Stub-User": "boss"})
-        return response.body.decode()
-
-    yield fetch, roster
-    server.stop()
+        yield fetch, roster
 
 
 async def test_one_try_is_singular(get_one_try):
