@@ -2,12 +2,13 @@
 
 Three learners of the ``foundations`` track (English, French, Inuktitut), each their own
 Unix user: log in, choose the track, land on the Foundations pages (not JupyterLab).
-The English learner does the real track's week 1 (labs/foundations/files-and-folders):
+Each does the real track's week 1 (labs/foundations/files-and-folders) in their language:
 makes the three folders, moves, renames and deletes files with the folder tools, names the
-folder, checks and hands it in; their hand-in gets full marks from the grader. The French
-and Inuktitut learners do a fixture activity with every kind of answer (choice, choices,
-number, text, folder, a written reflection): make a folder, answer, get a clear error for
-a wrong number, Check my work (every visible check right), Hand it in, see it handed in.
+folder, checks and hands it in; the hand-in gets full marks from the grader. The French
+learner then does a fixture activity with every other kind of answer (choice, choices,
+number, text, a written reflection), including a clear error for a wrong number.
+Inuktitut has no translator yet: every page shows English where a text has no Inuktitut,
+marked ``lang="en"``, and its syllabics are drawn with the hub's font, not as boxes.
 Every key press goes through the keyboard; every page is checked (screenshot, axe-core,
 console) at a refurbished laptop's 1366x768 (English, Inuktitut) or a phone's 375x667
 (French) and screenshotted at the other size, where nothing may be wider than the screen.
@@ -42,6 +43,26 @@ LAPTOP, PHONE = {"width": 1366, "height": 768}, {"width": 375, "height": 667}
 #: The screen each learner's pages are checked on (axe-core); the other is screenshotted.
 SCREENS = {"en": LAPTOP, "fr": PHONE, "iu": LAPTOP}
 MAX_TABS = 60
+SYLLABICS = "\u1400-\u167f\u18b0-\u18ff"
+FACE = "Noto Sans Canadian Aboriginal"
+#: Text of the page in the wrong language scope: syllabics outside ``lang="iu"``, or Latin
+#: letters inside it (English shown for an untranslated text must be marked ``lang="en"``).
+#: File and folder names (the tree, the lists of paths) are names in no language; an
+#: instructions block without ``lang`` is the glossary, a table in every language.
+MISMARKED = """syllabics => {
+  const syllabic = new RegExp(`[${syllabics}]`), latin = /[A-Za-z\u00c0-\u024f]/;
+  const found = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const element = node.parentElement, words = node.data.trim();
+    if (!words || element.closest('script, style, textarea, option, .tree')
+        || element.closest('.instructions:not([lang])')) continue;
+    const lang = element.closest('[lang]').getAttribute('lang');
+    if (syllabic.test(words) ? lang !== 'iu' : latin.test(words) && lang === 'iu')
+      found.push(`${lang}: ${words.slice(0, 60)}`);
+  }
+  return found;
+}"""
 TITLES = json.loads((SOURCE / f"{ACTIVITY}.ipynb").read_text(encoding="utf-8"))[
     "metadata"]["northlab"]["activity"]["title"]
 WEEK_ONE = load_lab(REPO / "labs" / "foundations" / "files-and-folders")
@@ -109,7 +130,51 @@ def check_both(learner: Visitor, label: str) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], label
     page.set_viewport_size(checked)
     learner.check(f"{label}-{checked['width']}")
+    if learner.language == "iu":
+        inuktitut_page(learner, label)
     page.set_viewport_size(LAPTOP)
+
+
+def syllabics_drawn_with_the_hubs_font(learner: Visitor) -> int:
+    """Every element with syllabics in its own text has them drawn with the face the hub
+    serves (not boxes, not a font the computer happens to have), as Chromium reports the
+    fonts it used (DevTools CSS.getPlatformFontsForNode); returns how many elements."""
+    page = learner.page
+    page.evaluate("document.fonts.ready.then(() => true)")
+    expected = page.evaluate("""syllabics => {
+      const syllabic = new RegExp(`[${syllabics}]`, 'g');
+      return [...document.body.querySelectorAll('*')].map(element => [element,
+        [...element.childNodes].filter(n => n.nodeType === Node.TEXT_NODE)
+          .map(n => n.data.match(syllabic) || []).flat().length])
+        .filter(([, count]) => count).map(([element, count], i) => {
+          element.dataset.syllabics = i; return count; });
+    }""", SYLLABICS)
+    cdp = learner.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        for index, count in enumerate(expected):
+            node = cdp.send("DOM.querySelector", {
+                "nodeId": root, "selector": f"[data-syllabics='{index}']"})["nodeId"]
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            drawn = sum(f["glyphCount"] for f in fonts if f["isCustomFont"]
+                        and f["postScriptName"].startswith(FACE.replace(" ", "")))
+            assert drawn >= count, (page.url, index, fonts)
+    finally:
+        cdp.detach()
+        page.evaluate("() => document.querySelectorAll('[data-syllabics]')"
+                      ".forEach(e => delete e.dataset.syllabics)")
+    return len(expected)
+
+
+def inuktitut_page(learner: Visitor, label: str) -> None:
+    """An Inuktitut page: English shown for untranslated texts is marked ``lang="en"``, and
+    the syllabics it has (the language's name at least) are drawn with the hub's font."""
+    mismarked = learner.page.evaluate(MISMARKED, SYLLABICS)
+    assert not mismarked, (label, mismarked)
+    assert learner.page.locator("[lang=en]").count(), label  # nothing translated yet
+    assert syllabics_drawn_with_the_hubs_font(learner) >= 1, label
 
 
 def result(page: Page) -> str:
@@ -180,7 +245,7 @@ def walk_real_week_one(learner: Visitor) -> Path:
     """labs/foundations week 1 with the folder tools, keyboard only; the hand-in's folder."""
     page, language = learner.page, learner.language
     check_both(learner, "six-weeks")
-    open_activity(learner, WEEK_ONE.id, WEEK_ONE.title[language])
+    open_activity(learner, WEEK_ONE.id, WEEK_ONE.title.get(language, WEEK_ONE.title["en"]))
     submit(page, "button[value=start]")
     assert t(language, "result.started") in result(page)
     check_both(learner, "activity-started")
@@ -262,13 +327,14 @@ def test_first_time_learner_does_the_real_week_one(first_week, visit):
     assert record["error"] is None and record["score"] == WEEK_ONE.points, record
 
 
-def test_first_time_learner_walks_week_one(first_week, visit):
+def test_first_time_learner_does_week_one_in_french_on_a_phone(first_week, visit):
     learner = visit("first-fr", "fr")
     log_in_and_start(learner, "fr")
-    walk_first_week(learner)
+    walk_real_week_one(learner)  # Check my work: every check right (graded: the English test)
+    walk_first_week(learner)  # every other kind of answer, and a wrong number
 
 
-def test_first_time_learner_switches_to_inuktitut(first_week, visit):
+def test_first_time_learner_does_week_one_in_inuktitut(first_week, visit):
     learner = visit("first-iu", "iu")
     log_in_and_start(learner, "en")  # the hub's pages in English: switched on ours
     page = learner.page
@@ -276,7 +342,10 @@ def test_first_time_learner_switches_to_inuktitut(first_week, visit):
     submit(page, "nav.langs a[hreflang=iu]")
     assert page.locator("html").get_attribute("lang") == "iu"
     assert page.locator("nav.langs a[aria-current]").inner_text() == "ᐃᓄᒃᑎᑐᑦ"
-    walk_first_week(learner)
+    link = page.locator(f"a[href$='/activity/{learner.world.cohort}/{WEEK_ONE.id}']")
+    assert "iu" not in WEEK_ONE.title  # no translation: the English title, marked
+    assert link.locator("span[lang=en]").inner_text() == WEEK_ONE.title["en"]
+    walk_real_week_one(learner)
     page.reload()  # the choice is remembered (the shared language cookie)
     assert page.locator("html").get_attribute("lang") == "iu"
 
