@@ -25,6 +25,11 @@ c.LabApp.news_url = None
 c.LabApp.extension_manager = "readonly"
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.ServerApp.terminals_enabled = True
+# Labs are fetched into the track's folder, where JupyterLab opens (NORTHLAB_ASSIGNMENT_DIR).
+# The local spawner makes it; a container's fresh home volume has none, and nbgrader's
+# Assignments list died on the missing folder before asking the exchange.
+if os.environ.get("NORTHLAB_ASSIGNMENT_DIR"):
+    Path(os.environ["NORTHLAB_ASSIGNMENT_DIR"]).mkdir(parents=True, exist_ok=True)
 # JupyterLab computes these defaults when it is imported: a server forked from the warm
 # fork-server (hub/forkserver) would keep root's (/root/.jupyter/lab/...) and fail to save
 # the learner's workspace and settings. Here they come from the learner's own HOME.
