@@ -6,6 +6,10 @@
   only library names, builtins and other lab names — constants, the lab's data files, helper
   functions. The judge runs those statements itself (in the lab's source folder) when a test
   reads such a name, so a test's reference never comes from the learner.
+- *test names*: bound only by the lab's test cells (their helpers, references, loop
+  variables), never by a solution or lab cell. They are the tests' own: one the test cells
+  have not bound (yet) is a ``NameError``, never the learner's value (the learner decides
+  which test cells run and in what order).
 - everything else a test reads (the learner's answers, and what the lab computes from them)
   comes from the learner's namespace.
 
@@ -40,6 +44,8 @@ class LabCode:
     names: set[str] = field(default_factory=set)  #: lab names (final)
     #: per non-solution, non-test code cell (index in the notebook): the names it binds
     cell_names: dict[int, list[str]] = field(default_factory=dict)
+    #: names only test cells bind (never resolved from the learner)
+    test_names: set[str] = field(default_factory=set)
 
     def needed(self, name: str) -> list[int]:
         """Indices of the statements that compute lab name ``name``, in order."""
@@ -116,6 +122,44 @@ def bound_names(stmt: ast.stmt) -> set[str]:
     return names
 
 
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
+           ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def scope_names(tree: ast.AST) -> set[str]:
+    """Every name a cell can bind or delete in the notebook's namespace: at its top level
+    (imports, ``def``/``class``, targets, ``except ... as``, ``del``), ``:=`` outside
+    functions and ``global`` names anywhere."""
+    names: set[str] = set()
+
+    def visit(node: ast.AST, scope: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = scope
+            if isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load):
+                if scope == "cell":
+                    names.add(child.id)
+            elif isinstance(child, ast.NamedExpr) and scope != "function":
+                names.add(child.target.id)
+            elif isinstance(child, ast.Global):
+                names.update(child.names)
+            elif isinstance(child, ast.Import | ast.ImportFrom) and scope == "cell":
+                names.update(imported_names(child))
+            elif isinstance(child, ast.ExceptHandler) and child.name and scope == "cell":
+                names.add(child.name)
+            if isinstance(child, _SCOPES):
+                if scope == "cell" and not isinstance(child, ast.Lambda) and hasattr(
+                        child, "name"):
+                    names.add(child.name)
+                comprehension = isinstance(child, ast.ListComp | ast.SetComp | ast.DictComp
+                                           | ast.GeneratorExp)
+                inner = "comprehension" if comprehension and scope != "function" \
+                    else "function"
+            visit(child, inner)
+
+    visit(tree, "cell")
+    return names
+
+
 def free_names(stmt: ast.AST) -> set[str]:
     """Names ``stmt`` reads that it does not bind itself anywhere inside (an over-estimate
     of what it needs from outside, which is the safe side)."""
@@ -160,9 +204,13 @@ def analyse(cells: list[tuple[str, str, ast.Module | None]]) -> LabCode:
     """``cells``: (role, source, parsed source) per code cell in order; role is "solution",
     "test" or "lab" (locked and plain cells)."""
     code = LabCode()
-    for _, text, tree in cells:
+    by_tests, by_others = set(), set()
+    for role, text, tree in cells:
         if tree is not None and "import" in text:
             code.libraries.update(imported_names(tree))
+        if tree is not None:
+            (by_tests if role == "test" else by_others).update(scope_names(tree))
+    code.test_names = by_tests - by_others
     pure: set[str] = set()
     for index, (role, text, tree) in enumerate(cells):
         if role == "test" or tree is None:

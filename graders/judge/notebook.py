@@ -6,7 +6,10 @@ Names the test cell does not define itself are, in this order: builtins (always 
 own), the lab's library names (bound by the lab's own import statements: the judge imports
 them itself), the lab's own names (computed here by the lab's own statements,
 :mod:`graders.judge.lab_names`), and otherwise looked up in the learner's namespace
-(remotely): the learner's answers and what the lab computed from them.
+(remotely): the learner's answers and what the lab computed from them. A name only the
+lab's test cells bind is the tests' own: while no test cell has bound it (the learner moved
+or removed the cell that does, or it failed first) it is a ``NameError``, never the
+learner's.
 
 Test cells and learner cells share one namespace, as in nbgrader's kernel
 (:class:`LearnerNamespace`): a test cell's ``del name`` deletes the learner's name too, and
@@ -39,7 +42,7 @@ from graders.judge.faults import GraderFault, is_grader_fault
 from graders.judge.lab_names import LabCode, bound_names, called_on, free_names
 from graders.notebooks import OUTPUT_CHARS, clean_outputs, hidden_lines
 from graders.remote.codec import Encoder
-from graders.remote.proxy import Connection, Remote, RemoteCallable, WorkerStopped
+from graders.remote.proxy import Connection, Remote, WorkerStopped, is_handle
 
 SHARE_LIMIT = 1024 * 1024  #: largest plain value (encoded bytes) copied to the learner
 #: characters of learner cell outputs one plan brings back in all
@@ -112,10 +115,6 @@ TAKE_OUTPUTS = "__northlab_outputs__ = get_ipython()._northlab_take()"
 _NOTHING = object()
 
 
-def is_handle(value: Any) -> bool:
-    return type(value) in (Remote, RemoteCallable)
-
-
 class LearnerNamespace(dict):
     """Globals of the test cells: missing names are fetched from the worker; ``del`` and
     bindings reach the learner's namespace as in one kernel (module docstring).
@@ -163,6 +162,8 @@ class LearnerNamespace(dict):
                     return value
             if name in self.code.names:
                 return self.lab.compute(name)  # the lab's own value; never the learner's
+        if name in self.code.test_names and name not in self.remote:
+            raise KeyError(name)  # a test's own name no test cell has bound (yet)
         try:
             return self.conn.request("name", name=name)
         except NameError:
