@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from graders.remote.proxy import Remote, RemoteCallable
+from graders.remote.proxy import Remote, is_handle
 
 #: inspect functions whose first argument may be a learner object
 FORWARDED = (
@@ -41,10 +41,6 @@ def signature_as_data(obj, follow_wrapped):
 '''
 
 
-def _is_handle(value: Any) -> bool:
-    return type(value) in (Remote, RemoteCallable)
-
-
 def _in_worker(handle: Remote, name: str, *args: Any, **kwargs: Any) -> Any:
     """``inspect.<name>(handle, ...)`` run by the worker's own ``inspect``."""
     conn = object.__getattribute__(handle, "_conn")
@@ -54,7 +50,7 @@ def _in_worker(handle: Remote, name: str, *args: Any, **kwargs: Any) -> Any:
 def _forwarding(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def forward(obj: Any, *args: Any, **kwargs: Any) -> Any:
-        if _is_handle(obj):
+        if is_handle(obj):
             return _in_worker(obj, name, *args, **kwargs)
         return original(obj, *args, **kwargs)
     forward.northlab_forwarding = True  # type: ignore[attr-defined]
@@ -98,7 +94,7 @@ def install() -> None:
 
     @functools.wraps(original_signature)
     def signature(obj: Any, *args: Any, follow_wrapped: bool = True, **kwargs: Any) -> Any:
-        if _is_handle(obj):
+        if is_handle(obj):
             return remote_signature(obj, follow_wrapped)
         return original_signature(obj, *args, follow_wrapped=follow_wrapped, **kwargs)
 

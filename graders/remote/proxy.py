@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from graders.remote.codec import (
     CodecError,
@@ -395,3 +396,45 @@ class RemoteCallable(Remote):
             return _request(self, "call", args=list(args), kwargs=kwargs)
         finally:
             _changed(object.__getattribute__(self, "_owner"))
+
+
+class NotPlainData(AssertionError):
+    """A learner's reply held a learner object where a test expected plain data (its
+    ``repr``/``str`` would be the learner's to write): the test fails."""
+
+
+def is_handle(value: Any) -> bool:
+    """Whether ``value`` is a handle to an object in the worker."""
+    return type(value) in (Remote, RemoteCallable)
+
+
+def plain_data(value: Any) -> Any:
+    """``value`` itself when nothing inside it (containers walked all the way down: lists,
+    tuples, sets, dict keys and values, pandas objects) is a learner object; raises
+    :class:`NotPlainData` otherwise. Plain data is what the codec decoded with exact types
+    (arrays and frames as the judge's own), so its ``repr``, ``str`` and ``format`` are the
+    judge's: a test that reads a reply as text (``repr(reply)``, an f-string) reads it
+    through this (``learner.data``)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if is_handle(item):
+            raise NotPlainData("the learner's code gave an object where plain data "
+                               "(dict, list, str, numbers) was expected")
+        kind = type(item)
+        if kind is dict:
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif kind in (list, tuple, set, frozenset):
+            pending.extend(item)
+        elif isinstance(item, pd.DataFrame):
+            pending.extend([item.columns, item.index])
+            pending.extend(item.iloc[:, i] for i in range(item.shape[1]))
+        elif isinstance(item, pd.MultiIndex):
+            pending.extend(item.names)
+            pending.extend(item)
+        elif isinstance(item, pd.Series | pd.Index):
+            pending.append(item.name)
+            if item.dtype == object:  # elements may be anything the codec decoded
+                pending.extend(item.array)
+    return value
