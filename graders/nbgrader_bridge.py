@@ -13,9 +13,10 @@ grades the submission in the sandbox, then writes each test cell's outcome as th
 output (nothing on a pass, an error output on a failure, a number for partial credit), so
 nbgrader's own ``SaveAutoGrades`` records exactly the engine's scores; the learner's other
 cells get the outputs they had in the sandboxed run, as in nbgrader's autograded notebook
-(bounded, and only text and PNG/JPEG images: :func:`graders.notebooks.clean_outputs`). Manually graded
-answers and tasks are left to nbgrader as they are: it stores them as stock autograde does
-(no automatic score unless unanswered), so formgrader shows them to the instructor. The
+(bounded, and only text and PNG/JPEG images: :func:`graders.notebooks.clean_outputs`).
+Manually graded answers and tasks are left to nbgrader as they are: it stores them as
+stock autograde does (no automatic score unless unanswered), so formgrader shows them to
+the instructor. The
 whole assignment (every notebook of the learner's ``submitted/`` folder) is graded once, on
 its first notebook, and that one northlab result record goes into the outbox. The
 assignment must be the ``assignment`` of a lab under ``labs_dir`` or its id (the hub
