@@ -201,6 +201,11 @@ def test_every_track_has_an_image_installing_its_extra() -> None:
         text = (REPO / "images" / track / "Dockerfile").read_text()
         assert f"/opt/northlab/src[{track}]" in text
         assert (REPO / "images" / track / "requirements.txt").exists()
+    # `docker build` of the grader without --build-arg grades every track (foundations was
+    # missing: its labs' openpyxl was not in the image)
+    grader = (REPO / "images" / "grader" / "Dockerfile").read_text()
+    assert re.search(r"^ARG TRACKS=(\S+)$", grader, re.MULTILINE).group(1).split(",") == list(
+        TRACKS)
 
 
 def test_helm_values_match_the_chart_schema_and_the_generated_profiles() -> None:
