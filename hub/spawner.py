@@ -11,13 +11,19 @@
 - the single-user config from ``hub/singleuser/`` (nbgrader, gzip, page config), and the
   server started through :mod:`hub.userserver`;
 - with ``fork_server_socket`` set, the server is forked from the warm fork-server
-  (:mod:`hub.forkserver`) instead, and started as a new process when that fails.
+  (:mod:`hub.forkserver`) instead, and started as a new process when that fails;
+- on both start paths the server's process is held by a pidfd
+  (:mod:`hub.forkserver.process`): polled and signalled through it, never by its process
+  id. After a hub restart the stored id is adopted only when the process still is the one
+  that started (same start time, learner's uid); otherwise the server counts as stopped
+  and nothing is signalled (a server whose process is gone or unprovable is forgotten).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import pwd
 import sys
 from pathlib import Path
 
@@ -35,6 +41,7 @@ from hub.accounts import (
 )
 from hub.courses import enroll
 from hub.forkserver.client import ForkFailed, fork_server
+from hub.forkserver.process import ServerProcess
 from hub.profiles import TrackOptions
 from hub.roles import INSTRUCTORS, cohort_of_group, courses_taught
 from hub.tracks import SHARE_DIR, SINGLEUSER_CONFIG_DIR
@@ -54,6 +61,11 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
         help="Control socket of the fork-server (hub.forkserver); empty: every server "
         "starts as a new process."
     ).tag(config=True)
+    #: the server's process (pidfd); None before a start, and after a hub restart until
+    #: :meth:`server_process` adopts the stored one
+    process: ServerProcess | None = None
+    #: the server process's start time (clock ticks after boot), stored with its pid
+    started: int = 0
 
     @property
     def hub_groups(self) -> list[str]:
@@ -179,34 +191,77 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
         self.default_url = self.track.default_url
         self.cmd = [sys.executable, "-P", "-m", "hub.userserver"]  # -P: home not on sys.path
         if self.fork_server_socket:
-            forked = await self.fork()
+            forked = await self.fork(entry.pw_uid)
             if forked:
                 return forked
-        return await super().start()
+        address = await super().start()
+        self.hold(ServerProcess.of_child(self.pid, entry.pw_uid))
+        return address
 
-    async def fork(self) -> tuple[str, int] | None:
+    async def fork(self, uid: int) -> tuple[str, int] | None:
         """Start the server from the fork-server; None (logged) when it cannot."""
         if self.port == 0:
             self.port = random_port()
         try:
-            pid = await asyncio.to_thread(
-                fork_server, self.fork_server_socket, user=self.user.name, env=self.get_env(),
+            process = await fork_server(
+                self.fork_server_socket, user=self.user.name, uid=uid, env=self.get_env(),
                 args=self.get_args(), umask=self.umask)
         except ForkFailed as exc:
             self.log.warning("Starting %s's server as a new process: %s", self.user.name, exc)
             return None
         self.log.info("Forked %s's server from the fork-server: process %i",
-                      self.user.name, pid)
-        self.pid, self.proc = pid, None
+                      self.user.name, process.pid)
+        self.proc = None
+        self.hold(process)
         return (self.ip or "127.0.0.1", self.port)
 
+    def hold(self, process: ServerProcess | None) -> None:
+        """Track the server by ``process`` (None: it ended already; poll says so)."""
+        self.process = process
+        self.started = process.started if process else 0
+
+    def server_process(self) -> ServerProcess | None:
+        """The server's process; after a hub restart, the stored one if it still is that
+        process (never a process id reused since)."""
+        if self.process is None and self.pid and self.started:
+            try:
+                uid = pwd.getpwnam(self.user.name).pw_uid
+            except KeyError:
+                return None
+            self.process = ServerProcess.adopt(self.pid, self.started, uid)
+            if self.process is None:
+                self.log.warning("%s's server (process %i) is gone or was replaced: "
+                                 "forgotten, not signalled", self.user.name, self.pid)
+        return self.process
+
+    def load_state(self, state: dict) -> None:
+        super().load_state(state)
+        self.started = state.get("started", 0)
+
+    def get_state(self) -> dict:
+        state = super().get_state()
+        if self.pid and self.started:
+            state["started"] = self.started
+        return state
+
+    def clear_state(self) -> None:
+        super().clear_state()
+        if self.process is not None:
+            self.process.close()
+        self.process, self.started = None, 0
+
+    async def poll(self) -> int | None:
+        """None while the server runs; 0 once it ended or cannot be proved to be the one
+        started (stored state without a start time counts as ended)."""
+        if self.proc is not None:  # the hub's own child: reap it
+            return await super().poll()
+        process = self.server_process()
+        if process is None or not process.running():
+            self.clear_state()
+            return 0
+        return None
+
     async def _signal(self, sig: int) -> bool:
-        """Signal 0 probes the server process; any other signal reaches its process group
-        (a server is a session leader on both start paths)."""
-        if sig == 0:
-            return await super()._signal(sig)
-        try:
-            os.killpg(self.pid, sig)
-        except ProcessLookupError:  # not a group leader after all: the process alone
-            return await super()._signal(sig)
-        return True
+        """Signal the server's process through its pidfd; False when it has ended."""
+        process = self.server_process()
+        return process is not None and process.signal(sig)

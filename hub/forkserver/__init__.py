@@ -10,10 +10,12 @@ child becomes the learner exactly as ``LocalProcessSpawner`` makes its process
 ``/dev/null`` on 0-2, every other inherited descriptor closed; ``initgroups``, then the
 learner's gid and uid (root's capabilities are gone); the home (0700) as working folder and
 the role's umask; exactly the environment the spawner computed (its own
-``JUPYTERHUB_API_TOKEN``, service URL, track); a new event loop and random seed; then
-``jupyterhub-singleuser`` (:mod:`hub.userserver`). The spawner's stop signals the server's
-process group, the idle culler and the admin panel stop it as any other server; when the
-fork-server is not running or cannot start a server, the spawner starts it as a new process.
+``JUPYTERHUB_API_TOKEN``, service URL, track); what the imports computed for root computed
+again for the learner (:mod:`hub.forkserver.userstate`); a new event loop and random seed;
+then ``jupyterhub-singleuser`` (:mod:`hub.userserver`). The spawner holds the server by a
+pidfd the child sends (:mod:`hub.forkserver.process`) and polls and signals it only through
+that; the idle culler and the admin panel stop it as any other server; when the fork-server
+is not running or cannot start a server, the spawner starts it as a new process.
 
 Threat model
 ------------
@@ -32,6 +34,14 @@ question is who may ask it, and what a child may carry over.
   token), so no token ever enters the fork-server's memory and no later child can find one
   in the pages it inherits. The child is non-dumpable (no ptrace, no ``/proc/<pid>/mem``),
   has no inherited descriptor but 0-2, and re-seeds ``random``.
+- **Which process is the server**: never a bare process id, which the kernel hands out
+  again once a process has ended (the hub could signal another learner's server or a root
+  process): a pidfd, and after a hub restart only a process proved to be the same one
+  (:mod:`hub.forkserver.process`).
+- **Requests the hub gave up on**: each carries an id and a deadline; the child drops an
+  expired one, and starts the server only after the hub's ``go`` for that id before the
+  deadline (:mod:`hub.forkserver.client`): a request the hub stopped waiting for (and may
+  have started as a new process instead) starts nothing.
 - **Shared by design**: the hash seed of ``str`` (``PYTHONHASHSEED``) is the same in every
   forked server; it protects against hash-flooding only, which a learner could do to their
   own server anyway.

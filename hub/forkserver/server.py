@@ -1,10 +1,13 @@
 """The fork-server process: ``python -P -m hub.forkserver --socket PATH`` (root, hub-managed).
 
-Protocol, one connection per server: the hub connects, sends one JSON request
-``{"user", "env", "args", "umask"}`` with its stdout and stderr as ``SCM_RIGHTS``
-descriptors, and shuts down its side; the fork-server checks the peer is root and forks;
-the child reads the request, becomes the learner and answers ``{"pid": N}`` (then runs the
-server) or ``{"error": "one sentence"}``. Design and threat model: :mod:`hub.forkserver`.
+Protocol, one connection per server (:mod:`hub.forkserver.client`): the hub connects and
+sends one JSON line ``{"id", "deadline", "user", "env", "args", "umask"}`` with its stdout
+and stderr as ``SCM_RIGHTS`` descriptors; the fork-server checks the peer is root and forks;
+the child reads the request, drops it when its deadline (``time.monotonic``) has passed,
+becomes the learner and answers ``{"id": ..., "pid": N}`` with a pidfd of itself (or
+``{"error": "one sentence"}``); it starts the server, binding its port, only when the hub
+answers ``go`` before the deadline, and exits otherwise. Design and threat model:
+:mod:`hub.forkserver`.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ import signal
 import socket
 import struct
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
 
 from hub import userserver
 from hub.accounts import is_northlab_user
+from hub.forkserver import userstate
 
 #: What every learner and instructor server imports (jupyterhub-singleuser, JupyterLab, the
 #: server extensions of both roles, the request handlers): imported once here, shared by
@@ -68,6 +73,7 @@ PRELOAD = (
 )
 MAX_REQUEST = 1 << 20
 REQUEST_TIMEOUT = 30.0  #: seconds the child waits for the hub's request
+GO = b"go\n"
 PR_SET_DUMPABLE = 4
 
 
@@ -136,17 +142,42 @@ def reply(conn: socket.socket, message: dict[str, Any]) -> None:
 
 
 def read_request(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """The hub's request line and the two descriptors (stdout, stderr) sent with it."""
     data, fds, _, _ = socket.recv_fds(conn, MAX_REQUEST, 2)
-    chunks = [data]
-    while data:
-        data = conn.recv(MAX_REQUEST)
-        chunks.append(data)
-        if sum(map(len, chunks)) > MAX_REQUEST:
-            raise Refused("The request is too large.")
-    request = json.loads(b"".join(chunks))
+    while data and not data.endswith(b"\n"):
+        chunk = conn.recv(MAX_REQUEST)
+        if not chunk or len(data) > MAX_REQUEST:
+            raise Refused("The request is incomplete or too large.")
+        data += chunk
+    request = json.loads(data)
     if len(fds) != 2 or not isinstance(request, dict):
         raise Refused("The request must carry the hub's stdout and stderr.")
     return request, fds
+
+
+def deadline_of(request: dict[str, Any]) -> float:
+    """The request's deadline; Refused once it has passed (the hub gave up on it)."""
+    deadline = request.get("deadline")
+    if not isinstance(deadline, (int, float)) or not isinstance(request.get("id"), str):
+        raise Refused("The request has no id or deadline.")
+    if time.monotonic() >= deadline:
+        raise Refused("The request expired before the fork-server took it.")
+    return float(deadline)
+
+
+def wait_for_go(conn: socket.socket, deadline: float) -> bool:
+    """Whether the hub says ``go`` before ``deadline`` (it closes the connection otherwise)."""
+    answer = b""
+    try:
+        while len(answer) < len(GO) and (left := deadline - time.monotonic()) > 0:
+            conn.settimeout(left)
+            chunk = conn.recv(len(GO) - len(answer))
+            if not chunk:
+                break
+            answer += chunk
+    except OSError:
+        return False
+    return answer == GO
 
 
 def learner(name: object) -> pwd.struct_passwd:
@@ -179,6 +210,7 @@ def child(conn: socket.socket) -> int:
     conn.settimeout(REQUEST_TIMEOUT)
     try:
         request, (out, err) = read_request(conn)
+        deadline = deadline_of(request)
         entry = learner(request.get("user"))
         umask, args, env = request.get("umask"), request.get("args"), request.get("env")
         if not (isinstance(umask, int) and 0 <= umask <= 0o777 and isinstance(args, list)
@@ -188,18 +220,29 @@ def child(conn: socket.socket) -> int:
         for fd, target in ((null, 0), (out, 1), (err, 2)):
             os.dup2(fd, target)
         become(entry, umask)
+        answer = json.dumps({"id": request["id"], "pid": os.getpid()}).encode() + b"\n"
+        socket.send_fds(conn, [answer], [os.pidfd_open(os.getpid())])
     except (Refused, OSError, ValueError, KeyError) as exc:
         reply(conn, {"error": str(exc) or type(exc).__name__})
         return 1
-    reply(conn, {"pid": os.getpid()})
+    if not wait_for_go(conn, deadline):
+        return 1  # the hub gave up on this request: nothing was started
     conn.close()
+    enter({str(k): str(v) for k, v in env.items()}, list(map(str, args)))
+    return run_server()
+
+
+def enter(env: dict[str, str], args: list[str]) -> None:
+    """After :func:`become`: no inherited descriptor but 0-2, exactly ``env``, the server's
+    command line, module values recomputed for the learner, fresh random and event loop."""
     os.closerange(3, os.sysconf("SC_OPEN_MAX"))
     os.environ.clear()
-    os.environ.update({str(k): str(v) for k, v in env.items()})
-    sys.argv = [userserver.__file__, *map(str, args)]
+    os.environ.update(env)
+    sys.argv = [userserver.__file__, *args]
+    sys.orig_argv = [sys.executable, "-P", "-m", userserver.__name__, *args]
+    userstate.recompute()
     random.seed()
     asyncio.set_event_loop(asyncio.new_event_loop())
-    return run_server()
 
 
 def run_server() -> int:

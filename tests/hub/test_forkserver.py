@@ -3,6 +3,7 @@ fallback to a new process when it cannot answer."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -70,7 +71,8 @@ def test_only_root_may_ask_and_only_for_northlab_accounts():
             "error": "Only the hub (root) may start servers."}
         for account in ("root", "daemon", "no-such-learner"):
             with pytest.raises(ForkFailed, match="not a northlab account"):
-                fork_server(path, user=account, env={}, args=[], umask=0o077)
+                asyncio.run(fork_server(path, user=account, uid=0, env={}, args=[],
+                                        umask=0o077))
         assert process.poll() is None  # refusals do not disturb it
 
 
