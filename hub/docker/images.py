@@ -96,12 +96,19 @@ def run(command: list[str], what: str, *, timeout: float = STEP_TIMEOUT, **kwarg
 
 
 def make_wheelhouse() -> None:
-    """Wheels for everything the images install, from the host's pip (idempotent)."""
+    """Wheels for everything the images install (idempotent): from the wheelhouse itself
+    when it already holds them (offline, as a site without internet rebuilds), else from
+    the host's pip index (asking the index costs minutes even when nothing is new)."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as requirements:
         requirements.write("\n".join(python_requirements()) + "\n")
         requirements.flush()
-        run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(WHEELHOUSE),
-             "-r", requirements.name], "pip wheel (the wheelhouse)")
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir",
+                   str(WHEELHOUSE), "-r", requirements.name]
+        try:
+            run([*command, "--no-index", "--find-links", str(WHEELHOUSE)],
+                "pip wheel (from the wheelhouse)")
+        except PodmanError:
+            run(command, "pip wheel (the wheelhouse)")
 
 
 def make_npm_cache() -> None:
