@@ -15,6 +15,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
+from graders.autotest import FILENAME
 from graders.lab import Lab
 
 CONFIG = """\
@@ -40,6 +41,8 @@ class NbgraderCourse:
         source = self.root / "source" / lab.assignment
         if not source.exists():
             shutil.copytree(lab.source_dir, source)
+        if (lab.path / FILENAME).is_file():  # the lab's course-level AUTOTEST templates
+            shutil.copy(lab.path / FILENAME, self.root / FILENAME)
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
