@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from graders.judge.faults import is_grader_fault
-from graders.remote.proxy import Connection, Remote
+from graders.remote.proxy import Connection, Remote, plain_data
 
 
 class Learner:
@@ -28,6 +28,13 @@ class Learner:
     def module(self, name: str) -> Remote:
         """Import the learner's module ``name`` in the sandbox and return a proxy to it."""
         return self._conn.request("import", module=name)
+
+    @staticmethod
+    def data(value: Any) -> Any:
+        """``value`` if it is plain data all the way down; a learner object inside it fails
+        the test (its ``repr``/``str`` would be the learner's to write). Use it on every
+        reply a test reads as a whole (``repr(reply)``, ``str``, an f-string, ``json``)."""
+        return plain_data(value)
 
 
 class NorthlabPlugin:
