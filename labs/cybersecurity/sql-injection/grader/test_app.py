@@ -1,7 +1,9 @@
 """Grader of the sql-injection lab: normal use must keep working, injections must fail.
 
 Each test starts from fresh sample data (``reset_db()``). Only plain data comes back from
-the learner's app (dicts, lists, numbers, text).
+the learner's app (dicts, lists, numbers, text), checked all the way down
+(``learner.data``): the leak checks read ``repr(reply)``, and the ``repr`` of a learner
+object inside a reply would be the learner's to write.
 """
 
 import pytest
@@ -9,15 +11,27 @@ import pytest
 MEMBER_NAMES = {"Alex Martin", "Sam Kowalski", "Jo D'Amours", "Noor Haddad", "Chris Lavoie"}
 
 
+class App:
+    """The learner's app; its replies are checked to be plain data all the way down."""
+
+    def __init__(self, learner):
+        self.module = learner.module("app")
+        self.data = learner.data
+
+    def handle(self, request):
+        return self.data(self.module.handle(request))
+
+
 @pytest.fixture
 def app(learner):
-    app = learner.module("app")
-    app.reset_db()
+    app = App(learner)
+    app.module.reset_db()
     return app
 
 
 def answer(app, request):
-    """The app's reply, which must be a plain dict (a learner object could hide a leak)."""
+    """The app's reply, which must be a plain dict of plain data (a learner object could
+    hide a leak)."""
     reply = app.handle(request)
     assert type(reply) is dict, "handle() must return a plain dict"
     return reply
