@@ -24,6 +24,7 @@ import requests
 from graders.manual_grades import PersonGrade, with_grades
 from hub.managed import SERVICE_APPS
 from hub.services.credentials.settings import REPO
+from tests.support.hub import log_in
 from tests.support.ports import free_port
 
 from .conftest import make_pending_record, make_record
@@ -144,18 +145,6 @@ def hub(tmp_path_factory) -> Iterator[str]:
         log.close()
 
 
-def login(base: str, name: str) -> requests.Session:
-    session = requests.Session()
-    session.get(base + "/hub/login", timeout=30)
-    response = session.post(
-        base + "/hub/login?next=/services/credentials/",  # (no learner server is spawned)
-        data={"username": name, "password": PASSWORD, "_xsrf": session.cookies.get("_xsrf")},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text[:500]
-    return session
-
-
 def user_token(base: str, name: str) -> str:
     bot = {"Authorization": f"token {BOT_TOKEN}"}
     requests.post(f"{base}/hub/api/users/{name}", headers=bot, timeout=30)  # may already exist
@@ -199,7 +188,7 @@ def test_only_the_grading_side_replaces_a_record_awaiting_grading(hub):
     assert forged.status_code == 403
     unchanged = report(hub, GRADER_TOKEN, pending).json()
     assert unchanged["updated"] is False and unchanged["issued"] == []  # still the pending one
-    mine = login(hub, "pat").get(hub + "/services/credentials/?lang=fr", timeout=60).text
+    mine = log_in(hub, "pat", PASSWORD).get(hub + "/services/credentials/?lang=fr", timeout=60).text
     assert "1 de ces laboratoires attendent la correction de votre formateur" in mine
     update = report(hub, GRADER_TOKEN, graded)
     assert update.status_code == 200 and update.json()["updated"] is True
@@ -210,7 +199,7 @@ def test_learner_sees_own_credentials_only(hub):
     report(hub, GRADER_TOKEN, make_record("alice", "lab-one", 8))
     for lab in ("lab-one", "lab-two", "lab-three"):
         report(hub, GRADER_TOKEN, make_record("alice", lab, 8))
-    alice = login(hub, "alice")
+    alice = log_in(hub, "alice", PASSWORD)
     page = alice.get(hub + "/services/credentials/", timeout=60)
     assert page.status_code == 200 and "My credentials" in page.text
     french = alice.get(hub + "/services/credentials/?lang=fr", timeout=60)
@@ -228,7 +217,7 @@ def test_learner_sees_own_credentials_only(hub):
     )
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
 
-    bob = login(hub, "bob")
+    bob = log_in(hub, "bob", PASSWORD)
     assert "You have no credentials yet" in bob.get(hub + "/services/credentials/").text
     for path in (
         f"credentials/{credential_id}.json",
@@ -287,7 +276,7 @@ def test_staff_act_only_for_learners_of_their_courses(hub):
             timeout=60,
         )
 
-    prof, sol, uma, ada = (login(hub, name) for name in ("prof", "sol", "uma", "ada"))
+    prof, sol, uma, ada = (log_in(hub, name, PASSWORD) for name in ("prof", "sol", "uma", "ada"))
     for path in paths("nina", nina):
         assert prof.get(service + path, timeout=60).status_code == 200, path
         assert ada.get(service + path, timeout=60).status_code == 200, path

@@ -15,18 +15,9 @@ from hub.pages import ADMIN_CONTROLS
 from hub.people import add_person, set_password
 from hub.roles import COHORT_LEADS, INSTRUCTORS, cohort_group, instructors_group, leads_group
 from hub.runner import hub_env
+from tests.support.hub import log_in
 
 pytestmark = pytest.mark.slow
-
-
-def login(hub, name: str, password: str) -> requests.Session:
-    session = requests.Session()
-    session.get(f"{hub.url}/hub/login", timeout=30)
-    response = session.post(f"{hub.url}/hub/login", timeout=30, allow_redirects=False,
-                            data={"username": name, "password": password,
-                                  "_xsrf": session.cookies.get("_xsrf")})
-    assert response.status_code == 302, response.text[:300]
-    return session
 
 
 def test_cohort_lead_sees_only_their_cohort(hub):
@@ -46,7 +37,7 @@ def test_cohort_lead_sees_only_their_cohort(hub):
     group = requests.get(f"{hub.url}/hub/api/groups/{cohort_group(hub.cohort)}", timeout=30,
                          headers={"Authorization": f"token {token}"})
     assert group.status_code == 200 and inside in group.json()["users"]
-    session = login(hub, lead, "lead-pass-2026")
+    session = log_in(hub.url, lead, "lead-pass-2026")
     landing = session.get(f"{hub.url}/hub/", timeout=60)  # where a lead's work is
     assert landing.url.startswith(f"{hub.url}/services/gradebook/"), landing.url
     # no admin panel: its stop/access/shutdown controls need scopes a lead does not have
@@ -57,14 +48,14 @@ def test_admin_panel_and_learner_is_not_admin(hub):
     admin, learner = "admin", hub.name("plain")
     add_person(hub.settings, hub.client, learner, role="learner", cohort=hub.cohort,
                password="plain-pass-2026")
-    session = login(hub, learner, "plain-pass-2026")
+    session = log_in(hub.url, learner, "plain-pass-2026")
     landing = session.get(f"{hub.url}/hub/", timeout=60)  # a learner's work: a track
     assert "/hub/spawn" in landing.url and 'name="track"' in landing.text, landing.url
     assert session.get(f"{hub.url}/hub/admin", timeout=30).status_code == 403
     hub.client.ensure_user(admin, admin=True)
     add_person(hub.settings, hub.client, admin, role="admin", cohort=None,
                password="admin-pass-2026")
-    session = login(hub, admin, "admin-pass-2026")
+    session = log_in(hub.url, admin, "admin-pass-2026")
     page = session.get(f"{hub.url}/hub/admin", timeout=30)
     assert page.status_code == 200 and "admin" in page.text.lower()
     assert "{ display: none; }" not in page.text  # every control of the panel is theirs
@@ -81,13 +72,13 @@ def test_admin_made_in_the_admin_panel_reads_every_cohort(hub):
     add_person(hub.settings, hub.client, promoted, role="learner", cohort=hub.cohort,
                password="promoted-pass-2026")
     assert promoted not in hub.settings.admin_users
-    session = login(hub, promoted, "promoted-pass-2026")
+    session = log_in(hub.url, promoted, "promoted-pass-2026")
     assert gradebook(session, hub, f"cohort/{hub.other_cohort}").status_code == 403
     hub.client.ensure_user("admin", admin=True)  # in the hub's admin_users
     promoted_now = api(hub, hub.user_token("admin"), "PATCH", f"/users/{promoted}",
                        json={"admin": True})  # as in the admin panel
     assert promoted_now.status_code == 200 and promoted_now.json()["admin"] is True
-    session = login(hub, promoted, "promoted-pass-2026")  # a new login: a new token
+    session = log_in(hub.url, promoted, "promoted-pass-2026")  # a new login: a new token
     assert gradebook(session, hub, f"cohort/{hub.other_cohort}").status_code == 200
     program = gradebook(session, hub, "program")
     assert hub.cohort in program.text and hub.other_cohort in program.text
@@ -142,7 +133,7 @@ def test_instructor_sees_and_runs_only_their_course(hub):
                json={"track": "cybersecurity"}).status_code in (201, 202)
     wait_ready(hub, mine)
     hub.start_server(theirs, "cybersecurity")
-    session = login(hub, teacher, "teach-pass-2026")
+    session = log_in(hub.url, teacher, "teach-pass-2026")
     # the admin panel hides what their scopes forbid (the hub API refuses it anyway): Add
     # Users, Edit User, Manage Groups, Shutdown Hub (tests/browser: what these hide)
     admin_panel = session.get(f"{hub.url}/hub/admin", timeout=30).text
@@ -181,7 +172,7 @@ def test_lead_added_while_the_hub_runs_gets_access_at_once(hub):
     groups = hub.client.user(lead)["groups"]
     assert {COHORT_LEADS, leads_group(hub.cohort)} <= set(groups)
     set_password(hub.settings, lead, "newlead-pass-2026")
-    session = login(hub, lead, "newlead-pass-2026")
+    session = log_in(hub.url, lead, "newlead-pass-2026")
     assert gradebook(session, hub, f"cohort/{hub.cohort}").status_code == 200
     assert gradebook(session, hub, f"cohort/{hub.other_cohort}").status_code == 403
     names = {u["name"] for u in api(hub, hub.user_token(lead), "GET", "/users").json()}
@@ -218,7 +209,7 @@ def test_instructor_without_a_course_still_starts(hub):
     out = northlab(hub, "instructor", "add", teacher, "--password", "teach0-pass-2026")
     assert "created" in out
     # an instructor lands in their own JupyterLab (Nbgrader menu), no track chooser
-    landing = login(hub, teacher, "teach0-pass-2026").get(f"{hub.url}/hub/", timeout=60)
+    landing = log_in(hub.url, teacher, "teach0-pass-2026").get(f"{hub.url}/hub/", timeout=60)
     assert 'name="track"' not in landing.text, landing.url
     wait_ready(hub, teacher)  # started from the landing, on the default track
     token = hub.user_token(teacher)
