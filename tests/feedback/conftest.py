@@ -5,13 +5,10 @@ from __future__ import annotations
 import os
 import pwd
 import secrets
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from hub.services.feedback.spool import Spool
 from tests.hub.smoke_lab import LAB_ID, write_lab
@@ -53,16 +50,6 @@ def hand_in(exchange: Path, code: str, *, learner: str = LEARNER,
     for path in (folder, *folder.iterdir()):
         os.chown(path, entry.pw_uid, entry.pw_gid)
     return folder
-
-
-def wait_for(check: Callable[[], object], timeout: float, what: str) -> object:
-    """``check()``'s first true value, polled until ``timeout`` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 def settled(spool: Spool, count: int) -> list[dict] | None:

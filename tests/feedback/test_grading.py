@@ -18,8 +18,9 @@ from hub.services.feedback.grading import Graders, Watcher
 from hub.services.feedback.spool import Spool
 from hub.services.feedback.view import learner_view, message
 from tests.hub.smoke_lab import LAB_ID, SOLUTION
+from tests.support.waiting import wait_for
 
-from .conftest import FORK_BOMB, LEARNER, feedback_lab, hand_in, settled, wait_for
+from .conftest import FORK_BOMB, LEARNER, feedback_lab, hand_in, settled
 
 WRONG = "def double(x):\n    return x\n"
 
@@ -64,7 +65,7 @@ def test_graded_on_submit_with_an_attempt_limit(service: Service):
     hand_in(service.exchange, SOLUTION)
     assert service.scan() == 2
     assert service.scan() == 0  # a submission seen again is not queued again
-    entries = wait_for(lambda: settled(service.spool, 2), 120, "two graded submissions")
+    entries = wait_for(lambda: settled(service.spool, 2), "two graded submissions", timeout=120)
     assert [(e["attempt"], e["state"], e["score"], e["max_score"]) for e in entries] == [
         (1, "graded", 0, 2), (2, "graded", 2, 2)]
     # the records went to the outbox like any other grade (the grader service delivers them)
@@ -74,7 +75,7 @@ def test_graded_on_submit_with_an_attempt_limit(service: Service):
     # a third submission: no attempt left; kept for the instructor, not graded, and said so
     hand_in(service.exchange, SOLUTION)
     assert service.scan() == 0
-    third = wait_for(lambda: settled(service.spool, 3), 10, "the refusal")[-1]
+    third = wait_for(lambda: settled(service.spool, 3), "the refusal", timeout=10)[-1]
     assert (third["state"], third.get("score")) == ("limit", None)
     answered = {**third, "message": message(third)}  # as api/feedback answers it
     shown = {lang: learner_view([answered], lang)[0]["message"] for lang in ("en", "fr")}
@@ -96,14 +97,14 @@ def test_a_fork_bomb_gets_its_fault_and_does_not_block_the_next_learner(service:
     hand_in(service.exchange, FORK_BOMB)
     service.scan()
     wait_for(lambda: [e for e in service.spool.entries(LEARNER) if e["state"] == "grading"],
-             60, "the fork bomb to be graded")
+             "the fork bomb to be graded", timeout=60)
     hand_in(service.exchange, SOLUTION)
     service.scan()
-    entries = wait_for(lambda: settled(service.spool, 1), 120, "the next submission")
+    entries = wait_for(lambda: settled(service.spool, 1), "the next submission", timeout=120)
     # graded while the fork bomb still holds its slot
     assert [(e["attempt"], e["state"], e.get("score")) for e in entries] == [
         (1, "grading", None), (2, "graded", 2)]
-    bomb = wait_for(lambda: settled(service.spool, 2), 120, "the fork bomb's record")[0]
+    bomb = wait_for(lambda: settled(service.spool, 2), "the fork bomb's record", timeout=120)[0]
     assert bomb["score"] == 0
     faults = [t for t in bomb["tests"] if t["name"] == "sandbox"]
     assert faults and "limit" in faults[0]["feedback"]["en"].lower(), bomb["tests"]
@@ -113,7 +114,7 @@ def test_a_fork_bomb_gets_its_fault_and_does_not_block_the_next_learner(service:
 def test_the_instructors_collect_and_autograde_is_the_same_submission(service: Service):
     folder = hand_in(service.exchange, SOLUTION)
     service.scan()
-    instant = wait_for(lambda: settled(service.spool, 1), 120, "the instant grade")[0]
+    instant = wait_for(lambda: settled(service.spool, 1), "the instant grade", timeout=120)[0]
     # nbgrader collect copies the inbound folder into submitted/<learner>/<assignment>/
     submitted = service.exchange.parent / "course" / "submitted"
     shutil.copytree(folder, submitted / LEARNER / LAB_ID)
@@ -141,7 +142,7 @@ def test_submissions_to_the_exchange_service_are_graded_as_collect_sees_them(
     assert service.scan() == 1 and service.scan() == 0
     entry = wait_for(lambda: service.spool.entries("learner7") if all(
         e["state"] == "graded" for e in service.spool.entries("learner7")) else None,
-        120, "the grade")[0]
+        "the grade", timeout=120)[0]
     assert (entry["course"], entry["score"], entry["max_score"]) == ("c1", 2, 2)
     # the exchange's collect writes the submission and these two files: the same submission
     collected = tmp_path / "submitted" / "learner7" / LAB_ID
@@ -169,7 +170,7 @@ def test_what_is_graded_is_the_submission_as_first_seen(tmp_path: Path):
     swapped.symlink_to(tmp_path / "labs" / "cybersecurity" / LAB_ID / "source")
     service.graders.start()
     try:
-        entries = wait_for(lambda: settled(service.spool, 2), 120, "the grades")
+        entries = wait_for(lambda: settled(service.spool, 2), "the grades", timeout=120)
     finally:
         service.graders.stop()
     assert [(e["score"], e["error"]) for e in entries] == [(0, None), (0, None)], entries

@@ -16,8 +16,7 @@ from hub.courses import release_lab
 from hub.roles import cohort_group
 from tests.hub.smoke_lab import LAB_ID, SOLUTION
 from tests.hub.smoke_lab import write_lab as write_smoke_lab
-
-from .conftest import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 TRACK = "cybersecurity"
@@ -77,14 +76,14 @@ def test_submit_from_the_assignments_tab_is_graded_within_seconds(hub):
         assert answer["success"], answer
         return answer["value"]
 
-    first = wait_for(lambda: [e for e in instant() if e["state"] == "graded"], 120,
-                     f"the instant grade (see {hub.log})")[0]
+    first = wait_for(lambda: [e for e in instant() if e["state"] == "graded"],
+                     f"the instant grade (see {hub.log})", timeout=120)[0]
     assert (first["score"], first["max_score"], first["message"]) == (2, 2, "Score: 2 / 2.")
     assert first["title"] == "Attempt 1 of 2"
     outbox = hub.settings.data_root / "outbox"
     records = wait_for(lambda: [json.loads(p.read_text()) for sub in ("pending", "sent")
                                 for p in (outbox / sub).glob("*.json")
-                                if not p.name.endswith(".state.json")], 60, "the record")
+                                if not p.name.endswith(".state.json")], "the record", timeout=60)
     assert [(r["learner"], r["lab"], r["course"], r["score"]) for r in records] == [
         (learner, LAB_ID, hub.cohort, 2)]
 
@@ -93,7 +92,7 @@ def test_submit_from_the_assignments_tab_is_graded_within_seconds(hub):
     _call(hub, learner, token, "POST", "assignments/submit", data=lab)
     _call(hub, learner, token, "POST", "assignments/submit", data=lab)
     shown = wait_for(lambda: (e := instant("fr")) and len(e) == 3 and all(
-        x["state"] in ("graded", "limit") for x in e) and e, 120, "three answers")
+        x["state"] in ("graded", "limit") for x in e) and e, "three answers", timeout=120)
     assert [x["state"] for x in shown] == ["limit", "graded", "graded"]  # newest first
     assert "2 tentatives" in shown[0]["message"], shown[0]
     service = f"{hub.url}/services/feedback/api/feedback"

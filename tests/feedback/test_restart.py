@@ -16,8 +16,9 @@ from hub.services.feedback.spool import Spool
 from hub.settings import REPO
 from tests.hub.smoke_lab import SOLUTION
 from tests.support.ports import free_port_block
+from tests.support.waiting import wait_for
 
-from .conftest import LEARNER, feedback_lab, hand_in, settled, wait_for
+from .conftest import LEARNER, feedback_lab, hand_in, settled
 
 #: A right answer that takes its time: the service is stopped while it is being graded.
 SLOW = "import time\ntime.sleep(4)\n" + SOLUTION
@@ -54,7 +55,8 @@ class ServiceProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
             pytest.fail(f"the service did not stop on SIGTERM; see {self.log}")
-        wait_for(lambda: not _session_alive(self.process.pid), 30, "the sandboxes to exit")
+        wait_for(lambda: not _session_alive(self.process.pid), "the sandboxes to exit",
+                 timeout=30)
         self.process = None
 
 
@@ -89,14 +91,14 @@ def test_a_restart_in_the_middle_of_the_queue_loses_nothing(service: ServiceProc
         hand_in(exchange, SOLUTION)
     service.start()
     wait_for(lambda: [e["state"] for e in spool.entries(LEARNER)] ==
-             ["grading", "queued", "queued", "queued"], 120,
-             f"the first one graded, three queued (see {service.log})")
+             ["grading", "queued", "queued", "queued"],
+             f"the first one graded, three queued (see {service.log})", timeout=120)
     assert [e.get("position") for e in spool.entries(LEARNER)][1:] == [1, 2, 3]
     service.stop()  # mid-queue: one being graded, three waiting
     assert [e["state"] for e in spool.entries(LEARNER)] == ["grading"] + ["queued"] * 3
     assert not list((service.data_root / "outbox" / "pending").glob("*.json"))
     service.start()
-    entries = wait_for(lambda: settled(spool, 4), 120, f"four graded (see {service.log})")
+    entries = wait_for(lambda: settled(spool, 4), f"four graded (see {service.log})", timeout=120)
     assert [(e["attempt"], e["state"], e["score"]) for e in entries] == [
         (1, "graded", 2), (2, "graded", 2), (3, "graded", 2), (4, "graded", 2)]
     records = list((service.data_root / "outbox" / "pending").glob("*.json"))
