@@ -35,8 +35,21 @@ a spreadsheet's rows) shows up here even when the stubs above never look right.
 A lab of several notebooks gets all of this per notebook, the other notebooks released
 blank, and the static check reads every notebook.
 
+Test order (notebook labs): the learner decides which test cells run and in what order, and
+can make its worker answer any name it does not hold. The blank release with a first cell
+that makes the worker answer every name it lacks (answers left out) with a function that
+says yes must score no more than the blank release (a test whose helper an earlier test
+cell defined, when that cell failed before defining it); and the solution (answers and
+files) with its test cells reversed after every other cell, that worker, and every name a
+test cell binds that a lab cell also binds (the learner's then) rebound to a yes-function
+before the tests, must score no more than the same reversed solution without them.
+
 Code labs have no lab cells (their notebook is instructions only; grader tests reach the
-learner only through ``learner.module``), so they get the answer stubs only.
+learner only through ``learner.module``), so they get the answer stubs, and the starter
+with every function and method's reply (when called from outside its module) turned into
+dicts and lists whose ``repr``/``str``/``format`` say ``{}``/``[]``: nested in a plain
+reply, and the whole reply. A test that reads a learner's reply as text without checking
+it is plain data (``learner.data``) shows up here.
 """
 
 from __future__ import annotations
@@ -46,7 +59,7 @@ from pathlib import Path
 
 import nbformat
 
-from graders.judge.lab_names import BUILTINS, bound_names, free_names
+from graders.judge.lab_names import BUILTINS, bound_names, free_names, scope_names
 from graders.lab import Lab
 from graders.notebooks import SourceNotebook, cells_of, python_of, read_source
 from graders.release import release_notebook
@@ -110,6 +123,28 @@ for _northlab_name in {names!r}:
 """
 #: combined submissions: (tamper kind for a lab cell's names, answer stub kind)
 COMBINED = (("empty-list", "first-argument"), ("zero", "first-argument"))
+
+#: the first cell of a test-order submission: the worker answers every name it does not
+#: hold, except the learner's answers ({answers}), with a function that says yes
+YES_WORKER = """\
+import sys as _northlab_sys
+def _northlab_yes(*args, **kwargs):
+    return True
+def _northlab_answer_any_name(server, answers):
+    ask = server.op_name
+    def op_name(self, header, decoder):
+        name = str(header["name"])
+        if name not in self.namespace and name not in answers:
+            return _northlab_yes
+        return ask(self, header, decoder)
+    server.op_name = op_name
+_northlab_answer_any_name(_northlab_sys.modules["graders.remote.worker"].WorkerServer,
+                          {answers!r})
+"""
+#: a submission graded only as another one's reference (never compared with the blank)
+BASELINE = "baseline"
+#: a cohort entry ``<id>-yes-worker`` is compared with the entry ``<id>`` when there is one
+YES_SUFFIX = "-yes-worker"
 
 #: where a solution-values submission carries the solution's files
 SOLUTION_FOLDER = "_northlab_solution"
@@ -195,6 +230,7 @@ def _notebook_cohort(lab: Lab, notebook: str, released: nbformat.NotebookNode,
     if answers:
         cohort[prefix + "answers-zero-rows"] = ("every answer", "zero-rows", submission(
             "answers-zero-rows", _zero_rows_cells(path, answers)))
+    cohort.update(_test_order_cohort(lab, notebook, released, blank, prefix, carried))
     faked = {index: read for index, names in _computed_by_cell(source).items()
              if (read := [n for n in names if n in later[index]])}
     if carried and faked:
@@ -203,6 +239,70 @@ def _notebook_cohort(lab: Lab, notebook: str, released: nbformat.NotebookNode,
             ", ".join(dict.fromkeys(n for names in faked.values() for n in names)),
             "solution-values",
             submission("solution-values", inserts, carried))
+    return cohort
+
+
+def _is_test(cell: nbformat.NotebookNode) -> bool:
+    nbg = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and bool(nbg.get("grade")) and not nbg.get("solution")
+
+
+def _reversed_tests(nb: nbformat.NotebookNode, before: str) -> nbformat.NotebookNode:
+    """``nb`` with its test cells reversed after every other cell, ``before`` (a cell, if
+    not empty) just before them."""
+    nb = nbformat.from_dict(nb)
+    tests = [cell for cell in nb.cells if _is_test(cell)]
+    rest = [cell for cell in nb.cells if not _is_test(cell)]
+    nb.cells = rest + ([nbformat.v4.new_code_cell(before)] if before else []) + tests[::-1]
+    return nb
+
+
+def _test_order_cohort(lab: Lab, notebook: str, released: nbformat.NotebookNode,
+                       blank: dict[str, bytes], prefix: str,
+                       carried: dict[str, bytes] | None) -> Cohort:
+    """The test-order submissions of one notebook (module docstring); the reversed solution
+    only with ``carried`` (the solution's files)."""
+    path = lab.notebook_path(notebook)
+    source_nb = nbformat.read(path, as_version=4)
+    answers = sorted({name for names in _solution_cells(path).values() for name, _ in names})
+    worker = YES_WORKER.format(answers=answers)
+    code = read_source(path).code
+    by_tests, by_lab = set(), set()
+    for cell in source_nb.cells:
+        tree = python_of(cell.source) if cell.cell_type == "code" else None
+        if tree is not None and _is_test(cell):
+            by_tests |= scope_names(tree)
+        elif tree is not None and not cell.metadata.get("nbgrader", {}).get("solution"):
+            by_lab |= scope_names(tree)
+    shared = sorted((by_tests & by_lab) - code.names - set(code.libraries))
+    rebind = "".join(f"{name} = _northlab_yes\n" for name in shared)
+
+    def submission(learner: str, nb: nbformat.NotebookNode, files: dict[str, bytes]
+                   ) -> Submission:
+        return Submission(prefix + learner, lab.source_dir,
+                          files={**files, f"{notebook}.ipynb": nbformat.writes(nb).encode()})
+
+    kept = nbformat.from_dict(released)
+    kept.cells.insert(0, nbformat.v4.new_code_cell(worker))
+    cohort: Cohort = {prefix + "order-kept" + YES_SUFFIX: (
+        "any name the worker lacks", "test cells as released, a yes-saying worker",
+        submission("order-kept" + YES_SUFFIX, kept, blank))}
+    if carried is None or not any(_is_test(cell) for cell in source_nb.cells):
+        return cohort
+    finished = {name.removeprefix(SOLUTION_FOLDER + "/"): data
+                for name, data in carried.items()}
+    replaced = {name.split("/")[0] for name in finished}
+    solution = {name: data for name, data in blank.items()
+                if name.split("/")[0] not in replaced} | finished
+    reversed_nb = _reversed_tests(source_nb, "")
+    attacked = _reversed_tests(source_nb, rebind)
+    attacked.cells.insert(0, nbformat.v4.new_code_cell(worker))
+    cohort[prefix + "order-reversed"] = ("test cells reversed", BASELINE,
+                                         submission("order-reversed", reversed_nb, solution))
+    cohort[prefix + "order-reversed" + YES_SUFFIX] = (
+        ", ".join(["any name the worker lacks", *shared]),
+        "the solution with test cells reversed, a yes-saying worker",
+        submission("order-reversed" + YES_SUFFIX, attacked, solution))
     return cohort
 
 
@@ -284,6 +384,73 @@ def _answer_cells(answers: dict[int, list[tuple[str, bool]]],
             for index, names in answers.items()}
 
 
+#: appended to each starter module of a code lab: every function and method of the module
+#: gives, when called from outside it, its reply with dicts and lists whose repr, str and
+#: format lie (nested in the reply: ``keep`` True; or the whole reply)
+LYING_REPLIES = """
+
+import functools as _northlab_functools
+import sys as _northlab_sys
+
+
+class _NorthlabDict(dict):
+    def __repr__(self):
+        return "{{}}"
+    __str__ = __repr__
+    def __format__(self, spec):
+        return "{{}}"
+
+
+class _NorthlabList(list):
+    def __repr__(self):
+        return "[]"
+    __str__ = __repr__
+    def __format__(self, spec):
+        return "[]"
+
+
+def _northlab_lying(value, keep):
+    if type(value) is dict:
+        value = {{k: _northlab_lying(v, False) for k, v in value.items()}}
+        return value if keep else _NorthlabDict(value)
+    if type(value) in (list, tuple):
+        items = [_northlab_lying(v, False) for v in value]
+        return type(value)(items) if keep else _NorthlabList(items)
+    return value
+
+
+def _northlab_wrap(function):
+    @_northlab_functools.wraps(function)
+    def lying(*args, **kwargs):
+        reply = function(*args, **kwargs)
+        if _northlab_sys._getframe(1).f_globals is globals():
+            return reply  # the module's own calls see its real replies
+        return _northlab_lying(reply, {keep!r})
+    return lying
+
+
+def _northlab_lie():
+    functions = type(_northlab_lie)
+    for name, value in list(globals().items()):
+        if name.startswith(("_northlab", "__")):
+            continue
+        if type(value) is functions and value.__module__ == __name__:
+            globals()[name] = _northlab_wrap(value)
+        elif isinstance(value, type) and value.__module__ == __name__:
+            for attribute, method in list(vars(value).items()):
+                if type(method) is functions and not attribute.startswith("__"):
+                    setattr(value, attribute, _northlab_wrap(method))
+
+
+_northlab_lie()
+"""
+#: lying-reply kind -> whether the reply's own (top-level) dict or list stays plain
+LYING_KINDS = {"lying-repr-nested": True, "lying-repr": False}
+#: the starter as released, graded again: what lying replies are compared with, test by
+#: test (a lying reply fails every test that compares it, so only a gained test tells)
+STARTER = "replies-starter"
+
+
 class _StubAnswers(ast.NodeTransformer):
     """Replace the body of every function and method (dunders kept) by a stub."""
 
@@ -309,7 +476,8 @@ class _StubAnswers(ast.NodeTransformer):
 
 
 def _code_answer_stubs(lab: Lab, files: dict[str, bytes]) -> Cohort:
-    """Code labs: the starter files with every function and method stubbed, per kind."""
+    """Code labs: the starter files with every function and method stubbed, per kind, and
+    with their replies' repr/str lying (:data:`LYING_REPLIES`)."""
     modules = {name for name in files if name.endswith(".py")
                and (lab.solution_dir / name).is_file()}
     cohort: Cohort = {}
@@ -324,6 +492,16 @@ def _code_answer_stubs(lab: Lab, files: dict[str, bytes]) -> Cohort:
             submitted[name] = ast.unparse(tree).encode()
         learner = f"answers-{answer_kind}"
         cohort[learner] = ("every function", answer_kind,
+                           Submission(learner, lab.source_dir, files=submitted))
+    if modules:
+        cohort[STARTER] = ("the starter", BASELINE, Submission(STARTER, lab.source_dir,
+                                                              files=dict(files)))
+    for lying_kind, keep in LYING_KINDS.items() if modules else ():
+        submitted = dict(files)
+        for name in modules:
+            submitted[name] = files[name] + LYING_REPLIES.format(keep=keep).encode()
+        learner = f"replies-{lying_kind}"
+        cohort[learner] = ("every function's reply", lying_kind,
                            Submission(learner, lab.source_dir, files=submitted))
     return cohort
 
@@ -356,11 +534,31 @@ def tamper_problems(cohort: Cohort,
     """One line per tampered submission that scored more than the blank release."""
     problems = []
     for learner, (name, kind, _) in cohort.items():
+        if kind == BASELINE:
+            continue
+        if kind in LYING_KINDS:
+            gained = _gained_tests(records[learner], records[STARTER])
+            if gained:
+                problems.append(f"replies whose repr/str lie ({kind}) passed "
+                                f"{', '.join(gained)}, which the starter fails")
+            continue
         score = records[learner]["score"]
-        if score > blank + 1e-9:
-            problems.append(f"rebinding {name} ({kind}) scored {score:g}, the blank release "
-                            f"{blank:g}")
+        baseline = learner.removesuffix(YES_SUFFIX)
+        if baseline != learner and baseline in cohort:
+            reference, what = records[baseline]["score"], f"the same ({cohort[baseline][0]})"
+        else:
+            reference, what = blank, "the blank release"
+        if score > reference + 1e-9:
+            problems.append(f"rebinding {name} ({kind}) scored {score:g}, {what} "
+                            f"{reference:g}")
     return problems
+
+
+def _gained_tests(record: dict, reference: dict) -> list[str]:
+    """Tests ``record`` got more points for than ``reference``."""
+    before = {test["name"]: test.get("points", 0) for test in reference["tests"]}
+    return [test["name"] for test in record["tests"]
+            if test.get("points", 0) > before.get(test["name"], 0) + 1e-9]
 
 
 def trusting_tests(lab: Lab) -> list[str]:
