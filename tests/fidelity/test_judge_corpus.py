@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
+from graders import autotest
 from graders.autotest import autotest_line, expansions
 from graders.lab import LabError, load_lab
 
@@ -174,6 +176,28 @@ def test_autotest_lines_expand_to_the_test_code_of_generate_assignment(
                    if line.startswith("assert ")]
         assert asserts and all(re.search(r'hexdigest\(\) == "[0-9a-f]{40}"', line)
                                for line in asserts)
+
+
+def test_the_expansion_is_made_once_per_lab_content(scores: tuple[dict, dict, Path],
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    """Graders started later (the warm service, the next autograde) read the expansion from
+    the cache: no solution run per grader, let alone per submission."""
+    _, _, folder = scores
+    made = expansions(load_lab(folder / "labs" / _lab_id("autotest-multi")))
+    lab = load_lab(shutil.copytree(folder / "labs" / _lab_id("autotest-multi"),
+                                   tmp_path / _lab_id("autotest-multi")))
+
+    def no_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the solution ran again")
+
+    monkeypatch.setattr(autotest, "_MEMORY", {})
+    monkeypatch.setattr(autotest, "_generate", no_run)
+    assert expansions(lab) == made  # from the cache folder
+    (lab.source_dir / "autotests.yml").write_text(
+        (lab.source_dir / "autotests.yml").read_text() + "\n# changed\n")
+    with pytest.raises(AssertionError, match="ran again"):
+        expansions(lab)  # other content: expanded anew
 
 
 def test_a_lab_whose_autotest_lines_cannot_expand_is_refused(tmp_path: Path) -> None:
