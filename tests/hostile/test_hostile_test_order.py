@@ -7,13 +7,14 @@ cells define: run first, it used to find ``_close`` in the learner's worker (the
 yes-function: 4/10 for a blank spreadsheet that deserves 2/10), and any hidden argument went
 to learner code. Now a name only the lab's test cells bind is a ``NameError`` until a test
 cell binds it, whatever the learner's notebook holds, as in nbgrader's kernel when the
-defining cell has not run; ``northlab check`` tries reversed test cells with a worker that
-says yes to any name it lacks (test_tamper_pass_test_order.py).
+defining cell has not run; ``northlab check`` tries test cells reversed with a worker that
+says yes to any name it lacks, and fails a lab where that gains.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -23,10 +24,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "graders"))
 from northlab_labkit import NB_LAB, SOLUTIONS, copy_lab  # noqa: E402
 
+from graders.check import check_lab  # noqa: E402
 from graders.engine import Grader  # noqa: E402
 from graders.lab import load_lab  # noqa: E402
 from graders.release import release_notebook  # noqa: E402
+from graders.remote import worker  # noqa: E402
 from graders.submissions import Submission, read_files  # noqa: E402
+from graders.tamper import YES_WORKER as YES_WORKER_CELL  # noqa: E402
 
 BUDGET = Path(__file__).resolve().parents[2] / "labs" / "foundations" / "event-budget"
 
@@ -163,3 +167,40 @@ def test_a_test_helper_never_comes_from_the_learner_whatever_the_order(helper_la
     assert points(records["solution-reversed"])["test-total"] == 0
     for learner in ATTACKS:
         assert points(records[learner])["test-total"] == 0, learner
+
+
+def test_the_tamper_pass_worker_says_yes_to_any_name_it_lacks_but_answers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tamper pass's first cell patches the real worker (restored after this test)."""
+    monkeypatch.setattr(worker.WorkerServer, "op_name", worker.WorkerServer.op_name)
+    exec(YES_WORKER_CELL.format(answers=["answer"]), {})
+    server = worker.WorkerServer(None, {"held": 1})
+    assert server.op_name({"name": "held"}, None) == 1
+    assert server.op_name({"name": "_helper"}, None)(1, want=2) is True
+    with pytest.raises(NameError):
+        server.op_name({"name": "answer"}, None)  # an answer left blank stays blank
+
+
+#: a plain cell the learner may edit, named like test-square's helper: a self-check that
+#: prints (the learner's name, so the judge asks the worker for it when test-total runs
+#: before test-square)
+SELF_CHECK = ('def _same(got, want):\n'
+              '    print("square(2) =", square(2), "| your answer:", got, "| expected:", want)')
+
+
+def test_northlab_check_fails_a_lab_whose_test_helper_the_learner_can_bind(
+        helper_lab: Path, tmp_path: Path) -> None:
+    lab = tmp_path / "nb-basics"
+    shutil.copytree(helper_lab, lab)
+    path = lab / "source" / "nb-basics.ipynb"
+    nb = json.loads(path.read_text())
+    at = next(i for i, c in enumerate(nb["cells"])
+              if c["metadata"].get("nbgrader", {}).get("grade_id") == "answer-total")
+    nb["cells"].insert(at + 1, {
+        "cell_type": "code", "execution_count": None, "outputs": [], "id": "self-check",
+        "source": SELF_CHECK, "metadata": {}})
+    path.write_text(json.dumps(nb))
+    checks = dict(check_lab(lab).checks)
+    assert checks["solution"] is None and checks["release"] is None  # honest runs are fine
+    assert ("(the solution with test cells reversed, a yes-saying worker) scored 6, the same "
+            "(test cells reversed) 5") in (checks["tamper"] or "")
