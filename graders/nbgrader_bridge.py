@@ -194,6 +194,36 @@ def find_lab(labs_dir: Path, assignment: str) -> Lab | None:
                 next((lab for lab in labs if lab.id == assignment), None))
 
 
+class NorthlabInstantiateTests(Preprocessor):
+    """``generate_assignment`` step in place of nbgrader's InstantiateTests: the AUTOTEST
+    lines of a northlab lab's notebook become the test code :mod:`graders.autotest` made
+    from the lab's solution in the sandbox (the same code stock writes, with no kernel
+    outside the sandbox); other assignments get nbgrader's own step."""
+
+    labs_dir = Unicode(str(REPO / "labs"), help="Folder holding the labs.").tag(config=True)
+    enabled = Bool(True, help="Always on (nbconvert skips disabled preprocessors).")
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
+            NotebookNode, dict[str, Any]]:
+        from graders.autotest import expansions, has_autotests
+
+        if not has_autotests(nb):
+            return nb, resources
+        info = resources["nbgrader"]
+        lab = find_lab(Path(self.labs_dir), info["assignment"])
+        if lab is None or info["notebook"] not in lab.notebook_names:
+            from nbgrader.preprocessors import InstantiateTests
+
+            return InstantiateTests(parent=self).preprocess(nb, resources)
+        expanded = expansions(lab).get(info["notebook"], {})
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.cell_type == "code" and grade_id in expanded:
+                cell.source = expanded[grade_id]
+                cell.pop("execution", None)
+        return nb, resources
+
+
 class NorthlabKernelspec(Preprocessor):
     """``generate_assignment`` step: the released notebook names its lab's track kernel
     (the only kernel a learner's JupyterLab offers); other assignments are left as they are."""
@@ -319,24 +349,28 @@ def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path 
     It replaces ``Execute`` in ``c.Autograde.autograde_preprocessors`` (keeping nbgrader's
     other steps, so ``SaveAutoGrades`` still records the scores) and ends them with
     :class:`NorthlabGraded` (which submission the grades are of), and with ``kernelspecs``
-    adds :class:`NorthlabKernelspec` to ``generate_assignment``; feedback pages name tests
+    adds :class:`NorthlabKernelspec` to ``generate_assignment``, whose AUTOTEST lines are
+    expanded in the sandbox (:class:`NorthlabInstantiateTests`); feedback pages name tests
     after their lab sections (:class:`NorthlabFeedbackExporter`).
     """
     from nbgrader.converters.autograde import Autograde
     from nbgrader.converters.generate_assignment import GenerateAssignment
-    from nbgrader.preprocessors import Execute
+    from nbgrader.preprocessors import Execute, InstantiateTests
 
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     c.Autograde.autograde_preprocessors = [
         *(NorthlabExecute if step is Execute else step for step in steps), NorthlabGraded]
     c.GenerateFeedback.exporter_class = NorthlabFeedbackExporter
+    generate = [NorthlabInstantiateTests if step is InstantiateTests else step
+                for step in GenerateAssignment.class_traits()["preprocessors"].default()]
+    c.GenerateAssignment.preprocessors = [*generate, *([NorthlabKernelspec] if kernelspecs
+                                                       else [])]
     if kernelspecs:
-        c.GenerateAssignment.preprocessors = [
-            *GenerateAssignment.class_traits()["preprocessors"].default(), NorthlabKernelspec]
         c.NorthlabKernelspec.kernelspecs = dict(kernelspecs)
     if labs_dir is not None:
         c.NorthlabExecute.labs_dir = str(labs_dir)
         c.NorthlabKernelspec.labs_dir = str(labs_dir)
+        c.NorthlabInstantiateTests.labs_dir = str(labs_dir)
     if outbox is not None:
         c.NorthlabExecute.outbox = str(outbox)
     course_id = course or c.CourseDirectory.get("course_id") or ""
