@@ -144,9 +144,12 @@ class LearnerNamespace(dict):
         dict.__setitem__(self, "locals", lambda: view)
 
     def names(self) -> set[str]:
+        """The names a test sees bound: the judge's and the learner's, except the tests' own
+        names no test cell has bound (the learner's of that name is never used)."""
         remote = self.conn.request("names")
+        learner = {n for n in remote if type(n) is str} if type(remote) is list else set()
         return {k for k in self if type(k) is str} | (
-            {n for n in remote if type(n) is str} if type(remote) is list else set())
+            learner - (self.code.test_names - self.remote))
 
     def __missing__(self, name: str) -> Any:
         if name in vars(builtins) or name.startswith("__"):

@@ -22,10 +22,14 @@ import nbformat
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "graders"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from northlab_labkit import NB_LAB, SOLUTIONS, copy_lab  # noqa: E402
+from remote_pair import remote_pair  # noqa: E402
 
 from graders.check import check_lab  # noqa: E402
 from graders.engine import Grader  # noqa: E402
+from graders.judge.lab_names import LabCode  # noqa: E402
+from graders.judge.notebook import LearnerNamespace, run_test_cell  # noqa: E402
 from graders.lab import load_lab  # noqa: E402
 from graders.release import release_notebook  # noqa: E402
 from graders.remote import worker  # noqa: E402
@@ -204,3 +208,24 @@ def test_northlab_check_fails_a_lab_whose_test_helper_the_learner_can_bind(
     assert checks["solution"] is None and checks["release"] is None  # honest runs are fine
     assert ("(the solution with test cells reversed, a yes-saying worker) scored 6, the same "
             "(test cells reversed) 5") in (checks["tamper"] or "")
+
+
+def test_a_test_name_not_bound_yet_is_neither_read_nor_seen_in_the_learners_namespace(
+        ) -> None:
+    """In the judge: ``_same`` (only test cells bind it) is missing, for ``globals()`` and
+    ``dir()`` too, until a test binds it, whatever the learner's worker holds; the
+    learner's answer is read as before."""
+    learner = {"_same": lambda *args: True, "total": 0.0}
+    with remote_pair(learner) as conn:
+        namespace = LearnerNamespace(conn, LabCode(test_names={"_same"}))
+        with pytest.raises(KeyError):
+            namespace["_same"]  # noqa: B018 - the lookup is the test
+        assert "_same" not in namespace.names() and "total" in namespace.names()
+        assert namespace["total"] == 0.0
+        run = run_test_cell("assert '_same' not in globals() and '_same' not in dir()",
+                            namespace)
+        assert run["passed"], run
+        assert not run_test_cell("assert _same(total, 10.0)", namespace)["passed"]
+        assert run_test_cell("def _same(got, want):\n    return got == want\n"
+                             "assert not _same(total, 10.0)", namespace)["passed"]
+        assert "_same" in namespace.names()  # the test's own, once a test cell bound it
