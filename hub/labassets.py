@@ -61,14 +61,26 @@ def disabled_packages(role: str) -> set[str]:
     return {name for name, off in disabled.items() if off and ":" not in name}
 
 
-def configure(c: Any, *, role: str, track: str, home: Path, schemas_dir: Path) -> None:
-    """Point JupyterLab (config ``c``) at the role's and track's extensions and schemas."""
+def immutable_urls(base_url: str, extensions: tuple[str, ...]) -> list[str]:
+    """URL prefixes of the extensions' ``static/`` files (webpack names them by content hash).
+
+    jupyterlab_server marks them immutable without the server's base URL (``/lab/...``, not
+    ``/user/<name>/lab/...``), so behind JupyterHub they were sent ``no-cache`` and fetched
+    again at every open, each a round trip before the lab could go on."""
+    return [f"{base_url.rstrip('/')}/lab/extensions/{name}/static/" for name in extensions]
+
+
+def configure(c: Any, *, role: str, track: str, home: Path, schemas_dir: Path,
+              base_url: str = "/") -> None:
+    """Point JupyterLab (config ``c``) at the role's and track's extensions and schemas;
+    their static files are cached for good (:func:`immutable_urls`)."""
     keep = (NORTHLAB_EXTENSION,
             *(INSTRUCTOR_EXTENSIONS if role == "instructor" else TRACKS[track].lab_extensions))
     base = home / ".local" / "share" / "northlab"
     c.LabApp.labextensions_path = [
         str(extension_farm(base / "labextensions", keep, jupyter_path("labextensions")))
     ]
+    c.ServerApp.static_immutable_cache = immutable_urls(base_url, keep)
     c.LabApp.schemas_dir = str(
         schema_farm(base / "schemas", schemas_dir, disabled_packages(role))
     )

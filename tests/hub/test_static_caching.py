@@ -1,0 +1,40 @@
+"""What a learner's browser may keep: the lab's content-hashed files are cached for good, so
+reopening the lab (also after the hub or the server restarts: the names do not change)
+fetches none of them again over a slow link (benchmarks/bytes.py, time to usable lab)."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+
+import pytest
+import requests
+
+from hub.people import add_person
+
+pytestmark = pytest.mark.slow
+CONFIG = re.compile(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                    re.DOTALL)
+
+
+def test_lab_extension_files_are_immutable_behind_the_hub(hub):
+    name = hub.name("cache")
+    add_person(hub.settings, hub.client, name, role="learner", cohort=hub.cohort,
+               password=secrets.token_hex(8))
+    token = hub.start_server(name, "cybersecurity")
+    try:
+        session = requests.Session()
+        session.headers["Authorization"] = f"token {token}"
+        base = f"{hub.url}/user/{name}"
+        page = session.get(f"{base}/lab", timeout=60)
+        extensions = json.loads(CONFIG.search(page.text).group(1))["federated_extensions"]
+        assert extensions
+        for extension in extensions:  # remoteEntry.<hash>.js: loaded before anything else
+            answer = session.get(f"{base}/lab/extensions/{extension['name']}/"
+                                 f"{extension['load']}", timeout=60)
+            assert answer.status_code == 200, extension
+            cache = answer.headers.get("Cache-Control", "")
+            assert "immutable" in cache and "max-age=31536000" in cache, (extension, cache)
+    finally:
+        hub.stop_server(name)
