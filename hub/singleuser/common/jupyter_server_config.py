@@ -54,4 +54,5 @@ labassets.configure(
     c, role=os.environ.get("NORTHLAB_ROLE", "learner"),
     track=track, home=Path.home(),
     schemas_dir=Path(get_app_dir()) / "schemas",
+    base_url=os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"),
 )
