@@ -9,8 +9,10 @@ that menu brings every page back to English.
 from __future__ import annotations
 
 import re
+from html import unescape
 from importlib.metadata import version
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -45,6 +47,15 @@ def test_login_page_says_an_admin_approves(hub):
     for text in both("sign_up"):
         assert text in page
     assert "instructor approves" not in page and 'class="show-password"' in page
+
+
+def test_login_form_keeps_where_the_person_was_going(hub):
+    """A page that asked for a login (``?next=``) is where the person lands after it: the
+    form posts that ``next`` encoded once (it was encoded twice and the hub dropped it)."""
+    wanted = "/hub/northlab/language?lang=fr&next=/hub/home"
+    page = html(requests.get(f"{hub.url}/hub/login", params={"next": wanted}, timeout=30))
+    action = unescape(re.search(r'<form action="([^"]+)" method="post">', page).group(1))
+    assert parse_qs(urlsplit(action).query)["next"] == [wanted]
 
 
 def test_weak_password_gets_a_clear_message(hub):
