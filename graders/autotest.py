@@ -382,11 +382,6 @@ def _generate(lab: Lab, nbs: dict[str, nbformat.NotebookNode], sandbox: Sandbox 
     from graders.engine import Grader
     from graders.lab import LabError
 
-    specs = {}
-    for name, nb in nbs.items():
-        hashed = any(HASHED in line[:line.find(DELIMITER)] for cell in nb.cells
-                     for line in cell.source.split("\n") if autotest_line(line))
-        specs[name] = load_templates(lab.path, _kernel(nb), hashed)
     result = {}
     with Grader(lab, workers=1, sandbox=sandbox, autotests=False) as grader:
         for name, nb in nbs.items():
@@ -396,8 +391,11 @@ def _generate(lab: Lab, nbs: dict[str, nbformat.NotebookNode], sandbox: Sandbox 
                     raise AutotestError("the solution did not run to the end while the "
                                         "AUTOTEST lines were expanded")
                 return outcome.outputs
+            hashed = any(HASHED in line[:line.find(DELIMITER)] for cell in nb.cells
+                         for line in cell.source.split("\n") if autotest_line(line))
             try:
-                result[name] = expand_notebook(nb, specs[name], run)
+                spec = load_templates(lab.path, _kernel(nb), hashed)
+                result[name] = expand_notebook(nb, spec, run)
             except AutotestError as exc:
-                raise LabError(f"{lab.path / 'source' / (name + '.ipynb')}: {exc}") from None
+                raise LabError(f"{lab.notebook_path(name)}: {exc}") from None
     return result

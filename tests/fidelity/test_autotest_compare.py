@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from graders.compare import compare_with_nbgrader
-from graders.lab import load_lab
+from graders.lab import LabError, load_lab
 from graders.nbgrader_course import NbgraderCourse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -66,3 +66,23 @@ def test_a_bridged_course_releases_the_tests_stock_would(tmp_path: Path,
         sources.append(([cell.source for cell in release.cells], stored))
     assert sources[0] == sources[1]
     assert any("hexdigest()" in source for source in sources[0][1].values())
+
+
+def test_a_solution_that_raises_while_expanding_stops_grading(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    """As nbgrader's generate_assignment stops, the grader does not start: one sentence
+    with the error, never tests made from a half-run solution."""
+    from graders.engine import Grader
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "autotest-simple"
+    (folder / "source").mkdir(parents=True)
+    nb = nbformat.read(APP_FILES / "autotest-simple.ipynb", 4)
+    solution = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    solution.source += "\n1 / 0"
+    nbformat.write(nb, folder / "source" / "autotest-simple.ipynb")
+    shutil.copy(APP_FILES / "autotests.yml", folder / "source")
+    (folder / "lab.toml").write_text(LAB_TOML.format(id="autotest-simple", points=1))
+    with pytest.raises(LabError, match="the solution raised ZeroDivisionError"):
+        Grader(load_lab(folder), workers=1)
