@@ -2,48 +2,24 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 import requests
 from sqlalchemy import create_engine, text
 
 from hub.people import add_person
-from tests.support.ports import free_port_block
+from tests.support.postgres import postgres_database
 
 from .conftest import running_hub
 
 pytestmark = pytest.mark.slow
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def _as_postgres(*cmd: str) -> None:
-    subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True, capture_output=True,
-                   timeout=120)
 
 
 @pytest.fixture
-def postgres_url():
-    if not (PG_BIN / "initdb").exists():
-        pytest.fail("PostgreSQL 15 is missing: `make system-deps` installs it")
-    folder = Path(tempfile.mkdtemp(prefix="northlab-pg-", dir="/tmp"))
-    shutil.chown(folder, "postgres")
-    port = free_port_block(1)
-    _as_postgres(str(PG_BIN / "initdb"), "-D", str(folder / "db"), "--auth=trust", "-U",
-                 "postgres")
-    _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(folder / "db"), "-w", "-l",
-                 str(folder / "log"), "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1",
-                 "start")
-    try:
-        _as_postgres(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "jupyterhub")
-        yield f"postgresql://postgres@127.0.0.1:{port}/jupyterhub"
-    finally:
-        _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(folder / "db"), "-m", "fast", "-w",
-                     "stop")
-        shutil.rmtree(folder, ignore_errors=True)
+def postgres_url() -> Iterator[str]:
+    with postgres_database("jupyterhub") as url:
+        yield url
 
 
 def test_hub_on_postgres(postgres_url):
