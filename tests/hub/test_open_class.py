@@ -93,6 +93,9 @@ async def test_a_lead_opens_only_their_own_cohort(site):
     french = (await fetch("lead1", "GET", f"program?opened={COHORT}&lang=fr")).body.decode()
     assert f"Ouvrir la classe {COHORT}" in french
     assert f"Classe {COHORT} : 2 labos prêts sur 2." in french
+    # not yet in Inuktitut: shown in English, marked so (screen readers switch voice)
+    syllabics = (await fetch("lead1", "GET", "program?lang=iu")).body.decode()
+    assert f'<span lang="en">Open the class {COHORT}</span>' in syllabics
 
 
 def test_the_gradebook_service_may_start_servers_of_cohorts_learners_only():
