@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import nbformat
 import pytest
@@ -113,10 +114,11 @@ def healthchecks(host: PodmanHost) -> Iterator[None]:
         thread.join(timeout=120)
 
 
-def routed(response: requests.Response) -> bool:
-    """The proxy sent the request to the service itself, not (yet) to the hub."""
-    return response.status_code < 500 and not response.headers.get(
-        "Location", "").startswith("/hub/")
+def routed(response: requests.Response, service: str) -> bool:
+    """The proxy sent /services/<service>/ to the service itself, not (yet) to the hub.
+    (The service may redirect too: to the hub's OAuth page, to log in.)"""
+    location = urlparse(response.headers.get("Location", "")).path
+    return response.status_code < 500 and location != f"/hub/services/{service}/"
 
 
 def leftovers(host: PodmanHost) -> dict[str, list[str]]:
@@ -164,7 +166,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             for service in ("exchange", "credentials", "gradebook"):
                 wait_for(f"the {service} service through the proxy", lambda s=service: (
                     routed(requests.get(f"{deployment.url}/services/{s}/", timeout=10,
-                                        allow_redirects=False))))
+                                        allow_redirects=False), s)))
             deployment.admin_token = host.run(
                 ["exec", f"{PROJECT}_hub_1", "cat", "/srv/northlab/hub/cli-token"],
                 timeout=60).strip()
