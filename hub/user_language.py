@@ -55,8 +55,10 @@ class LanguageChoices:
 
 
 def local_path(url: str) -> bool:
-    """A path on this site (``/...``), never another host (``//host``, ``/\\host``)."""
-    return url.startswith("/") and not url.startswith(("//", "/\\")) and "\n" not in url
+    """A path on this site (``/...``), never another host (``//host``, ``/\\host``, or
+    ``/<tab>/host``: browsers drop tabs and newlines, then read ``//host``)."""
+    unsafe = "\\" in url or any(ord(char) < 0x20 or ord(char) == 0x7F for char in url)
+    return url.startswith("/") and not url.startswith("//") and not unsafe
 
 
 class LanguageHandler(BaseHandler):

@@ -21,6 +21,8 @@ def test_switch_link_goes_through_the_hub_and_back_without_the_old_language():
     ("/services/gradebook/me", True), ("/user/ana/lab?reset", True),
     ("//evil.example/", False), ("/\\evil.example/", False), ("https://evil.example/", False),
     ("", False), ("javascript:alert(1)", False),
+    ("/\t/evil.example", False), ("/\n/evil.example", False), ("/a\rb", False),
+    ("/a/\\b", False), ("/a\x7f", False),
 ])
 def test_only_paths_on_this_site_are_followed_back(url, local):
     assert local_path(url) is local
