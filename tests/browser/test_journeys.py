@@ -31,6 +31,7 @@ from .conftest import (
     WRITTEN_POINTS,
     Visitor,
     grade_solutions,
+    reload_until,
 )
 from .lab_answers import answer, solutions
 
@@ -241,16 +242,6 @@ def lab_title(language: str) -> str:
     return lab["title"][language]
 
 
-def until(page: Page, done, tries: int = 60) -> None:
-    """Reload ``page`` every two seconds until ``done()``."""
-    for _ in range(tries):
-        if done():
-            return
-        page.wait_for_timeout(2_000)
-        page.reload()
-    raise AssertionError(f"{page.url} never showed what was expected")
-
-
 def learner_reads_feedback(learner: Visitor) -> None:
     page = learner.page
     start_lab(learner)
@@ -270,14 +261,14 @@ def learner_reads_feedback(learner: Visitor) -> None:
     lab = progress.locator("section.lab", has_text=lab_title(learner.language))
     written = lab.locator("tr", has=progress.locator("th", has_text=WRITTEN))
     # the hub's grader service carries the person's grade in when gradebook.db changes
-    until(progress, lambda: written.count() == 1 and f"{WRITTEN_POINTS:g}/{WRITTEN_POINTS:g}"
-          in written.inner_text())
+    graded = f"{WRITTEN_POINTS:g}/{WRITTEN_POINTS:g}"
+    reload_until(progress, lambda: written.count() == 1 and graded in written.inner_text())
     assert COMMENTS[learner.language] in written.inner_text()
     assert lab.locator(".awaiting").count() == 0
     learner.check("progress-graded", progress)
     credentials = open_from_northlab_menu(learner, "credentials")
     card = credentials.locator("section.credential").first
-    until(credentials, lambda: card.count() > 0)
+    reload_until(credentials, lambda: card.count() > 0)
     with learner.context.expect_page() as opened:
         card.locator("a[href*='certificate.png']").click(modifiers=["Control"])
     certificate = opened.value

@@ -6,13 +6,12 @@ needs no other test to have run before it."""
 from __future__ import annotations
 
 import secrets
-from urllib.parse import quote, urlsplit
 
 import pytest
 
 from hub.people import add_person
 
-from .conftest import SLOW, World, grade_solutions
+from .conftest import SLOW, World, grade_solutions, reload_until
 
 pytestmark = pytest.mark.slow
 ROLE = "learner-verified"
@@ -37,24 +36,13 @@ def test_lead_verifies_a_credential(world, visit, graded_learner):
     page = lead.page
     lead.log_in()
     page.wait_for_url("**/services/gradebook/**", timeout=SLOW)
-    # the journeys' lead may have left this person in French: the switch every page links to
-    page.goto(f"{world.url}/hub/northlab/language?lang=en&next="
-              + quote(urlsplit(page.url).path, safe=""))
     page.click(f"a >> text={world.cohort}")
     row = page.locator(f"table.grid a >> text={graded_learner}")
-    for _ in range(90):  # the learner's results arrive with the outbox's next delivery
-        if row.count():
-            break
-        page.wait_for_timeout(2000)
-        page.reload()
+    reload_until(page, lambda: row.count() > 0)  # the outbox delivers the learner's results
     row.click()
     page.wait_for_url("**/services/gradebook/learner/**")
     verify = page.locator("a[href*='/services/credentials/verify']")
-    for _ in range(60):  # the hub's grader service delivers the outbox every few seconds
-        if verify.count():
-            break
-        page.wait_for_timeout(2_000)
-        page.reload()
+    reload_until(page, lambda: verify.count() > 0)
     lead.check("learner")
     verify.click()
     page.locator("#result[data-valid=true]").wait_for(timeout=SLOW)
