@@ -215,8 +215,10 @@ def start_hub(settings: Settings, log_path: Path | None = None) -> subprocess.Po
 
 
 def wait_until_up(
-    settings: Settings, process: subprocess.Popen, log_path: Path, timeout: float = 90
+    settings: Settings, process: subprocess.Popen, log_path: Path, timeout: float = 240
 ) -> None:
+    # the proxy routes /hub/ only once every managed service started: on a loaded machine
+    # (CI, 2 cores at load 20) that took over 90 s; a hub that dies is reported at once
     url = f"http://127.0.0.1:{settings.port}/hub/api/"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
