@@ -211,7 +211,7 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
             return None
         self.log.info("Forked %s's server from the fork-server: process %i",
                       self.user.name, process.pid)
-        self.proc = None
+        self.pid, self.proc = process.pid, None
         self.hold(process)
         return (self.ip or "127.0.0.1", self.port)
 

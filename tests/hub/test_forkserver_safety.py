@@ -20,14 +20,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import requests
 
 from hub.accounts import ensure_user, remove_user
 from hub.forkserver.client import ForkFailed, accept, fork_server
 from hub.forkserver.process import ServerProcess, start_time
+from hub.runner import start_hub, stop_hub
 from hub.spawner import NorthlabSpawner
 
-from .conftest import processes_of, running
-from .test_forkserver import standalone_fork_server
+from .conftest import processes_of, running, running_hub
+from .test_forkserver import forked_by, server_pid, standalone_fork_server
 
 pytestmark = pytest.mark.slow
 
@@ -197,3 +199,26 @@ def test_a_late_or_foreign_answer_is_refused_and_its_child_killed(learner):
             child.wait()
             hub_end.close()
             child_end.close()
+
+
+def test_a_forked_server_is_adopted_after_a_hub_restart():
+    """The real hub: a forked server outlives its hub (``cleanup_servers`` is off); the
+    restarted hub finds it running (adopted by its stored pid and start time), and stops it
+    through the adopted pidfd."""
+    with running_hub(server_start="fork") as hub:
+        name = hub.name("restart")
+        hub.client.ensure_user(name)
+        token = hub.start_server(name, "cybersecurity")
+        pid = server_pid(hub, name)
+        assert "hub.forkserver" in forked_by(pid)
+        stop_hub(hub.settings, hub.process)
+        assert running(pid)
+        hub.process = start_hub(hub.settings)
+        wait_until(lambda: hub.client.user(name)["servers"].get("", {}).get("ready"),
+                   "the restarted hub did not find the server running")
+        lab = requests.get(f"{hub.url}/user/{name}/lab", timeout=60,
+                           headers={"Authorization": f"token {token}"})
+        assert lab.status_code == 200
+        hub.stop_server(name)
+        wait_until(lambda: not running(pid), "the adopted server did not stop")
+        assert "forgotten, not signalled" not in hub.log.read_text()
