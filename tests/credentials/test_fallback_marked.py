@@ -9,6 +9,7 @@ from tornado.httpclient import AsyncHTTPClient
 from hub.services.credentials.app import make_app
 from tests.gradebook.stub import StubAuth, scopes_for
 from tests.i18n.marks import mismarked
+from tests.support.web import listening
 
 from .conftest import make_record
 
@@ -21,17 +22,14 @@ async def page_of(library):
     stood in for by the gradebook tests' stub; every handler and template is real)."""
     app = make_app(library, prefix=PREFIX, hub=False)
     app.settings.update(hub=True, hub_auth=StubAuth({"ann": scopes_for()}))
-    server = app.listen(0, "127.0.0.1")
-    port = next(iter(server._sockets.values())).getsockname()[1]
+    with listening(app) as url:
+        async def fetch(learner: str, language: str) -> str:
+            response = await AsyncHTTPClient().fetch(
+                f"{url}{PREFIX}?lang={language}", headers={"X-Stub-User": learner},
+                follow_redirects=False)
+            return response.body.decode()
 
-    async def fetch(learner: str, language: str) -> str:
-        response = await AsyncHTTPClient().fetch(
-            f"http://127.0.0.1:{port}{PREFIX}?lang={language}",
-            headers={"X-Stub-User": learner}, follow_redirects=False)
-        return response.body.decode()
-
-    yield fetch
-    server.stop()
+        yield fetch
 
 
 async def test_the_inuktitut_credentials_page_marks_english(library, page_of):

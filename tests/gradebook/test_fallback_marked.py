@@ -8,10 +8,8 @@ from sqlalchemy import select
 from hub.services.records import Credential, Result
 from tests.i18n.marks import mismarked
 
-from .test_ui_links import get  # noqa: F401 - the fixture
 
-
-async def test_the_inuktitut_learner_page_marks_english(get, seeded):  # noqa: F811
+async def test_the_inuktitut_learner_page_marks_english(get, seeded):
     engine, roster = seeded
     with engine.connect() as conn:
         learner = conn.execute(select(Credential.learner).limit(1)).scalar_one()
