@@ -49,6 +49,9 @@ def hub_config(tmp: Path, port: int, labs_root: Path) -> str:
     service_port, hub_port, proxy_api = free_port(), free_port(), free_port()
     public = f"http://127.0.0.1:{port}/services/credentials"
     return f"""
+import os
+from hub import lifeline
+
 c = get_config()  # noqa
 c.JupyterHub.ip = "127.0.0.1"
 c.JupyterHub.port = {port}
@@ -71,7 +74,9 @@ c.JupyterHub.services = [
     {{
         "name": "credentials",
         "url": "http://127.0.0.1:{service_port}",
-        "command": [{sys.executable!r}, "-m", "hub.services.credentials"],
+        # as the hub starts it: its port bound before its imports (a loaded machine)
+        "command": lifeline.command(os.getpid(), [{sys.executable!r}, "-m",
+                                                  "hub.services.credentials"], serves=True),
         "cwd": {str(REPO)!r},
         "oauth_no_confirm": True,
         "oauth_client_allowed_scopes": {OAUTH_SCOPES!r},

@@ -110,6 +110,12 @@ c.JupyterHub.custom_scopes = {{{GRADEBOOK_SCOPE!r}: {{"description": "Read the g
 c.JupyterHub.load_groups = {groups!r}
 c.JupyterHub.load_roles = {roles!r}
 c.JupyterHub.services = {services!r}
+# started as the hub starts it: its port bound before its imports, so a loaded machine's
+# slow start is waited for (JupyterHub gives a managed service ten one-second tries)
+import os
+from hub import lifeline
+c.JupyterHub.services[0]["command"] = lifeline.command(
+    os.getpid(), c.JupyterHub.services[0]["command"], serves=True)
 c.JupyterHub.cleanup_servers = True
 
 # the product's language switch (/hub/northlab/language), remembered per user
