@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -148,33 +147,22 @@ def test_after_a_hub_restart_only_the_same_process_is_adopted(learner):
 
 
 def test_a_request_the_hub_gave_up_on_starts_nothing(learner, capfd):
-    """A request waiting while the fork-server still imports: the hub stops waiting (and
-    starts the server as a new process); the fork-server, once ready, must not serve it."""
-    folder = Path(tempfile.mkdtemp(prefix="northlab-forkserver-", dir="/tmp"))
-    path = str(folder / "fs.sock")
-    fork_server_process = subprocess.Popen(
-        [sys.executable, "-P", "-m", "hub.forkserver", "--socket", path],
-        stdout=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        given_up = None
-        while given_up is None:  # the socket exists before the imports are done
-            try:
-                fork_help(path, learner, timeout=0.5)
-            except ForkFailed as exc:
-                if "no answer in time" in str(exc):
-                    given_up = exc
-            assert fork_server_process.poll() is None
-        assert "ready" in fork_server_process.stdout.readline()  # type: ignore[union-attr]
+    """A request waiting while the fork-server is busy (stopped here): the hub stops waiting
+    (and starts the server as a new process); the fork-server, once it goes on, must not
+    serve it."""
+    with standalone_fork_server() as (fork_server_process, path):
+        os.kill(fork_server_process.pid, signal.SIGSTOP)  # accepts nothing for now
+        try:
+            with pytest.raises(ForkFailed, match="no answer in time"):
+                fork_help(path, learner, timeout=1)
+        finally:
+            os.kill(fork_server_process.pid, signal.SIGCONT)
         served = fork_help(path, learner)  # accepted after the stale one, so forked after it
         wait_until(lambda: not served.running(), "the forked --help did not end")
         served.close()
         wait_until(lambda: not processes_of(learner.pw_name), "the learner's processes "
                    "did not end")
         assert capfd.readouterr().out.count(HELP_MARK) == 1  # the request still awaited
-    finally:
-        fork_server_process.terminate()
-        fork_server_process.wait(60)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_late_or_foreign_answer_is_refused_and_its_child_killed(learner):
