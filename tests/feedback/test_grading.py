@@ -175,3 +175,30 @@ def test_what_is_graded_is_the_submission_as_first_seen(tmp_path: Path):
         service.graders.stop()
     assert [(e["score"], e["error"]) for e in entries] == [(0, None), (0, None)], entries
     assert list((tmp_path / "feedback" / "files").iterdir()) == []  # copies gone once graded
+
+
+def test_a_lab_broken_after_queueing_ends_in_error_and_the_next_is_graded(tmp_path: Path):
+    """The instructor breaks the lab while a submission waits: that request ends in an
+    error the learner can read (no attempt used), grading goes on."""
+    tmp_path.chmod(0o755)
+    service = Service(tmp_path, "[feedback]\non_submit = true\nattempts = 1\n", 1)
+    hand_in(service.exchange, SOLUTION)
+    assert service.scan() == 1
+    lab_toml = tmp_path / "labs" / "cybersecurity" / LAB_ID / "lab.toml"
+    good = lab_toml.read_text()
+    lab_toml.write_text("id = [broken\n")
+    service.graders.start()
+    try:
+        failed = wait_for(lambda: [e for e in service.spool.entries(LEARNER)
+                                   if e["state"] == "error"], "the error", timeout=120)[0]
+        lab_toml.write_text(good)
+        hand_in(service.exchange, SOLUTION)
+        assert service.scan() == 1  # the failed request used no attempt
+        entries = wait_for(lambda: settled(service.spool, 1), "the next grade", timeout=120)
+    finally:
+        service.graders.stop()
+    assert [(e["state"], e.get("score")) for e in entries] == [("error", None), ("graded", 2)]
+    shown = {lang: learner_view([{**failed, "message": message(failed)}], lang)[0]["message"]
+             for lang in ("en", "fr")}
+    assert "instructor" in shown["en"] and "formateur" in shown["fr"]
+    assert list((tmp_path / "feedback" / "running").iterdir()) == []

@@ -41,6 +41,7 @@ from hub.exchange import lab_tracks
 from hub.services.exchange import archive
 from hub.services.feedback.snapshot import Replaced, copy_submission, is_file, open_folder
 from hub.services.feedback.spool import Spool, request_id
+from hub.services.feedback.view import CATALOG
 
 LOG = logging.getLogger("northlab.feedback")
 #: nbgrader writes this file last into a submission folder: the submission is complete.
@@ -325,7 +326,12 @@ class Graders:
                 self.wake.wait(1.0)
                 self.wake.clear()
                 continue
-            outcome = self.grade(request)
+            try:
+                outcome = self.grade(request)
+            except Exception:  # one request never stops grading; its learner is told
+                LOG.exception("cannot grade %s of %s", request.get("lab"), request.get("learner"))
+                outcome = {"state": "error", "graded_ns": time.time_ns(), "error": {
+                    "code": "grading_failed", "message": CATALOG.all_languages("feedback.failed")}}
             if self.stopping.is_set():
                 return  # the sandboxes were stopped under it: graded again after restart
             self.spool.finish({**request, **outcome})

@@ -89,14 +89,15 @@ class Spool:
         queue ``request`` with its ``attempt`` number after ``copy(folder)`` wrote its files
         (and returned fields to add, e.g. an ``error``; what it raises queues nothing),
         or record it as ``limit`` when its learner used every attempt of its lab (``attempts``,
-        0: no limit) in any course. Returns ``queued``, ``limit`` or None (known)."""
+        0: no limit) in any course (a request our side failed to grade, ``error``, uses none).
+        Returns ``queued``, ``limit`` or None (known)."""
         rid = request["id"]
         with self._lock():
             if self.known(rid):
                 return None
             used = sum(1 for r in self._all() if r.get("learner") == request["learner"]
                        and (r.get("track"), r.get("lab")) == (request["track"], request["lab"])
-                       and r.get("state") != "limit")
+                       and r.get("state") not in ("limit", "error"))
             if request["attempts"] and used >= request["attempts"]:
                 _write_atomic(self.root / DONE / f"{rid}.json",
                               {**request, "state": "limit", "attempt": None})
