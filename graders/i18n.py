@@ -226,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(Catalog(args.folder).messages, sys.stdout, ensure_ascii=False, indent=1)
             print()
             return 0
+        if args.command == "update":  # achievements' texts first: they make their catalogues
+            from graders.achievement_texts import write_templates  # it imports this module
+            for path in write_templates(REPO / "labs"):
+                print(path.relative_to(REPO))
         for folder in locale_folders():
             if args.command == "status":
                 print(status(Catalog(folder)))

@@ -1,7 +1,7 @@
 """Achievements as data: ``labs/<track>/achievement.toml`` (one or more per track).
 
-Each file holds one achievement: ``id``, ``track``, ``name`` / ``description`` ({en, fr},
-and other languages such as ``iu`` when a translator has given them),
+Each file holds one achievement: ``id``, ``track``, ``name`` / ``description`` ({en, fr};
+other languages such as ``iu`` come from the track's catalogue, see graders.achievement_texts),
 optional ``tags``, and ``[criteria]`` with ``min_labs``, ``min_percent``, ``labs`` (empty =
 every lab of the track whose ``lab.toml`` has ``credential = <id>``) and ``narrative``.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from graders.achievement_texts import read_achievement, texts
 
 
 class AchievementError(ValueError):
@@ -47,11 +49,11 @@ class Achievement:
         return passed if len(passed) >= self.min_labs and passed else None
 
 
-def _text(data: dict, key: str, path: Path) -> dict[str, str]:
-    value = data.get(key)
-    if not isinstance(value, dict) or not value.get("en") or not value.get("fr"):
+def _text(found: dict[str, dict[str, str]], key: str, path: Path) -> dict[str, str]:
+    value = found[key]
+    if not value.get("en") or not value.get("fr"):
         raise AchievementError(f"{path}: {key} needs English and French text (en, fr)")
-    return {str(k): str(v) for k, v in value.items()}
+    return value
 
 
 def _track_labs(track_dir: Path, achievement_id: str) -> tuple[str, ...]:
@@ -68,9 +70,10 @@ def _track_labs(track_dir: Path, achievement_id: str) -> tuple[str, ...]:
 
 def load_achievement(path: Path) -> Achievement:
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise AchievementError(f"cannot read achievement {path}: {exc}") from exc
+        data = read_achievement(path)
+        found = texts(path, data)
+    except ValueError as exc:
+        raise AchievementError(str(exc)) from exc
     criteria = data.get("criteria", {})
     try:
         achievement_id = str(data["id"])
@@ -78,9 +81,9 @@ def load_achievement(path: Path) -> Achievement:
         return Achievement(
             id=achievement_id,
             track=str(data["track"]),
-            name=_text(data, "name", path),
-            description=_text(data, "description", path),
-            narrative=_text(criteria, "narrative", path),
+            name=_text(found, "name", path),
+            description=_text(found, "description", path),
+            narrative=_text(found, "narrative", path),
             min_labs=int(criteria.get("min_labs", 1)),
             min_percent=float(criteria.get("min_percent", 70)),
             labs=listed or _track_labs(Path(path).parent, achievement_id),
