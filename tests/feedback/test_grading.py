@@ -202,3 +202,14 @@ def test_a_lab_broken_after_queueing_ends_in_error_and_the_next_is_graded(tmp_pa
              for lang in ("en", "fr")}
     assert "instructor" in shown["en"] and "formateur" in shown["fr"]
     assert list((tmp_path / "feedback" / "running").iterdir()) == []
+
+
+def test_one_broken_lab_leaves_the_others_graded_on_submit(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    feedback_lab(tmp_path / "labs", "[feedback]\non_submit = true\n")
+    broken = tmp_path / "labs" / "ai-data" / "aaa-broken"
+    broken.mkdir(parents=True)
+    (broken / "lab.toml").write_text("id = [broken\n")
+    watcher = Watcher(tmp_path / "exchange", tmp_path / "labs", Spool(tmp_path / "feedback"))
+    assert [lab.id for lab in watcher.labs()[LAB_ID]] == [LAB_ID]
+    assert "aaa-broken" in caplog.text

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.engine import Grader
-from graders.lab import Lab, LabError, discover_labs, load_lab
+from graders.lab import Lab, LabError, lab_dirs, load_lab
 from graders.outbox import Outbox
 from graders.submissions import Submission, SubmissionError, read_files
 from hub.exchange import lab_tracks
@@ -54,19 +54,29 @@ SUBMISSION_NAME = re.compile(r"(?P<learner>[A-Za-z0-9_.@-]{1,128})\+"
                              r"[A-Za-z0-9 :._-]{1,64}(\+[A-Za-z0-9_=-]{1,64})?", re.ASCII)
 
 
-def labs_on_submit(labs_root: Path) -> dict[str, list[Lab]]:
-    """Labs graded on submit, by nbgrader assignment name (a lab that does not load is
-    left out: ``northlab check`` reports it)."""
+def labs_on_submit(labs_root: Path,
+                   skip: Callable[[Path, str], None] | None = None) -> dict[str, list[Lab]]:
+    """Labs graded on submit, by nbgrader assignment name; a lab that does not load is
+    left out and passed to ``skip`` (default: logged), never the others."""
     found: dict[str, list[Lab]] = {}
     try:
-        labs = discover_labs(labs_root)
+        folders = lab_dirs(labs_root)
     except (LabError, OSError) as exc:
         LOG.error("cannot read the labs under %s: %s", labs_root, exc)
         return found
-    for lab in labs:
+    for folder in folders:
+        try:
+            lab = load_lab(folder)
+        except (LabError, OSError) as exc:
+            (skip or _log_skipped)(folder, str(exc))
+            continue
         if lab.feedback.on_submit:
             found.setdefault(lab.assignment, []).append(lab)
     return found
+
+
+def _log_skipped(path: Path, why: str) -> None:
+    LOG.warning("skipped %s: %s", path, why)
 
 
 def _uid(name: str) -> int | None:
@@ -107,7 +117,8 @@ class Watcher:
 
     def labs(self) -> dict[str, list[Lab]]:
         if time.monotonic() - self._labs_read >= LABS_REFRESH_SECONDS:
-            self._labs, self._labs_read = labs_on_submit(self.labs_root), time.monotonic()
+            self._labs = labs_on_submit(self.labs_root, self.note)
+            self._labs_read = time.monotonic()
         return self._labs
 
     def lab_for(self, course_dir: Path, assignment: str, released: bool) -> Lab | None:
