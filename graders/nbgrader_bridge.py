@@ -49,20 +49,22 @@ from graders.notebooks import clean_outputs
 from graders.submissions import Submission, _timestamp, read_files
 
 REPO = Path(__file__).resolve().parents[1]
-_GRADERS: dict[str, Grader] = {}
-#: (lab, learner) -> a record graded on one notebook of the submission: its id, the record
-#: and the submission's other notebooks, which nbgrader has yet to pass through (each once)
-_RECORDS: dict[tuple[str, str], tuple[str, dict[str, Any], set[str]]] = {}
+#: (lab id, lab folder, course) -> its warm engine
+_GRADERS: dict[tuple[str, str, str | None], Grader] = {}
+#: (lab id, course, learner) -> a record graded on one notebook of the submission: its id,
+#: the record and the submission's other notebooks, which nbgrader has yet to pass through
+_RECORDS: dict[tuple[str, str | None, str], tuple[str, dict[str, Any], set[str]]] = {}
 _LOCK = threading.Lock()
 
 
 def _grader(lab: Lab, workers: int, course: str | None) -> Grader:
-    """One warm engine per lab for the life of the nbgrader process."""
+    """One warm engine per lab and course for the life of the nbgrader process."""
+    key = (lab.id, str(lab.path), course)
     with _LOCK:
-        grader = _GRADERS.get(lab.id)
+        grader = _GRADERS.get(key)
         if grader is None:
             grader = Grader(lab, workers=workers, course=course, cell_outputs=True).__enter__()
-            _GRADERS[lab.id] = grader
+            _GRADERS[key] = grader
         return grader
 
 
@@ -130,7 +132,8 @@ class NorthlabExecute(Preprocessor):
                                 files=read_files(folder) if folder.is_dir() else {},
                                 late=submitted_late(info.get("db_url"), info["assignment"],
                                                     info["student"]))
-        key, notebook = (lab.id, info["student"]), info["notebook"]
+        key = (lab.id, self.course or None, info["student"])
+        notebook = info["notebook"]
         with _LOCK:
             done = _RECORDS.pop(key, None)
             if done is not None and done[0] == submission.submission_id and notebook in done[2]:
