@@ -198,8 +198,9 @@ def add_language(folder: Path, language: str) -> Path | None:
     return path
 
 
-def status(cat: Catalog) -> str:
-    """One line per language: how much of a folder is translated."""
+def status(cat: Catalog, listed: str | None = None) -> str:
+    """One line per language: how much of a folder is translated; then, for the ``listed``
+    language, each message it does not translate yet (id and English)."""
     total = len(cat.messages[DEFAULT_LANGUAGE])
     lines = [f"{cat.folder.relative_to(REPO)}: {total} messages"]
     for language in cat.languages:
@@ -207,6 +208,9 @@ def status(cat: Catalog) -> str:
             done, fuzzy = len(cat.messages[language]), len(cat.fuzzy.get(language, ()))
             lines.append(f"  {language}: {done} translated, {total - done - fuzzy} untranslated,"
                          f" {fuzzy} fuzzy")
+    if listed:
+        english = cat.messages[DEFAULT_LANGUAGE]
+        lines += [f"    {listed} {key}: {english[key]}" for key in sorted(cat.untranslated(listed))]
     return "\n".join(lines)
 
 
@@ -215,7 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m graders.i18n", description="northlab's gettext catalogues.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("update", help="merge each .pot into every language's .po (msgmerge)")
-    commands.add_parser("status", help="translated / untranslated / fuzzy counts per language")
+    status_command = commands.add_parser(
+        "status", help="translated / untranslated / fuzzy counts per language")
+    status_command.add_argument("--list", metavar="LANGUAGE", dest="listed",
+                                help="also list each message LANGUAGE does not translate yet")
     init = commands.add_parser("init", help="start a new language in every catalogue folder")
     init.add_argument("language", help="language code, e.g. iu, cr, oj")
     export = commands.add_parser("json", help="print a folder's texts as JSON {lang: {id: text}}")
@@ -232,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(path.relative_to(REPO))
         for folder in locale_folders():
             if args.command == "status":
-                print(status(Catalog(folder)))
+                print(status(Catalog(folder), args.listed))
                 continue
             if args.command == "update":
                 written = update(folder)
