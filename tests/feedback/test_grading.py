@@ -213,3 +213,17 @@ def test_one_broken_lab_leaves_the_others_graded_on_submit(
     watcher = Watcher(tmp_path / "exchange", tmp_path / "labs", Spool(tmp_path / "feedback"))
     assert [lab.id for lab in watcher.labs()[LAB_ID]] == [LAB_ID]
     assert "aaa-broken" in caplog.text
+
+
+def test_a_lab_the_instructor_changes_gets_a_new_grader(tmp_path: Path):
+    tmp_path.chmod(0o755)
+    service = Service(tmp_path, "[feedback]\non_submit = true\n", 1)
+    lab_toml = tmp_path / "labs" / "cybersecurity" / LAB_ID / "lab.toml"
+    try:
+        first = service.graders.grader("cybersecurity", LAB_ID)
+        assert service.graders.grader("cybersecurity", LAB_ID) is first  # kept while unchanged
+        lab_toml.write_text(lab_toml.read_text().replace('"Smoke lab"', '"Smoke lab, fixed"'))
+        fixed = service.graders.grader("cybersecurity", LAB_ID)
+    finally:
+        service.graders.stop()
+    assert fixed is not first and fixed.lab.title["en"] == "Smoke lab, fixed"

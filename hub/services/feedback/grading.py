@@ -279,9 +279,40 @@ def summary(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def lab_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Each file of a lab folder with its size and modification time: changes when the
+    instructor changes the lab."""
+    stamp = []
+    for parent, folders, files in os.walk(folder):
+        folders.sort()
+        for name in sorted(files):
+            try:
+                info = os.stat(os.path.join(parent, name))
+            except OSError:
+                continue
+            stamp.append((os.path.join(parent, name), info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
+@dataclass
+class _Started:
+    """A lab's started grader, the lab's files it started from and the grades it runs."""
+
+    grader: Grader
+    stamp: tuple[tuple[str, int, int], ...]
+    grading: int = 0
+    retired: bool = False
+
+    def stop_if_idle(self) -> None:
+        """Stop a grader replaced by a newer one once its last grade is done."""
+        if self.retired and not self.grading:
+            self.grader.__exit__(None, None, None)
+
+
 class Graders:
-    """``concurrency`` threads grading the spool's requests with one warm grader per lab;
-    records go to the outbox (unless the lab's record is the instructor's collect)."""
+    """``concurrency`` threads grading the spool's requests with one warm grader per lab
+    (started again when the lab changes); records go to the outbox (unless the lab's record
+    is the instructor's collect)."""
 
     def __init__(self, spool: Spool, labs_root: Path, outbox: Outbox, *,
                  concurrency: int = 2) -> None:
@@ -289,7 +320,7 @@ class Graders:
         self.concurrency = concurrency
         self.stopping = threading.Event()
         self.wake = threading.Event()
-        self._graders: dict[str, Grader] = {}
+        self._graders: dict[str, _Started] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
@@ -302,15 +333,28 @@ class Graders:
                 LOG.exception("cannot start the grader of %s", lab.id)
 
     def grader(self, track: str, lab_id: str) -> Grader:
-        """The started grader of a lab (started on first use, then kept)."""
+        """The started grader of a lab: started on first use, then kept until the lab's
+        files change (an instructor's fix counts at the next submission)."""
         with self._lock:
-            if lab_id not in self._graders:
-                lab = load_lab(self.labs_root / track / lab_id)
-                grader = Grader(lab, workers=self.concurrency)
-                grader.__enter__()
-                self._graders[lab_id] = grader
-                LOG.info("grader of %s started (%d slots)", lab_id, self.concurrency)
-            return self._graders[lab_id]
+            return self._current(track, lab_id).grader
+
+    def _current(self, track: str, lab_id: str) -> _Started:
+        """The lab's grader, started again when its files changed (the caller holds the
+        lock); the old one stops once the grades it runs are done."""
+        stamp = lab_stamp(self.labs_root / track / lab_id)
+        started = self._graders.get(lab_id)
+        if started is not None and started.stamp != stamp:
+            LOG.info("lab %s changed: its grader starts again", lab_id)
+            del self._graders[lab_id]
+            started.retired = True
+            started.stop_if_idle()
+            started = None
+        if started is None:
+            grader = Grader(load_lab(self.labs_root / track / lab_id), workers=self.concurrency)
+            grader.__enter__()
+            started = self._graders[lab_id] = _Started(grader, stamp)
+            LOG.info("grader of %s started (%d slots)", lab_id, self.concurrency)
+        return started
 
     def start(self) -> None:
         self._threads = [threading.Thread(target=self._work, name=f"feedback-{i}", daemon=True)
@@ -324,8 +368,8 @@ class Graders:
         self.stopping.set()
         self.wake.set()
         with self._lock:
-            for grader in self._graders.values():
-                grader.__exit__(None, None, None)
+            for started in self._graders.values():
+                started.grader.__exit__(None, None, None)
             self._graders.clear()
         for thread in self._threads:
             thread.join(timeout=30)
@@ -349,7 +393,17 @@ class Graders:
 
     def grade(self, request: dict[str, Any]) -> dict[str, Any]:
         """Grade one request; its record goes to the outbox; returns the learner's view."""
-        grader = self.grader(request["track"], request["lab"])
+        with self._lock:
+            started = self._current(request["track"], request["lab"])
+            started.grading += 1
+        try:
+            return self._grade(started.grader, request)
+        finally:
+            with self._lock:
+                started.grading -= 1
+                started.stop_if_idle()
+
+    def _grade(self, grader: Grader, request: dict[str, Any]) -> dict[str, Any]:
         submission = Submission(learner=request["learner"],
                                 path=self.spool.files(request["id"]),
                                 submitted_at=request["submitted_at"])
