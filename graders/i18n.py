@@ -8,9 +8,10 @@ Each component keeps a ``locale/`` folder in the layout gettext tools (Poedit, W
 
 Texts use ``str.format`` placeholders (``{name}``, flag ``python-brace-format``). An empty or
 fuzzy translation, or one whose placeholders differ from English, falls back to English,
-then to the id. ``python -m graders.i18n --help`` adds a language, merges new English
-messages into every language, or exports JSON for the JupyterLab extension;
-docs/translating.md explains the workflow.
+then to the id. Achievements' texts get a catalogue per track made from their
+``achievement.toml`` (see *Achievement texts* below). ``python -m graders.i18n --help`` adds
+a language, merges new English messages into every language, or exports JSON for the
+JupyterLab extension; docs/translating.md explains the workflow.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import json
 import string
 import sys
+import tomllib
 from functools import cache
 from pathlib import Path
 
@@ -214,6 +216,112 @@ def status(cat: Catalog, listed: str | None = None) -> str:
     return "\n".join(lines)
 
 
+# -- Achievement texts ------------------------------------------------------------------------
+# An achievement's ``name``, ``description`` and criteria ``narrative`` are ``{en = ...,
+# fr = ...}`` tables in ``labs/<track>/achievement.toml`` (English is the source). Translators
+# work on the track's catalogue ``labs/<track>/locale/achievement.pot`` + ``<lang>/LC_MESSAGES/
+# achievement.po`` (msgctxt ``<achievement id>.<field>``), which ``update`` makes from the
+# toml's English, seeding each language's empty entries with the toml's text in that language.
+# A language's text is the catalogue's translation (non-empty, not fuzzy), else the toml's.
+
+ACHIEVEMENT_FIELDS = ("name", "description", "narrative")
+ACHIEVEMENT_DOMAIN = "achievement"
+#: Languages every track's catalogue starts with (Inuktitut empty until a translator fills it).
+STARTED_LANGUAGES = (*COMPLETE_LANGUAGES, "iu")
+
+
+def read_achievement(path: Path) -> dict:
+    """The parsed ``achievement.toml`` (ValueError in one sentence when it cannot be read)."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"cannot read achievement {path}: {exc}") from exc
+
+
+def _toml_texts(data: dict) -> dict[str, dict[str, str]]:
+    """An achievement's ``{field: {language: text}}`` as its toml gives them (non-empty)."""
+    tables = {"name": data.get("name"), "description": data.get("description"),
+              "narrative": (data.get("criteria") or {}).get("narrative")}
+    return {field: {str(lang): str(text) for lang, text in table.items() if str(text).strip()}
+            if isinstance(table, dict) else {} for field, table in tables.items()}
+
+
+def _achievement_message(achievement_id: str, field: str) -> str:
+    return f"{achievement_id}.{field}"
+
+
+def achievement_texts(path: Path, data: dict) -> dict[str, dict[str, str]]:
+    """``{field: {language: text}}``: the toml's texts, each language the track's catalogue
+    translates taking the catalogue's text."""
+    found = _toml_texts(data)
+    folder = Path(path).parent / "locale"
+    if not (folder / f"{ACHIEVEMENT_DOMAIN}.pot").is_file():
+        return found
+    catalog = Catalog(folder)
+    achievement_id = str(data.get("id", ""))
+    for field, table in found.items():
+        for language, messages in catalog.messages.items():
+            text = messages.get(_achievement_message(achievement_id, field), "")
+            if language != DEFAULT_LANGUAGE and text.strip():
+                table[language] = text
+    return found
+
+
+def _achievement_template(entries: list[tuple[str, str, Path]]) -> PoCatalog:
+    po = PoCatalog(domain=ACHIEVEMENT_DOMAIN, project="northlab", version="1", fuzzy=False,
+                   header_comment="# English texts of this track's achievements, made from "
+                                  "achievement.toml\n# by `python -m graders.i18n update`: "
+                                  "edit the English there, not here.")
+    for context, english, source in entries:
+        po.add(english, context=context, auto_comments=[f"{source.name}: {context}"],
+               flags={BRACE_FORMAT} if placeholders(english) else set())
+    return po
+
+
+def _same_messages(a: PoCatalog, b: PoCatalog) -> bool:
+    def key(po: PoCatalog) -> list:
+        return [(m.context, m.id, sorted(m.flags), m.auto_comments) for m in po if m.id]
+    return key(a) == key(b)
+
+
+def write_achievement_templates(labs_root: Path) -> list[Path]:
+    """Make or refresh each track's achievement catalogue from its ``achievement.toml`` files:
+    the ``.pot`` (only when the English changed), every language's ``.po`` merged, and empty
+    entries seeded with the toml's text in that language. Returns the files written."""
+    tracks: dict[Path, list[Path]] = {}
+    for path in sorted(Path(labs_root).glob("*/achievement.toml")):
+        tracks.setdefault(path.parent, []).append(path)
+    written: list[Path] = []
+    for track_dir, paths in tracks.items():
+        folder, entries, seeds = track_dir / "locale", [], {}
+        for path in paths:
+            data = read_achievement(path)
+            for field, table in _toml_texts(data).items():
+                if not table.get(DEFAULT_LANGUAGE):
+                    raise ValueError(f"{path}: {field} needs its English text (en)")
+                context = _achievement_message(str(data.get("id", "")), field)
+                entries.append((context, table[DEFAULT_LANGUAGE], path))
+                seeds[context] = table
+        template, pot = _achievement_template(entries), folder / f"{ACHIEVEMENT_DOMAIN}.pot"
+        if not pot.is_file() or not _same_messages(template, read_catalogue(pot)):
+            write_catalogue(template, pot)
+            written.append(pot)
+        languages = {lang for table in seeds.values() for lang in table} | set(STARTED_LANGUAGES)
+        for language in sorted(languages - {DEFAULT_LANGUAGE}):
+            add_language(folder, language)
+        update(folder)
+        for language, po_path in translation_paths(folder).items():
+            po = read_catalogue(po_path)
+            empty = [m for m in po if m.id and not m.string and seeds.get(m.context, {})
+                     .get(language)]
+            for message in empty:
+                message.string = seeds[message.context][language]
+            if empty:
+                write_catalogue(po, po_path)
+                written.append(po_path)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m graders.i18n", description="northlab's gettext catalogues.")
@@ -234,8 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             print()
             return 0
         if args.command == "update":  # achievements' texts first: they make their catalogues
-            from graders.achievement_texts import write_templates  # it imports this module
-            for path in write_templates(REPO / "labs"):
+            for path in write_achievement_templates(REPO / "labs"):
                 print(path.relative_to(REPO))
         for folder in locale_folders():
             if args.command == "status":

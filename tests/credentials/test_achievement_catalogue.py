@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from graders.achievement_texts import FIELDS
-from graders.i18n import read_catalogue, write_catalogue
+from graders.i18n import ACHIEVEMENT_FIELDS, read_catalogue, write_catalogue
 from hub.services.credentials.badge import achievement_document
 from hub.services.credentials.service import Credentials
 from tests.support.ports import free_port
@@ -76,7 +75,7 @@ def test_a_filled_inuktitut_catalogue_names_the_issued_credential_in_inuktitut(
     assert achievement.languages == ("en", "fr", "iu")
     page = achievement_document(achievement, settings.public_url, "iu")
     assert (page["name"], page["description"], page["criteria"]["narrative"]) == tuple(
-        TRANSLATED[field] for field in FIELDS)
+        TRANSLATED[field] for field in ACHIEVEMENT_FIELDS)
     for lab in sorted(achievement.labs):
         credentials.record_result(foundations_record("ana", lab, 9), reported_by="grader")
     (credential,) = credentials.credentials_of("ana")

@@ -11,8 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from graders.achievement_texts import read_achievement, texts, write_templates
-from graders.i18n import Catalog
+from graders.i18n import (
+    Catalog,
+    achievement_texts,
+    read_achievement,
+    write_achievement_templates,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 FOUNDATIONS = REPO / "labs" / "foundations" / "achievement.toml"
@@ -28,7 +32,7 @@ def track_with(tmp_path: Path, achievement: str) -> Path:
 
 def test_update_makes_the_catalogue_from_the_toml_and_seeds_french(tmp_path):
     labs = track_with(tmp_path, FOUNDATIONS.read_text("utf-8"))
-    written = write_templates(labs)
+    written = write_achievement_templates(labs)
     locale = labs / "foundations" / "locale"
     assert locale / "achievement.pot" in written
     catalog = Catalog(locale)
@@ -36,20 +40,20 @@ def test_update_makes_the_catalogue_from_the_toml_and_seeds_french(tmp_path):
         "digital-foundations.name"] == "Digital Foundations"
     assert catalog.messages["fr"]["digital-foundations.name"] == "Bases du numérique"
     assert catalog.untranslated("iu") == IDS
-    assert write_templates(labs) == []  # idempotent: nothing changed, nothing written
+    assert write_achievement_templates(labs) == []  # idempotent: nothing changed, nothing written
 
 
 def test_changed_english_turns_french_fuzzy_and_the_toml_text_is_used(tmp_path):
     original = FOUNDATIONS.read_text("utf-8")
     labs = track_with(tmp_path, original)
-    write_templates(labs)
+    write_achievement_templates(labs)
     labs = track_with(tmp_path, original.replace('en = "Digital Foundations"',
                                                  'en = "Digital Foundations Plus"'))
-    assert labs / "foundations" / "locale" / "achievement.pot" in write_templates(labs)
+    assert labs / "foundations" / "locale" / "achievement.pot" in write_achievement_templates(labs)
     catalog = Catalog(labs / "foundations" / "locale")
     assert catalog.fuzzy["fr"] == {"digital-foundations.name"}
     path = labs / "foundations" / "achievement.toml"
-    name = texts(path, read_achievement(path))["name"]
+    name = achievement_texts(path, read_achievement(path))["name"]
     assert name == {"en": "Digital Foundations Plus", "fr": "Bases du numérique"}
 
 
@@ -57,7 +61,7 @@ def test_a_language_given_in_the_toml_is_seeded_too(tmp_path):
     achievement = FOUNDATIONS.read_text("utf-8").replace(
         'fr = "Bases du numérique" }', 'fr = "Bases du numérique", iu = "ᐊᐃ" }')
     labs = track_with(tmp_path, achievement)
-    write_templates(labs)
+    write_achievement_templates(labs)
     catalog = Catalog(labs / "foundations" / "locale")
     assert catalog.messages["iu"] == {"digital-foundations.name": "ᐊᐃ"}
 
@@ -65,7 +69,7 @@ def test_a_language_given_in_the_toml_is_seeded_too(tmp_path):
 def test_a_broken_achievement_is_one_sentence(tmp_path):
     labs = track_with(tmp_path, "id = \n")
     with pytest.raises(ValueError, match="cannot read achievement .*achievement.toml"):
-        write_templates(labs)
+        write_achievement_templates(labs)
 
 
 def test_the_shipped_achievement_catalogues_are_up_to_date(tmp_path):
@@ -74,7 +78,7 @@ def test_the_shipped_achievement_catalogues_are_up_to_date(tmp_path):
         copy = tmp_path / "labs" / toml.parent.name
         shutil.copytree(toml.parent / "locale", copy / "locale")
         shutil.copy(toml, copy / "achievement.toml")
-    assert write_templates(tmp_path / "labs") == []
+    assert write_achievement_templates(tmp_path / "labs") == []
 
 
 def test_status_lists_the_untranslated_inuktitut_achievement_texts():

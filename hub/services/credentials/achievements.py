@@ -1,7 +1,7 @@
 """Achievements as data: ``labs/<track>/achievement.toml`` (one or more per track).
 
 Each file holds one achievement: ``id``, ``track``, ``name`` / ``description`` ({en, fr};
-other languages such as ``iu`` come from the track's catalogue, see graders.achievement_texts),
+other languages such as ``iu`` come from the track's catalogue, see graders.i18n),
 optional ``tags``, and ``[criteria]`` with ``min_labs``, ``min_percent``, ``labs`` (empty =
 every lab of the track whose ``lab.toml`` has ``credential = <id>``) and ``narrative``.
 """
@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.achievement_texts import read_achievement, texts
+from graders.i18n import achievement_texts, read_achievement
 
 
 class AchievementError(ValueError):
@@ -71,7 +71,7 @@ def _track_labs(track_dir: Path, achievement_id: str) -> tuple[str, ...]:
 def load_achievement(path: Path) -> Achievement:
     try:
         data = read_achievement(path)
-        found = texts(path, data)
+        found = achievement_texts(path, data)
     except ValueError as exc:
         raise AchievementError(str(exc)) from exc
     criteria = data.get("criteria", {})
