@@ -1,7 +1,8 @@
-"""Lab titles and order for display, read from ``labs/<track>/<lab>/lab.toml``.
+"""Lab titles and order for display, read from ``labs/<track>/<lab>/lab.toml``, and
+achievement names (read by the credential service's ``achievements`` module).
 
-The gradebook only needs the id, track, order and bilingual title of each lab; labs that
-appear in results but not on disk are shown by id.
+The gradebook only needs the id, track, order and bilingual title of each lab; labs and
+achievements that appear in results but not on disk are shown by id.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.lab import TRACKS as TRACK_ORDER
+from hub.services.credentials.achievements import AchievementError, load_achievement
 from hub.settings import REPO
 
 LABS_ROOT = REPO / "labs"
@@ -37,8 +39,11 @@ class LabInfo:
 class LabCatalogue:
     """Lab metadata by id; unknown ids get a bare :class:`LabInfo`."""
 
-    def __init__(self, labs: dict[str, LabInfo]) -> None:
+    def __init__(self, labs: dict[str, LabInfo],
+                 achievement_names: dict[str, dict[str, str]] | None = None) -> None:
         self.labs = labs
+        #: ``{achievement id: {language: name}}``
+        self.achievement_names = achievement_names or {}
 
     @classmethod
     def from_folder(cls, root: Path = LABS_ROOT) -> LabCatalogue:
@@ -55,7 +60,14 @@ class LabCatalogue:
                 order=int(data.get("order", 0)),
                 title={k: str(v) for k, v in dict(data.get("title", {})).items()},
             )
-        return cls(labs)
+        names = {}
+        for path in sorted(Path(root).glob("*/achievement.toml")):
+            try:
+                achievement = load_achievement(path)
+            except AchievementError:
+                continue  # the credential service reports it; the gradebook shows the id
+            names[achievement.id] = dict(achievement.name)
+        return cls(labs, names)
 
     def get(self, lab_id: str, track: str = "") -> LabInfo:
         return self.labs.get(lab_id) or LabInfo(id=lab_id, track=track)

@@ -110,6 +110,8 @@ class LearnerView:
     credentials: list[queries.EarnedCredential]
     completed: int = 0
     average: float | None = None
+    #: ``{achievement id: {language: name}}`` of the credentials' achievements
+    achievement_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -252,11 +254,13 @@ def learner(conn: Connection, snapshot: Snapshot, name: str, catalogue: LabCatal
     labs = catalogue.ordered({lab: attempts[0].track for lab, attempts in grouped.items()})
     history = [LabHistory(info, grouped[info.id]) for info in labs]
     best = [h.best.percent for h in history]
+    credentials = queries.credentials_of(conn, name)
     return LearnerView(
-        name=name, cohorts=snapshot.cohorts_of(name), labs=history,
-        credentials=queries.credentials_of(conn, name),
+        name=name, cohorts=snapshot.cohorts_of(name), labs=history, credentials=credentials,
         completed=sum(1 for b in best if b >= pass_percent),
         average=sum(best) / len(best) if best else None,
+        achievement_names={c.achievement: catalogue.achievement_names.get(c.achievement, {})
+                           for c in credentials},
     )
 
 
