@@ -15,6 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from graders.settings import SettingsError
+
 #: verb -> (module that registers it, one-line help for ``northlab --help``)
 VERBS: dict[str, tuple[str, str]] = {
     "demo": ("hub.cli", "Seed the demo cohort and start the hub."),
@@ -41,7 +43,8 @@ VERBS: dict[str, tuple[str, str]] = {
 
 
 class CommandError(Exception):
-    """Bad input or environment: printed as one line, exit status 2."""
+    """Bad input or environment: printed as one line, exit status 2 (so is a bad setting,
+    :class:`graders.settings.SettingsError`)."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -80,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except CommandError as exc:
+    except (CommandError, SettingsError) as exc:
         print(f"northlab: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -44,7 +44,7 @@ from typing import Any
 
 from graders.i18n import catalog
 from graders.results import InvalidResult, has_manual_parts, pending_points, validate_result
-from graders.settings import SettingsError, SiteSettings, load
+from graders.settings import SiteSettings, load
 from graders.submissions import LEARNER
 
 #: Longest comment of a person carried into a record (characters; the rest is cut).
@@ -52,14 +52,8 @@ MAX_COMMENT = 2000
 
 
 def default_labs_root() -> Path:
-    """The site's labs folder (the labs_root setting, which the hub hands its services); a
-    bad setting is a CommandError."""
-    from graders.cli import CommandError
-
-    try:
-        return load(SiteSettings).labs_root
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    """The site's labs folder (the labs_root setting, which the hub hands its services)."""
+    return load(SiteSettings).labs_root
 
 
 def assignment_names(labs_root: Path) -> dict[str, str]:

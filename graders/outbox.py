@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graders.settings import HubSettings, OutboxSettings, SettingsError, load
+from graders.settings import HubSettings, OutboxSettings, load
 
 #: Service endpoint through the hub proxy on the hub's port; the results_url setting
 #: (NORTHLAB_RESULTS_URL) overrides it.
@@ -303,25 +303,15 @@ class Outbox:
 # -- CLI verbs ------------------------------------------------------------------------------
 
 
-def outbox_settings() -> OutboxSettings:
-    """The deliverer's settings (:class:`OutboxSettings`); a bad one is a CommandError."""
-    from graders.cli import CommandError
-
-    try:
-        return load(OutboxSettings)
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
-
-
 def default_folder() -> Path:
     """``<data_root>/outbox``."""
-    return outbox_settings().data_root / "outbox"
+    return load(OutboxSettings).data_root / "outbox"
 
 
 def _url(args: argparse.Namespace) -> str:
     if args.url:
         return args.url
-    settings = outbox_settings()
+    settings = load(OutboxSettings)
     return settings.results_url or DEFAULT_URL.format(port=load(HubSettings).port)
 
 
@@ -334,7 +324,7 @@ def _token(args: argparse.Namespace) -> str:
         except OSError as exc:
             raise CommandError(f"cannot read the token file {args.token_file}: {exc}") from exc
     # a hub-managed deliverer gets its own service token as JUPYTERHUB_API_TOKEN
-    token = outbox_settings().results_token or os.environ.get("JUPYTERHUB_API_TOKEN")
+    token = load(OutboxSettings).results_token or os.environ.get("JUPYTERHUB_API_TOKEN")
     hub_token_file = default_folder().parent / "hub" / "grader-token"  # written by the hub
     if not token and hub_token_file.is_file():
         token = hub_token_file.read_text(encoding="utf-8").strip()

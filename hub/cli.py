@@ -26,15 +26,8 @@ from hub.people import (
 )
 from hub.roles import cohort_group
 from hub.runner import start_hub, stop_everything, stop_hub
-from hub.settings import Settings, SettingsError, load_settings
+from hub.settings import Settings, load_settings
 from hub.tracks import TRACKS
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -51,20 +44,13 @@ def _serve(settings: Settings, process: subprocess.Popen) -> int:
         return 0
 
 
-def _start(settings: Settings) -> subprocess.Popen:
-    try:
-        return start_hub(settings)
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
-
-
 def cmd_hub(args: argparse.Namespace) -> int:
-    settings = _settings()
-    return _serve(settings, _start(settings))
+    settings = load_settings()
+    return _serve(settings, start_hub(settings))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     try:
         labs = demo.demo_labs(settings.labs_root)
         released = demo.prepare(settings, labs)
@@ -72,7 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     # the demo's credentials can only name 127.0.0.1: let the credential service sign them
     os.environ.setdefault("NORTHLAB_CREDENTIALS_ALLOW_LOOPBACK", "1")
-    process = _start(settings)
+    process = start_hub(settings)
     try:
         logins = demo.seed(settings, HubClient(settings))
     except (requests.RequestException, HubUnavailable, AccountError) as exc:
@@ -91,7 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     if os.geteuid() != 0:
         raise CommandError("northlab stop needs root, as the hub it stops: run it with sudo.")
     stopped = stop_everything(settings)
@@ -101,12 +87,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    _settings()  # the hub's settings are checked
-    try:
-        rows = describe()
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
-    for part, key, value, source, env, help in rows:
+    load_settings()  # the hub's settings are checked
+    for part, key, value, source, env, help in describe():
         print(f"[{part}] {key} = {value}   ({source}; {env})\n    {help}")
     return 0
 
@@ -117,7 +99,7 @@ def _restart_note(cohort: str) -> str:
 
 
 def _add(args: argparse.Namespace, role: str) -> int:
-    settings = _settings()
+    settings = load_settings()
     client = HubClient(settings)
     password = args.password or secrets.token_urlsafe(9)
     cohorts = args.cohort if role == "instructor" else [args.cohort]
@@ -141,7 +123,7 @@ def _add(args: argparse.Namespace, role: str) -> int:
 
 
 def cmd_cohort_add(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     try:
         client = HubClient(settings)
         client.check_up()  # nothing is created on disk for a hub that is down
@@ -160,7 +142,7 @@ def cmd_cohort_add(args: argparse.Namespace) -> int:
 
 
 def cmd_cohort_warm(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     try:
         warmed = warm_cohort(HubClient(settings), args.cohort, track=args.track)
     except (HubUnavailable, AccountError, requests.RequestException) as exc:

@@ -57,3 +57,13 @@ def test_a_hub_that_is_down_is_one_bilingual_sentence_and_nothing_changes(
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "The hub does not answer" in result.stderr and "Le hub ne répond pas" in result.stderr
     assert not data.exists()  # no course folder, no token file, nothing
+
+
+@pytest.mark.parametrize("verb", [["outbox", "deliver"], ["settings"]])
+def test_a_bad_setting_is_one_sentence_not_a_traceback(verb: list[str], tmp_path: Path) -> None:
+    env = {**os.environ, "NORTHLAB_PORT": "abc", "NORTHLAB_DATA_ROOT": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "graders.cli", *verb], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("northlab: error:") and "NORTHLAB_PORT" in done.stderr

@@ -12,15 +12,8 @@ from graders.commands import due_date, summary_line
 from hub.kit.build import LOCALE, KitError, build_kit
 from hub.kit.collect import CLOCKS, grade_hand_in, hand_in
 from hub.kit.manifest import ManifestError
-from hub.settings import Settings, SettingsError, load_settings
+from hub.settings import load_settings
 from hub.tracks import DEFAULT_TRACK, TRACKS
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
 
 
 def _language(args: argparse.Namespace) -> str:
@@ -39,7 +32,7 @@ def _bar(total: int, what: str):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     steps: list[str] = []
 
     def progress(step: str) -> None:
@@ -61,7 +54,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     lang = _language(args)
     folder = Path(args.folder)
     if not folder.is_dir():

@@ -17,11 +17,11 @@ from sqlalchemy.exc import OperationalError
 
 from graders.cli import CommandError
 from hub.services.records import open_database
-from hub.settings import SettingsError, load_settings
+from hub.settings import load_settings
 
 from . import exports, queries, views
 from .catalogue import LabCatalogue
-from .config import ConfigError, load_config
+from .config import load_config
 from .marks import MarkBook
 from .roster import HubRoster, RosterUnavailable, Snapshot
 
@@ -46,11 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-        config = load_config()
-    except (SettingsError, ConfigError) as exc:
-        raise CommandError(str(exc)) from None
+    settings, config = load_settings(), load_config()
     from hub import managed  # the hub's own wiring: only needed by this verb
 
     roster = HubRoster(f"http://127.0.0.1:{settings.port}/hub/api",
