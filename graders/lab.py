@@ -8,6 +8,7 @@ A notebook lab is one nbgrader assignment: every ``source/*.ipynb`` is one of it
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -26,6 +27,7 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 #: the languages northlab's own pages speak: ``northlab check`` warns about those a lab
 #: lacks until the lab declares its ``languages`` (then the declared ones are required)
 PROGRAM_LANGUAGES = ("en", "fr")
+LOG = logging.getLogger("northlab.labs")
 
 
 class LabError(ValueError):
@@ -287,6 +289,20 @@ def lab_dirs(folder: Path) -> list[Path]:
         return [folder]
     return [p.parent for p in sorted(folder.rglob("lab.toml"))
             if not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+
+
+def lab_tables(folder: Path, pattern: str = "*/*/lab.toml") -> list[tuple[Path, dict[str, Any]]]:
+    """Each ``lab.toml`` under ``folder`` matching ``pattern`` (default: ``<track>/<lab>/``),
+    as written, not validated: for services that only need a lab's title or names. One that
+    cannot be read (not UTF-8, not TOML) is logged and left out (``northlab check``
+    reports it), never the others."""
+    tables = []
+    for path in sorted(Path(folder).glob(pattern)):
+        try:
+            tables.append((path, tomllib.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            LOG.warning("lab %s left out: cannot read it: %s", path, exc)
+    return tables
 
 
 def discover_labs(folder: Path) -> list[Lab]:

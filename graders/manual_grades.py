@@ -35,7 +35,6 @@ import argparse
 import json
 import os
 import stat
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.i18n import catalog
+from graders.lab import lab_tables
 from graders.results import InvalidResult, has_manual_parts, pending_points, validate_result
 from graders.settings import SiteSettings, load
 from graders.submissions import LEARNER
@@ -60,11 +60,7 @@ def assignment_names(labs_root: Path) -> dict[str, str]:
     """Lab id -> its nbgrader assignment name (lab.toml ``assignment``, default the id); a
     lab.toml that cannot be read is left out (``northlab check`` reports it)."""
     names = {}
-    for path in sorted(Path(labs_root).glob("*/*/lab.toml")):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue
+    for path, data in lab_tables(labs_root):
         lab_id = str(data.get("id", path.parent.name))
         names[lab_id] = str(data.get("assignment", lab_id))
     return names

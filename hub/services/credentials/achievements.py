@@ -8,11 +8,11 @@ every lab of the track whose ``lab.toml`` has ``credential = <id>``) and ``narra
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from graders.i18n import achievement_texts, read_achievement
+from graders.lab import lab_tables
 
 
 class AchievementError(ValueError):
@@ -58,11 +58,7 @@ def _text(found: dict[str, dict[str, str]], key: str, path: Path) -> dict[str, s
 
 def _track_labs(track_dir: Path, achievement_id: str) -> tuple[str, ...]:
     labs = []
-    for lab_toml in sorted(track_dir.glob("*/lab.toml")):
-        try:
-            lab = tomllib.loads(lab_toml.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue  # a broken lab is reported by `northlab check`, not here
+    for lab_toml, lab in lab_tables(track_dir, "*/lab.toml"):
         if lab.get("credential") == achievement_id:
             labs.append(str(lab.get("id", lab_toml.parent.name)))
     return tuple(labs)

@@ -7,11 +7,11 @@ achievements that appear in results but not on disk are shown by id.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.lab import TRACKS as TRACK_ORDER
+from graders.lab import lab_tables
 from hub.services.credentials.achievements import AchievementError, load_achievement
 from hub.settings import REPO
 
@@ -48,11 +48,7 @@ class LabCatalogue:
     @classmethod
     def from_folder(cls, root: Path = LABS_ROOT) -> LabCatalogue:
         labs: dict[str, LabInfo] = {}
-        for path in sorted(Path(root).glob("*/*/lab.toml")):
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError):
-                continue  # `northlab check` reports broken labs; the gradebook shows the id
+        for path, data in lab_tables(root):  # a broken lab is shown by its id
             lab_id = str(data.get("id", path.parent.name))
             labs[lab_id] = LabInfo(
                 id=lab_id,
