@@ -126,19 +126,24 @@ def catalog(folder: Path = GRADERS_LOCALE) -> Catalog:
 
 
 def pick_language(accept_language: str | None, available: list[str]) -> str:
-    """Choose a language from an HTTP ``Accept-Language`` header."""
-    if accept_language:
-        weighted = []
-        for part in accept_language.split(","):
-            tag, _, q = part.strip().partition(";q=")
-            try:
-                weight = float(q) if q else 1.0
-            except ValueError:
-                weight = 0.0
+    """Choose a language from an HTTP ``Accept-Language`` header (``fr-CA; q=0.9, en``):
+    the highest ``q`` first, the header's order between equals, ``q=0`` never."""
+    weighted = []
+    for part in (accept_language or "").split(","):
+        tag, *parameters = (piece.strip() for piece in part.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0
+        if weight > 0:
             weighted.append((weight, tag.split("-")[0].lower()))
-        for _, lang in sorted(weighted, reverse=True):
-            if lang in available:
-                return lang
+    for _, lang in sorted(weighted, key=lambda pair: pair[0], reverse=True):
+        if lang in available:
+            return lang
     return DEFAULT_LANGUAGE
 
 

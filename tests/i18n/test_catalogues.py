@@ -15,6 +15,7 @@ from graders.i18n import (
     Catalog,
     add_language,
     locale_folders,
+    pick_language,
     placeholders,
     read_catalogue,
     template_path,
@@ -160,3 +161,12 @@ def test_json_export_for_the_lab_extension_and_clear_errors():
                          text=True, timeout=120)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.count("\n") == 1 and "one .pot" in bad.stderr
+
+
+@pytest.mark.parametrize(("header", "chosen"), [
+    ("fr; q=0.9, en;q=0.5", "fr"), ("en;q=0.5, fr-CA ; Q=0.8", "fr"), ("en, fr", "en"),
+    ("fr, en", "fr"), ("fr;q=0, en;q=0.1", "en"), ("de, iu;q=0.3", "iu"), ("", "en"),
+    ("fr;q=abc, en;q=0.2", "en"),
+])
+def test_the_accept_language_header_is_read_as_browsers_write_it(header, chosen):
+    assert pick_language(header, ["en", "fr", "iu"]) == chosen
