@@ -21,8 +21,10 @@ import json
 import string
 import sys
 import tomllib
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog as PoCatalog
 from babel.messages.pofile import read_po, write_po
@@ -123,6 +125,29 @@ class Catalog:
 def catalog(folder: Path = GRADERS_LOCALE) -> Catalog:
     """The (cached) catalogue of a locale folder; defaults to the grader's own."""
     return Catalog(folder)
+
+
+class Shown(str):
+    """A text to show and the language it is in (English where the page's has none)."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str) -> Shown:
+        shown = super().__new__(cls, text)
+        shown.lang = lang
+        return shown
+
+
+def pick(texts: Any, language: str, fallback: str = "") -> Shown:
+    """``texts[language]`` of a ``{language: text}`` (a lab's title, a test's feedback), else
+    its English; a plain string is English; ``fallback`` (a name) when there is none."""
+    if isinstance(texts, Mapping):
+        for lang in (language, DEFAULT_LANGUAGE):
+            if isinstance(texts.get(lang), str) and texts[lang]:
+                return Shown(texts[lang], lang)
+    if isinstance(texts, str) and texts:
+        return Shown(texts, DEFAULT_LANGUAGE)
+    return Shown(fallback, language)
 
 
 def pick_language(accept_language: str | None, available: list[str]) -> str:

@@ -15,13 +15,12 @@ pages: :class:`Marked`).
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tornado.web import RequestHandler
 
-from graders.i18n import DEFAULT_LANGUAGE, Catalog, pick_language
+from graders.i18n import Catalog, Shown, pick, pick_language
 
 COOKIE = "northlab-lang"
 COOKIE_PATH = "/"
@@ -59,33 +58,10 @@ def switch_url(hub_prefix: str, language: str, here: str) -> str:
     return f"{hub_prefix}{SWITCH_PATH}?{urlencode({'lang': language, 'next': back})}"
 
 
-class Shown(str):
-    """A text to show and the language it is in (English where the page's has none)."""
-
-    lang: str
-
-    def __new__(cls, text: str, lang: str) -> Shown:
-        shown = super().__new__(cls, text)
-        shown.lang = lang
-        return shown
-
-
 def shown(catalog: Catalog, message_id: str, language: str, **values: object) -> Shown:
     """A catalogue's message in ``language``, or in English where it has no translation."""
     return Shown(catalog.text(message_id, language, **values),
                  catalog.language_of(message_id, language))
-
-
-def pick(texts: Any, language: str, fallback: str = "") -> Shown:
-    """``texts[language]`` of a ``{language: text}`` (a lab's title, a test's feedback), else
-    its English; a plain string is English; ``fallback`` (a name) when there is none."""
-    if isinstance(texts, Mapping):
-        for lang in (language, DEFAULT_LANGUAGE):
-            if isinstance(texts.get(lang), str) and texts[lang]:
-                return Shown(texts[lang], lang)
-    if isinstance(texts, str) and texts:
-        return Shown(texts, DEFAULT_LANGUAGE)
-    return Shown(fallback, language)
 
 
 def other_language(language: str, text: Any) -> str | None:

@@ -54,9 +54,6 @@ class Option:
     value: Literal
     label: dict[str, str]
 
-    def text(self, language: str) -> str:
-        return self.label.get(language) or self.label.get("en") or str(self.value)
-
 
 @dataclass(frozen=True)
 class Field:
@@ -68,9 +65,6 @@ class Field:
     options: tuple[Option, ...]
     cell: int  #: index of the cell in the notebook
     markdown: bool  #: a written reflection (markdown cell): the text is the cell
-
-    def text(self, language: str) -> str:
-        return self.label.get(language) or self.label.get("en") or self.name
 
 
 def _is_literal(value: Any) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from graders.i18n import pick
 from hub.foundations import answers
 from hub.foundations.answers import AnswerError
 from hub.foundations.folder import ActivityFolder
@@ -40,8 +41,9 @@ def test_fields_of_the_fixture_in_order() -> None:
     assert found == [("strongest", "choice", False), ("free_boxes", "number", False),
                      ("safe_habits", "choices", False), ("greeting", "text", False),
                      ("trip_folder", "folder", False), ("reflection", "text", True)]
-    assert field(nb, "strongest").text("fr") == "Quel mot de passe est le plus solide ?"
-    assert field(nb, "safe_habits").options[1].text("fr") == "Donner son mot de passe à un ami"
+    assert pick(field(nb, "strongest").label, "fr") == "Quel mot de passe est le plus solide ?"
+    assert pick(field(nb, "safe_habits").options[1].label, "fr") == \
+        "Donner son mot de passe à un ami"
 
 
 HOSTILE_TEXTS = [

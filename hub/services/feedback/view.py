@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from graders.i18n import DEFAULT_LANGUAGE, Catalog
+from graders.i18n import Catalog, pick
 
 CATALOG = Catalog(Path(__file__).parent / "locale")
 
@@ -33,11 +33,6 @@ def message(entry: dict[str, Any]) -> dict[str, str]:
                                  max_score=_number(entry["max_score"]))
 
 
-def _pick(texts: dict[str, str] | None, language: str) -> str:
-    texts = texts or {}
-    return texts.get(language) or texts.get(DEFAULT_LANGUAGE, "")
-
-
 def learner_view(entries: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
     """The service's entries (``api/feedback``) as texts in ``language``, newest first."""
     shown = []
@@ -49,9 +44,9 @@ def learner_view(entries: list[dict[str, Any]], language: str) -> list[dict[str,
             "score": entry.get("score"), "max_score": entry.get("max_score"),
             "title": CATALOG.text("feedback.attempt", language, attempt=attempt,
                                   attempts=entry.get("attempts") or "∞") if attempt else "",
-            "message": _pick(entry.get("message"), language),
+            "message": pick(entry.get("message"), language),
             "tests": [{"name": t.get("name"), "passed": t.get("passed"),
-                       "text": _pick(t.get("feedback"), language)}
+                       "text": pick(t.get("feedback"), language)}
                       for t in entry.get("tests") or []],
         }
         if entry.get("hidden_max_points"):
