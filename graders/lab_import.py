@@ -258,9 +258,15 @@ def import_assignment(course: Path, assignment: str, *, into: Path, track: str |
         except LabError as exc:
             raise ImportRefused("the drafted lab would not load: " + str(exc).replace(
                 str(draft), str(target))) from None
+        replaced = building / "replaced"
         if target.exists():
-            target.rename(building / "replaced")
-        draft.rename(target)
+            target.rename(replaced)
+        try:
+            draft.rename(target)
+        except OSError:
+            if replaced.exists():  # the old lab back where it was, not deleted below
+                replaced.rename(target)
+            raise
     finally:
         shutil.rmtree(building)
     return Imported(path=target, notebooks=tuple(cells), files=len(files),

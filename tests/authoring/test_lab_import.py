@@ -14,7 +14,7 @@ import nbgrader
 import pytest
 
 from graders.lab import load_lab
-from graders.lab_import import lab_id_for
+from graders.lab_import import import_assignment, lab_id_for
 
 REPO = Path(__file__).resolve().parents[2]
 NBGRADER = Path(nbgrader.__file__).parent
@@ -179,3 +179,23 @@ def test_a_course_level_autotests_yml_comes_with_the_assignment(tmp_path: Path) 
     assert (imported.path / "autotests.yml").read_bytes() == \
         (TEST_FILES / "autotests.yml").read_bytes()
     assert load_lab(imported.path).notebook_names == ("autotest-simple",)
+
+
+def test_a_forced_import_that_fails_keeps_the_old_lab(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    into = tmp_path / "labs" / "robotics"
+    import_assignment(USER_GUIDE, "ps1", into=into)
+    toml = into / "ps1" / "lab.toml"
+    toml.write_text(toml.read_text().replace("estimated_minutes = 60", "estimated_minutes = 45"))
+    rename = Path.rename
+
+    def draft_cannot_move(self: Path, target: Path) -> Path:
+        if self.name == "ps1" and self.parent != into:  # the draft, not the old lab
+            raise OSError(28, "No space left on device")
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", draft_cannot_move)
+    with pytest.raises(OSError):
+        import_assignment(USER_GUIDE, "ps1", into=into, force=True)
+    assert "estimated_minutes = 45" in toml.read_text()
+    assert sorted(p.name for p in into.iterdir()) == ["ps1"]
