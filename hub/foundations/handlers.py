@@ -65,6 +65,12 @@ TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"
                                finalize=mark_language)
 
 
+def hub_root(hub_prefix: str) -> str:
+    """The hub's base URL (``/``, or e.g. ``/northlab/``) from its prefix (``<base>hub/``):
+    where the proxy routes services (``<base>services/gradebook/``)."""
+    return hub_prefix.removesuffix("hub/") or "/"
+
+
 def static_version() -> str:
     """A digest of the static files: their URLs change when they do (long browser cache)."""
     digest = hashlib.sha256()
@@ -102,6 +108,7 @@ class FoundationsHandler(JupyterHandler):
 
     def render_page(self, name: str, **context: Any) -> None:
         self.set_header("Cache-Control", "no-store")
+        hub_prefix = self.settings.get("hub_prefix", "/hub/")
         self.finish(TEMPLATES.get_template(name).render(
             t=self.t, pick=self.pick, language=self.language, plain=str,
             lang_attr=lambda text: lang_attr(self.language, text),
@@ -109,7 +116,7 @@ class FoundationsHandler(JupyterHandler):
             here=self.request.path, xsrf=self.xsrf_form_html(),
             home=self.page_url(), static=self.page_url("static"),
             version=self.settings["northlab_foundations_version"],
-            hub=self.settings.get("hub_prefix", "/hub/"), **context))
+            hub=hub_prefix, root=hub_root(hub_prefix), **context))
 
     async def worker(self, request: dict[str, Any]) -> dict[str, Any]:
         return await run_worker(self.settings["northlab_foundations_root"], request,
