@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from graders.i18n import catalog
 from graders.lab import lab_tables
@@ -256,14 +257,18 @@ def sync(outbox: Any, gradebook_db: Path, course: str, labs: Iterable[str] = (),
     folder holding ``gradebook_db``; ``assignments`` maps lab ids to other nbgrader
     assignment names. Idempotent: unchanged grades queue nothing."""
     from nbgrader.api import Gradebook
+    from sqlalchemy.engine import URL
 
     assignments = assignments or {}
     report = SyncReport()
     records = delivered_records(outbox, course, labs, report.refused)
     if not records:
         return report
-    # read-only: the instructors' gradebook is theirs (and nbgrader's) to write
-    with Gradebook(f"sqlite:///file:{gradebook_db}?mode=ro&uri=true") as gradebook:
+    # read-only: the instructors' gradebook is theirs (and nbgrader's) to write; the path
+    # quoted for SQLite's file: URI, then the whole for SQLAlchemy (a folder "Cours #2")
+    read_only = URL.create("sqlite", database=f"file:{quote(str(gradebook_db))}",
+                           query={"mode": "ro", "uri": "true"}).render_as_string()
+    with Gradebook(read_only) as gradebook:
         for record in records:
             who = f"{record['learner']}/{record['lab']}"
             assignment = assignments.get(record["lab"], record["lab"])

@@ -148,3 +148,14 @@ def test_extra_credit_is_cut_at_the_parts_points_and_reported(tmp_path, course):
     (key,) = outbox.pending()
     update = json.loads((outbox.folder / "pending" / f"{key}.json").read_bytes())
     assert (update["tests"][1]["points"], update["score"]) == (2, 10)
+
+
+def test_a_course_folder_with_a_space_hash_or_percent_in_its_path(tmp_path, gradebook_db):
+    course = tmp_path / "Cours #2 à 100% ?" / COURSE
+    course.mkdir(parents=True)
+    shutil.copy(gradebook_db, course / "gradebook.db")
+    graded = autograded(course, "ana", "sha256:final")
+    outbox = delivered(tmp_path, make_pending_record("ana", LAB, submission=graded,
+                                                     submitted_at=None))
+    report = sync(outbox, course / "gradebook.db", COURSE)
+    assert report.updated == ["ana/lab-one"]
