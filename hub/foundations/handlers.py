@@ -288,23 +288,30 @@ class ActivityHandler(FoundationsHandler):
         await self.show(activity, result, typed)
 
     def save(self, path: Path) -> tuple[Result, dict[str, list[str]]]:
-        """Write the form's answers into the notebook; nothing is written if one is wrong."""
-        notebook = answers.read_notebook(path)
-        folder = ActivityFolder(path.parent, frozenset({path.name}))
+        """Write the form's answers into the notebook; nothing is written if one is wrong,
+        nor when the notebook cannot be used (too big, broken in JupyterLab) or written:
+        the page says so, as :meth:`show` does, and keeps what was typed."""
         values, errors, typed = {}, {}, {}
-        for item in answers.fields(notebook):
-            raw = self.get_body_arguments(item.name, strip=False)
-            typed[item.name] = raw
-            paths = folder.paths(folder=item.type == "folder") if item.type in (
-                "file", "folder") else set()
-            try:
-                values[item.name] = answers.value_from_form(item, raw, paths)
-            except AnswerError as exc:
-                errors[item.name] = self.t(exc.message, **exc.values)
-        if errors:
-            return Result([self.t("result.not_saved")], ok=False, errors=errors), typed
-        if answers.write_answers(notebook, values):
-            answers.save_notebook(path, notebook)
+        try:
+            notebook = answers.read_notebook(path)
+            folder = ActivityFolder(path.parent, frozenset({path.name}))
+            for item in answers.fields(notebook):
+                raw = self.get_body_arguments(item.name, strip=False)
+                typed[item.name] = raw
+                paths = folder.paths(folder=item.type == "folder") if item.type in (
+                    "file", "folder") else set()
+                try:
+                    values[item.name] = answers.value_from_form(item, raw, paths)
+                except AnswerError as exc:
+                    errors[item.name] = self.t(exc.message, **exc.values)
+            if errors:
+                return Result([self.t("result.not_saved")], ok=False, errors=errors), typed
+            if answers.write_answers(notebook, values):
+                answers.save_notebook(path, notebook)
+        except AnswerError as exc:
+            return Result([self.t(exc.message, **exc.values)], ok=False), typed
+        except OSError as exc:
+            return Result([self.t("result.failed", detail=exc.strerror or "?")], ok=False), typed
         return Result([self.t("result.saved")]), {}
 
     async def check(self, path: Path, result: Result) -> Result:

@@ -362,3 +362,19 @@ def test_the_inuktitut_page_marks_what_falls_back_to_english(pages: Pages, grade
                 assert scope["lang"] == "iu", (lab.id, words)
             elif any(ch.isalpha() for ch in words):
                 assert scope["lang"] != "iu", (lab.id, words, text.parent.name)
+
+
+def test_a_notebook_broken_in_jupyterlab_is_said_on_the_page_not_a_500(pages: Pages) -> None:
+    lab = LABS[0]
+    pages.post(activity_path(lab), "fr", [("action", "start")])
+    saved = pages.root / "foundations" / lab.id / f"{lab.id}.ipynb"
+    good = saved.read_bytes()
+    saved.write_text('{"cells": [', encoding="utf-8")  # an edit in JupyterLab gone wrong
+    try:
+        for action in ("save", "check", "hand_in"):
+            result = pages.post(activity_path(lab), "fr", [("action", action)]).select_one(
+                "#result")
+            assert "problem" in result["class"], (action, result)
+            assert TEXTS.text("answer.bad_notebook", "fr") in result.get_text(" ", strip=True)
+    finally:
+        saved.write_bytes(good)
