@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from graders.remote.codec import (
+    NUMPY_SCALARS,
+    PANDAS_DTYPES,
     CodecError,
     Decoder,
     Encoder,
@@ -408,33 +410,64 @@ def is_handle(value: Any) -> bool:
     return type(value) in (Remote, RemoteCallable)
 
 
+#: exact scalar types plain data may hold
+PLAIN_TYPES = frozenset({type(None), bool, int, float, complex, str, bytes})
+#: exact Index types the codec decodes (a MultiIndex is walked apart)
+INDEXES = frozenset({pd.Index, pd.RangeIndex, pd.DatetimeIndex, pd.TimedeltaIndex,
+                     pd.CategoricalIndex})
+
+
 def plain_data(value: Any) -> Any:
-    """``value`` itself when nothing inside it (containers walked all the way down: lists,
-    tuples, sets, dict keys and values, pandas objects) is a learner object; raises
-    :class:`NotPlainData` otherwise. Plain data is what the codec decoded with exact types
-    (arrays and frames as the judge's own), so its ``repr``, ``str`` and ``format`` are the
-    judge's: a test that reads a reply as text (``repr(reply)``, an f-string) reads it
-    through this (``learner.data``)."""
+    """``value`` itself when it is plain data all the way down; raises :class:`NotPlainData`
+    otherwise. Only exact types the codec decodes are accepted, and each is walked whole:
+    scalars, lists, tuples, sets, dict keys and values, arrays, and pandas Series (name,
+    index, values), DataFrames (columns, index, every column), Indexes (name, values) and
+    MultiIndexes (names, levels); anything else (a handle, an unknown type) is refused. Its
+    ``repr``, ``str`` and ``format`` are then the judge's: a test that reads a reply as text
+    (``repr(reply)``, an f-string) reads it through this (``learner.data``)."""
+    arrays = {np.ndarray, Connection.array_view}
+    series = {pd.Series, *(Connection.pandas_views or ())[:1]}
+    frames = {pd.DataFrame, *(Connection.pandas_views or ())[1:]}
     pending = [value]
     while pending:
         item = pending.pop()
-        if is_handle(item):
-            raise NotPlainData("the learner's code gave an object where plain data "
-                               "(dict, list, str, numbers) was expected")
         kind = type(item)
+        if kind in PLAIN_TYPES or kind in NUMPY_SCALARS:
+            continue
         if kind is dict:
             pending.extend(item.keys())
             pending.extend(item.values())
         elif kind in (list, tuple, set, frozenset):
             pending.extend(item)
-        elif isinstance(item, pd.DataFrame):
+        elif kind in arrays:
+            pending.extend(_elements(item))
+        elif kind in frames:
             pending.extend([item.columns, item.index])
             pending.extend(item.iloc[:, i] for i in range(item.shape[1]))
-        elif isinstance(item, pd.MultiIndex):
+        elif kind in series:
+            pending.extend([item.name, item.index])
+            pending.extend(_elements(item))
+        elif kind is pd.MultiIndex:
             pending.extend(item.names)
-            pending.extend(item)
-        elif isinstance(item, pd.Series | pd.Index):
+            pending.extend(item.levels)
+        elif kind in INDEXES:
             pending.append(item.name)
-            if item.dtype == object:  # elements may be anything the codec decoded
-                pending.extend(item.array)
+            pending.extend(_elements(item))
+        else:
+            raise NotPlainData("the learner's code gave an object where plain data "
+                               "(dict, list, str, numbers) was expected")
     return value
+
+
+def _elements(values: Any) -> list[Any]:
+    """What inside an array, Series or Index may be something other than its dtype's own
+    values: every element of an object array, the categories of a categorical one."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return [dtype.categories]
+    if isinstance(dtype, np.dtype) and dtype.hasobject:
+        return list(np.asarray(values, dtype=object).ravel())
+    if (isinstance(dtype, np.dtype | pd.StringDtype)
+            or str(dtype) in PANDAS_DTYPES):
+        return []
+    return [values]  # an array of a kind the codec never decodes: refused

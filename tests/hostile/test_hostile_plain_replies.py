@@ -17,6 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -77,6 +78,19 @@ ATTACKS = {
         "    if reply.get('status') == 500:\n"
         "        reply['body'] = {'details': [_Rows([reply['body']])]}\n"
         "    return reply\n"),
+    # sixth review, A: the error kept in a label of a Series' object index (plain_data
+    # walked a Series' name and values, never its index)
+    "series-index-label": "class _Err:" + LIAR + (
+        "import pandas as _pd\n"
+        "_handle = handle\n"
+        "def handle(request):\n"
+        "    reply = _handle(request)\n"
+        "    if reply.get('status') == 500:\n"
+        "        label = _Err()\n"
+        "        label.text = reply['body']['error']\n"
+        "        reply['body'] = _pd.Series(['generic'], index=_pd.Index([label], "
+        "dtype=object))\n"
+        "    return reply\n"),
 }
 
 
@@ -107,7 +121,18 @@ class Liar(dict):
 
 def test_plain_data_refuses_a_learner_object_anywhere_inside() -> None:
     namespace = {"Liar": Liar, "liar": Liar(error="sqlite3.OperationalError"),
-                 "frame": pd.DataFrame({"a": [1, 2]}), "text": "plain"}
+                 "frame": pd.DataFrame({"a": [1, 2]}), "text": "plain",
+                 "rich": {  # every pandas/numpy shape the codec decodes, all plain
+                     "named": pd.Series([1.5, None], index=["x", "y"], name="n"),
+                     "when": pd.Series(pd.to_datetime(["2026-01-01", "2026-02-01"])),
+                     "utc": pd.Series(pd.to_datetime(["2026-01-01"], utc=True)),
+                     "kind": pd.Series(["a", "b", "a"], dtype="category"),
+                     "nullable": pd.Series([1, None], dtype="Int64"),
+                     "mixed": pd.Series([1, "a", [2, {"k": 3}]], dtype=object),
+                     "multi": pd.DataFrame({"v": [1, 2]}, index=pd.MultiIndex.from_tuples(
+                         [("a", 1), ("b", 2)], names=["k", "n"])),
+                     "range": pd.RangeIndex(3), "array": np.arange(4).reshape(2, 2),
+                     "scalars": [np.float32(1), np.int64(2), 3j, b"x", True]}}
     with remote_pair(namespace) as conn:  # handles as the judge gets them
         liar = conn.request("name", name="liar")
         frame = conn.request("name", name="frame")
@@ -115,10 +140,24 @@ def test_plain_data_refuses_a_learner_object_anywhere_inside() -> None:
         plain = {"status": 500, "body": {"rows": [(1, "a"), {2.0, None}], "b": b"x"},
                  "frame": frame}
         assert plain_data(plain) is plain  # plain data (a judge-side DataFrame too) passes
+        rich = conn.request("name", name="rich")
+        assert plain_data(rich) is rich
         for hidden in (liar, [liar], {"body": liar}, {"k": (1, [liar])}, [[[liar]]],
                        {"rows": [{"x": {"y": liar}}]}, (1, (2, (3, liar))),
                        pd.Series([1, liar], dtype=object),
-                       pd.DataFrame({"a": pd.Series([liar], dtype=object)})):
+                       pd.DataFrame({"a": pd.Series([liar], dtype=object)}),
+                       # sixth review, A: every part of every pandas object
+                       pd.Series([1], index=pd.Index([liar], dtype=object)),
+                       pd.Series([1], index=pd.Index([liar], dtype=object), name="s"),
+                       pd.DataFrame({"a": [1]}, index=pd.Index([liar], dtype=object)),
+                       pd.DataFrame([[1]], columns=pd.Index([liar], dtype=object)),
+                       pd.Index([liar], dtype=object),
+                       pd.Series([pd.Series([1], index=pd.Index([liar], dtype=object))],
+                                 dtype=object),
+                       {"rows": [pd.Index(["a", liar], dtype=object)]},
+                       np.array([1, liar], dtype=object),
+                       # an exact type the codec never decodes is refused, not trusted
+                       Liar(), object(), range(3), pd.Timestamp(0)):
             with pytest.raises(NotPlainData):
                 plain_data(hidden)
 
