@@ -386,7 +386,8 @@ def _answer_cells(answers: dict[int, list[tuple[str, bool]]],
 
 #: appended to each starter module of a code lab: every function and method of the module
 #: gives, when called from outside it, its reply with dicts and lists whose repr, str and
-#: format lie (nested in the reply: ``keep`` True; or the whole reply)
+#: format lie (``mode``: "nested" in the reply, or the "whole" reply), or with its nested
+#: dicts and lists turned into lying labels of a pandas Series' index ("series-index")
 LYING_REPLIES = """
 
 import functools as _northlab_functools
@@ -409,14 +410,29 @@ class _NorthlabList(list):
         return "[]"
 
 
-def _northlab_lying(value, keep):
+class _NorthlabLabel:
+    def __init__(self, value):
+        self.value = value
+    def __repr__(self):
+        return "{{}}"
+    __str__ = __repr__
+    def __format__(self, spec):
+        return "{{}}"
+
+
+def _northlab_lying(value, top):
     if type(value) is dict:
         value = {{k: _northlab_lying(v, False) for k, v in value.items()}}
-        return value if keep else _NorthlabDict(value)
-    if type(value) in (list, tuple):
-        items = [_northlab_lying(v, False) for v in value]
-        return type(value)(items) if keep else _NorthlabList(items)
-    return value
+    elif type(value) in (list, tuple):
+        value = type(value)(_northlab_lying(v, False) for v in value)
+    else:
+        return value
+    if top and {mode!r} != "whole":
+        return value
+    if {mode!r} == "series-index":
+        import pandas
+        return pandas.Series([None], index=pandas.Index([_NorthlabLabel(value)], dtype=object))
+    return _NorthlabDict(value) if type(value) is dict else _NorthlabList(value)
 
 
 def _northlab_wrap(function):
@@ -425,7 +441,7 @@ def _northlab_wrap(function):
         reply = function(*args, **kwargs)
         if _northlab_sys._getframe(1).f_globals is globals():
             return reply  # the module's own calls see its real replies
-        return _northlab_lying(reply, {keep!r})
+        return _northlab_lying(reply, True)
     return lying
 
 
@@ -444,8 +460,9 @@ def _northlab_lie():
 
 _northlab_lie()
 """
-#: lying-reply kind -> whether the reply's own (top-level) dict or list stays plain
-LYING_KINDS = {"lying-repr-nested": True, "lying-repr": False}
+#: lying-reply kind -> its ``mode`` in :data:`LYING_REPLIES`
+LYING_KINDS = {"lying-repr-nested": "nested", "lying-repr": "whole",
+               "lying-series-index": "series-index"}
 #: the starter as released, graded again: what lying replies are compared with, test by
 #: test (a lying reply fails every test that compares it, so only a gained test tells)
 STARTER = "replies-starter"
@@ -496,10 +513,10 @@ def _code_answer_stubs(lab: Lab, files: dict[str, bytes]) -> Cohort:
     if modules:
         cohort[STARTER] = ("the starter", BASELINE, Submission(STARTER, lab.source_dir,
                                                               files=dict(files)))
-    for lying_kind, keep in LYING_KINDS.items() if modules else ():
+    for lying_kind, mode in LYING_KINDS.items() if modules else ():
         submitted = dict(files)
         for name in modules:
-            submitted[name] = files[name] + LYING_REPLIES.format(keep=keep).encode()
+            submitted[name] = files[name] + LYING_REPLIES.format(mode=mode).encode()
         learner = f"replies-{lying_kind}"
         cohort[learner] = ("every function's reply", lying_kind,
                            Submission(learner, lab.source_dir, files=submitted))

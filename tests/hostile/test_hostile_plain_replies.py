@@ -184,3 +184,11 @@ def test_northlab_check_fails_a_grader_that_reads_lying_replies(tmp_path: Path) 
     assert checks["solution"] is None and checks["release"] is None
     assert f"(lying-repr-nested) passed {ERRORS_TEST}, which the starter fails" in (
         checks["tamper"] or "")
+    # sixth review, A: the error inside a lying label of a Series' index
+    assert f"(lying-series-index) passed {ERRORS_TEST}, which the starter fails" in (
+        checks["tamper"] or "")
+
+
+def test_northlab_check_passes_sql_injection_with_every_lying_reply() -> None:
+    report = check_lab(SQLI)
+    assert dict(report.checks)["tamper"] is None, report.checks
