@@ -215,7 +215,7 @@ class ActivityHandler(FoundationsHandler):
                 activity["title"] = self.pick(activity.get("meta", {}).get("title"), lab)
                 activity["status"] = status_of(activity)
                 return activity
-        raise web.HTTPError(404, problem or "no such activity")
+        raise web.HTTPError(404, problem or self.t("activity.missing"))
 
     def fetched(self, course: str, lab: str) -> dict[str, Any] | None:
         """``<track folder>/<lab>/``: its notebook named like the lab, else its first."""
@@ -248,7 +248,7 @@ class ActivityHandler(FoundationsHandler):
     async def post(self, course: str, lab: str) -> None:
         action = self.get_body_argument("action", "")
         if action not in ACTIONS:
-            raise web.HTTPError(400, "unknown action")
+            raise web.HTTPError(400, self.t("error.unknown_action"))
         activity = await self.find(course, lab)
         result, typed = Result(), {}
         if action == "start":
@@ -264,7 +264,7 @@ class ActivityHandler(FoundationsHandler):
             return
         path = self.notebook_path(activity)
         if path is None:
-            raise web.HTTPError(409, "start the activity first")
+            raise web.HTTPError(409, self.t("error.start_first"))
         if action.startswith("folder_"):
             result = self.folder_action(action, path)
         else:

@@ -378,3 +378,12 @@ def test_a_notebook_broken_in_jupyterlab_is_said_on_the_page_not_a_500(pages: Pa
             assert TEXTS.text("answer.bad_notebook", "fr") in result.get_text(" ", strip=True)
     finally:
         saved.write_bytes(good)
+
+
+def test_a_refused_request_says_why_in_the_learners_language(pages: Pages) -> None:
+    response = requests.post(pages.url + activity_path(LABS[0]), data=[("action", "nothing")],
+                             timeout=300, cookies={COOKIE: "fr"},
+                             headers={"Authorization": f"token {TOKEN}"})
+    assert response.status_code == 400
+    shown = BeautifulSoup(response.content, "html.parser").get_text(" ")
+    assert TEXTS.text("error.unknown_action", "fr") in shown, shown
