@@ -14,7 +14,10 @@ learner's.
 Test cells and learner cells share one namespace, as in nbgrader's kernel
 (:class:`LearnerNamespace`): a test cell's ``del name`` deletes the learner's name too, and
 binding a name to a learner object binds it in the learner's namespace (so ``orig =
-squares; del squares; ...; squares = orig`` works). A name a test cell binds to its own
+squares; del squares; ...; squares = orig`` works); the test keeps the very handle it
+bound, so every later read of the name in the judge sees one object and one snapshot
+(re-fetching it from the worker at each read gave a test's length check and its loop two
+different objects: sixth review, B). A name a test cell binds to its own
 value stays the test's for later test cells, and reaches later learner cells when the
 test's *visible* part bound it from data the learner could see: a plain value as a copy, a
 module or library function as the worker's own import, a function or class the test
@@ -173,16 +176,16 @@ class LearnerNamespace(dict):
             raise KeyError(name) from None
 
     def __setitem__(self, name: str, value: Any) -> None:
-        """A test cell binds ``name``: a learner object is bound in the learner's namespace;
-        anything else stays the test's, and is shared when the cell may share it."""
+        """A test cell binds ``name``: the test keeps ``value`` (a learner object: this very
+        handle and its snapshot, never fetched again) and a learner object is bound in the
+        learner's namespace too; anything else is shared when the cell may share it."""
         self.deleted.discard(name)
+        dict.__setitem__(self, name, value)
         if is_handle(value):
-            dict.pop(self, name, None)
             self.remote.add(name)
             self.conn.request("setname", name=name, value=value)
             return
         self.remote.discard(name)
-        dict.__setitem__(self, name, value)
         cell = self.cell
         if cell is not None and name in cell.classes and isinstance(value, type):
             self.classes[id(value)] = (value, cell.classes[name])
