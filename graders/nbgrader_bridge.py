@@ -336,6 +336,19 @@ def mark_outputs(nb: NotebookNode, record: dict[str, Any], notebook: str | None,
                 execution_count=None)]
 
 
+#: nbconvert's sanitizer of markdown sources and HTML/SVG/JS/markdown outputs (bleach)
+SANITIZE = "nbconvert.preprocessors.sanitize.SanitizeHTML"
+
+
+def sanitize_pages(c: Any) -> None:
+    """Every notebook page rendered as HTML from config ``c`` (formgrader's grading pages,
+    nbgrader's feedback) shows a learner's HTML as text: markdown cells and outputs are
+    sanitized before rendering (formgrader's ``formgrade`` template renders markdown
+    without nbconvert's ``sanitize_html`` filter, so that option alone is not enough)."""
+    c.HTMLExporter.sanitize_html = True
+    c.HTMLExporter.preprocessors = [SANITIZE]
+
+
 def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path | None = None,
               course: str | None = None, workers: int = 1,
               kernelspecs: dict[str, dict[str, str]] | None = None) -> None:
@@ -354,12 +367,14 @@ def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path 
     :class:`NorthlabGraded` (which submission the grades are of), and with ``kernelspecs``
     adds :class:`NorthlabKernelspec` to ``generate_assignment``, whose AUTOTEST lines are
     expanded in the sandbox (:class:`NorthlabInstantiateTests`); feedback pages name tests
-    after their lab sections (:class:`NorthlabFeedbackExporter`).
+    after their lab sections (:class:`NorthlabFeedbackExporter`). Pages staff and learners
+    read are sanitized (:func:`sanitize_pages`).
     """
     from nbgrader.converters.autograde import Autograde
     from nbgrader.converters.generate_assignment import GenerateAssignment
     from nbgrader.preprocessors import Execute, InstantiateTests
 
+    sanitize_pages(c)
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     c.Autograde.autograde_preprocessors = [
         *(NorthlabExecute if step is Execute else step for step in steps), NorthlabGraded]
