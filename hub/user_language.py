@@ -21,7 +21,7 @@ from typing import Any
 from jupyterhub.handlers import BaseHandler
 from tornado import web
 
-from hub.language import COOKIE, SWITCH_PATH, remember_in_cookie
+from hub.language import COOKIE, SWITCH_PATH, choose_language, remember_in_cookie
 from hub.settings import Settings
 from hub.tracks import HUB_DIR, LOCALE
 
@@ -70,8 +70,9 @@ class LanguageHandler(BaseHandler):
     def get(self) -> None:
         language = self.get_query_argument("lang", "")
         if language not in LOCALE.languages:
-            raise web.HTTPError(400, f"Unknown language {language[:20]!r}: choose one of "
-                                     f"{', '.join(LOCALE.languages)}.")
+            raise web.HTTPError(400, "%s", LOCALE.text(  # "%s": the text quotes the request
+                "language.unknown", choose_language(self, LOCALE.languages),
+                asked=repr(language[:20]), languages=", ".join(LOCALE.languages)))
         if self.current_user is not None:
             self.choices.set(self.current_user.name, language)
         remember_in_cookie(self, language)

@@ -147,3 +147,19 @@ def test_french_chosen_once_is_french_everywhere(hub):
         finally:
             browser.close()
     hub.stop_server(name)
+
+
+def test_the_language_switch_refuses_an_unknown_language_in_the_persons_language(hub):
+    answer = requests.get(f"{hub.url}/hub/northlab/language", params={"lang": "xx"},
+                          cookies={"northlab-lang": "fr"}, timeout=30)
+    assert answer.status_code == 400
+    said = LOCALE.text("language.unknown", "fr", asked="'xx'",
+                       languages=", ".join(LOCALE.languages))
+    assert str(escape(said)) in html(answer)
+
+
+@pytest.mark.parametrize("back", ["/\t/evil.example", "/\r\nX: y", "/\\evil.example"])
+def test_the_language_switch_goes_back_to_this_site_only(hub, back):
+    answer = requests.get(f"{hub.url}/hub/northlab/language",
+                          params={"lang": "fr", "next": back}, allow_redirects=False, timeout=30)
+    assert answer.status_code == 204 and "Location" not in answer.headers
