@@ -18,8 +18,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from graders.settings import REPO, CredentialSettings
 from hub.services.credentials.service import Credentials
-from hub.services.credentials.settings import REPO, CredentialSettings
 from hub.services.records import Credential
 from tests.support.ports import free_port
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from graders.cli import main
+from graders.settings import REPO
 from hub.services.credentials.service import Credentials
-from hub.services.credentials.settings import REPO
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ from graders.manual_grades import (
     sync,
 )
 from graders.outbox import Outbox, http_sender
+from graders.settings import REPO
 from hub.services.credentials.service import Credentials
-from hub.services.credentials.settings import REPO
 from hub.services.gradebook.app import Gradebook as GradebookService
 from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.roster import StaticRoster

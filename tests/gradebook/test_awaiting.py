@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from credentials.conftest import make_pending_record, make_record
 
+from graders.settings import REPO, CredentialSettings
 from hub.services.credentials.service import Credentials
-from hub.services.credentials.settings import REPO, CredentialSettings
 from hub.services.gradebook import exports
 from hub.services.gradebook.catalogue import LabInfo
 from hub.services.gradebook.marks import MarkBook

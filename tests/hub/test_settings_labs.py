@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from graders.settings import CredentialSettings
 from hub.managed import service_environment
-from hub.services.credentials.settings import CredentialSettings
 from hub.settings import REPO, load_settings
 from tests.credentials.conftest import ServiceProcess
 from tests.gradebook import realhub

@@ -17,12 +17,12 @@ import nbformat
 import pytest
 
 from graders.outbox import Outbox
+from graders.settings import CredentialSettings
 from graders.submissions import find_submissions
 from hub.kit.build import build_kit
 from hub.kit.collect import SIDECAR, grade_hand_in, hand_in
 from hub.kit.manifest import ManifestError
 from hub.services.credentials.service import Credentials
-from hub.services.credentials.settings import CredentialSettings
 from hub.services.gradebook import queries
 from hub.settings import REPO
 from tests.support.ports import free_port

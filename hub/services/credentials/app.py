@@ -82,9 +82,8 @@ class Base(web.RequestHandler):
         return CATALOG.text(message_id, self.language, **values)
 
     def page(self, template: str, **values: Any) -> None:
-        other = next((lang for lang in CATALOG.languages if lang != self.language), "en")
         self.render(template, t=self.t, m=Marked(CATALOG, self.language), lang=self.language,
-                    other=other, **values)
+                    **values)
 
     def write_json(self, document: Any, status: int = 200) -> None:
         self.set_status(status)

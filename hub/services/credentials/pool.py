@@ -18,9 +18,9 @@ from multiprocessing import get_context
 from types import FrameType
 from typing import Any
 
+from graders.settings import CredentialSettings
 from hub.services.credentials.proof import canonize
 from hub.services.credentials.service import Credentials, CredentialsError
-from hub.services.credentials.settings import CredentialSettings
 from hub.services.credentials.strict import ALLOWED_CONTEXTS
 from hub.services.credentials.verify import Verification, verify_credential
 

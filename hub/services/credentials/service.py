@@ -26,12 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from graders.results import has_manual_parts, pending_points, validate_result
+from graders.settings import CredentialSettings
 from hub.services.credentials import badge, proof, statuslist
 from hub.services.credentials.achievements import Achievement, load_achievements
 from hub.services.credentials.contexts import document_loader
 from hub.services.credentials.keys import KeyStore, SigningKey
 from hub.services.credentials.recipients import Recipients
-from hub.services.credentials.settings import CredentialSettings
 from hub.services.credentials.verify import Issuer
 from hub.services.records import (
     Award,

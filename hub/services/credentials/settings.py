@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from graders.settings import REPO, CredentialSettings, load
-
-__all__ = ["REPO", "CredentialSettings", "load_settings"]
+from graders.settings import CredentialSettings, load
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> CredentialSettings:
