@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 import tomllib
-import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -142,17 +141,6 @@ def make_debian(host: PodmanHost) -> None:
                              check=True, timeout=STEP_TIMEOUT).stdout
         host.run(["import", "--change", 'CMD ["/bin/bash"]', "-", STANDIN_DEBIAN],
                  stdin=tar, timeout=STEP_TIMEOUT, what="podman import (Debian)")
-
-
-def debian_unreachable(timeout: float = 30) -> str | None:
-    """Why the stand-ins cannot be built from Debian's mirror (one sentence), or None."""
-    release = f"{DEBIAN_MIRROR}/dists/bookworm/InRelease"
-    try:
-        with urllib.request.urlopen(urllib.request.Request(release, method="HEAD"),
-                                    timeout=timeout):
-            return None
-    except (OSError, ValueError) as error:
-        return f"Debian's mirror does not answer ({release}: {error})"
 
 
 def build(host: PodmanHost, dockerfile: Path, tag: str, build_args: dict[str, str]) -> None:

@@ -318,13 +318,11 @@ def test_track_images_load_the_single_user_config_and_lab_extension() -> None:
     assert "!var/build/labextension/" in ignore
 
 
-def test_an_unreachable_debian_mirror_is_one_sentence_not_a_hang(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_debian_mirror_is_one_sentence_not_a_hang() -> None:
     """The container test skips with this reason instead of waiting on debootstrap."""
-    from hub.docker import images
+    from tests.support.debian import debian_unreachable
 
-    monkeypatch.setattr(images, "DEBIAN_MIRROR", "http://127.0.0.1:9/debian")
-    reason = images.debian_unreachable(timeout=10)
+    reason = debian_unreachable("http://127.0.0.1:9/debian", timeout=10)
     assert reason and reason.startswith("Debian's mirror does not answer") and "\n" not in reason
 
 

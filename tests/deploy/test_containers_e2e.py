@@ -33,10 +33,11 @@ import nbformat
 import pytest
 import requests
 
-from hub.docker.images import STANDIN_DEBIAN, build_images, debian_unreachable
+from hub.docker.images import STANDIN_DEBIAN, build_images
 from hub.docker.podman import PodmanError, PodmanHost, default_root, missing_tools
 from hub.roles import cohort_group, instructors_group
 from tests.deploy.conftest import REPO
+from tests.support.debian import debian_unreachable
 from tests.support.ports import free_port_block
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
