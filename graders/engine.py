@@ -44,7 +44,7 @@ from graders.record import (
     error_record,
     notebook_tests,
 )
-from graders.remote.codec import CodecError, PeerGone, send_frame
+from graders.remote.codec import CodecError, PeerGone, frame_fits, send_frame
 from graders.sandbox import Sandbox, SandboxUnavailable, detect
 from graders.sandbox.base import LaunchSpec
 from graders.sandbox.cgroup import NO_GROUP, Cgroups, Group, Usage
@@ -472,6 +472,12 @@ class Grader:
         if all(setup is None for _, setup, _ in runs):
             raise NotebookError("missing:" + ", ".join(f"{n}.ipynb" for n in self.sources))
         files = {n: d for n, d in submission.files.items() if not n.endswith(".ipynb")}
+        for _, setup, _ in runs:  # the size capped is the size sent: the judge's setup frame
+            if setup is not None and not frame_fits(
+                    {**setup, "files": [[n, i] for i, n in enumerate(sorted(files))]},
+                    list(files.values())):
+                raise NotebookError("too-large:the notebook and files, encoded for grading "
+                                    "(up to 6 bytes a character), are over the grader's limit")
         return runs, files
 
     def grade(self, submission: Submission) -> dict[str, Any]:
@@ -498,6 +504,9 @@ class Grader:
             if text.startswith("missing:"):
                 return error_record(self.lab, submission, "missing-notebook",
                                     {"name": text[8:]}, started, isolation, self.course)
+            if text.startswith("too-large:"):
+                return error_record(self.lab, submission, "too-large", {"detail": text[10:]},
+                                    started, isolation, self.course)
             return error_record(self.lab, submission, "invalid-notebook", {"detail": text},
                                 started, isolation, self.course)
         parts = [Part(name, None if setup is None else self._run(submission, files, setup),

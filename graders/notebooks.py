@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,13 +31,15 @@ MAX_CELL_CHARS = 1_000_000
 #: nbgrader's default delimiters of a hidden test region; like nbgrader's ClearHiddenTests,
 #: a line CONTAINING one begins or ends the region (``## BEGIN HIDDEN TESTS`` hides too)
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
-#: learner cell outputs kept for the autograded notebook: characters per cell, lines per
+#: learner cell outputs kept for the autograded notebook: UTF-8 bytes per cell, lines per
 #: text (nbgrader's LimitOutput keeps 1000) and the MIME types kept; the learner's output is
 #: hostile and formgrader shows it to instructors, so active content (HTML, JavaScript, SVG,
 #: widgets) is dropped and only plain text and raster images stay
 OUTPUT_CHARS = 64 * 1024
 OUTPUT_LINES = 1000
 OUTPUT_MIME = ("text/plain", "image/png", "image/jpeg")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_OUTPUT_ROOM = 256
 
 
 def hidden_lines(source: str) -> set[int]:
@@ -240,7 +243,7 @@ def _unchanged(part: ManualCell, cell: dict[str, Any], checksum: str) -> bool:
 
 def plan(source: SourceNotebook, submitted: bytes, keep: int = 0) -> list[dict[str, Any]]:
     """The ordered steps to grade ``submitted`` (raises :class:`NotebookError`). ``keep``:
-    characters of each learner cell's outputs the judge brings back (0: none); such steps
+    UTF-8 bytes of each learner cell's outputs the judge brings back (0: none); such steps
     name their ``cell`` (index in ``submitted``)."""
     steps: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -264,52 +267,81 @@ def plan(source: SourceNotebook, submitted: bytes, keep: int = 0) -> list[dict[s
     return steps
 
 
+def _text(value: str) -> str:
+    """Learner text made writable: lone surrogates (no UTF-8 encoding) become U+FFFD."""
+    return _SURROGATES.sub("\ufffd", value)
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
 def _capped_text(text: str, budget: int) -> str:
+    """``text`` (made writable) cut to OUTPUT_LINES lines and ``budget`` UTF-8 bytes."""
+    text = _text(text)
     lines = text.splitlines(keepends=True)
     if len(lines) > OUTPUT_LINES:
         text = "".join(lines[:OUTPUT_LINES]) + f"... ({len(lines) - OUTPUT_LINES} more lines)\n"
-    if len(text) > budget:
-        text = text[:max(budget, 0)] + f"\n... (output cut at {max(budget, 0)} characters)\n"
+    if _size(text) > budget:  # room left for the note and the output's JSON around it
+        cut = max(budget - _OUTPUT_ROOM, 0)
+        text = text.encode("utf-8")[:cut].decode("utf-8", "ignore") \
+            + f"\n... (output cut at {cut} bytes)\n"
     return text
 
 
+def _clean_output(item: Any, budget: int) -> dict[str, Any] | None:
+    """One output of the expected shape (exact types checked before any comparison), or
+    None."""
+    if type(item) is not dict:
+        return None
+    kind, name = item.get("output_type"), item.get("name")
+    if type(kind) is not str:
+        return None
+    if kind == "stream" and type(name) is str and name in ("stdout", "stderr") \
+            and type(item.get("text")) is str:
+        return {"output_type": "stream", "name": name,
+                "text": _capped_text(item["text"], budget)}
+    if kind in ("execute_result", "display_data") and type(item.get("data")) is dict:
+        data = {mime: _capped_text(value, budget) if mime == "text/plain" else value
+                for mime, value in item["data"].items()
+                if type(mime) is str and mime in OUTPUT_MIME and type(value) is str
+                and (mime == "text/plain" or _size(_text(value)) <= budget)}
+        if not data:
+            return None
+        output = {"output_type": kind, "data": data, "metadata": {}}
+        if kind == "execute_result":
+            count = item.get("execution_count")
+            output["execution_count"] = count if type(count) is int else None
+        return output
+    ename, evalue, frames = item.get("ename"), item.get("evalue"), item.get("traceback")
+    if kind == "error" and type(ename) is str and type(evalue) is str \
+            and type(frames) is list:
+        text = _capped_text("\n".join(line for line in frames[:100] if type(line) is str),
+                            budget)
+        return {"output_type": "error", "ename": _text(ename[:200]),
+                "evalue": _capped_text(evalue, 2000), "traceback": text.split("\n") if text else []}
+    return None
+
+
+def output_bytes(output: dict[str, Any]) -> int:
+    """What one cleaned output costs against the caps: its UTF-8 JSON, every field counted."""
+    return _size(json.dumps(output, ensure_ascii=False))
+
+
 def clean_outputs(raw: Any, limit: int = OUTPUT_CHARS) -> list[dict[str, Any]]:
-    """nbformat outputs from what a learner cell produced (hostile data: anything not of the
-    expected shape is dropped, text is cut to ``limit`` characters in all, only
-    :data:`OUTPUT_MIME` types stay)."""
+    """nbformat outputs from what a learner cell produced. Hostile data: exact types are
+    checked before anything is compared, anything not of the expected shape is dropped,
+    lone surrogates become U+FFFD, only :data:`OUTPUT_MIME` types stay and the outputs
+    kept cost at most ``limit`` UTF-8 bytes in all (:func:`output_bytes`)."""
     outputs: list[dict[str, Any]] = []
     budget = limit
     for item in raw[:1000] if type(raw) is list else []:
-        if budget <= 0:
+        output = _clean_output(item, budget)
+        if output is None:
+            continue
+        cost = output_bytes(output)
+        if cost > budget:
             break
-        if type(item) is not dict:
-            continue
-        kind = item.get("output_type")
-        if kind == "stream" and item.get("name") in ("stdout", "stderr") \
-                and type(item.get("text")) is str:
-            text = _capped_text(item["text"], budget)
-            outputs.append({"output_type": "stream", "name": item["name"], "text": text})
-        elif kind in ("execute_result", "display_data") and type(item.get("data")) is dict:
-            data = {mime: _capped_text(value, budget) if mime == "text/plain" else value
-                    for mime, value in item["data"].items()
-                    if mime in OUTPUT_MIME and type(value) is str
-                    and (mime == "text/plain" or len(value) <= budget)}
-            if not data:
-                continue
-            text = "".join(data.values())
-            output = {"output_type": kind, "data": data, "metadata": {}}
-            if kind == "execute_result":
-                count = item.get("execution_count")
-                output["execution_count"] = count if type(count) is int else None
-            outputs.append(output)
-        elif kind == "error" and type(item.get("ename")) is str \
-                and type(item.get("evalue")) is str and type(item.get("traceback")) is list:
-            frames = [line for line in item["traceback"][:100] if type(line) is str]
-            text = _capped_text("\n".join(frames), budget)
-            outputs.append({"output_type": "error", "ename": item["ename"][:200],
-                            "evalue": _capped_text(item["evalue"], 2000),
-                            "traceback": text.split("\n") if text else []})
-        else:
-            continue
-        budget -= len(text)
+        budget -= cost
+        outputs.append(output)
     return outputs

@@ -35,6 +35,7 @@ import functools
 import importlib
 import io
 import json
+import math
 import types
 import warnings
 from collections.abc import Iterator, Mapping
@@ -43,12 +44,13 @@ from typing import Any
 
 from graders.judge.faults import GraderFault, is_grader_fault
 from graders.judge.lab_names import LabCode, bound_names, called_on, free_names
-from graders.notebooks import OUTPUT_CHARS, clean_outputs, hidden_lines
+from graders.notebooks import OUTPUT_CHARS, clean_outputs, hidden_lines, output_bytes
 from graders.remote.codec import Encoder
 from graders.remote.proxy import Connection, Remote, WorkerStopped, is_handle
 
 SHARE_LIMIT = 1024 * 1024  #: largest plain value (encoded bytes) copied to the learner
-#: characters of learner cell outputs one plan brings back in all
+#: UTF-8 bytes of learner cell outputs one plan brings back in all (as counted by
+#: :func:`graders.notebooks.output_bytes`; at most 3 times that once escaped for the parent)
 OUTPUTS_LIMIT = 16 * OUTPUT_CHARS
 #: run once in the worker's shell when a plan keeps outputs: records what each cell prints,
 #: displays and raises (as a kernel's messages would carry them) for :data:`TAKE_OUTPUTS`.
@@ -437,11 +439,25 @@ def compile_test(source: str, secret: set[str] | None = None) -> TestCode:
     return code
 
 
+def partial_credit(value: Any) -> float | None:
+    """nbgrader's partial credit from a test's last value: ``float`` of its text, so an int
+    too large for a float is +-inf (``record.partial_points`` caps it); None unless an exact
+    int or float."""
+    if type(value) is float:
+        return value
+    if type(value) is not int:
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
     conn = namespace.conn
     conn.stderr_seen = False
     err = io.StringIO()
-    value, error = None, None
+    partial, error = None, None
     try:
         code = compile_test(source, namespace.secret)
         namespace.cell = code
@@ -451,7 +467,7 @@ def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
             warnings.simplefilter("default")
             exec(code.body, namespace)
             if code.last is not None:
-                value = eval(code.last, namespace)
+                partial = partial_credit(eval(code.last, namespace))
     except WorkerStopped:
         error = "WorkerStopped"
     except BaseException as exc:  # noqa: BLE001 - any failure of a test cell is a fail
@@ -463,23 +479,22 @@ def run_test_cell(source: str, namespace: LearnerNamespace) -> dict[str, Any]:
         namespace.deleted.clear()
         namespace.hidden_ran |= bool(hidden_lines(source))
     stderr = bool(err.getvalue()) or conn.stderr_seen
-    partial = None
-    if error is None and type(value) in (int, float):
-        partial = float(value)
+    if error is not None:
+        partial = None
     return {"passed": error is None and not stderr, "error": error or (
         "stderr" if stderr else None), "partial": partial, "stopped": conn.gone}
 
 
 def take_outputs(conn: Connection, limit: int) -> list[dict[str, Any]]:
     """What the learner cell that just ran printed, displayed and raised (cleaned, at most
-    ``limit`` characters); nothing when the worker is gone or broke the capture."""
+    ``limit`` UTF-8 bytes); nothing when the worker is gone or broke the capture."""
     try:
         conn.request("run", source=TAKE_OUTPUTS)
         raw = conn.request("name", name="__northlab_outputs__")
         conn.request("delname", name="__northlab_outputs__")
+        return clean_outputs(raw, limit)
     except Exception:  # the learner's code took the capture apart, or the worker stopped
         return []
-    return clean_outputs(raw, limit)
 
 
 def run_plan(conn: Connection, plan: list[dict[str, Any]], code: LabCode | None = None,
@@ -487,7 +502,7 @@ def run_plan(conn: Connection, plan: list[dict[str, Any]], code: LabCode | None 
     """Execute the plan in order; return one outcome per test step. ``code``: what the lab's
     own code binds (:attr:`graders.notebooks.SourceNotebook.code`). ``outputs`` gets
     ``[cell, outputs]`` for each learner step that asks to ``keep`` its outputs (at most
-    :data:`OUTPUTS_LIMIT` characters in all)."""
+    :data:`OUTPUTS_LIMIT` UTF-8 bytes in all)."""
     namespace = LearnerNamespace(conn, code)
     results = []
     budget = OUTPUTS_LIMIT
@@ -508,7 +523,7 @@ def run_plan(conn: Connection, plan: list[dict[str, Any]], code: LabCode | None 
             keep = step.get("keep")
             if outputs is not None and type(keep) is int and keep > 0 and not conn.gone:
                 kept = take_outputs(conn, min(keep, budget))
-                budget -= sum(len(json.dumps(output)) for output in kept)
+                budget -= sum(output_bytes(output) for output in kept)
                 outputs.append([step.get("cell"), kept])
         else:
             outcome = run_test_cell(step["source"], namespace)

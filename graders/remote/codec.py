@@ -309,6 +309,13 @@ def pack(header: Any, buffers: list[bytes]) -> bytes:
     return b"".join(parts)
 
 
+def frame_fits(header: Any, buffers: list[bytes], limit: int = MAX_FRAME) -> bool:
+    """Whether the frame of ``header`` and ``buffers`` is one :func:`recv_frame` accepts
+    (its encoded JSON header, not the size of what it was made from)."""
+    head = len(json.dumps(header, separators=(",", ":")))
+    return head <= min(limit, MAX_HEADER) and head + sum(map(len, buffers)) <= limit
+
+
 def send_frame(sock: socket.socket, header: Any, buffers: list[bytes] | None = None) -> None:
     sock.sendall(pack(header, buffers or []))
 
