@@ -77,6 +77,13 @@ def test_start_becomes_jupyterlab_on_localhost_and_leaves_nothing(laptop):
                  f"        r = urllib.request.urlopen('http://127.0.0.1:{port}/api/contents"
                  "?token=kit-test', timeout=5); print(r.status, r.read().decode()); break\n"
                  "    except OSError: time.sleep(0.5)\n")
+        # nsenter joins the namespace the process is in *now*: wait until `unshare` has made
+        # the laptop's own (joining earlier probes the host's loopback, where nothing listens)
+        host = os.readlink("/proc/self/ns/net")
+        for _ in range(600):
+            if os.readlink(f"/proc/{process.pid}/ns/net") != host:
+                break
+            time.sleep(0.1)
         seen = subprocess.run(
             ["nsenter", "-t", str(process.pid), "-n", sys.executable, "-c", probe],
             capture_output=True, text=True, timeout=420, env={"PATH": "/usr/bin:/bin"})
