@@ -19,6 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from remote_pair import remote_pair  # noqa: E402
+from sprite_lab import BUGGY, PLAIN_BUG, sprite_lab  # noqa: E402
 
 from graders.remote.proxy import Remote  # noqa: E402
 
@@ -249,14 +250,6 @@ def test_mappings_answer_from_one_snapshot() -> None:
 
 # -- the review's reproducer on the real lab ---------------------------------------------
 
-LABS = Path(__file__).resolve().parents[2] / "labs"
-BUGGY = '''def _buggy(sheet, frame_w, frame_h):
-    height, width = sheet.shape[:2]
-    if width % frame_w or height % frame_h:
-        raise ValueError("the sheet is not a whole number of frames")
-    return [sheet[y:y + frame_w, x:x + frame_w]  # only right for square frames
-            for y in range(0, height, frame_w) for x in range(0, width, frame_w)]
-'''
 LYING_FRAMES = '''
 class _Frames:
     def __init__(self, frames, count):
@@ -276,24 +269,11 @@ def slice_sheet(sheet, frame_w, frame_h):
 
 
 def test_sprite_animation_lying_frames_score_like_the_plain_bug() -> None:
-    import json
-
     from graders.engine import Grader
-    from graders.lab import load_lab
-    from graders.submissions import Submission, read_files
 
-    lab = load_lab(LABS / "gamedev/sprite-animation")
-    source = json.loads(lab.notebook.read_text())
+    lab, submission = sprite_lab()
 
-    def submission(name: str, code: str) -> Submission:
-        nb = json.loads(json.dumps(source))
-        for cell in nb["cells"]:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "slice":
-                cell["source"] = code
-        files = {**read_files(lab.source_dir), f"{lab.id}.ipynb": json.dumps(nb).encode()}
-        return Submission(name, lab.path, files=files)
-
-    subs = [submission("plain", BUGGY + "slice_sheet = _buggy\n")] + [
+    subs = [submission("plain", PLAIN_BUG)] + [
         submission(f"lying-{i}", BUGGY + LYING_FRAMES.format(iteration=iteration))
         for i, iteration in enumerate(("()", "self._f[:1]", "self._f * 3"))]
     with Grader(lab, workers=2) as grader:

@@ -12,17 +12,15 @@ the worker is still told (a learner's later cell sees the name, as in one kernel
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from remote_pair import remote_pair  # noqa: E402
+from sprite_lab import BUGGY, PLAIN_BUG, sprite_lab  # noqa: E402
 
 from graders.judge.notebook import LearnerNamespace  # noqa: E402
-
-LABS = Path(__file__).resolve().parents[2] / "labs"
 
 
 class EmptyAfterFirstLook:
@@ -77,13 +75,6 @@ def test_a_name_bound_to_a_learner_object_is_read_from_one_handle() -> None:
         assert request("name", name="frames") is not None
 
 
-BUGGY = '''def _buggy(sheet, frame_w, frame_h):
-    height, width = sheet.shape[:2]
-    if width % frame_w or height % frame_h:
-        raise ValueError("the sheet is not a whole number of frames")
-    return [sheet[y:y + frame_w, x:x + frame_w]  # only right for square frames
-            for y in range(0, height, frame_w) for x in range(0, width, frame_w)]
-'''
 #: the review's reproducer: the same bug behind an object empty from its second look on
 RENAMED = '''
 class _Frames:
@@ -106,22 +97,11 @@ def slice_sheet(sheet, frame_w, frame_h):
 
 def test_sprite_animation_renamed_snapshot_scores_like_the_plain_bug() -> None:
     from graders.engine import Grader
-    from graders.lab import load_lab
-    from graders.submissions import Submission, read_files
 
-    lab = load_lab(LABS / "gamedev/sprite-animation")
-    source = json.loads(lab.notebook.read_text())
-
-    def submission(name: str, code: str) -> Submission:
-        nb = json.loads(json.dumps(source))
-        for cell in nb["cells"]:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "slice":
-                cell["source"] = code
-        files = {**read_files(lab.source_dir), f"{lab.id}.ipynb": json.dumps(nb).encode()}
-        return Submission(name, lab.path, files=files)
+    lab, submission = sprite_lab()
 
     with Grader(lab, workers=2) as grader:
-        plain, renamed = grader.grade_all([submission("plain", BUGGY + "slice_sheet = _buggy\n"),
+        plain, renamed = grader.grade_all([submission("plain", PLAIN_BUG),
                                            submission("renamed", BUGGY + RENAMED)])
     assert plain["error"] is None and plain["score"] < plain["max_score"]
     assert renamed["error"] is None, renamed["error"]
