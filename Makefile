@@ -49,7 +49,7 @@ $(LABEXTENSION): $(VENV)/.installed node_modules/.installed hub/labextension/pac
 
 # The hub catalogue (gettext, hub/locale) as JSON for the extension's bundle (not committed).
 hub/labextension/lib/messages.json: $(VENV)/.installed $(wildcard hub/locale/*.pot hub/locale/*/LC_MESSAGES/*.po)
-	$(BIN)/python -m graders.i18n json hub/locale > $@.tmp && mv $@.tmp $@
+	$(BIN)/python -m northlab.i18n json hub/locale > $@.tmp && mv $@.tmp $@
 
 # JupyterLab's static files, Brotli-compressed once at the highest quality (hub/compression.py).
 $(VENV)/.precompressed: $(VENV)/.installed $(LABEXTENSION)

@@ -326,7 +326,7 @@ def import_track(source: Path, labs_root: Path, *, replace: bool = False) -> tup
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from graders.cli import CommandError
+    from northlab.cli import CommandError
 
     try:
         written = render_track(Path(args.track_dir))
@@ -337,7 +337,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from graders.cli import CommandError
+    from northlab.cli import CommandError
 
     track_dir = Path(args.labs) / args.track
     if not track_dir.is_dir():
@@ -351,7 +351,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from graders.cli import CommandError
+    from northlab.cli import CommandError
 
     try:
         track, target = import_track(Path(args.source), Path(args.labs), replace=args.replace)

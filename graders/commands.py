@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graders.cli import CommandError
 from graders.lab import TRACKS, LabError, load_lab
-from graders.settings import SiteSettings, load
+from northlab.cli import CommandError
+from northlab.settings import SiteSettings, load
 
 
 def outbox_folder(args: argparse.Namespace) -> Path | None:
@@ -88,9 +88,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"{len(records) - len(failed)} graded, {len(failed)} could not be graded"
               + (f"; results in {args.json}" if args.json else ""))
         if missing:
-            from graders.i18n import catalog
+            from graders.record import messages
 
-            print(catalog().text("summary.missing", args.lang, count=len(missing),
+            print(messages().text("summary.missing", args.lang, count=len(missing),
                                  names=", ".join(missing)))
     return 0 if not failed else 1
 

@@ -42,11 +42,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from graders.i18n import catalog
 from graders.lab import lab_tables
-from graders.results import InvalidResult, has_manual_parts, pending_points, validate_result
-from graders.settings import SiteSettings, load
+from graders.record import messages
 from graders.submissions import LEARNER
+from northlab.results import InvalidResult, has_manual_parts, pending_points, validate_result
+from northlab.settings import SiteSettings, load
 
 #: Longest comment of a person carried into a record (characters; the rest is cut).
 MAX_COMMENT = 2000
@@ -91,7 +91,7 @@ def with_grades(record: dict[str, Any], grades: dict[tuple[str | None, str], Per
             notebook_change[name] = notebook_change.get(name, 0.0) + change
             message = "manual.commented" if grade.comment.strip() else "manual.graded"
             test = {**test, "points": points, "passed": points >= most - 1e-9,
-                    "feedback": catalog().all_languages(message, comment=grade.comment.strip())}
+                    "feedback": messages().all_languages(message, comment=grade.comment.strip())}
             test.pop("pending", None)
         tests.append(test)
     if tests == record["tests"]:
@@ -342,8 +342,8 @@ def _reason(exc: Exception) -> str:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from graders.cli import CommandError
     from graders.outbox import Outbox, default_folder
+    from northlab.cli import CommandError
 
     course_dir = Path(args.course_dir)
     gradebook_db = course_dir / "gradebook.db"

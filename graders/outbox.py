@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graders.settings import HubSettings, OutboxSettings, load
+from northlab.settings import HubSettings, OutboxSettings, load
 
 #: Service endpoint through the hub proxy on the hub's port; the results_url setting
 #: (NORTHLAB_RESULTS_URL) overrides it.
@@ -316,7 +316,7 @@ def _url(args: argparse.Namespace) -> str:
 
 
 def _token(args: argparse.Namespace) -> str:
-    from graders.cli import CommandError
+    from northlab.cli import CommandError
 
     if args.token_file:
         try:

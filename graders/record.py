@@ -19,19 +19,27 @@ import math
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graders.i18n import catalog
 from graders.lab import Lab
 from graders.notebooks import SourceNotebook
-from graders.results import SCHEMA_ID, validate_result
 from graders.submissions import Submission
+from northlab.i18n import Catalog, catalog
+from northlab.results import SCHEMA_ID, validate_result
 
 if TYPE_CHECKING:
     from graders.engine import Outcome
 
+#: the grader's own messages: feedback, errors, summaries
+LOCALE = Path(__file__).with_name("locale")
 MAX_NAME = 300  #: longest test name kept from a code lab's listing
 MAX_HINT = 2000  #: longest hint kept per language
+
+
+def messages() -> Catalog:
+    """The grader's (cached) message catalogue."""
+    return catalog(LOCALE)
 
 
 def _now() -> str:
@@ -57,7 +65,7 @@ def error_record(lab: Lab, submission: Submission, code: str, values: dict[str, 
     message_id = f"error.{code}" if code in (
         "invalid-notebook", "missing-notebook", "too-large", "bad-learner", "judge-timeout",
     ) else "error.internal"
-    record["error"] = {"code": code, "message": catalog().all_languages(message_id, **values)}
+    record["error"] = {"code": code, "message": messages().all_languages(message_id, **values)}
     record["duration"] = round(time.monotonic() - started, 3)
     return validate_result(record)
 
@@ -129,7 +137,7 @@ def stop_reason(lab: Lab, outcome: Outcome) -> dict[str, str] | None:
     its ``wait4`` CPU time of the child. How the code ended otherwise (an exit status, a
     signal: which the learner's code may choose) is said as such, never as a limit; an
     error the learner's code raised (``MemoryError``...) says nothing at all."""
-    cat, limits, worker = catalog(), lab.limits, outcome.worker
+    cat, limits, worker = messages(), lab.limits, outcome.worker
     if outcome.judge_limit is not None:  # the tests' own sandbox stopped them (rule 9)
         return cat.all_languages(f"limit.judge-{outcome.judge_limit}")
     if outcome.wall_hit:
@@ -174,7 +182,7 @@ def _n(value: float) -> str:
 
 def _feedback(hint: dict[str, str], passed: bool, stop: dict[str, str] | None,
               stopped: bool, missing: bool = False) -> dict[str, str]:
-    cat = catalog()
+    cat = messages()
     if passed:
         return cat.all_languages("test.passed")
     base = cat.all_languages("test.missing") if missing else {
@@ -192,7 +200,7 @@ def _manual_row(test: LabTest, state: bool | None) -> dict[str, Any]:
         else "manual.missing"
     return {"name": test.name, "points": 0, "max_points": test.max_points, "passed": False,
             "hidden": False, "manual": True, "pending": state is True,
-            "feedback": catalog().all_languages(message)}
+            "feedback": messages().all_languages(message)}
 
 
 def _part_rows(lab: Lab, part: Part, tests: list[LabTest], digits: int
@@ -215,7 +223,7 @@ def _part_rows(lab: Lab, part: Part, tests: list[LabTest], digits: int
         points = test.max_points if passed else 0.0
         if passed and type(got.get("partial")) is float:  # type: ignore[union-attr]
             points = partial_points(got["partial"], test.max_points)  # type: ignore[index]
-        feedback = catalog().all_languages("notebook.missing", name=f"{part.notebook}.ipynb") \
+        feedback = messages().all_languages("notebook.missing", name=f"{part.notebook}.ipynb") \
             if outcome is None else _feedback(
                 test.feedback, passed, stop, got is not None and got.get("stopped") is True,
                 missing=got is None and lab.kind == "notebook")

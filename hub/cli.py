@@ -10,9 +10,7 @@ import subprocess
 
 import requests
 
-from graders.cli import CommandError
 from graders.lab import LabError
-from graders.settings import describe
 from hub import demo
 from hub.accounts import AccountError
 from hub.classroom import warm_cohort
@@ -28,6 +26,8 @@ from hub.roles import cohort_group
 from hub.runner import start_hub, stop_everything, stop_hub
 from hub.settings import Settings, load_settings
 from hub.tracks import TRACKS
+from northlab.cli import CommandError
+from northlab.settings import describe
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tornado.web import RequestHandler
 
-from graders.i18n import Catalog, Shown, pick, pick_language
+from northlab.i18n import Catalog, Shown, pick, pick_language
 
 COOKIE = "northlab-lang"
 COOKIE_PATH = "/"

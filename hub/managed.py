@@ -17,12 +17,12 @@ import sys
 from dataclasses import fields
 from typing import Any
 
-from graders.settings import CONFIG_VARIABLE, SiteSettings
 from hub import lifeline
 from hub.accounts import COURSE_INSTRUCTORS_PREFIX
 from hub.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
 from hub.settings import Settings
 from hub.tokens import token_file
+from northlab.settings import CONFIG_VARIABLE, SiteSettings
 
 #: Hub-managed web services: (name, module run with ``python -m``, scopes of its own token,
 #: scopes it may receive from a user's OAuth login).
@@ -112,7 +112,7 @@ def services(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, A
             "name": GRADER_SERVICE,
             "api_token": grader_token(settings),
             "command": lifeline.command(hub_pid, [
-                sys.executable, "-m", "graders.cli", "outbox", "deliver", "--watch",
+                sys.executable, "-m", "northlab.cli", "outbox", "deliver", "--watch",
                 "--sync-manual", str(settings.courses_root),
                 *(["--course-group-prefix", COURSE_INSTRUCTORS_PREFIX]
                   if settings.mode == "local" else [])]),

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from graders.i18n import DEFAULT_LANGUAGE, Catalog
 from hub.language import COOKIE, SWITCH_PATH
 from hub.roles import COHORT_PREFIX, GRADEBOOK, cohort_of_group
 from hub.tracks import HUB_DIR, LOCALE
 from hub.user_language import FONT_FAMILY, FONTS, FONTS_PATH
+from northlab.i18n import DEFAULT_LANGUAGE, Catalog
 
 TEMPLATES = HUB_DIR / "templates"
 PREFIX = "page."

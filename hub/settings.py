@@ -1,4 +1,4 @@
-"""The hub's settings, checked: declared with their help in :mod:`graders.settings` (the
+"""The hub's settings, checked: declared with their help in :mod:`northlab.settings` (the
 one place for every part's settings), read from ``northlab.toml`` (path from
 ``NORTHLAB_CONFIG``, default ``<repo>/northlab.toml``; optional) and ``NORTHLAB_*``
 environment variables, which win over the file. ``northlab settings`` prints them all. A
@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.settings import REPO, HubSettings, SettingsError, load
+from northlab.settings import REPO, HubSettings, SettingsError, load
 
 __all__ = ["REPO", "Settings", "SettingsError", "check_can_serve", "load_settings"]
 
@@ -31,7 +31,7 @@ SERVER_STARTS = ("fork", "process")
 
 @dataclass(frozen=True)
 class Settings(HubSettings):
-    """Resolved hub settings (declared with their help in :mod:`graders.settings`) and the
+    """Resolved hub settings (declared with their help in :mod:`northlab.settings`) and the
     folders and URLs that follow from them."""
 
     @property

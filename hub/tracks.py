@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders.i18n import Catalog
 from graders.lab import TRACKS as TRACK_IDS
+from northlab.i18n import Catalog
 
 HUB_DIR = Path(__file__).resolve().parent
 SHARE_DIR = HUB_DIR / "share" / "jupyter"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.cli import VERBS, main
+from northlab.cli import VERBS, main
 from tests.support.ports import free_port_block
 
 
@@ -62,7 +62,7 @@ def test_a_hub_that_is_down_is_one_bilingual_sentence_and_nothing_changes(
 @pytest.mark.parametrize("verb", [["outbox", "deliver"], ["settings"]])
 def test_a_bad_setting_is_one_sentence_not_a_traceback(verb: list[str], tmp_path: Path) -> None:
     env = {**os.environ, "NORTHLAB_PORT": "abc", "NORTHLAB_DATA_ROOT": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "graders.cli", *verb], env=env,
+    done = subprocess.run([sys.executable, "-m", "northlab.cli", *verb], env=env,
                           capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stderr
     assert done.returncode == 2, done.stderr

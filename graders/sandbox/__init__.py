@@ -12,7 +12,7 @@ from graders.sandbox.base import LaunchSpec, Sandbox
 from graders.sandbox.bubblewrap import BubblewrapSandbox
 from graders.sandbox.container import ContainerSandbox
 from graders.sandbox.rlimits import RlimitSandbox
-from graders.settings import SandboxSettings, load
+from northlab.settings import SandboxSettings, load
 
 SANDBOXES: dict[str, type[Sandbox]] = {
     cls.name: cls for cls in (BubblewrapSandbox, ContainerSandbox, RlimitSandbox)

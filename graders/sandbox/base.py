@@ -25,7 +25,7 @@ from typing import Any
 from graders.sandbox.cgroup import Cgroups
 from graders.sandbox.cgroup import find as find_cgroups
 from graders.sandbox.uids import BLOCK_SIZE
-from graders.settings import SandboxSettings, load
+from northlab.settings import SandboxSettings, load
 
 #: First uid used for sandboxed processes (the ``uid_base`` setting,
 #: ``NORTHLAB_SANDBOX_UID_BASE``); the range ``[base, base + 64 * 32)`` must not belong to

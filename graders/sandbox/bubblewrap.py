@@ -1,10 +1,10 @@
 """The strongest sandbox: bubblewrap namespaces + a dedicated uid + rlimits.
 
 Each zygote gets new pid, network, IPC, UTS and mount namespaces. Its file system is built
-from an allow-list: read-only system folders, the Python installation and the ``graders``
-package, the lab folder it needs (``release`` for the worker, the whole lab for the
-judge), and a private size-limited tmpfs as scratch. Nothing else of the host is visible:
-not the data root, other submissions, keys, the repository's labs.
+from an allow-list: read-only system folders, the Python installation, the ``graders``
+package and the core (``northlab``), the lab folder it needs (``release`` for the worker,
+the whole lab for the judge), and a private size-limited tmpfs as scratch. Nothing else of
+the host is visible: not the data root, other submissions, keys, the repository's labs.
 
 As root, bwrap runs privileged (no user namespace) and the command inside drops to the
 slot's uid with ``setpriv`` (no capabilities, no_new_privs), so RLIMIT_NPROC applies to a
@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import northlab
 from graders.sandbox.base import LaunchSpec, Sandbox, drop_privileges
 
 BWRAP = "/usr/bin/bwrap"
@@ -32,8 +33,10 @@ NAMESPACES = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"
 
 
 def python_dirs() -> list[str]:
-    """Folders the interpreter and the engine need: base Python, venv, graders package."""
-    dirs = {sys.base_prefix, sys.prefix, str(Path(__file__).resolve().parents[1])}
+    """Folders the interpreter and the engine need: base Python, venv, the graders package
+    and the core it imports (``northlab``)."""
+    dirs = {sys.base_prefix, sys.prefix, str(Path(__file__).resolve().parents[1]),
+            str(Path(northlab.__file__).resolve().parent)}
     return sorted(d for d in dirs if not any(d.startswith(s + "/") for s in SYSTEM_DIRS))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 from graders.sandbox.rlimits import RlimitSandbox
-from graders.settings import SandboxSettings, load
+from northlab.settings import SandboxSettings, load
 
 
 class ContainerSandbox(RlimitSandbox):

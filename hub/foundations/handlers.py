@@ -23,7 +23,6 @@ from markupsafe import Markup
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-from graders.i18n import Catalog, Shown, pick
 from hub.assignments.handlers import (
     TIMEOUT_SECONDS,
     handed_in_feedback,
@@ -35,6 +34,7 @@ from hub.foundations.answers import AnswerError, Field
 from hub.foundations.folder import ActivityFolder
 from hub.foundations.markdown import render_markdown
 from hub.language import choose_language, other_language, shown
+from northlab.i18n import Catalog, Shown, pick
 
 HERE = Path(__file__).resolve().parent
 LOCALE = Catalog(HERE / "locale")

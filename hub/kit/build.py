@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from graders.i18n import Catalog
 from graders.lab import LabError, load_lab
 from hub.exchange import lab_tracks
 from hub.kit import manifest, wheelhouse
 from hub.settings import Settings
+from northlab.i18n import Catalog
 
 HERE = Path(__file__).resolve().parent
 LOCALE = Catalog(HERE / "locale")

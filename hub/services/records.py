@@ -7,7 +7,7 @@ These models are a contract: add columns with an Alembic migration under
 Tables
 ------
 ``results``            one row per graded submission (learner, lab, submission_id) — unique.
-                       ``record`` keeps the full result JSON as received (graders/results.py);
+                       ``record`` keeps the full result JSON as received (northlab/results.py);
                        ``pending_points`` > 0 means parts a person grades are not graded yet.
 ``test_results``       one row per test of a result (``position`` keeps the grader's order).
 ``result_updates``     audit of every replacement of a stored result by the grading side

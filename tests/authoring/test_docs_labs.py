@@ -53,7 +53,7 @@ def test_the_worked_example_passes_northlab_check(tmp_path: Path) -> None:
     assert lab.name == "ice-thickness" and len(nbformat.read(
         str(lab / "source" / "ice-thickness.ipynb"), as_version=4).cells) == 6
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    done = subprocess.run([sys.executable, "-m", "graders.cli", "check", str(lab)], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "northlab.cli", "check", str(lab)], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok   ai-data/ice-thickness" in done.stdout and "warning" not in done.stdout

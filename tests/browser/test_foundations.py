@@ -25,13 +25,13 @@ import requests
 from playwright.sync_api import Page
 
 from graders.engine import Grader
-from graders.i18n import Catalog
 from graders.lab import load_lab
 from graders.submissions import Submission, read_files
 from hub import managed
 from hub.courses import release_lab
 from hub.people import add_person
 from hub.settings import REPO
+from northlab.i18n import Catalog
 
 from .conftest import SLOW, Visitor
 

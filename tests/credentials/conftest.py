@@ -18,9 +18,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from graders.settings import REPO, CredentialSettings
 from hub.services.credentials.service import Credentials
 from hub.services.records import Credential
+from northlab.settings import REPO, CredentialSettings
 from tests.support.ports import free_port
 
 from .ob_schema import schema_errors

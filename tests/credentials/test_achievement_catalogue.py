@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from graders.i18n import ACHIEVEMENT_FIELDS, read_catalogue, write_catalogue
 from hub.services.credentials.badge import achievement_document
 from hub.services.credentials.service import Credentials
+from northlab.i18n import ACHIEVEMENT_FIELDS, read_catalogue, write_catalogue
 from tests.support.ports import free_port
 
 from .conftest import ServiceProcess

@@ -7,15 +7,15 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 
-from graders.i18n import Catalog
 from graders.lab import TRACKS
-from graders.settings import REPO
 from hub.services.credentials.achievements import load_achievements
 from hub.services.credentials.app import CATALOG
 from hub.services.credentials.keys import did_web
 from hub.services.credentials.service import Credentials
 from hub.services.credentials.settings import load_settings
 from hub.services.credentials.verify import verify_credential
+from northlab.i18n import Catalog
+from northlab.settings import REPO
 
 
 def test_every_english_message_exists_in_french():

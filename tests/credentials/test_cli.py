@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from graders.cli import main
-from graders.settings import REPO
 from hub.services.credentials.service import Credentials
+from northlab.cli import main
+from northlab.settings import REPO
 
 
 @pytest.fixture

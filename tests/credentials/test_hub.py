@@ -22,8 +22,8 @@ import pytest
 import requests
 
 from graders.manual_grades import PersonGrade, with_grades
-from graders.settings import REPO
 from hub.managed import SERVICE_APPS
+from northlab.settings import REPO
 from tests.support.hub import log_in
 from tests.support.ports import free_port
 

@@ -7,9 +7,9 @@ import base64
 import pytest
 from sqlalchemy import select
 
-from graders.results import InvalidResult
 from hub.services.credentials.service import CredentialsError
 from hub.services.records import Award, Result, TestResult
+from northlab.results import InvalidResult
 
 from .conftest import make_record
 

@@ -28,12 +28,12 @@ from graders.manual_grades import (
     sync,
 )
 from graders.outbox import Outbox, http_sender
-from graders.settings import REPO
 from hub.services.credentials.service import Credentials
 from hub.services.gradebook.app import Gradebook as GradebookService
 from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.roster import StaticRoster
 from hub.services.records import Result, ResultUpdate, open_database
+from northlab.settings import REPO
 
 from .conftest import make_pending_record, make_record
 
@@ -88,7 +88,7 @@ def formgrader_grades(folder: Path, learner: str, score: float, extra: float | N
 
 def manual_sync(course_dir: Path, outbox: Path, labs_root: Path) -> str:
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from graders.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from northlab.cli import main; sys.exit(main())",
          "manual", "sync", str(course_dir), ASSIGNMENT, "--outbox", str(outbox),
          "--labs-root", str(labs_root)],
         capture_output=True, text=True, timeout=120, cwd=REPO)
@@ -234,7 +234,7 @@ def test_outbox_deliver_sync_manual_queues_the_graded_record(tmp_path, monkeypat
     formgrader_grades(course_dir, "ana", 2)
     token = tmp_path / "token"
     token.write_text("t")
-    from graders.cli import main
+    from northlab.cli import main
 
     status = main(["outbox", "deliver", "--outbox", str(outbox.folder), "--url",
                    "http://127.0.0.1:9/unreachable", "--token-file", str(token),

@@ -13,7 +13,6 @@ from alembic.config import Config
 from sqlalchemy import inspect, select, text
 
 from graders.manual_grades import PersonGrade, with_grades
-from graders.results import validate_result
 from hub.services.credentials.service import ConflictingUpdate, Credentials
 from hub.services.records import (
     MIGRATIONS,
@@ -23,6 +22,7 @@ from hub.services.records import (
     create_db_engine,
     open_database,
 )
+from northlab.results import validate_result
 
 from .conftest import make_pending_record, make_record
 from .test_records import postgres  # noqa: F401 - the PostgreSQL server fixture
@@ -173,8 +173,8 @@ def test_postgres_stores_pending_and_replaces_it(postgres, settings):  # noqa: F
 
 
 def test_sync_of_a_damaged_gradebook_is_one_clear_error(tmp_path, capsys):
-    from graders.cli import main
     from graders.outbox import Outbox
+    from northlab.cli import main
 
     course = tmp_path / "test-2026"
     course.mkdir()

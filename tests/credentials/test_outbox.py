@@ -141,7 +141,7 @@ def test_bad_token_is_retried_not_dropped(tmp_path, service):
 
 @pytest.mark.slow
 def test_outbox_verbs_deliver_and_report_status(tmp_path, service, monkeypatch, capsys):
-    from graders.cli import main
+    from northlab.cli import main
 
     folder = tmp_path / "outbox"
     Outbox(folder).put(make_record("ana", "lab-one", 9))

@@ -9,11 +9,12 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[2]
-FIRST_PARTY = {"graders", "hub"}
+FIRST_PARTY = {"northlab", "graders", "hub"}
 
 
 def main_dependency_closure() -> set[str]:
@@ -44,12 +45,13 @@ def imported_top_level_modules(folder: Path) -> set[str]:
     return names - FIRST_PARTY - set(sys.stdlib_module_names)
 
 
-def test_every_module_graders_imports_is_a_main_dependency() -> None:
+@pytest.mark.parametrize("package", ["northlab", "graders"])
+def test_every_module_the_core_and_graders_import_is_a_main_dependency(package: str) -> None:
     closure = main_dependency_closure()
     providers = metadata.packages_distributions()
     missing = {
         module: providers.get(module, ["not installed"])
-        for module in imported_top_level_modules(REPO / "graders")
+        for module in imported_top_level_modules(REPO / package)
         if not closure & {canonicalize_name(d) for d in providers.get(module, [])}
     }
-    assert not missing, f"graders/ imports modules outside the main dependencies: {missing}"
+    assert not missing, f"{package}/ imports modules outside the main dependencies: {missing}"

@@ -30,7 +30,7 @@ def test_package_discovery_never_enters_runtime_state(tmp_path: Path,
     """The project's own find settings, on a checkout whose var/ holds a store with a
     symlink loop (as podman's does) and whose node_modules/ is large."""
     shutil.copy(REPO / "pyproject.toml", tmp_path)
-    for package in ("graders", "hub", "hub/docker"):
+    for package in ("northlab", "graders", "hub", "hub/docker"):
         (tmp_path / package).mkdir(parents=True)
         (tmp_path / package / "__init__.py").touch()
     store = tmp_path / "var" / "containers" / "storage" / "overlay"
@@ -49,7 +49,7 @@ def test_package_discovery_never_enters_runtime_state(tmp_path: Path,
     settings = tomllib.loads((tmp_path / "pyproject.toml").read_text())
     find = settings["tool"]["setuptools"]["packages"]["find"]
     packages = find_packages(**find, root_dir=tmp_path)  # as pyproject builds do
-    assert sorted(packages) == ["graders", "hub", "hub.docker"]
+    assert sorted(packages) == ["graders", "hub", "hub.docker", "northlab"]
     assert [d for d in entered if d.split(os.sep)[0] in ("var", "node_modules")] == []
 
 

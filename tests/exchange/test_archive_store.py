@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from nbgrader.utils import parse_utc
 
-from graders.i18n import Catalog
 from hub.services.exchange import archive
 from hub.services.exchange.access import Person, courses_of_groups
 from hub.services.exchange.store import Store, StoreError
+from northlab.i18n import Catalog
 from tests.support.archives import member, tar_gz
 
 LOCALE = Path(archive.__file__).parent / "locale"

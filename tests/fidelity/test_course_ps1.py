@@ -21,7 +21,7 @@ from northlab_labkit import USER_GUIDE, by_learner, northlab, ps1_course, ps1_la
 
 from graders.lab import load_lab  # noqa: E402
 from graders.nbgrader_course import NbgraderCourse  # noqa: E402
-from graders.results import validate_result  # noqa: E402
+from northlab.results import validate_result  # noqa: E402
 
 LEARNERS = ("bitdiddle", "hacker")
 Grades = dict[tuple[str, str, str], tuple[float | None, float]]

@@ -33,11 +33,11 @@ import pytest
 import requests
 from bs4 import BeautifulSoup, Tag
 
-from graders.i18n import Catalog
 from graders.lab import Lab, discover_labs
 from hub.exchange import TRACKS_FILE
 from hub.language import COOKIE
 from hub.settings import REPO
+from northlab.i18n import Catalog
 from tests.hub.learner_server import learner_server
 from tests.support.release import write_release
 
@@ -233,7 +233,7 @@ def test_each_activity_done_through_the_pages_gets_full_marks(graded, lab: Lab) 
 def northlab_grade(lab: Lab, folder: Path) -> list[dict]:
     out = folder / "records.json"
     done = subprocess.run(
-        [sys.executable, "-m", "graders.cli", "grade", str(lab.path), str(folder / "submissions"),
+        [sys.executable, "-m", "northlab.cli", "grade", str(lab.path), str(folder / "submissions"),
          "--layout", "learners", "--json", str(out), "--no-outbox", "--workers", "2", "-q"],
         cwd=REPO, capture_output=True, text=True, timeout=600,
         env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})

@@ -1,9 +1,9 @@
 import re
 from pathlib import Path
 
-from graders.i18n import Catalog
 from hub.services.gradebook.exports import LMS_LAYOUTS
 from hub.services.gradebook.views import STATUSES
+from northlab.i18n import Catalog
 
 LOCALE = Path(__file__).parents[2] / "hub" / "services" / "gradebook" / "locale"
 TEMPLATES = LOCALE.parent / "templates"

@@ -7,10 +7,10 @@ import io
 
 import pytest
 
-from graders.cli import CommandError, main
 from hub.services.gradebook.catalogue import LabCatalogue
 from hub.services.gradebook.cli import export_csv
 from hub.services.gradebook.roster import Snapshot
+from northlab.cli import CommandError, main
 from tests.support.ports import free_port
 
 from .conftest import PLAN

@@ -19,8 +19,8 @@ from northlab_labkit import NB_LAB, by_learner, honest, northlab, write_submissi
 from graders.engine import Grader  # noqa: E402
 from graders.lab import LabError, load_lab  # noqa: E402
 from graders.release import release_notebook  # noqa: E402
-from graders.results import validate_result  # noqa: E402
 from graders.submissions import _timestamp, find_submissions, parse_timestamp  # noqa: E402
+from northlab.results import validate_result  # noqa: E402
 
 ASSIGNMENT = "Two_Parts-1"
 LAB_TOML = f"""id = "two-parts"

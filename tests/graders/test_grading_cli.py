@@ -21,8 +21,8 @@ from northlab_labkit import (  # noqa: E402
     write_submission,
 )
 
-from graders.i18n import catalog  # noqa: E402
-from graders.results import validate_result  # noqa: E402
+from graders.record import messages  # noqa: E402
+from northlab.results import validate_result  # noqa: E402
 
 
 def test_grade_a_cohort(tmp_path: Path) -> None:
@@ -126,10 +126,10 @@ def test_grade_errors_are_one_sentence(tmp_path: Path) -> None:
 
 
 def test_python_dash_m_errors_are_one_sentence_too(tmp_path: Path) -> None:
-    """``python -m graders.cli`` (used by services and tests) prints no traceback either."""
+    """``python -m northlab.cli`` (used by services and tests) prints no traceback either."""
     import subprocess
 
-    result = subprocess.run([sys.executable, "-m", "graders.cli", "grade", str(tmp_path),
+    result = subprocess.run([sys.executable, "-m", "northlab.cli", "grade", str(tmp_path),
                              str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("northlab: error:") and "Traceback" not in result.stderr
@@ -190,5 +190,5 @@ def test_check_finds_broken_labs(tmp_path: Path) -> None:
 
 
 def test_every_english_message_has_a_french_translation() -> None:
-    assert catalog().missing() == {}
-    assert set(catalog().languages) >= {"en", "fr"}
+    assert messages().missing() == {}
+    assert set(messages().languages) >= {"en", "fr"}

@@ -16,8 +16,8 @@ from northlab_labkit import NB_LAB, honest, write_submission  # noqa: E402
 
 from graders.engine import Grader  # noqa: E402
 from graders.lab import load_lab  # noqa: E402
-from graders.results import validate_result  # noqa: E402
 from graders.submissions import LayoutError, _timestamp, find_submissions  # noqa: E402
+from northlab.results import validate_result  # noqa: E402
 
 DUE = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 STAMPS: dict[str, bytes | None] = {

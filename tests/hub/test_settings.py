@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from graders.settings import PARTS, describe
 from hub.settings import Settings, SettingsError, check_can_serve, load_settings
+from northlab.settings import PARTS, describe
 
 
 def test_defaults_and_env_wins_over_file(tmp_path):

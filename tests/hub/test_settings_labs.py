@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from graders.settings import CredentialSettings
 from hub.managed import service_environment
 from hub.settings import REPO, load_settings
+from northlab.settings import CredentialSettings
 from tests.credentials.conftest import ServiceProcess
 from tests.gradebook import realhub
 from tests.support.ports import free_port

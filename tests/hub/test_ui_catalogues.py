@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 from tornado.template import Loader, Template
 
-from graders.i18n import Catalog, locale_folders
 from hub.tracks import LOCALE
+from northlab.i18n import Catalog, locale_folders
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUES = locale_folders(REPO)

@@ -1,5 +1,5 @@
 """Achievement texts' catalogues (labs/<track>/locale/achievement.*): made from
-achievement.toml by ``python -m graders.i18n update``, French seeded from the toml, Inuktitut
+achievement.toml by ``python -m northlab.i18n update``, French seeded from the toml, Inuktitut
 left for a translator, the shipped ones up to date, and ``status --list`` shows what is left."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.i18n import (
+from northlab.i18n import (
     Catalog,
     achievement_texts,
     read_achievement,
@@ -73,7 +73,7 @@ def test_a_broken_achievement_is_one_sentence(tmp_path):
 
 
 def test_the_shipped_achievement_catalogues_are_up_to_date(tmp_path):
-    """Whoever changes an achievement's English runs ``python -m graders.i18n update``."""
+    """Whoever changes an achievement's English runs ``python -m northlab.i18n update``."""
     for toml in sorted((REPO / "labs").glob("*/achievement.toml")):
         copy = tmp_path / "labs" / toml.parent.name
         shutil.copytree(toml.parent / "locale", copy / "locale")
@@ -82,7 +82,7 @@ def test_the_shipped_achievement_catalogues_are_up_to_date(tmp_path):
 
 
 def test_status_lists_the_untranslated_inuktitut_achievement_texts():
-    shown = subprocess.run([sys.executable, "-m", "graders.i18n", "status", "--list", "iu"],
+    shown = subprocess.run([sys.executable, "-m", "northlab.i18n", "status", "--list", "iu"],
                            cwd=REPO, capture_output=True, text=True, timeout=120, check=True)
     assert "labs/foundations/locale: 3 messages" in shown.stdout
     assert "    iu digital-foundations.name: Digital Foundations\n" in shown.stdout

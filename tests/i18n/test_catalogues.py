@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.i18n import (
+from northlab.i18n import (
     BRACE_FORMAT,
     Catalog,
     add_language,
@@ -52,7 +52,7 @@ def test_layout_is_what_gettext_tools_expect(folder):
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=IDS)
 def test_every_language_has_every_message_of_the_template(folder):
-    """``python -m graders.i18n update`` was run: same ids, same English, nothing extra."""
+    """``python -m northlab.i18n update`` was run: same ids, same English, nothing extra."""
     english = {m.context: m.id for m in read_catalogue(template_path(folder)) if m.id}
     assert english and all(english), folder
     for path in translation_paths(folder).values():
@@ -152,7 +152,7 @@ def test_a_new_language_starts_empty_in_poedit_form(tmp_path):
 
 
 def test_json_export_for_the_lab_extension_and_clear_errors():
-    python = [sys.executable, "-m", "graders.i18n"]
+    python = [sys.executable, "-m", "northlab.i18n"]
     done = subprocess.run([*python, "json", "hub/locale"], cwd=REPO, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0

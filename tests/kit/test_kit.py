@@ -17,7 +17,6 @@ import nbformat
 import pytest
 
 from graders.outbox import Outbox
-from graders.settings import CredentialSettings
 from graders.submissions import find_submissions
 from hub.kit.build import build_kit
 from hub.kit.collect import SIDECAR, grade_hand_in, hand_in
@@ -25,6 +24,7 @@ from hub.kit.manifest import ManifestError
 from hub.services.credentials.service import Credentials
 from hub.services.gradebook import queries
 from hub.settings import REPO
+from northlab.settings import CredentialSettings
 from tests.support.ports import free_port
 
 from .conftest import LABS, LEARNER, TRACK, WHEEL_CACHE, copy_to_laptop

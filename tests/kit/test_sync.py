@@ -12,12 +12,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from graders.settings import CredentialSettings
 from hub.courses import record_track
 from hub.kit.build import build_kit
 from hub.kit.collect import SIDECAR
 from hub.people import add_person, set_password
 from hub.services.records import Result, open_database
+from northlab.settings import CredentialSettings
 from tests.hub.conftest import Hub, running_hub
 from tests.hub.smoke_lab import LAB_ID
 from tests.support.release import write_release

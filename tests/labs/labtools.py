@@ -22,7 +22,7 @@ def northlab_check(folder: Path, tmp_path: Path) -> tuple[int, ET.Element]:
     junit = tmp_path / "check.xml"
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     done = subprocess.run(
-        [sys.executable, "-m", "graders.cli", "check", str(folder), "--junit", str(junit)],
+        [sys.executable, "-m", "northlab.cli", "check", str(folder), "--junit", str(junit)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert junit.exists(), done.stderr
     return done.returncode, ET.parse(junit).getroot()

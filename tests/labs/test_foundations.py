@@ -237,7 +237,7 @@ def test_a_bad_theme_is_refused_with_its_key(tmp_path: Path, line: str, message:
 
 
 def test_track_cli_gives_one_sentence_errors(tmp_path: Path) -> None:
-    from graders.cli import main
+    from northlab.cli import main
 
     assert main(["track", "import", str(tmp_path / "missing.tar.gz"),
                  "--labs", str(tmp_path)]) == 2

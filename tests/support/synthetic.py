@@ -1,6 +1,6 @@
 """Invented, seeded results and credentials for the gradebook's tests and benchmarks.
 
-Writes schema-valid result records (graders/result.schema.json) for ``cohorts`` x
+Writes schema-valid result records (northlab/result.schema.json) for ``cohorts`` x
 ``learners`` x ``labs`` x ``attempts`` straight into the shared database with bulk inserts,
 and returns the roster (cohort id -> learner names) the hub groups would hold. Learners,
 labs and scores are invented; nothing refers to a real person.

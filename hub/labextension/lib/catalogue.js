@@ -1,5 +1,5 @@
 // northlab's hub catalogue (gettext PO files in hub/locale), exported to messages.json by
-// `make` (python -m graders.i18n json hub/locale) and bundled when the extension is built.
+// `make` (python -m northlab.i18n json hub/locale) and bundled when the extension is built.
 import CATALOGUES from './messages.json';
 
 const { en } = CATALOGUES;

@@ -1,7 +1,7 @@
 """Achievements as data: ``labs/<track>/achievement.toml`` (one or more per track).
 
 Each file holds one achievement: ``id``, ``track``, ``name`` / ``description`` ({en, fr};
-other languages such as ``iu`` come from the track's catalogue, see graders.i18n),
+other languages such as ``iu`` come from the track's catalogue, see northlab.i18n),
 optional ``tags``, and ``[criteria]`` with ``min_labs``, ``min_percent``, ``labs`` (empty =
 every lab of the track whose ``lab.toml`` has ``credential = <id>``) and ``narrative``.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.i18n import achievement_texts, read_achievement
 from graders.lab import lab_tables
+from northlab.i18n import achievement_texts, read_achievement
 
 
 class AchievementError(ValueError):

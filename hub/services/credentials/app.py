@@ -38,8 +38,6 @@ from typing import Any
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import httputil, web
 
-from graders.i18n import Catalog
-from graders.results import InvalidResult
 from hub.language import Marked, choose_language
 from hub.services.credentials.badge import achievement_document
 from hub.services.credentials.certificate import render_certificate
@@ -50,6 +48,8 @@ from hub.services.credentials.service import ConflictingUpdate, Credentials, Cre
 from hub.services.credentials.staff import HubUnreachable, cohorts_of, is_staff, may_act_for
 from hub.services.credentials.verify import Verification, parse_untrusted_json
 from hub.services.records import Credential
+from northlab.i18n import Catalog
+from northlab.results import InvalidResult
 
 REPORT_SCOPE = "custom:northlab:report-results"
 HERE = Path(__file__).parent

@@ -8,8 +8,8 @@ from pathlib import Path
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from graders.i18n import Catalog
 from hub.services.credentials.achievements import Achievement
+from northlab.i18n import Catalog
 
 WIDTH, HEIGHT = 1754, 1240
 FONTS = Path("/usr/share/fonts/truetype/dejavu")

@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graders.cli import CommandError
-from graders.i18n import Catalog
 from hub.services.credentials.contexts import ContextsMissing, document_loader
 from hub.services.credentials.service import Credentials, CredentialsError
 from hub.services.credentials.settings import load_settings
@@ -24,6 +22,8 @@ from hub.services.credentials.verify import (
     parse_untrusted_json,
     verify_credential,
 )
+from northlab.cli import CommandError
+from northlab.i18n import Catalog
 
 CATALOG = Catalog(Path(__file__).with_name("locale"))
 

@@ -18,11 +18,11 @@ from multiprocessing import get_context
 from types import FrameType
 from typing import Any
 
-from graders.settings import CredentialSettings
 from hub.services.credentials.proof import canonize
 from hub.services.credentials.service import Credentials, CredentialsError
 from hub.services.credentials.strict import ALLOWED_CONTEXTS
 from hub.services.credentials.verify import Verification, verify_credential
+from northlab.settings import CredentialSettings
 
 #: Worker processes, documents in flight at most, and seconds one verification may take
 #: (ours take ~20 ms; the cost caps of :mod:`strict` refuse most costly documents sooner).

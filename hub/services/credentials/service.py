@@ -25,8 +25,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from graders.results import has_manual_parts, pending_points, validate_result
-from graders.settings import CredentialSettings
 from hub.services.credentials import badge, proof, statuslist
 from hub.services.credentials.achievements import Achievement, load_achievements
 from hub.services.credentials.contexts import document_loader
@@ -47,6 +45,8 @@ from hub.services.records import (
     session_factory,
     utcnow,
 )
+from northlab.results import has_manual_parts, pending_points, validate_result
+from northlab.settings import CredentialSettings
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ class Credentials:
         person's further grading of it (:func:`update_refusal`): it then replaces the
         stored one, recorded in ``result_updates``; otherwise :class:`ConflictingUpdate`.
         A repeat of a submission without such parts leaves the stored one as it is.
-        Raises graders.results.InvalidResult for a bad record.
+        Raises northlab.results.InvalidResult for a bad record.
         """
         validate_result(record)
         key = (record["learner"], record["lab"], record["submission_id"])

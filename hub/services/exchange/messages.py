@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graders.i18n import DEFAULT_LANGUAGE, Catalog
+from northlab.i18n import DEFAULT_LANGUAGE, Catalog
 
 CATALOG = Catalog(Path(__file__).parent / "locale")
 

@@ -24,13 +24,13 @@ from jupyterhub.services.auth import HubAuth
 from tornado import ioloop, web
 
 from graders.outbox import Outbox
-from graders.settings import FeedbackSettings, load
 from hub import lifeline
 from hub.services.exchange.hubconfig import store_path as exchange_store
 from hub.services.feedback.grading import Graders, Watcher
 from hub.services.feedback.spool import Spool
 from hub.services.feedback.view import message
 from hub.settings import load_settings
+from northlab.settings import FeedbackSettings, load
 
 LOG = logging.getLogger("northlab.feedback")
 SERVICE_NAME = "feedback"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from graders.i18n import Catalog, pick
+from northlab.i18n import Catalog, pick
 
 CATALOG = Catalog(Path(__file__).parent / "locale")
 

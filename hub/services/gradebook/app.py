@@ -16,10 +16,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from tornado import web
 
-from graders.i18n import Catalog
 from hub import lifeline
 from hub.services.records import open_database
 from hub.settings import SettingsError
+from northlab.i18n import Catalog
 
 from . import api, handlers
 from .catalogue import LabCatalogue

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from graders.cli import CommandError
 from hub.services.records import open_database
 from hub.settings import load_settings
+from northlab.cli import CommandError
 
 from . import exports, queries, views
 from .catalogue import LabCatalogue

@@ -1,4 +1,4 @@
-"""Settings of the gradebook service: declared with their help in :mod:`graders.settings`
+"""Settings of the gradebook service: declared with their help in :mod:`northlab.settings`
 (:class:`GradebookSettings`: ``NORTHLAB_GRADEBOOK_*`` or ``[gradebook]`` in
 ``northlab.toml``, plus the shared data and labs folders and results database the hub hands
 its services), and what JupyterHub sets when it launches the service
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from graders.settings import GradebookSettings, SettingsError, load
+from northlab.settings import GradebookSettings, SettingsError, load
 
 
 class ConfigError(SettingsError):

@@ -9,11 +9,7 @@ and nowhere else; each part's own keys sit in a ``[<part>]`` table of ``northlab
 (the hub's at top level). :func:`load` builds one part, :func:`describe` lists every
 setting with its value and source (``northlab settings``).
 
-Why in ``graders/``: the engine (outbox, sandbox) reads settings and must never import
-``hub``, while the hub and its services already import ``graders``. A new top-level core
-package would need a new installed package (a reinstall and every image's COPY lines), which
-belongs with the session that moves files (issue 14); until then this module is the core:
-it imports nothing of ours.
+Part of the core (``northlab/``): it imports nothing else of ours, so every part may use it.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Each component keeps a ``locale/`` folder in the layout gettext tools (Poedit, W
 Texts use ``str.format`` placeholders (``{name}``, flag ``python-brace-format``). An empty or
 fuzzy translation, or one whose placeholders differ from English, falls back to English,
 then to the id. Achievements' texts get a catalogue per track made from their
-``achievement.toml`` (see *Achievement texts* below). ``python -m graders.i18n --help`` adds
+``achievement.toml`` (see *Achievement texts* below). ``python -m northlab.i18n --help`` adds
 a language, merges new English messages into every language, or exports JSON for the
 JupyterLab extension; docs/translating.md explains the workflow.
 """
@@ -32,7 +32,6 @@ from babel.messages.pofile import read_po, write_po
 DEFAULT_LANGUAGE = "en"
 #: Languages every catalogue must translate completely (tests hold them to it).
 COMPLETE_LANGUAGES = ("fr",)
-GRADERS_LOCALE = Path(__file__).parent / "locale"
 REPO = Path(__file__).resolve().parent.parent
 #: Where northlab's catalogues live (not var/, .venv/ or node_modules/).
 SOURCES = ("graders", "hub", "labs")
@@ -122,8 +121,8 @@ class Catalog:
 
 
 @cache
-def catalog(folder: Path = GRADERS_LOCALE) -> Catalog:
-    """The (cached) catalogue of a locale folder; defaults to the grader's own."""
+def catalog(folder: Path) -> Catalog:
+    """The (cached) catalogue of a locale folder."""
     return Catalog(folder)
 
 
@@ -300,7 +299,7 @@ def achievement_texts(path: Path, data: dict) -> dict[str, dict[str, str]]:
 def _achievement_template(entries: list[tuple[str, str, Path]]) -> PoCatalog:
     po = PoCatalog(domain=ACHIEVEMENT_DOMAIN, project="northlab", version="1", fuzzy=False,
                    header_comment="# English texts of this track's achievements, made from "
-                                  "achievement.toml\n# by `python -m graders.i18n update`: "
+                                  "achievement.toml\n# by `python -m northlab.i18n update`: "
                                   "edit the English there, not here.")
     for context, english, source in entries:
         po.add(english, context=context, auto_comments=[f"{source.name}: {context}"],
@@ -354,7 +353,7 @@ def write_achievement_templates(labs_root: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m graders.i18n", description="northlab's gettext catalogues.")
+        prog="python -m northlab.i18n", description="northlab's gettext catalogues.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("update", help="merge each .pot into every language's .po (msgmerge)")
     status_command = commands.add_parser(

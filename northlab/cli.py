@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from graders.settings import SettingsError
+from northlab.settings import SettingsError
 
 #: verb -> (module that registers it, one-line help for ``northlab --help``)
 VERBS: dict[str, tuple[str, str]] = {
@@ -44,7 +44,7 @@ VERBS: dict[str, tuple[str, str]] = {
 
 class CommandError(Exception):
     """Bad input or environment: printed as one line, exit status 2 (so is a bad setting,
-    :class:`graders.settings.SettingsError`)."""
+    :class:`northlab.settings.SettingsError`)."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -92,8 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # ``python -m graders.cli``: run the imported module's main, so that CommandError is the
+    # ``python -m northlab.cli``: run the imported module's main, so that CommandError is the
     # class the verbs raise (this file as __main__ would define a second one).
-    from graders.cli import main as imported_main
+    from northlab.cli import main as imported_main
 
     sys.exit(imported_main())
