@@ -63,7 +63,7 @@ demo: install
 
 test: install
 	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/ruff check .
-	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
+	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/python -m pytest -p no:cacheprovider --durations=40
 
 # Every image of images/, offline: wheelhouse and npm cache made here, stand-ins for the
 # upstream bases (podman; its store lives outside the checkout, in $NORTHLAB_CONTAINERS or
