@@ -5,7 +5,7 @@ Adding a service is one line in :data:`SERVICE_APPS`: ``(name, module, token sco
 OAuth scopes)``; the hub starts ``python -m <module>`` (JupyterHub sets
 ``JUPYTERHUB_SERVICE_URL``/``_PREFIX``/``JUPYTERHUB_API_TOKEN``; northlab adds
 :func:`service_environment`), and every user may log in to it (``access:services!service=<name>``).
-Every service the hub starts runs through :mod:`hub.lifeline`: it dies with the hub, and
+Every service the hub starts runs through :mod:`hub.services.lifeline`: it dies with the hub, and
 its port answers while it is still importing.
 """
 
@@ -17,9 +17,9 @@ import sys
 from dataclasses import fields
 from typing import Any
 
-from hub import lifeline
 from hub.accounts import COURSE_INSTRUCTORS_PREFIX
 from hub.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
+from hub.services import lifeline
 from hub.settings import Settings
 from hub.tokens import token_file
 from northlab.settings import CONFIG_VARIABLE, SiteSettings

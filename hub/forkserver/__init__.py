@@ -2,7 +2,7 @@
 
 A learner server spends nearly all of its start importing jupyter_server, JupyterLab and the
 server extensions, the same for everyone. In local mode the hub runs ``python -m
-hub.forkserver`` (a managed service, through :mod:`hub.lifeline`) which imports all of that
+hub.forkserver`` (a managed service, through :mod:`hub.services.lifeline`) which imports all
 once, freezes its objects (``gc.freeze``: the children share those pages copy-on-write) and
 then forks one child per server the spawner asks for (:mod:`hub.forkserver.client`). The
 child becomes the learner exactly as ``LocalProcessSpawner`` makes its process
@@ -54,7 +54,8 @@ import os
 import sys
 from typing import Any
 
-from hub import lifeline, managed
+from hub import managed
+from hub.services import lifeline
 from hub.settings import Settings
 
 SERVICE = "forkserver"

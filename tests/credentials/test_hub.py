@@ -50,7 +50,7 @@ def hub_config(tmp: Path, port: int, labs_root: Path) -> str:
     public = f"http://127.0.0.1:{port}/services/credentials"
     return f"""
 import os
-from hub import lifeline
+from hub.services import lifeline
 
 c = get_config()  # noqa
 c.JupyterHub.ip = "127.0.0.1"

@@ -113,7 +113,7 @@ c.JupyterHub.services = {services!r}
 # started as the hub starts it: its port bound before its imports, so a loaded machine's
 # slow start is waited for (JupyterHub gives a managed service ten one-second tries)
 import os
-from hub import lifeline
+from hub.services import lifeline
 c.JupyterHub.services[0]["command"] = lifeline.command(
     os.getpid(), c.JupyterHub.services[0]["command"], serves=True)
 c.JupyterHub.cleanup_servers = True

@@ -13,7 +13,7 @@ from hub.settings import REPO
 from tests.support.ports import free_port
 
 #: A hub starting the gradebook as it does (hub.managed): through its lifeline.
-SPAWN = ("import os, subprocess, sys, time; from hub import lifeline; "
+SPAWN = ("import os, subprocess, sys, time; from hub.services import lifeline; "
          "child = subprocess.Popen(lifeline.command(os.getpid(), "
          "[sys.executable, '-m', 'hub.services.gradebook']), start_new_session=True); "
          "print(child.pid, flush=True); time.sleep(600)")

@@ -1,4 +1,4 @@
-"""hub.lifeline and stop_hub: a managed service never outlives its hub, and the hub's
+"""hub.services.lifeline and stop_hub: a managed service never outlives its hub, and the hub's
 readiness check finds a service whose imports are slow."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ SLOW_SERVICE = """
 import time
 time.sleep(4)
 from tornado import ioloop, web
-from hub import lifeline
+from hub.services import lifeline
 class Hello(web.RequestHandler):
     def get(self):
         self.write("up")
@@ -62,8 +62,8 @@ def test_a_slow_service_answers_the_hubs_readiness_check() -> None:
     url = f"http://127.0.0.1:{free_port_block(1)}"
     env = {**os.environ, "JUPYTERHUB_SERVICE_URL": url}
     hub, service = start_under_hub(
-        [sys.executable, "-m", "hub.lifeline", "HUB_PID", "--listen", "--", sys.executable, "-c",
-         SLOW_SERVICE], env)
+        [sys.executable, "-m", "hub.services.lifeline", "HUB_PID", "--listen", "--",
+         sys.executable, "-c", SLOW_SERVICE], env)
     try:
         # JupyterHub's own check: one second per try (its default ten tries would all be
         # refused while the service imports); the bound port makes it wait for the answer
@@ -77,7 +77,7 @@ def test_a_slow_service_answers_the_hubs_readiness_check() -> None:
 
 def test_the_service_dies_with_its_hub() -> None:
     hub, service = start_under_hub(
-        [sys.executable, "-m", "hub.lifeline", "HUB_PID", "--", "sleep", "600"])
+        [sys.executable, "-m", "hub.services.lifeline", "HUB_PID", "--", "sleep", "600"])
     time.sleep(1)
     assert not gone(service, timeout=0)
     hub.kill()  # like `kill -9` of the hub: it cannot stop its services itself
@@ -86,8 +86,8 @@ def test_the_service_dies_with_its_hub() -> None:
 
 
 def test_no_service_starts_for_a_hub_already_gone() -> None:
-    result = subprocess.run([sys.executable, "-m", "hub.lifeline", "1", "--", "sleep", "600"],
-                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "hub.services.lifeline", "1", "--", "sleep",
+                             "600"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "the hub (process 1) is gone" in result.stderr
 

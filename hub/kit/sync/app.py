@@ -17,11 +17,11 @@ from urllib.parse import urlparse
 from jupyterhub.services.auth import HubAuth
 from tornado import ioloop, web
 
-from hub import lifeline
 from hub.kit.build import LOCALE
 from hub.kit.collect import HandIn, check_kit, grade_hand_in, hand_in
 from hub.kit.manifest import ManifestError
 from hub.roles import cohort_group
+from hub.services import lifeline
 from hub.settings import Settings, load_settings
 
 log = logging.getLogger("northlab.kit")

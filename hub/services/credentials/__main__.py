@@ -13,7 +13,7 @@ import signal
 import sys
 from urllib.parse import urlparse
 
-from hub import lifeline
+from hub.services import lifeline
 from hub.services.credentials.app import MAX_BODY, make_app
 from hub.services.credentials.contexts import ContextsMissing
 from hub.services.credentials.service import Credentials

@@ -24,7 +24,7 @@ from jupyterhub.services.auth import HubAuth
 from tornado import ioloop, web
 
 from graders.outbox import Outbox
-from hub import lifeline
+from hub.services import lifeline
 from hub.services.exchange.hubconfig import store_path as exchange_store
 from hub.services.feedback.grading import Graders, Watcher
 from hub.services.feedback.spool import Spool

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from tornado import web
 
-from hub import lifeline
+from hub.services import lifeline
 from hub.services.records import open_database
 from hub.settings import SettingsError
 from northlab.i18n import Catalog

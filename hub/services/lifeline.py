@@ -1,6 +1,6 @@
 """Managed services live and die with their hub.
 
-``python -m hub.lifeline HUB_PID [--listen] -- COMMAND [ARG...]``
+``python -m hub.services.lifeline HUB_PID [--listen] -- COMMAND [ARG...]``
 
 JupyterHub starts each managed service in a session of its own and stops it only on a
 clean shutdown; a hub killed hard, or one giving up at start ("Cannot connect to ...
@@ -39,8 +39,8 @@ PR_SET_PDEATHSIG = 1
 def command(hub_pid: int, service_command: list[str], *, serves: bool = False) -> list[str]:
     """``service_command`` run through the lifeline of the hub ``hub_pid``; ``serves``: a web
     service that serves on :func:`listen`."""
-    return [sys.executable, "-m", "hub.lifeline", str(hub_pid), *(["--listen"] if serves else []),
-            "--", *service_command]
+    return [sys.executable, "-m", "hub.services.lifeline", str(hub_pid),
+            *(["--listen"] if serves else []), "--", *service_command]
 
 
 def die_with(hub_pid: int) -> None:
@@ -81,7 +81,7 @@ def main(argv: list[str]) -> None:
     split = argv.index("--") if "--" in argv else len(argv)
     head, service_command = argv[:split], argv[split + 1:]
     if not (head and head[0].isdigit() and head[1:] in ([], ["--listen"]) and service_command):
-        sys.exit("usage: python -m hub.lifeline HUB_PID [--listen] -- COMMAND [ARG...]")
+        sys.exit("usage: python -m hub.services.lifeline HUB_PID [--listen] -- COMMAND [ARG...]")
     die_with(int(head[0]))
     if head[1:]:
         os.environ[LISTEN_FD] = str(
