@@ -17,7 +17,7 @@ from traitlets import default
 from graders.outbox import Outbox
 from hub.managed import GRADER_SERVICE
 from hub.modes import profiles
-from hub.modes.services import SERVICE_PORTS, externalize, learner_url
+from hub.modes.services import SERVICE_PORTS, expose, externalize, learner_url
 from hub.services.exchange import hubconfig as exchange
 from hub.settings import Settings
 from hub.tracks import DEFAULT_TRACK, LOCALE, TRACKS
@@ -27,6 +27,10 @@ LEARNER_NETWORK = "northlab-learners"
 #: Compose service names reached from the hub and from learners' containers.
 HUB_HOST, HUB_PORT = "hub", 8081
 PROXY_API_URL = "http://proxy:8001"
+#: The hub container's name for the services it runs itself (kit, feedback): a network
+#: alias of the hub for the proxy and learners' containers, 0.0.0.0 inside the hub
+#: container (extra_hosts in hub/docker/compose.yaml), so they listen on every interface.
+HUB_SERVICES_HOST = "hub-services"
 #: Named volume per learner, mounted as the home folder.
 HOME_VOLUME = "northlab-home-{username}"
 #: Hardening applied to every learner container.
@@ -128,7 +132,10 @@ def configure(c: Any, settings: Settings) -> None:
     )
     profiles.set_learner_url(c, profiles.GRADEBOOK_URL_VARIABLE, learner_url("gradebook",
                                                                              "gradebook"))
+    profiles.set_learner_url(c, profiles.FEEDBACK_URL_VARIABLE,
+                             learner_url(HUB_SERVICES_HOST, "feedback"))
     externalize(c)
+    expose(c, HUB_SERVICES_HOST)
     deliver_from_the_outbox_container(c, settings)
 
 

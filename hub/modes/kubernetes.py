@@ -95,6 +95,8 @@ def configure(c: Any, settings: Settings) -> None:
     )
     profiles.set_learner_url(c, profiles.GRADEBOOK_URL_VARIABLE,
                              learner_url(SERVICES_HOST, "gradebook"))
+    profiles.set_learner_url(c, profiles.FEEDBACK_URL_VARIABLE,
+                             learner_url(SERVICES_HOST, "feedback"))
     expose(c, SERVICES_HOST)
 
 

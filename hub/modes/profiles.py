@@ -30,6 +30,8 @@ HOME_IN_IMAGE = "/home/jovyan"
 EXCHANGE_URL_VARIABLE = "NORTHLAB_EXCHANGE_URL"
 #: URL of the gradebook as learners' servers reach it (the Foundations pages' scores).
 GRADEBOOK_URL_VARIABLE = "NORTHLAB_GRADEBOOK_URL"
+#: URL of the feedback service as learners' servers reach it (instant feedback on submit).
+FEEDBACK_URL_VARIABLE = "NORTHLAB_FEEDBACK_URL"
 
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import pytest
+import yaml
 from dockerspawner import DockerSpawner
 from jupyterhub.app import JupyterHub
 from kubespawner import KubeSpawner
@@ -20,8 +21,11 @@ from hub.modes.profiles import HOME_IN_IMAGE, parse_bytes
 from hub.services.exchange.hubconfig import ACCESS_SCOPE
 from hub.tracks import SINGLEUSER_CONFIG_DIR as SINGLEUSER
 from hub.tracks import TRACKS
+from tests.deploy.conftest import REPO
 
 GiB = 1024**3
+COMPOSE = REPO / "hub" / "docker" / "compose.yaml"
+KUBERNETES = REPO / "hub" / "kubernetes"
 
 
 def services(config) -> dict[str, dict]:
@@ -192,3 +196,59 @@ def test_docker_hub_makes_the_outbox_its_services_share(hub_config, tmp_path) ->
     outbox = tmp_path / "data" / "outbox"
     assert outbox.is_dir() and outbox.stat().st_uid == os.geteuid()
     assert (outbox / "pending").is_dir()
+
+
+def served_by_hub(service: dict) -> bool:
+    """The hub starts this service itself (in its own container or pod)."""
+    return "command" in service
+
+
+def test_docker_mode_the_proxy_and_learners_reach_every_service(hub_config) -> None:
+    """Each service listens where the proxy (its /services/<name>/ routes) reaches it: the
+    hub's own (kit, feedback) at a name that is every interface inside the hub container
+    and the hub on the proxy's and learners' networks (they listened on the hub's
+    127.0.0.1 before); learners' servers get the feedback service's address (they had none:
+    instant feedback said "unreachable")."""
+    c = hub_config("docker")
+    compose = yaml.safe_load(COMPOSE.read_text())["services"]
+    hub_networks = compose["hub"]["networks"]
+    inside_hub = dict(entry.split(":", 1) for entry in compose["hub"].get("extra_hosts", []))
+    shared = set(compose["proxy"]["networks"]) & set(hub_networks)
+    found = {name: s for name, s in services(c).items() if "url" in s}
+    assert {"kit", "feedback", "exchange", "credentials", "gradebook"} <= set(found)
+    for name, service in found.items():
+        host = urlparse(service["url"]).hostname
+        if served_by_hub(service):
+            assert inside_hub.get(host) == "0.0.0.0", (name, service["url"])
+            for network in shared:
+                assert host in (hub_networks[network] or {}).get("aliases", []), (name, network)
+        else:
+            assert set(compose[host]["networks"]) & set(compose["proxy"]["networks"]), name
+    feedback = c.Spawner.environment["NORTHLAB_FEEDBACK_URL"]
+    assert feedback == found["feedback"]["url"] + "/services/feedback/"
+    assert urlparse(feedback).hostname in hub_networks["learners"]["aliases"]
+
+
+def test_kubernetes_mode_the_proxy_and_learners_reach_every_service(hub_config) -> None:
+    """The same in the hub pod: every service at northlab-services (0.0.0.0 in the pod, a
+    Kubernetes Service elsewhere) on a port that Service and the hub's network policy
+    open; learners' pods get the feedback service's address and may reach its port."""
+    c = hub_config("kubernetes")
+    values = yaml.safe_load((KUBERNETES / "values.yaml").read_text())
+    aliases = {name: alias["ip"] for alias in values["hub"]["extraPodSpec"]["hostAliases"]
+               for name in alias["hostnames"]}
+    service_ports = {p["port"] for p in yaml.safe_load(
+        (KUBERNETES / "northlab-services.yaml").read_text())["spec"]["ports"]}
+    ingress = {p["port"] for rule in values["hub"]["networkPolicy"]["ingress"]
+               for p in rule["ports"]}
+    found = {name: s for name, s in services(c).items() if "url" in s}
+    assert {"kit", "feedback", "exchange", "credentials", "gradebook"} <= set(found)
+    for name, service in found.items():
+        url = urlparse(service["url"])
+        assert served_by_hub(service) and aliases.get(url.hostname) == "0.0.0.0", name
+        assert url.port in service_ports and url.port in ingress, name
+    feedback = c.Spawner.environment["NORTHLAB_FEEDBACK_URL"]
+    assert feedback == found["feedback"]["url"] + "/services/feedback/"
+    egress = {p["port"] for rule in values["singleuser"]["networkPolicy"]["egress"]
+              for p in rule["ports"]}
+    assert urlparse(feedback).port in egress
