@@ -2,7 +2,7 @@
 
 Every text comes from the hub catalogue (``page.*`` messages of ``hub/locale``). A page
 carries each text in every language; a few bytes of inline script show the one named by the
-``northlab-lang`` cookie (:mod:`hub.language`), or the browser's language, and the page's
+``northlab-lang`` cookie (:mod:`northlab.language`), or the browser's language, and the page's
 language buttons set that cookie for every northlab page (hub, JupyterLab, services).
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.language import COOKIE, SWITCH_PATH
 from hub.roles import COHORT_PREFIX, GRADEBOOK, cohort_of_group
 from hub.tracks import HUB_DIR, LOCALE
 from hub.user_language import FONT_FAMILY, FONTS, FONTS_PATH
 from northlab.i18n import DEFAULT_LANGUAGE, Catalog
+from northlab.language import COOKIE, SWITCH_PATH
 
 TEMPLATES = HUB_DIR / "templates"
 PREFIX = "page."

@@ -21,9 +21,9 @@ from typing import Any
 from jupyterhub.handlers import BaseHandler
 from tornado import web
 
-from hub.language import COOKIE, SWITCH_PATH, choose_language, remember_in_cookie
 from hub.settings import Settings
 from hub.tracks import HUB_DIR, LOCALE
+from northlab.language import COOKIE, SWITCH_PATH, choose_language, remember_in_cookie
 
 FONTS = HUB_DIR / "fonts"
 FONTS_PATH = "northlab/fonts/"

@@ -21,9 +21,9 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-from hub.language import choose_language
 from hub.services.feedback.view import learner_answer, learner_view, unreachable
 from hub.tracks import LOCALE
+from northlab.language import choose_language
 
 #: Longest a request may run (a submission copies the learner's folder into the exchange).
 TIMEOUT_SECONDS = 300
@@ -63,7 +63,7 @@ class AssignmentsHandler(JupyterHandler):
 
     @property
     def language(self) -> str:
-        """The language chosen on any northlab page (hub.language), else the browser's."""
+        """The language chosen on any northlab page (northlab.language), else the browser's."""
         return choose_language(self, LOCALE.languages)
 
     def arguments(self, *names: str) -> dict[str, str]:

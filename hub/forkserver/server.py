@@ -66,7 +66,7 @@ PRELOAD = (
     "nbgrader.server_extensions.validate_assignment",
     "hub.assignments.handlers",
     "hub.foundations",
-    "hub.language",
+    "northlab.language",
     "hub.services.feedback.view",
     "hub.compression",
     "hub.labassets",

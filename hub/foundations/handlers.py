@@ -33,8 +33,8 @@ from hub.foundations import answers
 from hub.foundations.answers import AnswerError, Field
 from hub.foundations.folder import ActivityFolder
 from hub.foundations.markdown import render_markdown
-from hub.language import choose_language, other_language, shown
 from northlab.i18n import Catalog, Shown, pick
+from northlab.language import choose_language, other_language, shown
 
 HERE = Path(__file__).resolve().parent
 LOCALE = Catalog(HERE / "locale")

@@ -35,9 +35,9 @@ from bs4 import BeautifulSoup, Tag
 
 from graders.lab import Lab, discover_labs
 from hub.exchange import TRACKS_FILE
-from hub.language import COOKIE
 from hub.settings import REPO
 from northlab.i18n import Catalog
+from northlab.language import COOKIE
 from tests.hub.learner_server import learner_server
 from tests.support.release import write_release
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from tornado.httpclient import AsyncHTTPClient
 
-from hub.language import COOKIE
 from hub.services.gradebook.app import Gradebook
 from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.roster import StaticRoster
 from hub.services.records import Credential, open_database
+from northlab.language import COOKIE
 from tests.support import synthetic
 from tests.support.web import listening
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from hub.language import COOKIE, switch_url
 from hub.user_language import FONTS, LanguageChoices, local_path, login_hook
+from northlab.language import COOKIE, switch_url
 
 
 def test_switch_link_goes_through_the_hub_and_back_without_the_old_language():

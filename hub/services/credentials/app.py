@@ -38,7 +38,6 @@ from typing import Any
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import httputil, web
 
-from hub.language import Marked, choose_language
 from hub.services.credentials.badge import achievement_document
 from hub.services.credentials.certificate import render_certificate
 from hub.services.credentials.image import badge_svg
@@ -49,6 +48,7 @@ from hub.services.credentials.staff import HubUnreachable, cohorts_of, is_staff,
 from hub.services.credentials.verify import Verification, parse_untrusted_json
 from hub.services.records import Credential
 from northlab.i18n import Catalog
+from northlab.language import Marked, choose_language
 from northlab.results import InvalidResult
 
 REPORT_SCOPE = "custom:northlab:report-results"

@@ -22,7 +22,7 @@ from tornado import web
 from tornado.log import app_log
 
 from hub.accounts import AccountError
-from hub.language import Marked, choose_language, switch_url
+from northlab.language import Marked, choose_language, switch_url
 
 from . import charts, exports, queries, views
 from .access import Viewer
