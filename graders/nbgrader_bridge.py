@@ -45,7 +45,7 @@ from traitlets import Bool, Dict, Integer, Unicode
 from graders.engine import Grader
 from graders.lab import Lab, LabError, discover_labs
 from graders.manual_grades import graded_path
-from graders.notebooks import clean_outputs
+from graders.notebooks import clean_outputs, writable_notebook
 from graders.submissions import Submission, _timestamp, read_files
 
 REPO = Path(__file__).resolve().parents[1]
@@ -107,6 +107,7 @@ class NorthlabExecute(Preprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
             NotebookNode, dict[str, Any]]:
         info = resources["nbgrader"]
+        nb = writable_notebook(nb)  # the text the engine graded: what nbgrader then checksums
         lab = self._lab(info["assignment"])
         record = self._record(lab, info)
         if record["error"] is not None:

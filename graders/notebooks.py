@@ -21,9 +21,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graders.judge.lab_names import LabCode, analyse
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CELLS = 5000
@@ -107,12 +110,29 @@ def _source(cell: dict[str, Any]) -> str:
     return source
 
 
+def writable(value: Any) -> Any:
+    """A JSON value whose every string, keys included, UTF-8 can encode: lone surrogates
+    (``"\\ud800"`` in the JSON, or raw bytes json decodes with ``surrogatepass``) become
+    U+FFFD. The one place learner text is made encodable (rule 10): applied where a
+    submitted notebook is read, so nothing downstream (nbgrader's checksum, the judge's
+    frame, the record, the autograded notebook) meets one."""
+    text = json.dumps(value, ensure_ascii=False)
+    return json.loads(_text(text)) if _SURROGATES.search(text) else value
+
+
+def writable_notebook(nb: NotebookNode) -> NotebookNode:
+    """``nb`` (as nbgrader read it) with :func:`writable` text."""
+    from nbformat import from_dict
+
+    return from_dict(writable(nb))
+
+
 def cells_of(data: bytes | str) -> list[dict[str, Any]]:
-    """The cells of a notebook, checked for shape and size."""
+    """The cells of a notebook, checked for shape and size; its text :func:`writable`."""
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise NotebookError("the notebook is too large")
     try:
-        nb = json.loads(data)
+        nb = writable(json.loads(data))
     except (ValueError, RecursionError) as exc:
         raise NotebookError(f"the notebook is not valid JSON ({str(exc)[:80]})") from None
     if type(nb) is not dict or type(nb.get("cells")) is not list:
