@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from hub.accounts import AccountError
 from hub.people import HubClient
 from hub.profiles import parse_track
-from hub.roles import cohort_group
+from northlab.groups import cohort_group
 
 
 @dataclass

@@ -22,11 +22,11 @@ from hub.people import (
     cohort_has_roles,
     set_password,
 )
-from hub.roles import cohort_group
 from hub.runner import start_hub, stop_everything, stop_hub
 from hub.settings import Settings, load_settings
 from hub.tracks import TRACKS
 from northlab.cli import CommandError
+from northlab.groups import cohort_group
 from northlab.settings import describe
 
 

@@ -23,17 +23,10 @@ from hub.accounts import check_name
 from hub.address import hub_address
 from hub.courses import enroll, ensure_course
 from hub.hubconfig import cohorts_file
-from hub.roles import (
-    COHORT_LEADS,
-    INSTRUCTORS,
-    cohort_group,
-    instructors_group,
-    leads_group,
-    load_cohorts,
-    save_cohorts,
-)
+from hub.roles import load_cohorts, save_cohorts
 from hub.settings import Settings
 from hub.tracks import LOCALE
+from northlab.groups import COHORT_LEADS, INSTRUCTORS, cohort_group, instructors_group, leads_group
 
 
 class HubUnavailable(Exception):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from hub.roles import teaches_only
 from hub.tracks import DEFAULT_TRACK, LOCALE, TRACKS, Track
+from northlab.groups import teaches_only
 
 
 def in_every_language(message_id: str) -> str:

@@ -31,11 +31,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-INSTRUCTORS = "instructors"
-COHORT_LEADS = "cohort-leads"
-COHORT_PREFIX = "cohort-"
-LEADS_PREFIX = "leads-"
-INSTRUCTORS_PREFIX = "instructors-"
+from northlab.groups import (
+    COHORT_LEADS,
+    INSTRUCTORS,
+    cohort_group,
+    instructors_group,
+    leads_group,
+    teaches_only,
+)
+
 GRADEBOOK_URL = "/services/gradebook/"
 REPORT_RESULTS = "custom:northlab:report-results"
 GRADEBOOK = "custom:northlab:gradebook"
@@ -63,39 +67,6 @@ COURSE_INSTRUCTOR_SCOPES = (
 GRADEBOOK_SERVICE_SCOPES = ("read:users", "read:servers", "servers")
 
 Cohorts = dict[str, dict[str, list[str]]]
-
-
-def cohort_group(cohort: str) -> str:
-    """Learners of ``cohort``."""
-    return COHORT_PREFIX + cohort
-
-
-def leads_group(cohort: str) -> str:
-    """Leads of ``cohort``."""
-    return LEADS_PREFIX + cohort
-
-
-def instructors_group(course: str) -> str:
-    """Instructors of course ``course``."""
-    return INSTRUCTORS_PREFIX + course
-
-
-def cohort_of_group(group: str) -> str | None:
-    """The cohort id of a learners' group ``cohort-<id>``, else None (``cohort-leads``)."""
-    if group.startswith(COHORT_PREFIX) and group != COHORT_LEADS:
-        return group.removeprefix(COHORT_PREFIX)
-    return None
-
-
-def courses_taught(groups: list[str]) -> list[str]:
-    """Course ids of the ``instructors-<id>`` groups among ``groups``, sorted."""
-    return sorted(g.removeprefix(INSTRUCTORS_PREFIX) for g in groups
-                  if g.startswith(INSTRUCTORS_PREFIX))
-
-
-def teaches_only(groups: set[str]) -> bool:
-    """An instructor who learns in no cohort: their server needs no track chooser."""
-    return INSTRUCTORS in groups and not any(map(cohort_of_group, groups))
 
 
 def landing_url(handler: Any) -> str:

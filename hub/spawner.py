@@ -43,8 +43,8 @@ from hub.courses import enroll
 from hub.forkserver.client import ForkFailed, fork_server
 from hub.forkserver.process import ServerProcess
 from hub.profiles import TrackOptions
-from hub.roles import INSTRUCTORS, cohort_of_group, courses_taught
 from hub.tracks import SHARE_DIR, SINGLEUSER_CONFIG_DIR
+from northlab.groups import INSTRUCTORS, cohort_of_group, courses_taught
 
 
 class NorthlabSpawner(TrackOptions, LocalProcessSpawner):

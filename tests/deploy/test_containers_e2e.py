@@ -35,7 +35,7 @@ import requests
 
 from hub.docker.images import STANDIN_DEBIAN, build_images
 from hub.docker.podman import PodmanError, PodmanHost, default_root, missing_tools
-from hub.roles import cohort_group, instructors_group
+from northlab.groups import cohort_group, instructors_group
 from tests.deploy.conftest import REPO
 from tests.support.debian import debian_unreachable
 from tests.support.ports import free_port_block

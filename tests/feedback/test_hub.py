@@ -13,7 +13,7 @@ import requests
 
 import tests.hub.conftest as hub_tests
 from hub.courses import release_lab
-from hub.roles import cohort_group
+from northlab.groups import cohort_group
 from tests.hub.smoke_lab import LAB_ID, SOLUTION
 from tests.hub.smoke_lab import write_lab as write_smoke_lab
 from tests.support.waiting import wait_for

@@ -9,7 +9,7 @@ from playwright.sync_api import sync_playwright
 from graders.lab import TRACKS
 from hub.courses import release_lab
 from hub.people import add_cohort, add_person
-from hub.roles import cohort_group
+from northlab.groups import cohort_group
 from tests.support.browser import launch_chromium
 
 from .smoke_lab import LAB_ID

@@ -15,7 +15,7 @@ import pytest
 import requests
 from nbgrader.api import Gradebook
 
-from hub.roles import INSTRUCTORS, cohort_group, instructors_group
+from northlab.groups import INSTRUCTORS, cohort_group, instructors_group
 
 from .conftest import processes_of
 from .kernel import execute, start_kernel

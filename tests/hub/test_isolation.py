@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from hub.people import add_cohort, add_person
-from hub.roles import cohort_group
+from northlab.groups import cohort_group
 
 from .kernel import execute, start_kernel
 

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from hub.roles import (
-    COHORT_LEADS,
-    GRADEBOOK,
-    INSTRUCTORS,
-    cohort_of_group,
-    courses_taught,
-    groups,
-    roles,
-)
+from hub.roles import GRADEBOOK, groups, roles
+from northlab.groups import COHORT_LEADS, INSTRUCTORS, cohort_of_group, courses_taught
 
 #: Scopes that reach other people's data or servers: never unfiltered except for admins.
 PER_LEARNER = ("list:users", "read:users", "servers", "access:servers", "read:servers",

@@ -13,8 +13,8 @@ import requests
 
 from hub.pages import ADMIN_CONTROLS
 from hub.people import add_person, set_password
-from hub.roles import COHORT_LEADS, INSTRUCTORS, cohort_group, instructors_group, leads_group
 from hub.runner import hub_env
+from northlab.groups import COHORT_LEADS, INSTRUCTORS, cohort_group, instructors_group, leads_group
 from tests.support.hub import log_in
 
 pytestmark = pytest.mark.slow

@@ -20,9 +20,9 @@ from tornado import ioloop, web
 from hub.kit.build import LOCALE
 from hub.kit.collect import HandIn, check_kit, grade_hand_in, hand_in
 from hub.kit.manifest import ManifestError
-from hub.roles import cohort_group
 from hub.services import lifeline
 from hub.settings import Settings, load_settings
+from northlab.groups import cohort_group
 
 log = logging.getLogger("northlab.kit")
 MAX_UPLOAD = 48 * 1024 * 1024

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
-from hub.roles import cohort_of_group, courses_taught
+from northlab.groups import cohort_of_group, courses_taught
 
 
 def is_staff(actor: Mapping[str, Any]) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.roles import cohort_of_group, courses_taught
+from northlab.groups import cohort_of_group, courses_taught
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import requests
 
-from hub.roles import cohort_group
+from northlab.groups import cohort_group
 
 
 class ServiceHubClient:
