@@ -19,7 +19,7 @@ from traitlets.config import Config
 
 from graders.lab import discover_labs
 from hub.docker.images import STANDINS as STANDIN_IMAGES
-from hub.docker.images import base_images, compose_images, qualified
+from hub.docker.images import base_images, compose_images, python_requirements, qualified
 from hub.modes import grading
 from hub.modes.kubernetes import profile_list
 from hub.settings import load_settings
@@ -206,6 +206,17 @@ def test_every_track_has_an_image_installing_its_extra() -> None:
     grader = (REPO / "images" / "grader" / "Dockerfile").read_text()
     assert re.search(r"^ARG TRACKS=(\S+)$", grader, re.MULTILINE).group(1).split(",") == list(
         TRACKS)
+
+
+def test_the_wheelhouse_for_some_tracks_holds_their_extras_only() -> None:
+    """The container test builds one track: its wheelhouse skips the others' packages (a
+    fresh clone downloads them), and `make images` still gets every track's."""
+    everything = python_requirements()
+    cybersecurity = python_requirements(["cybersecurity"])
+    assert "scikit-learn>=1.4" in everything and "pygame>=2.6,<2.7" in everything
+    assert set(cybersecurity) < set(everything)
+    assert not {"scikit-learn>=1.4", "pygame>=2.6,<2.7"} & set(cybersecurity)
+    assert {"nbgrader==0.9.6", "wheel"} <= set(cybersecurity)
 
 
 def test_helm_values_match_the_chart_schema_and_the_generated_profiles() -> None:
