@@ -104,10 +104,10 @@ def _ensure_user(name: str, home: Path, groups: set[str]) -> pwd.struct_passwd:
         ensure_group(group)
     try:
         pwd.getpwnam(name)
-    except KeyError:
+    except KeyError:  # one useradd with every group: not one more command per group
         _run(
             "useradd", "--no-create-home", "--home-dir", str(home), "--shell", "/bin/bash",
-            "--user-group", "--groups", USERS_GROUP, name,
+            "--user-group", "--groups", ",".join(sorted({USERS_GROUP, *groups})), name,
         )
     if not is_northlab_user(name):
         raise AccountError(
