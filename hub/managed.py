@@ -21,8 +21,8 @@ from hub.accounts import COURSE_INSTRUCTORS_PREFIX
 from hub.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
 from hub.services import lifeline
 from hub.settings import Settings
-from hub.tokens import token_file
 from northlab.settings import CONFIG_VARIABLE, SiteSettings
+from northlab.tokens import cli_token, grader_token
 
 #: Hub-managed web services: (name, module run with ``python -m``, scopes of its own token,
 #: scopes it may receive from a user's OAuth login).
@@ -43,16 +43,6 @@ SERVER_SCOPES = ("users:activity!user", "access:servers!server")
 SERVER_SERVICES = ("access:services!service=gradebook", "access:services!service=feedback")
 #: Offsets from the public port: hub API, proxy API, then one per service app.
 HUB_PORT_OFFSET, PROXY_API_PORT_OFFSET, FIRST_SERVICE_PORT_OFFSET = 1, 2, 3
-
-
-def cli_token(settings: Settings) -> str:
-    """API token of the ``northlab`` command (admin of users and groups)."""
-    return token_file(settings.hub_dir / "cli-token")
-
-
-def grader_token(settings: Settings) -> str:
-    """API token the grader's outbox uses to report results to the credential service."""
-    return token_file(settings.hub_dir / "grader-token")
 
 
 #: Environment a managed service needs from the hub's own (JupyterHub passes it no other):

@@ -18,7 +18,6 @@ from nativeauthenticator.orm import UserInfo
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.orm import Session
 
-from hub import managed
 from hub.accounts import check_name
 from hub.address import hub_address
 from hub.courses import enroll, ensure_course
@@ -27,6 +26,7 @@ from hub.roles import load_cohorts, save_cohorts
 from hub.settings import Settings
 from hub.tracks import LOCALE
 from northlab.groups import COHORT_LEADS, INSTRUCTORS, cohort_group, instructors_group, leads_group
+from northlab.tokens import cli_token
 
 
 class HubUnavailable(Exception):
@@ -52,7 +52,7 @@ class HubClient:
                 # the hub's API root answers without a token: nothing (not even the CLI
                 # token file) is written for a hub that is down
                 self.session.get(self.url + "/", timeout=30)
-                token = self.token or managed.cli_token(self.settings)
+                token = self.token or cli_token(self.settings)
                 self.session.headers["Authorization"] = f"token {token}"
             return self.session.request(method, self.url + path, timeout=30, **kwargs)
         except (requests.ConnectionError, requests.Timeout):

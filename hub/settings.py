@@ -18,7 +18,6 @@ import shutil
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from northlab.settings import REPO, HubSettings, SettingsError, load
 
@@ -31,24 +30,8 @@ SERVER_STARTS = ("fork", "process")
 
 @dataclass(frozen=True)
 class Settings(HubSettings):
-    """Resolved hub settings (declared with their help in :mod:`northlab.settings`) and the
-    folders and URLs that follow from them."""
-
-    @property
-    def hub_dir(self) -> Path:
-        return self.data_root / "hub"
-
-    @property
-    def home_root(self) -> Path:
-        return self.data_root / "home"
-
-    @property
-    def courses_root(self) -> Path:
-        return self.data_root / "courses"
-
-    @property
-    def exchange_root(self) -> Path:
-        return self.data_root / "exchange"
+    """Resolved hub settings (declared with their help in :mod:`northlab.settings`, where
+    the site's folders follow from ``data_root``) and the hub database URL."""
 
     @property
     def hub_database_url(self) -> str:

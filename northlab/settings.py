@@ -60,6 +60,23 @@ class SiteSettings:
         "<data_root>/credentials/records.sqlite.", env="NORTHLAB_RESULTS_DATABASE_URL")
 
     @property
+    def hub_dir(self) -> Path:
+        """``<data_root>/hub``: the hub database, cookie secret and service tokens."""
+        return self.data_root / "hub"
+
+    @property
+    def home_root(self) -> Path:
+        return self.data_root / "home"
+
+    @property
+    def courses_root(self) -> Path:
+        return self.data_root / "courses"
+
+    @property
+    def exchange_root(self) -> Path:
+        return self.data_root / "exchange"
+
+    @property
     def results_db_url(self) -> str:
         """The results database URL (``results_database_url`` or the SQLite default)."""
         return self.results_database_url or (

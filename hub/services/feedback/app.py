@@ -29,7 +29,6 @@ from hub.services.exchange.hubconfig import store_path as exchange_store
 from hub.services.feedback.grading import Graders, Watcher
 from hub.services.feedback.spool import Spool
 from hub.services.feedback.view import message
-from hub.settings import load_settings
 from northlab.settings import FeedbackSettings, load
 
 LOG = logging.getLogger("northlab.feedback")
@@ -73,14 +72,13 @@ def make_app(spool: Spool, watcher: Watcher, hub_auth: HubAuth,
 def main() -> None:
     """Start the service: recover the spool, warm the graders, watch, grade and answer."""
     logging.basicConfig(level=logging.INFO, format="[feedback %(levelname)s] %(message)s")
-    settings = load_settings()
+    settings = load(FeedbackSettings)
     spool = Spool(settings.data_root / "feedback")
     recovered = spool.recover()
     if recovered:
         LOG.info("%d request(s) left running by the last run are queued again", recovered)
-    concurrency = load(FeedbackSettings).concurrency
     graders = Graders(spool, settings.labs_root, Outbox(settings.data_root / "outbox"),
-                      concurrency=concurrency)
+                      concurrency=settings.concurrency)
     watcher = Watcher(settings.exchange_root, settings.labs_root, spool,
                       exchange_store(settings.data_root))
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10106"))

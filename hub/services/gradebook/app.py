@@ -18,8 +18,8 @@ from tornado import web
 
 from hub.services import lifeline
 from hub.services.records import open_database
-from hub.settings import SettingsError
 from northlab.i18n import Catalog
+from northlab.settings import SettingsError
 
 from . import api, handlers
 from .catalogue import LabCatalogue

@@ -13,7 +13,7 @@ from pathlib import Path
 from graders.lab import TRACKS as TRACK_ORDER
 from graders.lab import lab_tables
 from hub.services.credentials.achievements import AchievementError, load_achievement
-from hub.settings import REPO
+from northlab.settings import REPO
 
 LABS_ROOT = REPO / "labs"
 

@@ -16,8 +16,9 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from hub.services.records import open_database
-from hub.settings import load_settings
 from northlab.cli import CommandError
+from northlab.settings import HubSettings, load
+from northlab.tokens import cli_token
 
 from . import exports, queries, views
 from .catalogue import LabCatalogue
@@ -46,11 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    settings, config = load_settings(), load_config()
-    from hub import managed  # the hub's own wiring: only needed by this verb
-
+    settings, config = load(HubSettings), load_config()
     roster = HubRoster(f"http://127.0.0.1:{settings.port}/hub/api",
-                       managed.cli_token(settings), ttl=0)
+                       cli_token(settings), ttl=0)
     try:
         snapshot = asyncio.run(roster.snapshot())
     except RosterUnavailable as exc:
