@@ -33,7 +33,7 @@ import requests
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from benchmarks.hubstack import Stack, free_port_block, northlab_stack, user_pids  # noqa: E402
-from hub.classroom import warm_cohort  # noqa: E402
+from hub.services.gradebook.openclass import warm_cohort  # noqa: E402
 from hub.tracks import TRACKS  # noqa: E402
 
 MIB = 1024 * 1024

@@ -13,7 +13,6 @@ import requests
 from graders.lab import LabError
 from hub import demo
 from hub.accounts import AccountError
-from hub.classroom import warm_cohort
 from hub.people import (
     HubClient,
     HubUnavailable,
@@ -23,6 +22,7 @@ from hub.people import (
     set_password,
 )
 from hub.runner import start_hub, stop_everything, stop_hub
+from hub.services.gradebook.openclass import ClassNotOpened, warm_cohort
 from hub.settings import Settings, load_settings
 from hub.tracks import TRACKS
 from northlab.cli import CommandError
@@ -145,7 +145,7 @@ def cmd_cohort_warm(args: argparse.Namespace) -> int:
     settings = load_settings()
     try:
         warmed = warm_cohort(HubClient(settings), args.cohort, track=args.track)
-    except (HubUnavailable, AccountError, requests.RequestException) as exc:
+    except (HubUnavailable, ClassNotOpened, requests.RequestException) as exc:
         raise CommandError(str(exc)) from None
     print(f"cohort {args.cohort}: {len(warmed.started)} server(s) starting, "
           f"{len(warmed.running)} already running")

@@ -21,12 +21,11 @@ from sqlalchemy.exc import OperationalError
 from tornado import web
 from tornado.log import app_log
 
-from hub.accounts import AccountError
 from northlab.language import Marked, choose_language, switch_url
 
 from . import charts, exports, queries, views
 from .access import Viewer
-from .openclass import labs_ready
+from .openclass import ClassNotOpened, labs_ready, warm_cohort
 from .roster import RosterUnavailable, Snapshot
 
 if TYPE_CHECKING:
@@ -112,7 +111,7 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         try:
             return await asyncio.get_running_loop().run_in_executor(
                 None, work, self.gb.hub, *args)
-        except (AccountError, requests.RequestException):
+        except (ClassNotOpened, requests.RequestException):
             app_log.exception("gradebook: the hub did not answer")
             raise web.HTTPError(503) from None
 
@@ -198,10 +197,6 @@ class OpenClassHandler(BaseHandler):
     HubOAuth refuses a POST without the page's XSRF token)."""
 
     async def post(self, cohort: str) -> None:
-        # here, not at the top: hub.classroom imports hub.people (seconds on a loaded
-        # machine, which every hub start would wait for)
-        from hub.classroom import warm_cohort
-
         self.require_staff()
         self.check_cohort(await self.snapshot(), cohort)
         warmed = await self.call_hub(warm_cohort, cohort)
