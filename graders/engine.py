@@ -48,7 +48,8 @@ from graders.remote.codec import CodecError, PeerGone, frame_fits, send_frame
 from graders.sandbox import Sandbox, SandboxUnavailable, detect
 from graders.sandbox.base import LaunchSpec
 from graders.sandbox.cgroup import NO_GROUP, Cgroups, Group, Usage
-from graders.sandbox.child import GO, HELLO, READY
+from graders.sandbox.child import BUILT, FULL, GO, HELLO, READY
+from graders.sandbox.namespaces import scratch_fits, scratch_inodes
 from graders.sandbox.process import (
     REPORT_LIMIT,
     Timeout,
@@ -74,6 +75,12 @@ JUDGE_MEMORY_MB = 1536  #: memory of a judge child's own cgroup (+ the zygote-co
 JUDGE_PROCESSES = 16  #: tasks of a judge child's own cgroup
 
 
+def sandbox_full(disk_mb: float) -> str:
+    """The ``too-large`` detail of files that do not fit the worker's scratch."""
+    return (f"with the lab's files they do not fit the grading sandbox ({int(disk_mb)} MB, "
+            f"{scratch_inodes(int(disk_mb))} files and folders)")
+
+
 @dataclass
 class Outcome:
     """What one sandboxed run produced (raw, before scoring). How the run ended comes from
@@ -90,7 +97,9 @@ class Outcome:
     usage: Usage = field(default_factory=Usage)  #: the submission's cgroup counters
     #: the learner's own time as the worker measured it (timings only, never for a record)
     stats: dict[str, Any] = field(default_factory=dict)
-    failure: str | None = None  #: "internal" when nothing usable came back
+    #: "internal" when nothing usable came back; "too-large" when the worker child's
+    #: scratch had no room for the working copy (no learner code ran)
+    failure: str | None = None
     #: "memory" / "processes" / "time": the judge's own cgroup or the parent's deadline
     #: stopped the tests while they checked the learner's values (the learner's resource
     #: fault: the tests it did not report fail, with a line saying which was hit)
@@ -159,7 +168,7 @@ class Slot:
     def run(self, files: dict[str, bytes], judge_setup: dict[str, Any],
             cgroups: Cgroups | None) -> Outcome:
         """Grade one submission. Every read from a sandboxed process has a deadline, so
-        this returns within ``wall_seconds + JUDGE_GRACE + BYE_SECONDS + 4 *
+        this returns within ``wall_seconds + JUDGE_GRACE + BYE_SECONDS + 5 *
         REPORT_SECONDS``."""
         self.start()
         outcome = Outcome()
@@ -192,6 +201,13 @@ class Slot:
             names = sorted(files)
             send_frame(wctl, {"files": [[n, i] for i, n in enumerate(names)]},
                        [files[n] for n in names])
+            outcome.failure = self.built(wctl)
+            if outcome.failure is not None:  # no learner code ran: never the learner's exit
+                wctl.close()
+                jctl.close()
+                self.worker.wait_done(timeout=REPORT_SECONDS)
+                self.judge.wait_done(timeout=REPORT_SECONDS)
+                return outcome
             # the judge gets the learner's files as read here, never as the worker says
             send_frame(jctl, {**judge_setup, "files": [[n, i] for i, n in enumerate(names)]},
                        [files[n] for n in names])
@@ -240,6 +256,17 @@ class Slot:
             if judge_group is not None:
                 judge_group.remove()
         return outcome
+
+    @staticmethod
+    def built(wctl: socket.socket) -> str | None:
+        """None when the worker child says it built its working copy (it says so before
+        any learner code runs); ``"too-large"`` when its scratch had no room; else
+        ``"internal"`` (it failed otherwise or said nothing in time)."""
+        word = wctl.recv(1) if select.select([wctl], [], [], REPORT_SECONDS)[0] else b""
+        if word == BUILT:
+            return None
+        LOG.warning("the worker child could not build the working copy (%r)", word)
+        return "too-large" if word == FULL else "internal"
 
     def confine(self, wctl: socket.socket, cgroups: Cgroups | None
                 ) -> tuple[Group, int] | None:
@@ -397,12 +424,16 @@ class Grader:
         self._cgroups: Cgroups | None = None
         self._slots: queue.Queue[Slot] = queue.Queue()
         self._all: list[Slot] = []
+        #: the release's files by relative path -> size (the worker's copy holds them too)
+        self._release: dict[str, int] = {}
         #: learner -> seconds spent in the learner's own code (as the worker measured it)
         self.learner_seconds: dict[str, float] = {}
 
     def __enter__(self) -> Grader:
         self._tmp = Path(tempfile.mkdtemp(prefix=f"northlab-{self.lab.id}-"))
         release = release_dir(self.lab, self._tmp)
+        self._release = {path.relative_to(release).as_posix(): path.stat().st_size
+                         for path in release.rglob("*") if path.is_file()}
         (self._tmp / "logs").mkdir(mode=0o700)
         try:
             self._uids = UidBlock.acquire() if os.geteuid() == 0 else None
@@ -459,6 +490,7 @@ class Grader:
         lab = self.lab
         if lab.kind == "code":
             files = {n: submission.files[n] for n in lab.code_files if n in submission.files}
+            self.check_fits(files)
             return [(None, {"kind": "code"}, {})], files
         runs: list[tuple[str | None, dict[str, Any] | None, dict[str, bool]]] = []
         for name, source in self.sources.items():
@@ -472,6 +504,7 @@ class Grader:
         if all(setup is None for _, setup, _ in runs):
             raise NotebookError("missing:" + ", ".join(f"{n}.ipynb" for n in self.sources))
         files = {n: d for n, d in submission.files.items() if not n.endswith(".ipynb")}
+        self.check_fits(files)
         for _, setup, _ in runs:  # the size capped is the size sent: the judge's setup frame
             if setup is not None and not frame_fits(
                     {**setup, "files": [[n, i] for i, n in enumerate(sorted(files))]},
@@ -479,6 +512,14 @@ class Grader:
                 raise NotebookError("too-large:the notebook and files, encoded for grading "
                                     "(up to 6 bytes a character), are over the grader's limit")
         return runs, files
+
+    def check_fits(self, files: dict[str, bytes]) -> None:
+        """Refuse (``too-large``) files that would not fit the worker's scratch with the
+        lab's release (:func:`graders.sandbox.namespaces.scratch_fits`), before any
+        sandbox work."""
+        sizes = {**self._release, **{name: len(data) for name, data in files.items()}}
+        if not scratch_fits(sizes, int(self.lab.limits.disk_mb)):
+            raise NotebookError(f"too-large:{sandbox_full(self.lab.limits.disk_mb)}")
 
     def grade(self, submission: Submission) -> dict[str, Any]:
         """Grade one submission and return its validated result record (an error record
@@ -523,7 +564,9 @@ class Grader:
             self.learner_seconds[submission.learner] = sum(seconds)  # type: ignore[arg-type]
         for outcome in outcomes:
             if outcome.failure is not None and outcome.tests is None:
-                return error_record(self.lab, submission, outcome.failure, {}, started,
+                values = {"detail": sandbox_full(self.lab.limits.disk_mb)} \
+                    if outcome.failure == "too-large" else {}
+                return error_record(self.lab, submission, outcome.failure, values, started,
                                     isolation, self.course)
         return build_record(self.lab, submission, parts, self.tests, started, isolation,
                             self.course)

@@ -11,6 +11,7 @@ grading parent.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import socket
@@ -26,6 +27,11 @@ from graders.sandbox.zygote import EXIT_SETUP, PipeOutput, apply_limits
 #: confinement handshake on the worker child's control socket: the child says HELLO, the
 #: parent puts it in its cgroup and says GO, the child enters its namespaces and says READY
 HELLO, GO, READY = b"H", b"G", b"R"
+#: the worker child's word on its working copy, before any learner code runs: BUILT, or
+#: why not (FULL: its scratch tmpfs had no room; FAULT: anything else, the grader's)
+BUILT, FULL, FAULT = b"B", b"F", b"X"
+#: errors of a write that ran out of room (the submission is too large for the sandbox)
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def make_shell() -> Any:
@@ -107,6 +113,15 @@ def await_confinement(control: socket.socket) -> bool:
         return False
 
 
+def _say(control: socket.socket, word: bytes) -> bool:
+    """Send ``word`` to the parent; whether it was sent."""
+    try:
+        control.sendall(word)
+    except OSError:
+        return False
+    return True
+
+
 def worker_main(channel: socket.socket, control: socket.socket, settings: dict[str, Any],
                 shell: Any) -> int:
     from graders.remote.worker import StderrFlag, WorkerServer
@@ -136,7 +151,11 @@ def worker_main(channel: socket.socket, control: socket.socket, settings: dict[s
     try:
         build_workdir(workdir, release, setup.get("files", []), buffers,
                       lab_wins=settings.get("kind") == "notebook")
-    except OSError:
+    except OSError as exc:  # said to the parent: never shown as the learner's exit
+        print(f"worker: the working copy could not be built: {exc}", file=sys.stderr)
+        _say(control, FULL if exc.errno in NO_ROOM else FAULT)
+        return EXIT_SETUP
+    if not _say(control, BUILT):
         return EXIT_SETUP
     del buffers, setup
     os.chdir(workdir)

@@ -25,7 +25,7 @@ import ctypes
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -38,6 +38,7 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
 CAPABILITY_VERSION_3 = 0x20080522
 INODES_PER_MB = 64  #: scratch inodes per MB of ``disk_mb`` (at least MIN_INODES)
 MIN_INODES = 2048
+SCRATCH_ROOM = 64  #: inodes of the scratch kept for the working folder and mount points
 SHARED = ("/dev/shm",)  #: host-wide writable folders that get their own capped tmpfs too
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -55,6 +56,19 @@ def _check(result: int, what: str) -> None:
 def scratch_inodes(disk_mb: int) -> int:
     """The inode cap of a scratch tmpfs of ``disk_mb`` MB."""
     return max(MIN_INODES, INODES_PER_MB * int(disk_mb))
+
+
+def scratch_fits(sizes: dict[str, int], disk_mb: int) -> bool:
+    """Whether files of these sizes (relative POSIX paths: the lab's release and the
+    learner's files, as the working copy holds them) fit a scratch tmpfs of ``disk_mb``:
+    its inode cap (each file and folder one inode, :data:`SCRATCH_ROOM` kept for the
+    working folder and the engine's own mount points) and its size (whole pages). The one
+    check of what a submission may bring against what the sandbox holds."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    folders = {str(parent) for name in sizes for parent in PurePosixPath(name).parents}
+    pages = sum(-(-max(size, 0) // page) for size in sizes.values())
+    return (len(sizes) + len(folders) + SCRATCH_ROOM <= scratch_inodes(disk_mb)
+            and pages * page <= int(disk_mb) * 1024 * 1024)
 
 
 def drop_capabilities() -> None:
