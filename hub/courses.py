@@ -29,7 +29,8 @@ from hub.accounts import (
     course_instructors_unix_group,
     ensure_group,
 )
-from hub.exchange import FACTORY, TRACKS_FILE, lab_tracks
+from hub.exchange import FACTORY
+from hub.services.exchange.tracks import TRACKS_FILE, lab_tracks
 from hub.settings import Settings
 from hub.tracks import TRACKS, kernelspec
 
@@ -250,7 +251,8 @@ def _enrolled(gradebook: Path, learner: str) -> bool:
 
 
 def record_track(settings: Settings, course: str, lab_id: str, track: str) -> None:
-    """Note a released lab's track in ``exchange/<course>/tracks.json`` (see hub.exchange)."""
+    """Note a released lab's track in ``exchange/<course>/tracks.json``
+    (:mod:`hub.services.exchange.tracks`)."""
     path = settings.exchange_root / course / TRACKS_FILE
     tracks = lab_tracks(str(path.parent))
     if tracks.get(lab_id) != track:

@@ -18,7 +18,6 @@ tracks, so a learner's Assignments list shows the labs of the track they started
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import tempfile
@@ -37,18 +36,8 @@ from nbgrader.utils import check_directory
 from traitlets import Unicode
 
 from graders.submissions import SubmissionError
+from hub.services.exchange.tracks import lab_tracks
 from hub.services.feedback.snapshot import Replaced, copy_submission, open_folder
-
-TRACKS_FILE = "tracks.json"
-
-
-def lab_tracks(course_dir: str) -> dict[str, str]:
-    """``{lab id: track}`` of the labs northlab released into a course's exchange."""
-    try:
-        with open(os.path.join(course_dir, TRACKS_FILE), encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return {}
 
 
 class _PreparedRoot:

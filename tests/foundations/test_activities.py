@@ -34,7 +34,7 @@ import requests
 from bs4 import BeautifulSoup, Tag
 
 from graders.lab import Lab, discover_labs
-from hub.exchange import TRACKS_FILE
+from hub.services.exchange.tracks import TRACKS_FILE
 from hub.settings import REPO
 from northlab.i18n import Catalog
 from northlab.language import COOKIE

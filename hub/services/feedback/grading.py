@@ -37,8 +37,8 @@ from graders.engine import Grader
 from graders.lab import Lab, LabError, lab_dirs, load_lab
 from graders.outbox import Outbox
 from graders.submissions import Submission, SubmissionError, read_files
-from hub.exchange import lab_tracks
 from hub.services.exchange import archive
+from hub.services.exchange.tracks import lab_tracks
 from hub.services.feedback.snapshot import Replaced, copy_submission, is_file, open_folder
 from hub.services.feedback.spool import Spool, request_id
 from hub.services.feedback.view import CATALOG
