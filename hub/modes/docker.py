@@ -128,8 +128,8 @@ def configure(c: Any, settings: Settings) -> None:
         c,
         settings.data_root,
         service_url=f"http://exchange:{SERVICE_PORTS['exchange']}",
-        learner_url=exchange_url(),
     )
+    profiles.set_exchange_url(c, exchange_url())
     profiles.set_learner_url(c, profiles.GRADEBOOK_URL_VARIABLE, learner_url("gradebook",
                                                                              "gradebook"))
     profiles.set_learner_url(c, profiles.FEEDBACK_URL_VARIABLE,

@@ -40,6 +40,7 @@ ADMINS = ["ada"]
 HUB_CONFIG = """
 import sys
 from pathlib import Path
+from hub.modes.profiles import set_exchange_url
 from hub.services.exchange import hubconfig
 
 c = get_config()
@@ -75,8 +76,8 @@ hubconfig.configure(
     c,
     Path("{root}"),
     service_url="http://127.0.0.1:{exchange_port}",
-    learner_url="http://127.0.0.1:{port}/services/exchange/",
 )
+set_exchange_url(c, "http://127.0.0.1:{port}/services/exchange/")
 """
 
 

@@ -1,9 +1,9 @@
 """How the hub config wires the exchange service (any mode).
 
-``configure(c, settings, url)`` registers the hub-managed service, lets every user's
-server token call it, gives the service read access to hub groups, and tells learners'
-servers where it is. Call it before :func:`hub.modes.configure`, which moves the service
-into its container in the container modes.
+``configure(c, data_root, service_url)`` registers the hub-managed service, lets every
+user's server token call it and gives the service read access to hub groups. The modes
+that use it (:mod:`hub.modes`) tell learners' servers where it is, as they do for the
+other services (:func:`hub.modes.profiles.set_exchange_url`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hub.modes.profiles import set_exchange_url
 from hub.services.exchange.__main__ import SERVICE_NAME
 
 #: Scope a token needs to call the exchange service.
@@ -60,13 +59,11 @@ def _roles_with_user_access(roles: list[dict[str, Any]]) -> list[dict[str, Any]]
     return roles
 
 
-def configure(c: Any, data_root: Path, service_url: str, learner_url: str) -> None:
+def configure(c: Any, data_root: Path, service_url: str) -> None:
     """Wire the exchange into config ``c``.
 
-    ``service_url`` is where the service listens (e.g. ``http://127.0.0.1:9030``);
-    ``learner_url`` is how learners' servers reach it, with its prefix (e.g.
-    ``http://127.0.0.1:8000/services/exchange/`` through the proxy). The container modes
-    replace both (see :mod:`hub.modes`).
+    ``service_url`` is where the service listens (e.g. ``http://exchange:9030`` in docker
+    mode, see :mod:`hub.modes`).
     """
     services = list(c.JupyterHub.services) if "services" in c.JupyterHub else []
     c.JupyterHub.services = [*services, service(data_root, service_url)]
@@ -74,4 +71,3 @@ def configure(c: Any, data_root: Path, service_url: str, learner_url: str) -> No
     c.JupyterHub.load_roles = [*_roles_with_user_access(roles), dict(SERVICE_ROLE)]
     scopes = list(c.Spawner.server_token_scopes) if "server_token_scopes" in c.Spawner else []
     c.Spawner.server_token_scopes = sorted({*SERVER_TOKEN_SCOPES, *scopes})
-    set_exchange_url(c, learner_url)
