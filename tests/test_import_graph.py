@@ -1,5 +1,9 @@
 """Arrows point one way (issue 14): read every module of graders/ and hub/ as text (ast, no
-module is imported) and check who imports whom, lazy imports inside functions included."""
+module is imported) and check who imports whom, lazy imports inside functions included.
+
+The layers, each importing only those below it: ``hub/`` (the JupyterHub side: it
+configures, starts and calls the services) -> ``hub/services/`` (apps beside the hub) ->
+``graders/`` (the engine) -> ``northlab/`` (the core)."""
 
 from __future__ import annotations
 
@@ -78,13 +82,35 @@ def test_graders_never_import_hub() -> None:
     assert breaches(("graders",), lambda _, target: not within(target, {"hub"})) == []
 
 
+NAMED = re.compile(rf"({'|'.join(OURS)})(\.\w+)+")
+
+
+def named_modules(*packages: str) -> Iterator[tuple[str, str]]:
+    """(module, text) for every string constant in ``packages`` that names a module of ours
+    (``"hub.cli"``, ``python -m hub.x``'s argument): a lazy import by name."""
+    for name, path in modules(*packages).items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and NAMED.fullmatch(node.value):
+                yield name, node.value
+
+
 def test_graders_never_name_hub_modules() -> None:
     """Not even by name for a lazy import: the CLI root (northlab/cli.py) loads verbs."""
-    named = {name for name, path in modules("graders").items()
-             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-             if isinstance(node, ast.Constant) and isinstance(node.value, str)
-             and re.fullmatch(r"hub(\.\w+)+", node.value)}
-    assert named == set()
+    assert {text for _, text in named_modules("graders") if within(text, {"hub"})} == set()
+
+
+def outside_services(target: str) -> bool:
+    """A module of hub/ that is not one of the services'."""
+    return within(target, {"hub"}) and not within(target, {"hub.services"})
+
+
+def test_services_never_import_the_hub() -> None:
+    """The hub imports its services (it registers and starts them); a service imports
+    nothing of hub/ outside hub/services/, not even lazily or by name: what both sides
+    need (settings, language, group names, tokens) is in the core."""
+    assert breaches(("hub/services",), lambda _, target: not outside_services(target)) == []
+    assert [text for _, text in named_modules("hub/services") if outside_services(text)] == []
 
 
 def test_the_core_imports_nothing_but_the_core() -> None:
