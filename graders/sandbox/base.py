@@ -76,7 +76,7 @@ class Sandbox(ABC):
         namespaces and scratch tmpfs, and ``cgroup-v1(memory,pids,cpu...)`` /
         ``cgroup-v2(memory,pids,cpu)`` / ``no-cgroup``."""
         cgroup = self.cgroups.note() if self.cgroups is not None else "no-cgroup"
-        return f"per-submission(userns,pid,ipc,mount,uts;tmpfs-size,inodes)+{cgroup}"
+        return f"per-submission(userns,pid,ipc,mount,uts,net;tmpfs-size,inodes)+{cgroup}"
 
     @classmethod
     @abstractmethod

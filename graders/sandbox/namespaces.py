@@ -3,8 +3,10 @@
 The zygote is long-lived and shared by every submission of its slot, so what it owns (its
 IPC namespace, its scratch tmpfs) would outlive a submission: SysV shared memory left by
 one learner would be readable by the next and is not counted by RLIMIT_AS. Each child
-therefore unshares a new user, IPC, mount and UTS namespace (unprivileged: the user
-namespace maps only its own uid), mounts a new tmpfs over its scratch folder and over
+therefore unshares a new user, IPC, mount, UTS and network namespace (unprivileged: the
+user namespace maps only its own uid; the network namespace has only a loopback, brought up
+when the zygote's was, so ports in TIME_WAIT, listening and abstract unix sockets of one
+submission are not seen by the next), mounts a new tmpfs over its scratch folder and over
 ``/dev/shm`` (POSIX shared memory), each with a size AND an inode cap, and drops every
 capability it got in the new user namespace. It also unshares a new pid namespace: the
 learner's code runs in a process forked into it (pid 1 there), so it cannot see or signal
@@ -22,7 +24,10 @@ learner's).
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
+import socket
+import struct
 import sys
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -32,6 +37,8 @@ CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
@@ -69,6 +76,21 @@ def scratch_fits(sizes: dict[str, int], disk_mb: int) -> bool:
     pages = sum(-(-max(size, 0) // page) for size in sizes.values())
     return (len(sizes) + len(folders) + SCRATCH_ROOM <= scratch_inodes(disk_mb)
             and pages * page <= int(disk_mb) * 1024 * 1024)
+
+
+def _loopback(up: bool | None = None) -> bool:
+    """Whether ``lo`` is up in this network namespace; with ``up``, bring it up first
+    (the kernel gives it 127.0.0.1 and ::1). False where no socket can ask."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            request = struct.pack("16sH", b"lo", 0)
+            flags = struct.unpack("16sH", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+            if up and not flags & IFF_UP:
+                fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH", b"lo", flags | IFF_UP))
+                flags |= IFF_UP
+    except OSError:
+        return False
+    return bool(flags & IFF_UP)
 
 
 def drop_capabilities() -> None:
@@ -113,13 +135,15 @@ def _bind_read_only(fd: int, target: str) -> None:
 
 
 def enter(scratch: str, disk_mb: int) -> None:
-    """Unshare user/IPC/mount/UTS namespaces, mount a fresh capped tmpfs on ``scratch``,
-    and unshare a pid namespace that the caller's next child enters (:func:`into_pid_namespace`).
+    """Unshare user/IPC/mount/UTS/network namespaces (loopback up when the zygote's was),
+    mount a fresh capped tmpfs on ``scratch``, and unshare a pid namespace that the
+    caller's next child enters (:func:`into_pid_namespace`).
 
     Must run in a single-threaded process (a forked child) before any learner code."""
     uid, gid = os.getuid(), os.getgid()
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS),
-           "unshare")
+    loopback = _loopback()  # what the zygote's network namespace gives learner code
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS
+                         | CLONE_NEWNET), "unshare")
     _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")  # /proc/self is ours
     try:
         for name, text in (("uid_map", f"{uid} {uid} 1"), ("setgroups", "deny"),
@@ -130,6 +154,8 @@ def enter(scratch: str, disk_mb: int) -> None:
         _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "non-dumpable")
     with open("/proc/sys/user/max_user_namespaces", "w") as out:
         out.write("0")  # no nested user namespace: no way back to capabilities or mounts
+    if loopback and not _loopback(up=True):
+        raise NamespaceError(0, "the fresh network namespace's loopback did not come up")
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "private mounts")
     engine = engine_paths()
     kept = {path: os.open(path, os.O_PATH | os.O_CLOEXEC)

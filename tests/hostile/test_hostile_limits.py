@@ -123,7 +123,7 @@ def test_the_record_says_which_cgroup_and_namespaces_were_used(tmp_path: Path) -
     assert records["nested"]["score"] == 5  # no nested user namespace, so no mounts
     record = records["ok"]
     assert record["score"] == 6
-    assert "per-submission(userns,pid,ipc,mount,uts;tmpfs-size,inodes)" in record["isolation"]
+    assert "per-submission(userns,pid,ipc,mount,uts,net;tmpfs-size,inodes)" in record["isolation"]
     expected = CGROUPS.note() if CGROUPS is not None else "no-cgroup"
     assert record["isolation"].endswith(expected)
 
