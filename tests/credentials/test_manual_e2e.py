@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from gradebook.stub import StubAuth, scopes_for  # tests/gradebook: the stand-in hub OAuth
 from nbgrader.api import Gradebook
 from sqlalchemy import select
 from tornado.httpclient import AsyncHTTPClient
@@ -34,6 +33,7 @@ from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.roster import StaticRoster
 from hub.services.records import Result, ResultUpdate, open_database
 from northlab.settings import REPO
+from tests.gradebook.stub import StubAuth, scopes_for  # tests/gradebook: the stand-in hub OAuth
 
 from .conftest import make_pending_record, make_record
 

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import pytest
-from credentials.conftest import make_pending_record, make_record
 
 from hub.services.credentials.service import Credentials
 from hub.services.gradebook import exports
@@ -12,6 +11,7 @@ from hub.services.gradebook.marks import MarkBook
 from hub.services.gradebook.queries import Cell, lab_awaiting, lab_best_marks
 from hub.services.gradebook.views import CohortView, LearnerRow, _matches
 from northlab.settings import REPO, CredentialSettings
+from tests.credentials.conftest import make_pending_record, make_record
 
 WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 

@@ -1,0 +1,1 @@
+"""northlab's tests: a package, so that tests/hub/ is tests.hub and never shadows hub/."""
