@@ -16,7 +16,10 @@
   (:mod:`hub.forkserver.process`): polled and signalled through it, never by its process
   id. After a hub restart the stored id is adopted only when the process still is the one
   that started (same start time, learner's uid); otherwise the server counts as stopped
-  and nothing is signalled (a server whose process is gone or unprovable is forgotten).
+  and nothing is signalled (a server whose process is gone or unprovable is forgotten);
+- on both start paths ``start`` returns once the server listens
+  (:meth:`~hub.forkserver.process.ServerProcess.listening`), so JupyterHub's first check of
+  it succeeds; one that ends while starting fails the start at once.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from hub.accounts import (
     ensure_user,
     private_ancestor,
 )
-from hub.courses import enroll
+from hub.courses.folders import enroll
 from hub.forkserver.client import ForkFailed, fork_server
 from hub.forkserver.process import ServerProcess
 from hub.profiles import TrackOptions
@@ -190,12 +193,15 @@ class NorthlabSpawner(TrackOptions, LocalProcessSpawner):
         self.notebook_dir = str(self.home)
         self.default_url = self.track.default_url
         self.cmd = [sys.executable, "-P", "-m", "hub.userserver"]  # -P: home not on sys.path
-        if self.fork_server_socket:
-            forked = await self.fork(entry.pw_uid)
-            if forked:
-                return forked
-        address = await super().start()
-        self.hold(ServerProcess.of_child(self.pid, entry.pw_uid))
+        address = await self.fork(entry.pw_uid) if self.fork_server_socket else None
+        if address is None:
+            address = await super().start()
+            self.hold(ServerProcess.of_child(self.pid, entry.pw_uid))
+        host = "127.0.0.1" if address[0] in ("", "0.0.0.0") else address[0]
+        if self.process is None or not await self.process.listening(host, address[1],
+                                                                    self.http_timeout):
+            raise RuntimeError(f"{self.user.name}'s server ended while starting (the hub's "
+                               "log says why).")
         return address
 
     async def fork(self, uid: int) -> tuple[str, int] | None:

@@ -11,16 +11,27 @@ time (clock ticks after boot, ``/proc/<pid>/stat``) and the learner's uid.
 names started at that time and runs as that uid; checked *after* opening, so the pidfd
 cannot name a process that took the id later. Anything else is "not running", and nothing is
 signalled.
+
+A server that has just started is ready once it accepts connections on its port:
+:meth:`ServerProcess.listening` checks that every tenth of a second, so the spawner hands the
+server to JupyterHub the moment it listens (JupyterHub's own check backs off to 5 s between
+tries: a server up in one second was seen seconds later), and a server that ended while
+starting is a failed start at once, not after JupyterHub's ``http_timeout``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import select
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+
+#: Seconds between two checks that a starting server listens (a refused connection to this
+#: machine costs microseconds)
+LISTEN_CHECK = 0.1
 
 
 def start_time(pid: int) -> int:
@@ -93,6 +104,21 @@ class ServerProcess:
         poller = select.poll()
         poller.register(self.pidfd, select.POLLIN)
         return not poller.poll(0)
+
+    async def listening(self, host: str, port: int, timeout: float) -> bool:
+        """Wait until ``host:port`` accepts a connection or ``timeout`` seconds have passed;
+        whether the process still runs then (False: it ended while starting)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.running() and loop.time() < deadline:
+            try:
+                _, writer = await asyncio.open_connection(host, port)
+            except OSError:
+                await asyncio.sleep(LISTEN_CHECK)
+            else:
+                writer.close()
+                return True
+        return self.running()
 
     def signal(self, sig: int) -> bool:
         """Send ``sig`` (0: probe) to the process; False when it has ended."""

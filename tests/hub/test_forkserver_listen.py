@@ -1,0 +1,58 @@
+"""A starting server is handed to JupyterHub once it listens (hub.forkserver.process), and a
+server that ends while starting is a failed start at once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+
+from hub.forkserver.process import ServerProcess
+from tests.support.ports import free_port_block
+
+#: listens on the port given only after a line on stdin, then stays until killed
+LISTENER = ("import socket, sys, time\nsys.stdin.readline()\n"
+            "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+            "print('up', flush=True)\ntime.sleep(600)\n")
+
+
+def test_listening_waits_for_the_port_then_says_the_server_runs():
+    port = free_port_block(1)
+    child = subprocess.Popen([sys.executable, "-c", LISTENER, str(port)], text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    process = ServerProcess.of_child(child.pid, os.getuid())
+    assert process is not None
+
+    async def check() -> bool:
+        waiting = asyncio.create_task(process.listening("127.0.0.1", port, timeout=300))
+        await asyncio.sleep(1)  # several checks: none may succeed before the port listens
+        assert not waiting.done()
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        return await waiting
+
+    try:
+        assert asyncio.run(check())
+        assert child.stdout.readline() == "up\n"
+        socket.create_connection(("127.0.0.1", port), timeout=30).close()
+    finally:
+        child.kill()
+        child.wait(60)
+        process.close()
+
+
+def test_listening_is_false_once_the_server_ended_while_starting():
+    port = free_port_block(1)
+    child = subprocess.Popen([sys.executable, "-c", "import sys\nsys.stdin.readline()\n"
+                              "raise SystemExit(3)"], text=True, stdin=subprocess.PIPE)
+    process = ServerProcess.of_child(child.pid, os.getuid())
+    assert process is not None
+    try:
+        child.stdin.write("end\n")
+        child.stdin.flush()
+        assert not asyncio.run(process.listening("127.0.0.1", port, timeout=300))
+    finally:
+        assert child.wait(60) == 3
+        process.close()
