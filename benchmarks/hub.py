@@ -3,8 +3,10 @@
 Starts a real northlab hub (local mode, temp data root, random port) once per start path
 of learners' servers: ``process`` (a new Python process each) and ``fork`` (forked from the
 warm fork-server, hub/forkserver). For each it creates N learners (default 20) spread over
-the tracks, asks the hub to start all their servers at once and prints spawn latency
-(request to ready) p50/p95/max, the CPU-seconds each server used to get there, and memory
+the tracks, asks the hub to start all their servers at once, each learner following its
+progress events as the hub's spawn page does, and prints spawn latency (request to ready)
+p50/p95/max, then to the lab page answered through the proxy, the machine's load average
+meanwhile, the CPU-seconds each server used to get there, and memory
 per learner as PSS (proportional set size: shared pages counted once) and RSS. Then it
 stops them, opens the class (``northlab cohort warm``), and times the N learners opening
 their lab at once (request to 200) when warmed. In the same run it measures a stock
@@ -16,6 +18,7 @@ JupyterLab single-user server (`jupyter lab`, default settings) and a stock pyth
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -132,21 +135,51 @@ def open_labs(stack: Stack, names: list[str], tokens: dict[str, str]) -> list[fl
         return list(pool.map(open_lab, names))
 
 
+def wait_ready(stack: Stack, name: str, timeout: float = 300) -> None:
+    """Follow ``name``'s spawn progress events (what the spawn page shows) until ready."""
+    headers = {"Authorization": stack.client.session.headers["Authorization"],
+               "Accept": "text/event-stream"}
+    with requests.get(f"{stack.client.url}/users/{name}/server/progress", headers=headers,
+                      stream=True, timeout=timeout) as events:
+        events.raise_for_status()
+        for line in events.iter_lines():
+            if line.startswith(b"data:"):
+                event = json.loads(line[5:])
+                if event.get("ready"):
+                    return
+                if event.get("failed"):
+                    raise RuntimeError(f"{name}'s server failed: {event.get('message')}")
+    raise RuntimeError(f"{name}'s progress ended before the server was ready")
+
+
+def start_and_open(stack: Stack, name: str, track: str, token: str) -> tuple[float, float]:
+    """Ask for ``name``'s server, wait until ready, open the lab through the proxy: seconds
+    from the request to ready and to the lab page."""
+    started = time.monotonic()
+    stack.client.request("POST", f"/users/{name}/server", json={"track": track})
+    wait_ready(stack, name)
+    ready = time.monotonic() - started
+    requests.get(f"{stack.url}/user/{name}/lab", timeout=120,
+                 headers={"Authorization": f"token {token}"}).raise_for_status()
+    return ready, time.monotonic() - started
+
+
 def measure_northlab(stack: Stack, learners: int, *, kernels: bool) -> dict:
     tracks = list(TRACKS)
     names = [stack.add_learner(f"l{i:02d}")[0] for i in range(learners)]
     chosen = {name: tracks[i % len(tracks)] for i, name in enumerate(names)}
+    tokens = {name: stack.token(name) for name in names}
     forker = fork_server_pid(stack)
     forker_cpu = cpu_seconds(forker) if forker else 0.0
+    load = os.getloadavg()[0]
     with ThreadPoolExecutor(max_workers=learners) as pool:
-        latencies = list(pool.map(lambda n: stack.start_server(n, chosen[n]), names))
+        timings = list(pool.map(lambda n: start_and_open(stack, n, chosen[n], tokens[n]), names))
     servers = {name: server_pid(name) for name in names}
     cpu = [cpu_seconds(pid) for pid in servers.values()]
-    tokens = {name: stack.token(name) for name in names}
-    open_labs(stack, names, tokens)
     settle()
     result = {
-        "latencies": latencies, "cpu": cpu,
+        "latencies": [ready for ready, _ in timings], "to_lab": [lab for _, lab in timings],
+        "load": (load, os.getloadavg()[0]), "cpu": cpu,
         "server_rss": [rss(pid) for pid in servers.values()],
         "server_pss": [pss(pid) for pid in servers.values()],
         "forker_pss": pss(forker) if forker else 0, "forker_cpu": forker_cpu,
@@ -160,6 +193,7 @@ def measure_northlab(stack: Stack, learners: int, *, kernels: bool) -> dict:
                 lambda name=name: kernel_pid(user_pids(name)))
     with ThreadPoolExecutor(max_workers=learners) as pool:
         list(pool.map(stack.stop_server, names))
+    load = os.getloadavg()[0]
     warmed = warm_cohort(stack.client, stack.cohort)
     if warmed.failed or len(warmed.started) != learners:
         raise RuntimeError(f"opening the class failed: {warmed}")
@@ -170,6 +204,7 @@ def measure_northlab(stack: Stack, learners: int, *, kernels: bool) -> dict:
         time.sleep(0.5)
     settle()
     result["warmed"] = open_labs(stack, names, tokens)
+    result["warm_load"] = (load, os.getloadavg()[0])
     return result
 
 
@@ -221,14 +256,18 @@ def report(path: str, learners: int, ours: dict, stock: dict) -> None:
     pss_each = statistics.median(ours["server_pss"]) + share
     print(f"northlab, start path {path}: {learners} learners spawned at once "
           f"on {os.cpu_count()} cores")
-    print(f"  cold: spawn latency p50 {percentile(lat, 0.5):.1f} s, "
-          f"p95 {percentile(lat, 0.95):.1f} s, max {max(lat):.1f} s")
+    lab = ours["to_lab"]
+    print(f"  cold (load average {ours['load'][0]:.1f} before, {ours['load'][1]:.1f} after): "
+          f"spawn latency p50 {percentile(lat, 0.5):.1f} s, p95 {percentile(lat, 0.95):.1f} s, "
+          f"max {max(lat):.1f} s; to the lab page through the proxy p50 "
+          f"{percentile(lab, 0.5):.1f} s, p95 {percentile(lab, 0.95):.1f} s")
     print(f"  CPU-seconds per start (server process, to ready): median "
           f"{statistics.median(cpu):.2f}, total {sum(cpu):.1f}"
           + (f"; fork-server preload once: {ours['forker_cpu']:.1f}" if ours["forker_cpu"]
              else ""))
     warm = ours["warmed"]
-    print(f"  warmed (northlab cohort warm, then all open their lab at once): "
+    print(f"  warmed (northlab cohort warm, then all open their lab at once; load average "
+          f"{ours['warm_load'][0]:.1f}, {ours['warm_load'][1]:.1f}): "
           f"p50 {percentile(warm, 0.5):.2f} s, p95 {percentile(warm, 0.95):.2f} s")
     print(f"  memory per idle learner: PSS {pss_each / MIB:.0f} MiB"
           + (f" (incl. 1/{learners} of the fork-server's {ours['forker_pss'] / MIB:.0f} MiB)"
