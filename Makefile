@@ -17,8 +17,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[cybersecurity,ai-data,robotics,gamedev,foundations,test]'
+# editable_mode=compat: the checkout goes on sys.path as a path entry, so a folder named like
+# one of our packages (a course's northlab/, a learner's hub/) never shadows it, as the
+# default import hook would let it (tests/deploy/test_source_tree.py).
+$(VENV)/.installed: pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/pip install --quiet --config-settings editable_mode=compat -e '.[cybersecurity,ai-data,robotics,gamedev,foundations,test]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

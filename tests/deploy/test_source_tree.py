@@ -62,3 +62,16 @@ def test_remove_deletes_the_podman_folder(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert not root.exists()
     PodmanHost(root).remove()  # again: nothing to do, no error
+
+
+def test_folders_named_like_our_packages_never_shadow_them(tmp_path: Path):
+    """A course keeps the bridge's notes in ``<course>/northlab/``, a learner may make a
+    ``hub`` folder: a process started there (with its folder first on ``sys.path``, as
+    ``python -c``, kernels and nbgrader's converters have) still imports our packages."""
+    for name in ("northlab", "graders", "hub"):
+        (tmp_path / name).mkdir()
+    found = subprocess.run(
+        [sys.executable, "-c", "import northlab, graders, hub\n"
+         "print(northlab.__file__, graders.__file__, hub.__file__)"],
+        cwd=tmp_path, capture_output=True, text=True, check=True).stdout.split()
+    assert found == [str(REPO / name / "__init__.py") for name in ("northlab", "graders", "hub")]
