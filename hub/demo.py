@@ -17,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from graders.lab import Lab, LabError, lab_dirs, load_lab
-from hub.courses import release_labs
+from hub.courses.folders import release_labs
 from hub.people import HubClient, add_cohort, add_person
 from hub.settings import Settings
 

@@ -9,7 +9,7 @@ import signal
 from typing import Any
 
 from hub import managed
-from hub.courses import courses
+from hub.courses.folders import courses
 from hub.roles import CUSTOM_SCOPES, groups, load_cohorts, roles
 from hub.settings import Settings
 

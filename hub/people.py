@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from hub.accounts import check_name
 from hub.address import hub_address
-from hub.courses import enroll, ensure_course
+from hub.courses.folders import enroll, ensure_course
 from hub.hubconfig import cohorts_file
 from hub.roles import load_cohorts, save_cohorts
 from hub.settings import Settings

@@ -16,7 +16,7 @@ import requests
 from hub import managed
 from hub.accounts import private_ancestor
 from hub.address import address_file, write_hub_address
-from hub.courses import ensure_layout, protect_lab_sources
+from hub.courses.folders import ensure_layout, protect_lab_sources
 from hub.settings import REPO, Settings, SettingsError, check_can_serve
 
 CONFIG = REPO / "hub" / "jupyterhub_config.py"

@@ -30,7 +30,7 @@ from typing import Any
 from graders.notebooks import cells_of
 from graders.submissions import Submission, SubmissionError, find_submissions, read_files
 from hub.accounts import course_instructors_unix_group
-from hub.courses import COURSE_CONFIG
+from hub.courses.folders import COURSE_CONFIG
 from hub.kit import manifest
 from hub.settings import Settings
 

@@ -34,7 +34,7 @@ from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route, syn
 
 from graders.outbox import POLL
 from hub.accounts import cohort_unix_group, course_instructors_unix_group, remove_user
-from hub.courses import release_lab
+from hub.courses.folders import release_lab
 from hub.people import HubClient, add_cohort, add_person
 from hub.runner import start_hub, stop_hub
 from hub.settings import REPO, load_settings

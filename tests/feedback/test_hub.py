@@ -12,7 +12,7 @@ import pytest
 import requests
 
 import tests.hub.conftest as hub_tests
-from hub.courses import release_lab
+from hub.courses.folders import release_lab
 from northlab.groups import cohort_group
 from tests.hub.smoke_lab import LAB_ID, SOLUTION
 from tests.hub.smoke_lab import write_lab as write_smoke_lab

@@ -151,7 +151,7 @@ def test_check_compare_nbgrader(tmp_path: Path) -> None:
 def test_course_config_fails_closed_without_the_sandbox(tmp_path: Path) -> None:
     """The hub's course config, with the bridge unimportable: nbgrader autograde must not
     fall back to running learner code with its own unsandboxed Execute."""
-    from hub.courses import sandbox_bridge
+    from hub.courses.folders import sandbox_bridge
 
     lines = sandbox_bridge(NB_LAB.parent.parent, tmp_path / "outbox", "test-course")
     broken = "\n".join(lines).replace("import graders.nbgrader_bridge",

@@ -28,7 +28,7 @@ from hub.accounts import (
     ensure_user,
     remove_user,
 )
-from hub.courses import course_config, enroll, ensure_course, release_labs
+from hub.courses.folders import course_config, enroll, ensure_course, release_labs
 from hub.settings import load_settings
 
 from .conftest import open_checkout_for_learners, processes_of

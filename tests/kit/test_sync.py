@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from hub.courses import record_track
+from hub.courses.folders import record_track
 from hub.kit.build import build_kit
 from hub.kit.collect import SIDECAR
 from hub.people import add_person, set_password

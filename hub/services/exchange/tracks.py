@@ -1,7 +1,8 @@
 """Which track each lab released into a course belongs to: ``exchange/<course>/tracks.json``
-(``{lab id: track}``), written when northlab releases a lab (:func:`hub.courses.record_track`)
-and read by the local file-system exchange (a learner's Assignments list shows the labs of
-the track they started), the take-home kits and the feedback service."""
+(``{lab id: track}``), written when northlab releases a lab
+(:func:`hub.courses.folders.record_track`) and read by the local file-system exchange (a
+learner's Assignments list shows the labs of the track they started), the take-home kits
+and the feedback service."""
 
 from __future__ import annotations
 

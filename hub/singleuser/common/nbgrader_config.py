@@ -9,7 +9,7 @@ loaded from. Pages rendered from notebooks (formgrader, feedback) are sanitized.
 import os
 
 from graders.nbgrader_bridge import sanitize_pages
-from hub.exchange import configure_exchange
+from hub.courses.local_exchange import configure_exchange
 
 c = get_config()  # noqa: F821
 sanitize_pages(c)  # formgrader's pages and feedback show a learner's HTML as text

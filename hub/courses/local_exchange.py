@@ -2,7 +2,7 @@
 
 nbgrader's default exchange wants its root mode 0777 and lets any user create course
 folders. Here northlab prepares each course's exchange folders once, as root
-(:func:`hub.courses.ensure_exchange`), and these subclasses only check them:
+(:func:`hub.courses.folders.ensure_exchange`), and these subclasses only check them:
 
 - ``exchange/``                    root, 0755: not writable by anyone else.
 - ``exchange/<course>/``           root:nl-<cohort>, 0750: only the cohort (and instructors).

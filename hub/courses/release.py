@@ -2,7 +2,7 @@
 
 nbgrader's command line starts Python and loads its config for every step, twice per lab;
 the demo's fifteen labs spent most of ``make demo``'s first run there. Run as ``python -m
-hub.release_labs LAB...`` in the course root (:func:`hub.courses.release_labs` does it).
+hub.courses.release LAB...`` in the course root (:func:`hub.courses.folders.release_labs` does it).
 """
 
 from __future__ import annotations

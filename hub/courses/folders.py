@@ -29,7 +29,7 @@ from hub.accounts import (
     course_instructors_unix_group,
     ensure_group,
 )
-from hub.exchange import FACTORY
+from hub.courses.local_exchange import FACTORY
 from hub.services.exchange.tracks import TRACKS_FILE, lab_tracks
 from hub.settings import Settings
 from hub.tracks import TRACKS, kernelspec
@@ -124,7 +124,8 @@ REFUSING_KERNEL = "northlab-sandbox-unavailable"
 def course_config(settings: Settings, course: str) -> str:
     """Text of a course's ``nbgrader_config.py``."""
     lines = [
-        "# Written by northlab (hub/courses.py): rewritten at every hub start, edits are lost.",
+        "# Written by northlab (hub/courses/folders.py): rewritten at every hub start, edits "
+        "are lost.",
         "c = get_config()  # noqa: F821",
         f"c.CourseDirectory.course_id = {course!r}",
         f"c.CourseDirectory.root = {str(settings.courses_root / course)!r}",
@@ -140,7 +141,7 @@ def course_config(settings: Settings, course: str) -> str:
         "# Every instructor of the course may write the gradebook, whoever made it first",
         "# (never raising: nbgrader would drop this whole file, the sandbox bridge too).",
         "try:",
-        "    from hub.courses import share_gradebook",
+        "    from hub.courses.folders import share_gradebook",
         "    share_gradebook(c.CourseDirectory.root)",
         "except Exception as exc:",
         "    import sys",
@@ -192,7 +193,7 @@ def ensure_course(settings: Settings, course: str) -> Path:
 
 
 def ensure_exchange(settings: Settings, course: str) -> None:
-    """Create ``exchange/<course>/`` gated to the cohort (see :mod:`hub.exchange`)."""
+    """Create ``exchange/<course>/`` gated to the cohort (see :mod:`hub.courses.local_exchange`)."""
     course_dir = settings.exchange_root / course
     course_dir.mkdir(exist_ok=True)
     _own(course_dir, 0o750, cohort_unix_group(course))
@@ -269,7 +270,7 @@ def release_lab(settings: Settings, course: str, lab_id: str, source: Path, trac
 
 def release_labs(settings: Settings, course: str, labs: list[Lab]) -> list[str]:
     """Copy labs' nbgrader sources into the course, generate and release them in one
-    nbgrader process (:mod:`hub.release_labs`). Labs already released are skipped; returns
+    nbgrader process (:mod:`hub.courses.release`). Labs already released are skipped; returns
     the ids released now."""
     return _release(settings, course, [(lab.id, lab.source_dir, lab.track) for lab in labs])
 
@@ -291,7 +292,7 @@ def _release(settings: Settings, course: str, labs: list[tuple[str, Path, str]])
     subprocess.run(["chown", "-R", f"root:{course_instructors_unix_group(course)}", source],
                    check=True)
     subprocess.run(["chmod", "-R", "g+rwX,o-rwx", source], check=True)
-    result = _in_course(root, sys.executable, "-m", "hub.release_labs", *pending)
+    result = _in_course(root, sys.executable, "-m", "hub.courses.release", *pending)
     if result.returncode != 0:
         raise RuntimeError((result.stderr or result.stdout).strip().splitlines()[-1])
     return pending
