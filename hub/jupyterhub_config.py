@@ -7,9 +7,9 @@ come from northlab.toml / NORTHLAB_* variables (hub/settings.py).
 from hub import forkserver, modes
 from hub.auth import configure_auth
 from hub.hubconfig import configure_hub, configure_local, configure_people
-from hub.pages import configure_pages
+from hub.pages.hub_pages import configure_pages
+from hub.pages.language import configure_language
 from hub.settings import load_settings
-from hub.user_language import configure_language
 
 c = get_config()  # noqa: F821
 settings = load_settings()

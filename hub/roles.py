@@ -74,7 +74,7 @@ def landing_url(handler: Any) -> str:
 
     - a cohort lead who does not also teach: the gradebook;
     - an instructor who does not also learn: their own JupyterLab (Nbgrader menu,
-      formgrader), started without the track chooser (:func:`hub.profiles.options_form`);
+      formgrader), started without the track chooser (:func:`hub.pages.track_form.options_form`);
     - a learner (everyone else): JupyterHub's default (""), their server, through the track
       chooser when it is not running.
     """

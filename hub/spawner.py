@@ -45,7 +45,7 @@ from hub.accounts import (
 from hub.courses.folders import enroll
 from hub.forkserver.client import ForkFailed, fork_server
 from hub.forkserver.process import ServerProcess
-from hub.profiles import TrackOptions
+from hub.pages.track_form import TrackOptions
 from hub.tracks import SHARE_DIR, SINGLEUSER_CONFIG_DIR
 from northlab.groups import INSTRUCTORS, cohort_of_group, courses_taught
 

@@ -3,7 +3,7 @@
 Hub pages, JupyterLab (the ``@northlab/lab`` extension) and the services all read and write
 the same cookie, on path ``/`` and readable by scripts (it holds only a language code), so a
 language chosen once on any page is the language of every other page. The hub also remembers
-each person's choice (:mod:`hub.user_language`): every page's switch goes through
+each person's choice (:mod:`hub.pages.language`): every page's switch goes through
 :func:`switch_url`, and logging in puts the remembered language back in the cookie.
 
 A page shows English where its language has no translation yet (Inuktitut, mostly): such a

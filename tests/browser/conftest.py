@@ -356,7 +356,7 @@ class Visitor:
     def remember_language(self) -> None:
         """Make this visitor's language the one the hub remembers for the person.
 
-        The hub brings a person's last language back at every login (hub/user_language.py),
+        The hub brings a person's last language back at every login (hub/pages/language.py),
         whichever test left it; so, as the person in another browser, sign in straight to
         the hub's language switch (the link of every page). A refused login changes nothing.
         """

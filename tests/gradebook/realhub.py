@@ -1,7 +1,7 @@
 """A minimal real JupyterHub for the gradebook's browser tests.
 
 Real JupyterHub 5, real configurable-http-proxy, NativeAuthenticator with open sign-up,
-the hub's language switch (``hub.user_language``, as in production), and the gradebook
+the hub's language switch (``hub.pages.language``, as in production), and the gradebook
 launched by the hub as a managed service exactly as in production
 (``python -m hub.services.gradebook``, HubOAuth). Roles follow the contract of
 hub/roles.py: a cohort lead's role is filtered to ``!group=cohort-<id>``.
@@ -120,7 +120,7 @@ c.JupyterHub.cleanup_servers = True
 
 # the product's language switch (/hub/northlab/language), remembered per user
 from hub.settings import load_settings
-from hub.user_language import configure_language
+from hub.pages.language import configure_language
 configure_language(c, load_settings({{"NORTHLAB_DATA": {str(data)!r},
                                      "NORTHLAB_CONFIG": {os.devnull!r}}}))
 """

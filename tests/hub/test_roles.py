@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from hub.pages import ADMIN_CONTROLS
+from hub.pages.hub_pages import ADMIN_CONTROLS
 from hub.people import add_person, set_password
 from hub.runner import hub_env
 from northlab.groups import COHORT_LEADS, INSTRUCTORS, cohort_group, instructors_group, leads_group

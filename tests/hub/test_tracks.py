@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hub.profiles import parse_track, track_form
+from hub.pages.track_form import parse_track, track_form
 from hub.tracks import LOCALE, SHARE_DIR, TRACKS, kernelspec, write_kernelspecs
 
 

@@ -11,7 +11,7 @@ import pytest
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import escape
 
-from hub.pages import TEMPLATES, PageTexts
+from hub.pages.hub_pages import TEMPLATES, PageTexts
 from hub.tracks import LOCALE
 
 NL = PageTexts(password_min=8)
@@ -155,7 +155,7 @@ def test_approval_by_email_message_is_ours():
 def test_configured_pages_know_the_approval_page_and_password_length():
     from traitlets.config import Config
 
-    from hub.pages import configure_pages
+    from hub.pages.hub_pages import configure_pages
 
     c = Config()
     c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"

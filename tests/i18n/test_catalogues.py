@@ -96,8 +96,8 @@ def test_inuktitut_holds_only_reviewed_entries_and_falls_back_to_english(folder)
 
 
 def test_untranslated_text_on_an_inuktitut_page_is_marked_english():
-    from hub.pages import PageTexts
-    from hub.profiles import in_every_language
+    from hub.pages.hub_pages import PageTexts
+    from hub.pages.track_form import in_every_language
 
     assert '<span class="l-iu" lang="en">Choose your track</span>' in in_every_language(
         "spawn.choose")

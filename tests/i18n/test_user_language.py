@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hub.user_language import FONTS, LanguageChoices, local_path, login_hook
+from hub.pages.language import FONTS, LanguageChoices, local_path, login_hook
 from northlab.language import COOKIE, switch_url
 
 
@@ -83,7 +83,7 @@ def test_the_font_and_its_licence_ship_together():
 def test_the_hub_wires_the_switch_the_fonts_and_the_login_hook(tmp_path):
     from traitlets.config import Config
 
-    from hub.user_language import configure_language
+    from hub.pages.language import configure_language
 
     c = Config()
     configure_language(c, SimpleNamespace(hub_dir=tmp_path))

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.pages.language import FONT_FAMILY, FONTS, FONTS_PATH
 from hub.roles import GRADEBOOK
 from hub.tracks import HUB_DIR, LOCALE
-from hub.user_language import FONT_FAMILY, FONTS, FONTS_PATH
 from northlab.groups import COHORT_PREFIX, cohort_of_group
 from northlab.i18n import DEFAULT_LANGUAGE, Catalog
 from northlab.language import COOKIE, SWITCH_PATH

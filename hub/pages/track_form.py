@@ -14,7 +14,8 @@ from northlab.groups import teaches_only
 
 
 def in_every_language(message_id: str) -> str:
-    """A message in every language, one ``lang`` span each; the page shows one (hub/pages.py)."""
+    """A message in every language, one ``lang`` span each; the page shows one
+    (:mod:`hub.pages.hub_pages`)."""
     return "".join(
         f'<span class="l-{lang}" lang="{LOCALE.language_of(message_id, lang)}">'
         f"{html.escape(text)}</span>"
