@@ -107,7 +107,6 @@ class NorthlabExecute(Preprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
             NotebookNode, dict[str, Any]]:
         info = resources["nbgrader"]
-        nb = writable_notebook(nb)  # the text the engine graded: what nbgrader then checksums
         lab = self._lab(info["assignment"])
         record = self._record(lab, info)
         if record["error"] is not None:
@@ -153,6 +152,19 @@ class NorthlabExecute(Preprocessor):
 
             Outbox(box).put(record)
         return record
+
+
+class NorthlabWritable(Preprocessor):
+    """Autograde's first step (of its sanitizing pass, before nbgrader checksums or writes
+    anything): the learner's notebook text made encodable as the engine reads it
+    (:func:`graders.notebooks.writable`, rule 10), so a lone surrogate never ends
+    nbgrader's checksum or writer."""
+
+    enabled = Bool(True, help="Always on (nbconvert skips disabled preprocessors).")
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
+            NotebookNode, dict[str, Any]]:
+        return writable_notebook(nb), resources
 
 
 class NorthlabGraded(Preprocessor):
@@ -363,7 +375,8 @@ def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path 
     - ``workers``: sandbox slots kept warm per lab during one autograde run.
     - ``kernelspecs``: track id -> kernelspec metadata that released notebooks name.
 
-    It replaces ``Execute`` in ``c.Autograde.autograde_preprocessors`` (keeping nbgrader's
+    It starts ``c.Autograde.sanitize_preprocessors`` with :class:`NorthlabWritable`,
+    replaces ``Execute`` in ``c.Autograde.autograde_preprocessors`` (keeping nbgrader's
     other steps, so ``SaveAutoGrades`` still records the scores) and ends them with
     :class:`NorthlabGraded` (which submission the grades are of), and with ``kernelspecs``
     adds :class:`NorthlabKernelspec` to ``generate_assignment``, whose AUTOTEST lines are
@@ -376,6 +389,8 @@ def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path 
     from nbgrader.preprocessors import Execute, InstantiateTests
 
     sanitize_pages(c)
+    c.Autograde.sanitize_preprocessors = [
+        NorthlabWritable, *Autograde.class_traits()["sanitize_preprocessors"].default()]
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     c.Autograde.autograde_preprocessors = [
         *(NorthlabExecute if step is Execute else step for step in steps), NorthlabGraded]

@@ -191,3 +191,25 @@ def test_the_bridge_gives_nbgrader_an_encodable_notebook(lab_dir: Path) -> None:
 
     compute_checksum(clean.cells[2])
     nbformat.writes(clean)
+
+
+def test_real_autograde_through_the_bridge_grades_a_surrogate_answer(lab_dir: Path,
+                                                                     tmp_path: Path) -> None:
+    """Stock ``nbgrader autograde`` with the bridge: its own checksum (SaveAutoGrades) and
+    writer meet the encodable text, so the answer waits for a person as in the engine."""
+    from graders.nbgrader_course import NbgraderCourse
+
+    root = tmp_path / "course"
+    config = ("from graders.nbgrader_bridge import configure\n"
+              f"configure(c, labs_dir={str(lab_dir.parent)!r}, "
+              f"outbox={str(tmp_path / 'out')!r})")
+    course = NbgraderCourse(root, load_lab(lab_dir), extra_config=config)
+    course.generate()
+    data = json.dumps(honest()).replace("Because", "Bec\\ud800ause").encode()
+    course.add_submission("surrogate", {"strings.ipynb": data})
+    course.autograde()  # raises with nbgrader's output when it fails
+    graded = root / "autograded" / "surrogate" / "strings" / "strings.ipynb"
+    assert "Bec\ufffdause" in graded.read_text(encoding="utf-8")
+    grades = course.grades()
+    assert grades["surrogate", "strings", "test-answer"] == (1.0, 1.0)
+    assert grades["surrogate", "strings", "explain"] == (None, 2.0)  # a person grades it
