@@ -125,19 +125,31 @@ def time_to_usable(context: BrowserContext, url: str, label: str) -> tuple[float
         if event["requestId"] in latest:
             latest[event["requestId"]]["status"] = "cache"
 
+    def finished(event: dict) -> None:
+        if event["requestId"] in latest:
+            latest[event["requestId"]].update(done=time.monotonic(),
+                                              size=int(event.get("encodedDataLength", 0)))
+
     cdp.on("Network.requestWillBeSent", will_be_sent)
     cdp.on("Network.responseReceived", received)
     cdp.on("Network.requestServedFromCache", from_cache)
+    cdp.on("Network.loadingFinished", finished)
     started = time.monotonic()
     page.goto(url, wait_until="commit", timeout=180_000)
     for selector in USABLE:
         page.wait_for_selector(selector, timeout=180_000)
     usable = time.monotonic()
     before = [entry for entry in sent if entry["at"] <= usable]
-    DETAILS.extend((label, round((e["at"] - started) * 1000), f"{e['status']:>5} {e['url']}")
+    DETAILS.extend((label, round((e["at"] - started) * 1000), waterfall_row(e, started))
                    for e in before)
     page.close()
     return usable - started, sum(entry["status"] != "cache" for entry in before)
+
+
+def waterfall_row(entry: dict, started: float) -> str:
+    """Status, when the answer had arrived (ms after navigating), bytes, URL."""
+    done = f"{round((entry['done'] - started) * 1000):>7,}" if "done" in entry else "      ?"
+    return f"{entry['status']:>5} -> {done} ms {entry.get('size', 0):>8,} B  {entry['url']}"
 
 
 def put_notebook(contents_url: str, headers: dict[str, str]) -> None:
@@ -311,7 +323,7 @@ def print_usable(usable: dict[str, tuple[float, int, float, int]], details: int)
     if details:
         for phase in ("cold", "warm", "restarted"):
             for _, at_ms, url in (d for d in DETAILS if d[0] == f"northlab-{phase}"):
-                print(f"  {phase} {at_ms:>7,} ms  {url[:110]}")
+                print(f"  {phase} {at_ms:>7,} ms  {url[:160]}")
     ours = usable["northlab (through hub)"]
     for label, row in usable.items():
         if row is not ours:
