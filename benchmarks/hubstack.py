@@ -16,8 +16,8 @@ from pathlib import Path
 
 import requests
 
-from hub.accounts import cohort_unix_group, remove_user
-from hub.people import HubClient, add_cohort, add_person
+from hub.people.accounts import cohort_unix_group, remove_user
+from hub.people.manage import HubClient, add_cohort, add_person
 from hub.runner import start_hub, stop_hub
 from hub.settings import Settings, load_settings
 from tests.support.ports import free_port_block

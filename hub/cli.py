@@ -12,8 +12,8 @@ import requests
 
 from graders.lab import LabError
 from hub import demo
-from hub.accounts import AccountError
-from hub.people import (
+from hub.people.accounts import AccountError
+from hub.people.manage import (
     HubClient,
     HubUnavailable,
     add_cohort,

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from graders.lab import Lab, LabError, lab_dirs, load_lab
 from hub.courses.folders import release_labs
-from hub.people import HubClient, add_cohort, add_person
+from hub.people.manage import HubClient, add_cohort, add_person
 from hub.settings import Settings
 
 DEMO_COHORT = "demo"

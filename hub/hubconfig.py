@@ -10,7 +10,7 @@ from typing import Any
 
 from hub import managed
 from hub.courses.folders import courses
-from hub.roles import CUSTOM_SCOPES, groups, load_cohorts, roles
+from hub.people.roles import CUSTOM_SCOPES, groups, load_cohorts, roles
 from hub.settings import Settings
 
 

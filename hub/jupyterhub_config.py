@@ -5,10 +5,10 @@ come from northlab.toml / NORTHLAB_* variables (hub/settings.py).
 """
 
 from hub import forkserver, modes
-from hub.auth import configure_auth
 from hub.hubconfig import configure_hub, configure_local, configure_people
 from hub.pages.hub_pages import configure_pages
 from hub.pages.language import configure_language
+from hub.people.auth import configure_auth
 from hub.settings import load_settings
 
 c = get_config()  # noqa: F821

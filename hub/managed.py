@@ -17,8 +17,8 @@ import sys
 from dataclasses import fields
 from typing import Any
 
-from hub.accounts import COURSE_INSTRUCTORS_PREFIX
-from hub.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
+from hub.people.accounts import COURSE_INSTRUCTORS_PREFIX
+from hub.people.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
 from hub.services import lifeline
 from hub.settings import Settings
 from northlab.settings import CONFIG_VARIABLE, SiteSettings

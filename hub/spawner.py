@@ -2,7 +2,7 @@
 
 :class:`NorthlabSpawner` is JupyterHub's ``LocalProcessSpawner`` plus:
 
-- the Unix account is created on demand (:func:`hub.accounts.ensure_user`) with home
+- the Unix account is created on demand (:func:`hub.people.accounts.ensure_user`) with home
   ``<data_root>/home/<name>`` (0700) and Unix groups mirroring the hub groups;
 - an instructor's formgrader and ``~/courses/`` links cover the courses they teach (hub
   groups ``instructors-<id>``);
@@ -34,7 +34,11 @@ from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 from jupyterhub.utils import random_port
 from traitlets import Unicode
 
-from hub.accounts import (
+from hub.courses.folders import enroll
+from hub.forkserver.client import ForkFailed, fork_server
+from hub.forkserver.process import ServerProcess
+from hub.pages.track_form import TrackOptions
+from hub.people.accounts import (
     INSTRUCTORS_GROUP,
     AccountError,
     cohort_unix_group,
@@ -42,10 +46,6 @@ from hub.accounts import (
     ensure_user,
     private_ancestor,
 )
-from hub.courses.folders import enroll
-from hub.forkserver.client import ForkFailed, fork_server
-from hub.forkserver.process import ServerProcess
-from hub.pages.track_form import TrackOptions
 from hub.tracks import SHARE_DIR, SINGLEUSER_CONFIG_DIR
 from northlab.groups import INSTRUCTORS, cohort_of_group, courses_taught
 

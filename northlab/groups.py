@@ -1,6 +1,6 @@
 """The hub groups every part agrees on: who learns in, leads or teaches which cohort.
 
-The hub's groups are the one record of people's places (:mod:`hub.roles` makes them and
+The hub's groups are the one record of people's places (:mod:`hub.people.roles` makes them and
 binds their roles); the services read a person's groups from the hub and tell with these
 names what that person may see. Part of the core: it imports nothing else of ours.
 

@@ -4,7 +4,7 @@ One nbgrader course per cohort (course id == cohort id). Everything here runs as
 and is idempotent: calling it again fixes modes and never deletes work.
 
 A course root is ``root:ni-<course>`` 2770: only that course's instructors enter it (the
-Unix group mirrors the hub group ``instructors-<course>``; see :mod:`hub.accounts`). Roots
+Unix group mirrors the hub group ``instructors-<course>``; see :mod:`hub.people.accounts`). Roots
 and exchange folders made by older versions (group ``northlab-instructors``) move to it at
 every :func:`ensure_layout` (hub start); the files inside keep their group, which the closed
 root makes harmless.
@@ -23,13 +23,13 @@ import sys
 from pathlib import Path
 
 from graders.lab import Lab
-from hub.accounts import (
+from hub.courses.local_exchange import FACTORY
+from hub.people.accounts import (
     INSTRUCTORS_GROUP,
     cohort_unix_group,
     course_instructors_unix_group,
     ensure_group,
 )
-from hub.courses.local_exchange import FACTORY
 from hub.services.exchange.tracks import TRACKS_FILE, lab_tracks
 from hub.settings import Settings
 from hub.tracks import TRACKS, kernelspec

@@ -27,7 +27,7 @@ question is who may ask it, and what a child may carry over.
   but root is refused before anything is read or forked. A learner cannot reach it, so
   cannot ask for another learner's server or for one as root.
 - **What it may become**: only an account northlab created (group ``northlab-users``), never
-  uid 0 (:func:`hub.accounts.is_northlab_user`); anything else is refused by the child
+  uid 0 (:func:`hub.people.accounts.is_northlab_user`); anything else is refused by the child
   before it drops root.
 - **What a child carries over**: the fork-server holds no learner's secret. It forks as
   soon as it accepts a connection and the *child* reads the request (environment and

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from hub import userserver
-from hub.accounts import is_northlab_user
 from hub.forkserver import userstate
+from hub.people.accounts import is_northlab_user
 
 #: What every learner and instructor server imports (jupyterhub-singleuser, JupyterLab, the
 #: server extensions of both roles, the request handlers): imported once here, shared by

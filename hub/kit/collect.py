@@ -29,9 +29,9 @@ from typing import Any
 
 from graders.notebooks import cells_of
 from graders.submissions import Submission, SubmissionError, find_submissions, read_files
-from hub.accounts import course_instructors_unix_group
 from hub.courses.folders import COURSE_CONFIG
 from hub.kit import manifest
+from hub.people.accounts import course_instructors_unix_group
 from hub.settings import Settings
 
 SIDECAR = ".northlab-kit.json"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.pages.language import FONT_FAMILY, FONTS, FONTS_PATH
-from hub.roles import GRADEBOOK
+from hub.people.roles import GRADEBOOK
 from hub.tracks import HUB_DIR, LOCALE
 from northlab.groups import COHORT_PREFIX, cohort_of_group
 from northlab.i18n import DEFAULT_LANGUAGE, Catalog

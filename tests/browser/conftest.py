@@ -33,9 +33,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route, sync_playwright
 
 from graders.outbox import POLL
-from hub.accounts import cohort_unix_group, course_instructors_unix_group, remove_user
 from hub.courses.folders import release_lab
-from hub.people import HubClient, add_cohort, add_person
+from hub.people.accounts import cohort_unix_group, course_instructors_unix_group, remove_user
+from hub.people.manage import HubClient, add_cohort, add_person
 from hub.runner import start_hub, stop_hub
 from hub.settings import REPO, load_settings
 from northlab.language import COOKIE, SWITCH_PATH

@@ -29,7 +29,7 @@ from graders.lab import load_lab
 from graders.submissions import Submission, read_files
 from hub import managed
 from hub.courses.folders import release_lab
-from hub.people import add_person
+from hub.people.manage import add_person
 from hub.settings import REPO
 from northlab.i18n import Catalog
 

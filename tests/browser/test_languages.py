@@ -10,7 +10,7 @@ import secrets
 import pytest
 from playwright.sync_api import Page
 
-from hub.people import add_person
+from hub.people.manage import add_person
 
 from .conftest import SLOW, TRACK, Visitor, World
 

@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 
-from hub.people import add_person
+from hub.people.manage import add_person
 
 from .conftest import SLOW, World, grade_solutions, reload_until
 

@@ -4,7 +4,7 @@ Real JupyterHub 5, real configurable-http-proxy, NativeAuthenticator with open s
 the hub's language switch (``hub.pages.language``, as in production), and the gradebook
 launched by the hub as a managed service exactly as in production
 (``python -m hub.services.gradebook``, HubOAuth). Roles follow the contract of
-hub/roles.py: a cohort lead's role is filtered to ``!group=cohort-<id>``.
+hub/people/roles.py: a cohort lead's role is filtered to ``!group=cohort-<id>``.
 """
 
 from __future__ import annotations

@@ -24,15 +24,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from hub.accounts import (
+from hub.hubconfig import cohorts_file
+from hub.people.accounts import (
     cohort_unix_group,
     course_instructors_unix_group,
     private_ancestor,
     remove_user,
 )
-from hub.hubconfig import cohorts_file
-from hub.people import HubClient, HubUnavailable, add_cohort
-from hub.roles import load_cohorts, save_cohorts
+from hub.people.manage import HubClient, HubUnavailable, add_cohort
+from hub.people.roles import load_cohorts, save_cohorts
 from hub.runner import stale_services, start_hub, stop_hub
 from hub.settings import REPO, Settings, load_settings
 from tests.support.ports import free_port_block

@@ -6,7 +6,7 @@ import pwd
 
 import pytest
 
-from hub.accounts import AccountError, ensure_user
+from hub.people.accounts import AccountError, ensure_user
 
 
 @pytest.mark.parametrize("name", ["ni-north", "nl-north", "northlab-instructors"])
@@ -23,7 +23,7 @@ def test_a_new_account_is_made_with_its_groups_in_one_command(tmp_path, monkeypa
     # learner is paid in turn by everyone after them
     import grp
 
-    from hub import accounts
+    from hub.people import accounts
 
     name, group = "zzacct-one", "nl-zzacct-one"
     commands: list[tuple[str, ...]] = []

@@ -8,7 +8,7 @@ from playwright.sync_api import sync_playwright
 
 from graders.lab import TRACKS
 from hub.courses.folders import release_lab
-from hub.people import add_cohort, add_person
+from hub.people.manage import add_cohort, add_person
 from northlab.groups import cohort_group
 from tests.support.browser import launch_chromium
 

@@ -21,14 +21,14 @@ from traitlets.config import Config
 
 from graders.lab import load_lab
 from graders.nbgrader_bridge import NorthlabExecute
-from hub.accounts import (
+from hub.courses.folders import course_config, enroll, ensure_course, release_labs
+from hub.people.accounts import (
     INSTRUCTORS_GROUP,
     cohort_unix_group,
     course_instructors_unix_group,
     ensure_user,
     remove_user,
 )
-from hub.courses.folders import course_config, enroll, ensure_course, release_labs
 from hub.settings import load_settings
 
 from .conftest import open_checkout_for_learners, processes_of

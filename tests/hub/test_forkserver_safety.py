@@ -21,9 +21,9 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from hub.accounts import ensure_user, remove_user
 from hub.forkserver.client import ForkFailed, accept, fork_server
 from hub.forkserver.process import ServerProcess, start_time
+from hub.people.accounts import ensure_user, remove_user
 from hub.runner import start_hub, stop_hub
 from hub.spawner import NorthlabSpawner
 

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from hub.people import add_cohort, add_person
+from hub.people.manage import add_cohort, add_person
 from northlab.groups import cohort_group
 
 from .kernel import execute, start_kernel

@@ -16,7 +16,7 @@ from nbgrader.api import Gradebook
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from hub.people import add_person
+from hub.people.manage import add_person
 from hub.runner import hub_env
 
 pytestmark = pytest.mark.slow

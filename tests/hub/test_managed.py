@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.accounts import COURSE_INSTRUCTORS_PREFIX
 from hub.managed import GRADER_SERVICE, services
+from hub.people.accounts import COURSE_INSTRUCTORS_PREFIX
 from hub.settings import load_settings
 
 

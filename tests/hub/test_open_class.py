@@ -10,7 +10,7 @@ import pytest
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient
 
-from hub.roles import GRADEBOOK_SERVICE_SCOPES, roles
+from hub.people.roles import GRADEBOOK_SERVICE_SCOPES, roles
 from hub.services.gradebook.app import Gradebook
 from hub.services.gradebook.config import GradebookConfig
 from hub.services.gradebook.openclass import ServiceHubClient

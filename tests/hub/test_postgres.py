@@ -8,7 +8,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from hub.people import add_person
+from hub.people.manage import add_person
 from tests.support.postgres import postgres_database
 
 from .conftest import running_hub

@@ -1,8 +1,8 @@
-"""hub/roles.py: the roles and groups the hub loads at start (no hub needed)."""
+"""hub/people/roles.py: the roles and groups the hub loads at start (no hub needed)."""
 
 from __future__ import annotations
 
-from hub.roles import GRADEBOOK, groups, roles
+from hub.people.roles import GRADEBOOK, groups, roles
 from northlab.groups import COHORT_LEADS, INSTRUCTORS, cohort_of_group, courses_taught
 
 #: Scopes that reach other people's data or servers: never unfiltered except for admins.

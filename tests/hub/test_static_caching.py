@@ -11,7 +11,7 @@ import secrets
 import pytest
 import requests
 
-from hub.people import add_person
+from hub.people.manage import add_person
 
 pytestmark = pytest.mark.slow
 CONFIG = re.compile(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',

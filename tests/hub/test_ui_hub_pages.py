@@ -19,7 +19,7 @@ import requests
 from markupsafe import escape
 from playwright.sync_api import expect, sync_playwright
 
-from hub.people import add_person
+from hub.people.manage import add_person
 from hub.tracks import LOCALE
 from tests.support.browser import launch_chromium
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from hub.courses.folders import record_track
 from hub.kit.build import build_kit
 from hub.kit.collect import SIDECAR
-from hub.people import add_person, set_password
+from hub.people.manage import add_person, set_password
 from hub.services.records import Result, open_database
 from northlab.settings import CredentialSettings
 from tests.hub.conftest import Hub, running_hub

@@ -2,7 +2,7 @@
 
 A course ``<id>`` exists when the hub group ``cohort-<id>`` exists (``cohort-leads`` is the
 cohort leads' group, not a course). Its learners are that group's members; its
-instructors are the members of ``instructors-<id>`` (see :mod:`hub.roles`), who release,
+instructors are the members of ``instructors-<id>`` (see :mod:`hub.people.roles`), who release,
 collect and return feedback there and nowhere else. The umbrella group ``instructors``
 gives no course. Hub admins act as instructors of every course: they already hold
 ``admin:groups`` and ``tokens``, so they could join any ``instructors-<id>`` anyway.

@@ -3,7 +3,7 @@
 The page a lead lands on (the program overview) has an "Open the class" button per cohort
 they may see. The gradebook authorises the POST itself (XSRF-checked by HubOAuth; only the
 staff of that cohort: its leads and instructors, hub admins) and starts the servers with
-:func:`warm_cohort` and its own hub token, whose roles (:func:`hub.roles.roles`) reach only
+:func:`warm_cohort` and its own hub token, whose roles (:func:`hub.people.roles.roles`) reach only
 cohorts' learners: leads themselves get no ``servers`` scope (they could stop learners'
 labs with it). ``northlab cohort warm C`` (and the "Open the class" button of an
 instructor's hub home) calls the same :func:`warm_cohort` with the ``northlab`` command's
@@ -33,7 +33,7 @@ class ClassNotOpened(Exception):
 
 
 class HubAPI(Protocol):
-    """What :func:`warm_cohort` asks of a hub client (:class:`hub.people.HubClient`,
+    """What :func:`warm_cohort` asks of a hub client (:class:`hub.people.manage.HubClient`,
     :class:`ServiceHubClient`)."""
 
     def _send(self, method: str, path: str, **kwargs) -> requests.Response: ...
@@ -42,8 +42,8 @@ class HubAPI(Protocol):
 
 
 class ServiceHubClient:
-    """The part of :class:`hub.people.HubClient` that :func:`warm_cohort` uses,
-    with a hub-managed service's API URL and token (hub.people is seconds of imports on a
+    """The part of :class:`hub.people.manage.HubClient` that :func:`warm_cohort` uses,
+    with a hub-managed service's API URL and token (hub.people.manage is seconds of imports on a
     loaded machine, which every hub start would wait for)."""
 
     def __init__(self, api_url: str, token: str) -> None:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.accounts import NAME_PATTERN
-from hub.roles import landing_url
+from hub.people.accounts import NAME_PATTERN
+from hub.people.roles import landing_url
 from hub.settings import Settings
 
 

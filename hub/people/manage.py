@@ -6,7 +6,7 @@ service token; passwords go into NativeAuthenticator's table of the hub database
 
 Staff access is group membership, live: a lead of cohort ``<id>`` joins ``cohort-leads`` and
 ``leads-<id>``, an instructor of course ``<id>`` joins ``instructors`` and
-``instructors-<id>`` (see :mod:`hub.roles`). Only a cohort newer than the running hub lacks
+``instructors-<id>`` (see :mod:`hub.people.roles`). Only a cohort newer than the running hub lacks
 its roles until the hub restarts.
 """
 
@@ -18,11 +18,11 @@ from nativeauthenticator.orm import UserInfo
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.orm import Session
 
-from hub.accounts import check_name
 from hub.address import hub_address
 from hub.courses.folders import enroll, ensure_course
 from hub.hubconfig import cohorts_file
-from hub.roles import load_cohorts, save_cohorts
+from hub.people.accounts import check_name
+from hub.people.roles import load_cohorts, save_cohorts
 from hub.settings import Settings
 from hub.tracks import LOCALE
 from northlab.groups import COHORT_LEADS, INSTRUCTORS, cohort_group, instructors_group, leads_group
