@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from hub.config.settings import REPO  # noqa: E402
 from hub.kit.wheelhouse import requirements, size_bytes, wheelhouse  # noqa: E402
-from hub.settings import REPO  # noqa: E402
 from hub.tracks import TRACKS  # noqa: E402
 
 CACHE = REPO / "var" / "kit-wheels"

@@ -12,6 +12,7 @@ import requests
 
 from graders.lab import LabError
 from hub import demo
+from hub.config.settings import Settings, load_settings
 from hub.people.accounts import AccountError
 from hub.people.manage import (
     HubClient,
@@ -23,7 +24,6 @@ from hub.people.manage import (
 )
 from hub.runner import start_hub, stop_everything, stop_hub
 from hub.services.gradebook.openclass import ClassNotOpened, warm_cohort
-from hub.settings import Settings, load_settings
 from hub.tracks import TRACKS
 from northlab.cli import CommandError
 from northlab.groups import cohort_group

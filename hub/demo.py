@@ -17,9 +17,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from graders.lab import Lab, LabError, lab_dirs, load_lab
+from hub.config.settings import Settings
 from hub.courses.folders import release_labs
 from hub.people.manage import HubClient, add_cohort, add_person
-from hub.settings import Settings
 
 DEMO_COHORT = "demo"
 DEMO_PEOPLE = (

@@ -1,15 +1,15 @@
 """JupyterHub configuration for northlab: wiring only (the logic lives in hub/*.py).
 
 Run with ``jupyterhub -f hub/jupyterhub_config.py`` (``northlab hub`` does it). Settings
-come from northlab.toml / NORTHLAB_* variables (hub/settings.py).
+come from northlab.toml / NORTHLAB_* variables (hub/config/settings.py).
 """
 
 from hub import forkserver, modes
-from hub.hubconfig import configure_hub, configure_local, configure_people
+from hub.config.core import configure_hub, configure_local, configure_people
+from hub.config.settings import load_settings
 from hub.pages.hub_pages import configure_pages
 from hub.pages.language import configure_language
 from hub.people.auth import configure_auth
-from hub.settings import load_settings
 
 c = get_config()  # noqa: F821
 settings = load_settings()

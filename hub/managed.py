@@ -17,10 +17,10 @@ import sys
 from dataclasses import fields
 from typing import Any
 
+from hub.config.settings import Settings
 from hub.people.accounts import COURSE_INSTRUCTORS_PREFIX
 from hub.people.roles import CLI_SERVICE, GRADEBOOK, REPORT_RESULTS
 from hub.services import lifeline
-from hub.settings import Settings
 from northlab.settings import CONFIG_VARIABLE, SiteSettings
 from northlab.tokens import cli_token, grader_token
 

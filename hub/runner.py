@@ -14,10 +14,10 @@ from pathlib import Path
 import requests
 
 from hub import managed
-from hub.address import address_file, write_hub_address
+from hub.config.address import address_file, write_hub_address
+from hub.config.settings import REPO, Settings, SettingsError, check_can_serve
 from hub.courses.folders import ensure_layout, protect_lab_sources
 from hub.people.accounts import private_ancestor
-from hub.settings import REPO, Settings, SettingsError, check_can_serve
 
 CONFIG = REPO / "hub" / "jupyterhub_config.py"
 

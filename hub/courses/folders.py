@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from graders.lab import Lab
+from hub.config.settings import Settings
 from hub.courses.local_exchange import FACTORY
 from hub.people.accounts import (
     INSTRUCTORS_GROUP,
@@ -31,7 +32,6 @@ from hub.people.accounts import (
     ensure_group,
 )
 from hub.services.exchange.tracks import TRACKS_FILE, lab_tracks
-from hub.settings import Settings
 from hub.tracks import TRACKS, kernelspec
 
 PRIVATE_DIRS = ("hub", "results", "credentials", "gradebook")

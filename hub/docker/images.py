@@ -21,8 +21,8 @@ import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from hub.config.settings import REPO
 from hub.docker.podman import PodmanError, PodmanHost, default_root, missing_tools
-from hub.settings import REPO
 from hub.tracks import TRACKS
 
 IMAGES = REPO / "images"

@@ -55,8 +55,8 @@ import sys
 from typing import Any
 
 from hub import managed
+from hub.config.settings import Settings
 from hub.services import lifeline
-from hub.settings import Settings
 
 SERVICE = "forkserver"
 

@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from graders.lab import LabError, load_lab
+from hub.config.settings import Settings
 from hub.kit import manifest, wheelhouse
 from hub.services.exchange.tracks import lab_tracks
-from hub.settings import Settings
 from northlab.i18n import Catalog
 
 HERE = Path(__file__).resolve().parent

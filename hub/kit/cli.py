@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 from graders.commands import due_date, summary_line
+from hub.config.settings import load_settings
 from hub.kit.build import LOCALE, KitError, build_kit
 from hub.kit.collect import CLOCKS, grade_hand_in, hand_in
 from hub.kit.manifest import ManifestError
-from hub.settings import load_settings
 from hub.tracks import DEFAULT_TRACK, TRACKS
 from northlab.cli import CommandError
 

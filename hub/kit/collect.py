@@ -29,10 +29,10 @@ from typing import Any
 
 from graders.notebooks import cells_of
 from graders.submissions import Submission, SubmissionError, find_submissions, read_files
+from hub.config.settings import Settings
 from hub.courses.folders import COURSE_CONFIG
 from hub.kit import manifest
 from hub.people.accounts import course_instructors_unix_group
-from hub.settings import Settings
 
 SIDECAR = ".northlab-kit.json"
 TIMESTAMP = "timestamp.txt"

@@ -19,7 +19,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from hub.settings import REPO
+from hub.config.settings import REPO
 
 #: Distributions from northlab's own requirements that every kit installs besides the extra.
 KIT_BASE = ("jupyterlab", "pytest")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.settings import Settings
+from hub.config.settings import Settings
 
 
 def configure(c: Any, settings: Settings) -> None:

@@ -15,11 +15,11 @@ from traitlets import Dict as DictTrait
 from traitlets import default
 
 from graders.outbox import Outbox
+from hub.config.settings import Settings
 from hub.managed import GRADER_SERVICE
 from hub.modes import profiles
 from hub.modes.services import SERVICE_PORTS, expose, externalize, learner_url
 from hub.services.exchange import hubconfig as exchange
-from hub.settings import Settings
 from hub.tracks import DEFAULT_TRACK, LOCALE, TRACKS
 
 #: Docker network learners' containers join (``internal``: no route to the internet).

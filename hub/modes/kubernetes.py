@@ -3,7 +3,7 @@
 ``hub/kubernetes/values.yaml`` configures the Zero to JupyterHub chart; its hub image runs
 northlab's ``jupyterhub_config.py`` through ``hub.extraConfig``, which calls
 :func:`configure`. The chart sets the proxy, hub address and database; this module puts
-the chart's addresses back (the local-mode defaults of ``hub.hubconfig.configure_hub``
+the chart's addresses back (the local-mode defaults of ``hub.config.core.configure_hub``
 replaced them) and adds what is northlab's: the track profiles (image, CPU/memory limits
 and guarantees, environment), one volume claim per learner, the exchange service and the
 other services inside the hub pod. The values file repeats the profile list for the
@@ -17,10 +17,10 @@ import runpy
 from pathlib import Path
 from typing import Any
 
+from hub.config.settings import Settings
 from hub.modes import profiles
 from hub.modes.services import SERVICE_PORTS, expose, learner_url
 from hub.services.exchange import hubconfig as exchange
-from hub.settings import Settings
 from hub.tracks import DEFAULT_TRACK
 
 #: Kubernetes Service in front of the hub pod's service ports (hub/kubernetes/services.yaml);

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.settings import Settings
+from hub.config.settings import Settings
 from hub.tracks import TRACKS, Track
 
 #: Resource weight per track, relative to the mem_limit / cpu_limit settings.

@@ -21,7 +21,7 @@ from typing import Any
 from jupyterhub.handlers import BaseHandler
 from tornado import web
 
-from hub.settings import Settings
+from hub.config.settings import Settings
 from hub.tracks import HUB_DIR, LOCALE
 from northlab.language import COOKIE, SWITCH_PATH, choose_language, remember_in_cookie
 

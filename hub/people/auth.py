@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.config.settings import Settings
 from hub.people.accounts import NAME_PATTERN
 from hub.people.roles import landing_url
-from hub.settings import Settings
 
 
 def configure_auth(c: Any, settings: Settings) -> None:

@@ -18,12 +18,12 @@ from nativeauthenticator.orm import UserInfo
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.orm import Session
 
-from hub.address import hub_address
+from hub.config.address import hub_address
+from hub.config.core import cohorts_file
+from hub.config.settings import Settings
 from hub.courses.folders import enroll, ensure_course
-from hub.hubconfig import cohorts_file
 from hub.people.accounts import check_name
 from hub.people.roles import load_cohorts, save_cohorts
-from hub.settings import Settings
 from hub.tracks import LOCALE
 from northlab.groups import COHORT_LEADS, INSTRUCTORS, cohort_group, instructors_group, leads_group
 from northlab.tokens import cli_token

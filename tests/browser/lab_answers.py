@@ -8,7 +8,7 @@ import re
 
 import requests
 
-from hub.settings import Settings
+from hub.config.settings import Settings
 
 MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.MULTILINE)
 

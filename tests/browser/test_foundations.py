@@ -28,9 +28,9 @@ from graders.engine import Grader
 from graders.lab import load_lab
 from graders.submissions import Submission, read_files
 from hub import managed
+from hub.config.settings import REPO
 from hub.courses.folders import release_lab
 from hub.people.manage import add_person
-from hub.settings import REPO
 from northlab.i18n import Catalog
 
 from .conftest import SLOW, Visitor

@@ -18,7 +18,7 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
-from hub.settings import REPO
+from hub.config.settings import REPO
 from hub.tracks import LOCALE
 
 from .conftest import (

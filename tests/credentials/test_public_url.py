@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 import requests
 
+from hub.config.settings import load_settings as hub_settings
 from hub.managed import services
 from hub.services.credentials.keys import did_web_url
 from hub.services.credentials.service import Credentials, CredentialsError
 from hub.services.credentials.settings import load_settings
-from hub.settings import load_settings as hub_settings
 from tests.support.ports import free_port
 
 from .conftest import ServiceProcess, make_record

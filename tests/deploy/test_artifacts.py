@@ -18,11 +18,11 @@ import yaml
 from traitlets.config import Config
 
 from graders.lab import discover_labs
+from hub.config.settings import load_settings
 from hub.docker.images import STANDINS as STANDIN_IMAGES
 from hub.docker.images import base_images, compose_images, python_requirements, qualified
 from hub.modes import grading
 from hub.modes.kubernetes import profile_list
-from hub.settings import load_settings
 from hub.tracks import TRACKS
 from tests.deploy.conftest import REPO
 

@@ -14,8 +14,8 @@ import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
 from hub.assignments.handlers import run_worker
+from hub.config.settings import REPO
 from hub.modes.profiles import HOME_IN_IMAGE
-from hub.settings import REPO
 from hub.tracks import SINGLEUSER_CONFIG_DIR
 
 #: What images/base/Dockerfile gives a server: its JUPYTER_CONFIG_PATH, then the exchange

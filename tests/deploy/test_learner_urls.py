@@ -8,8 +8,8 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+from hub.config.settings import REPO
 from hub.modes.docker import LEARNER_NETWORK
-from hub.settings import REPO
 
 COMPOSE = REPO / "hub" / "docker" / "compose.yaml"
 VALUES = REPO / "hub" / "kubernetes" / "values.yaml"

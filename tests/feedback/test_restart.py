@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from hub.config.settings import REPO
 from hub.services.feedback.spool import Spool
-from hub.settings import REPO
 from tests.hub.smoke_lab import SOLUTION
 from tests.support.ports import free_port_block
 from tests.support.waiting import wait_for

@@ -34,8 +34,8 @@ import requests
 from bs4 import BeautifulSoup, Tag
 
 from graders.lab import Lab, discover_labs
+from hub.config.settings import REPO
 from hub.services.exchange.tracks import TRACKS_FILE
-from hub.settings import REPO
 from northlab.i18n import Catalog
 from northlab.language import COOKIE
 from tests.hub.learner_server import learner_server

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from hub.config.settings import REPO
 from hub.foundations import answers
 from hub.foundations.answers import AnswerError
 from hub.foundations.folder import ActivityFolder
 from hub.foundations.markdown import render_markdown
-from hub.settings import REPO
 from northlab.i18n import pick
 
 FIXTURE = REPO / "tests" / "fixtures" / "foundations" / "first-steps" / "source" / \

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import requests
 
+from hub.config.settings import REPO
 from hub.services.gradebook.access import GRADEBOOK_SCOPE
-from hub.settings import REPO
 from tests.support.ports import free_port
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
@@ -119,7 +119,7 @@ c.JupyterHub.services[0]["command"] = lifeline.command(
 c.JupyterHub.cleanup_servers = True
 
 # the product's language switch (/hub/northlab/language), remembered per user
-from hub.settings import load_settings
+from hub.config.settings import load_settings
 from hub.pages.language import configure_language
 configure_language(c, load_settings({{"NORTHLAB_DATA": {str(data)!r},
                                      "NORTHLAB_CONFIG": {os.devnull!r}}}))

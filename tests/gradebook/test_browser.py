@@ -14,8 +14,8 @@ import pytest
 import requests
 from playwright.sync_api import sync_playwright
 
+from hub.config.settings import REPO
 from hub.services.records import open_database
-from hub.settings import REPO
 from tests.support import synthetic
 from tests.support.browser import launch_chromium
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from hub.settings import REPO
+from hub.config.settings import REPO
 from tests.support.ports import free_port
 
 #: A hub starting the gradebook as it does (hub.managed): through its lifeline.

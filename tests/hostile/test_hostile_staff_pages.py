@@ -21,8 +21,8 @@ from nbgrader.server_extensions.formgrader import handlers
 from traitlets.config import Config
 
 from graders.nbgrader_bridge import NorthlabFeedbackExporter
+from hub.config.settings import load_settings
 from hub.courses.folders import course_config
-from hub.settings import load_settings
 
 SINGLEUSER_CONFIG = (Path(__file__).resolve().parents[2] / "hub" / "singleuser" / "common"
                      / "nbgrader_config.py")

@@ -21,6 +21,7 @@ from traitlets.config import Config
 
 from graders.lab import load_lab
 from graders.nbgrader_bridge import NorthlabExecute
+from hub.config.settings import load_settings
 from hub.courses.folders import course_config, enroll, ensure_course, release_labs
 from hub.people.accounts import (
     INSTRUCTORS_GROUP,
@@ -29,7 +30,6 @@ from hub.people.accounts import (
     ensure_user,
     remove_user,
 )
-from hub.settings import load_settings
 
 from .conftest import open_checkout_for_learners, processes_of
 from .smoke_lab import LAB_ID, SOLUTION, write_lab

@@ -14,10 +14,10 @@ from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
+from hub.config.settings import load_settings
 from hub.courses.folders import ensure_course, ensure_layout, record_track
 from hub.courses.local_exchange import NorthlabCollect, NorthlabList, configure_exchange
 from hub.people.accounts import INSTRUCTORS_GROUP, cohort_unix_group, course_instructors_unix_group
-from hub.settings import load_settings
 
 COURSE = "tq" + secrets.token_hex(2)
 

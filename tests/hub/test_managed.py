@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from hub.config.settings import load_settings
 from hub.managed import GRADER_SERVICE, services
 from hub.people.accounts import COURSE_INSTRUCTORS_PREFIX
-from hub.settings import load_settings
 
 
 def _by_name(tmp_path: Path) -> dict[str, dict]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.settings import Settings, SettingsError, check_can_serve, load_settings
+from hub.config.settings import Settings, SettingsError, check_can_serve, load_settings
 from northlab.settings import PARTS, describe
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from hub.config.settings import REPO, load_settings
 from hub.managed import service_environment
-from hub.settings import REPO, load_settings
 from northlab.settings import CredentialSettings
 from tests.credentials.conftest import ServiceProcess
 from tests.gradebook import realhub

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from hub.config.settings import REPO, Settings, load_settings
 from hub.courses.folders import ensure_course, record_track
 from hub.kit.build import BuiltKit, build_kit
 from hub.people.accounts import cohort_unix_group, course_instructors_unix_group
-from hub.settings import REPO, Settings, load_settings
 from tests.support.release import write_release
 
 TRACK = "cybersecurity"

@@ -18,12 +18,12 @@ import pytest
 
 from graders.outbox import Outbox
 from graders.submissions import find_submissions
+from hub.config.settings import REPO
 from hub.kit.build import build_kit
 from hub.kit.collect import SIDECAR, grade_hand_in, hand_in
 from hub.kit.manifest import ManifestError
 from hub.services.credentials.service import Credentials
 from hub.services.gradebook import queries
-from hub.settings import REPO
 from northlab.settings import CredentialSettings
 from tests.support.ports import free_port
 

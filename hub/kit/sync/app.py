@@ -17,11 +17,11 @@ from urllib.parse import urlparse
 from jupyterhub.services.auth import HubAuth
 from tornado import ioloop, web
 
+from hub.config.settings import Settings, load_settings
 from hub.kit.build import LOCALE
 from hub.kit.collect import HandIn, check_kit, grade_hand_in, hand_in
 from hub.kit.manifest import ManifestError
 from hub.services import lifeline
-from hub.settings import Settings, load_settings
 from northlab.groups import cohort_group
 
 log = logging.getLogger("northlab.kit")

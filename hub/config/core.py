@@ -9,9 +9,9 @@ import signal
 from typing import Any
 
 from hub import managed
+from hub.config.settings import Settings
 from hub.courses.folders import courses
 from hub.people.roles import CUSTOM_SCOPES, groups, load_cohorts, roles
-from hub.settings import Settings
 
 
 def cohorts_file(settings: Settings):

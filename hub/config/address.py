@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub.settings import Settings
+from hub.config.settings import Settings
 
 
 def address_file(settings: Settings) -> Path:
