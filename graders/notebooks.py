@@ -60,7 +60,13 @@ def hidden_lines(source: str) -> set[int]:
 
 
 class NotebookError(ValueError):
-    """A notebook that is not valid nbformat-4 JSON of a sane size."""
+    """A notebook that is not valid nbformat-4 JSON of a sane size: the text says why (for
+    instructors and logs); the learner reads the grader catalogue's
+    ``error.invalid-notebook.<reason>`` with ``values``."""
+
+    def __init__(self, detail: str, reason: str = "", **values: object) -> None:
+        super().__init__(detail)
+        self.reason, self.values = reason, values
 
 
 @dataclass
@@ -104,9 +110,9 @@ def _source(cell: dict[str, Any]) -> str:
     if type(source) is list and all(type(s) is str for s in source):
         source = "".join(source)
     if type(source) is not str:
-        raise NotebookError("a cell has no valid source")
+        raise NotebookError("a cell has no valid source", "source")
     if len(source) > MAX_CELL_CHARS:
-        raise NotebookError("a cell is too large")
+        raise NotebookError("a cell is too large", "long-cell", count=MAX_CELL_CHARS)
     return source
 
 
@@ -130,22 +136,27 @@ def writable_notebook(nb: NotebookNode) -> NotebookNode:
 def cells_of(data: bytes | str) -> list[dict[str, Any]]:
     """The cells of a notebook, checked for shape and size; its text :func:`writable`."""
     if len(data) > MAX_NOTEBOOK_BYTES:
-        raise NotebookError("the notebook is too large")
+        raise NotebookError("the notebook is too large", "size",
+                            mb=MAX_NOTEBOOK_BYTES // 2**20)
     try:
         nb = writable(json.loads(data))
-    except (ValueError, RecursionError) as exc:
-        raise NotebookError(f"the notebook is not valid JSON ({str(exc)[:80]})") from None
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"the notebook is not valid JSON ({str(exc)[:80]})", "json-at",
+                            line=exc.lineno, column=exc.colno) from None
+    except (ValueError, RecursionError) as exc:  # not UTF-8/16/32 text; nested too deeply
+        raise NotebookError(f"the notebook is not valid JSON ({str(exc)[:80]})",
+                            "json") from None
     if type(nb) is not dict or type(nb.get("cells")) is not list:
-        raise NotebookError("the notebook has no list of cells")
+        raise NotebookError("the notebook has no list of cells", "no-cells")
     if len(nb["cells"]) > MAX_CELLS:
-        raise NotebookError("the notebook has too many cells")
+        raise NotebookError("the notebook has too many cells", "many-cells", count=MAX_CELLS)
     cells = []
     for cell in nb["cells"]:
         if type(cell) is not dict or type(cell.get("cell_type")) is not str:
-            raise NotebookError("a cell is malformed")
+            raise NotebookError("a cell is malformed", "cell")
         meta = cell.get("metadata", {})
         if type(meta) is not dict:
-            raise NotebookError("a cell has malformed metadata")
+            raise NotebookError("a cell has malformed metadata", "metadata")
         nbg = meta.get("nbgrader", {})
         cells.append({"type": cell["cell_type"], "source": _source(cell),
                       "nbgrader": nbg if type(nbg) is dict else {},
