@@ -6,6 +6,8 @@ Called by ``hub/jupyterhub_config.py``; each function sets one concern on config
 from __future__ import annotations
 
 import signal
+import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from hub import managed
@@ -16,6 +18,21 @@ from hub.people.roles import CUSTOM_SCOPES, groups, load_cohorts, roles
 
 def cohorts_file(settings: Settings):
     return settings.hub_dir / "cohorts.json"
+
+
+def sqlite_connector(path: str) -> Callable[[], sqlite3.Connection]:
+    """Connections to the hub's SQLite database in WAL mode with ``synchronous=NORMAL``: a
+    commit no longer waits for the disk (10-30 ms each on a busy machine, several per server
+    start, all on the hub's one event loop: twenty learners starting at once blocked it for
+    seconds). The database stays consistent after a crash; a power cut may lose only the
+    last commits."""
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(path, check_same_thread=False)  # as JupyterHub's own
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    return connect
 
 
 def configure_hub(c: Any, settings: Settings) -> None:
@@ -31,6 +48,9 @@ def configure_hub(c: Any, settings: Settings) -> None:
     c.JupyterHub.hub_ip = "127.0.0.1"
     c.JupyterHub.hub_port = settings.port + managed.HUB_PORT_OFFSET
     c.JupyterHub.db_url = settings.hub_database_url
+    if settings.hub_database_url.startswith("sqlite:///"):
+        c.JupyterHub.db_kwargs = {"creator": sqlite_connector(
+            settings.hub_database_url.removeprefix("sqlite:///"))}
     c.JupyterHub.cookie_secret_file = str(settings.hub_dir / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(settings.hub_dir / "jupyterhub.pid")
     c.JupyterHub.cleanup_servers = False  # learners' servers survive a hub restart

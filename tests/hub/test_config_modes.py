@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from hub.runner import CONFIG
+from hub.commands.runner import CONFIG
 from hub.tracks import TRACKS
 
 
@@ -78,3 +78,16 @@ def test_every_mode_keeps_culler_and_scopes(monkeypatch, tmp_path, mode):
     c = build(monkeypatch, tmp_path, mode=mode)
     assert "idle-culler" in {s["name"] for s in c.JupyterHub.services}
     assert "custom:northlab:gradebook" in c.JupyterHub.custom_scopes
+
+
+def test_the_hub_database_commits_without_waiting_for_the_disk(monkeypatch, tmp_path):
+    (tmp_path / "hub").mkdir()
+    c = build(monkeypatch, tmp_path)
+    connection = c.JupyterHub.db_kwargs["creator"]()
+    try:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert connection.execute("PRAGMA database_list").fetchone()[2] == str(
+            tmp_path / "hub" / "jupyterhub.sqlite")
+    finally:
+        connection.close()
