@@ -61,7 +61,7 @@ from graders.sandbox.process import (
     wait_frame,
 )
 from graders.sandbox.uids import BLOCK_SIZE, UidBlock
-from graders.submissions import Submission
+from graders.submissions import Submission, SubmissionError
 
 WORKER_PRELOAD = ["numpy", "pandas", "IPython", "graders.remote.worker"]
 JUDGE_PRELOAD = ["numpy", "pandas", "pytest", "IPython.core.inputtransformer2"]
@@ -75,10 +75,12 @@ JUDGE_MEMORY_MB = 1536  #: memory of a judge child's own cgroup (+ the zygote-co
 JUDGE_PROCESSES = 16  #: tasks of a judge child's own cgroup
 
 
-def sandbox_full(disk_mb: float) -> str:
-    """The ``too-large`` detail of files that do not fit the worker's scratch."""
-    return (f"with the lab's files they do not fit the grading sandbox ({int(disk_mb)} MB, "
-            f"{scratch_inodes(int(disk_mb))} files and folders)")
+def sandbox_full(disk_mb: float) -> SubmissionError:
+    """The ``too-large`` error of files that do not fit the worker's scratch."""
+    mb, count = int(disk_mb), scratch_inodes(int(disk_mb))
+    return SubmissionError("too-large", f"with the lab's files they do not fit the grading "
+                           f"sandbox ({mb} MB, {count} files and folders)", "sandbox",
+                           mb=mb, count=count)
 
 
 @dataclass
@@ -486,7 +488,8 @@ class Grader:
             list[tuple[str | None, dict[str, Any] | None, dict[str, bool]]], dict[str, bytes]]:
         """Per notebook (code labs: one run named None): its name, the judge's instructions
         (None when the notebook is not in the submission) and its manually graded parts;
-        and the files the worker gets. Raises :class:`NotebookError` on bad input."""
+        and the files the worker gets. Raises :class:`NotebookError` on a bad notebook,
+        :class:`SubmissionError` when none is there or the files are too large."""
         lab = self.lab
         if lab.kind == "code":
             files = {n: submission.files[n] for n in lab.code_files if n in submission.files}
@@ -502,15 +505,16 @@ class Grader:
             setup = {"kind": "notebook", "notebook": name, "plan": plan(source, data, keep)}
             runs.append((name, setup, manual_states(source, self.checksums[name], data)))
         if all(setup is None for _, setup, _ in runs):
-            raise NotebookError("missing:" + ", ".join(f"{n}.ipynb" for n in self.sources))
+            names = ", ".join(f"{n}.ipynb" for n in self.sources)
+            raise SubmissionError("missing-notebook", f"no notebook {names}", name=names)
         files = {n: d for n, d in submission.files.items() if not n.endswith(".ipynb")}
         self.check_fits(files)
         for _, setup, _ in runs:  # the size capped is the size sent: the judge's setup frame
             if setup is not None and not frame_fits(
                     {**setup, "files": [[n, i] for i, n in enumerate(sorted(files))]},
                     list(files.values())):
-                raise NotebookError("too-large:the notebook and files, encoded for grading "
-                                    "(up to 6 bytes a character), are over the grader's limit")
+                raise SubmissionError("too-large", "the notebook and files, encoded for "
+                                      "grading, are over the grader's limit", "encoded")
         return runs, files
 
     def check_fits(self, files: dict[str, bytes]) -> None:
@@ -519,7 +523,7 @@ class Grader:
         sandbox work."""
         sizes = {**self._release, **{name: len(data) for name, data in files.items()}}
         if not scratch_fits(sizes, int(self.lab.limits.disk_mb)):
-            raise NotebookError(f"too-large:{sandbox_full(self.lab.limits.disk_mb)}")
+            raise sandbox_full(self.lab.limits.disk_mb)
 
     def grade(self, submission: Submission) -> dict[str, Any]:
         """Grade one submission and return its validated result record (an error record
@@ -535,21 +539,14 @@ class Grader:
     def _grade(self, submission: Submission, started: float) -> dict[str, Any]:
         isolation = self.sandbox.isolation()
         if submission.error is not None:
-            return error_record(self.lab, submission, submission.error.code,
-                                {"detail": str(submission.error)}, started, isolation,
-                                self.course)
+            return self._refused(submission, submission.error, started, isolation)
         try:
             runs, files = self.runs(submission)
+        except SubmissionError as exc:
+            return self._refused(submission, exc, started, isolation)
         except NotebookError as exc:
-            text = str(exc)
-            if text.startswith("missing:"):
-                return error_record(self.lab, submission, "missing-notebook",
-                                    {"name": text[8:]}, started, isolation, self.course)
-            if text.startswith("too-large:"):
-                return error_record(self.lab, submission, "too-large", {"detail": text[10:]},
-                                    started, isolation, self.course)
-            return error_record(self.lab, submission, "invalid-notebook", {"detail": text},
-                                started, isolation, self.course)
+            return self._refused(submission, SubmissionError(
+                "invalid-notebook", str(exc), exc.reason, **exc.values), started, isolation)
         parts = [Part(name, None if setup is None else self._run(submission, files, setup),
                       manual) for name, setup, manual in runs]
         outcomes = [part.outcome for part in parts if part.outcome is not None]
@@ -563,13 +560,20 @@ class Grader:
         if all(type(s) is float and s >= 0 for s in seconds):
             self.learner_seconds[submission.learner] = sum(seconds)  # type: ignore[arg-type]
         for outcome in outcomes:
+            if outcome.failure == "too-large" and outcome.tests is None:
+                return self._refused(submission, sandbox_full(self.lab.limits.disk_mb),
+                                     started, isolation)
             if outcome.failure is not None and outcome.tests is None:
-                values = {"detail": sandbox_full(self.lab.limits.disk_mb)} \
-                    if outcome.failure == "too-large" else {}
-                return error_record(self.lab, submission, outcome.failure, values, started,
+                return error_record(self.lab, submission, outcome.failure, {}, started,
                                     isolation, self.course)
         return build_record(self.lab, submission, parts, self.tests, started, isolation,
                             self.course)
+
+    def _refused(self, submission: Submission, error: SubmissionError, started: float,
+                 isolation: str) -> dict[str, Any]:
+        """The error record of a submission refused before or instead of grading."""
+        return error_record(self.lab, submission, error.code, error.values, started,
+                            isolation, self.course, error.reason)
 
     def run_plan(self, learner: str, files: dict[str, bytes], notebook: str,
                  steps: list[dict[str, Any]]) -> Outcome:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from graders.lab import Lab
 from graders.notebooks import SourceNotebook
 from graders.submissions import Submission
-from northlab.i18n import Catalog, catalog
+from northlab.i18n import DEFAULT_LANGUAGE, Catalog, catalog
 from northlab.results import SCHEMA_ID, validate_result
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 LOCALE = Path(__file__).with_name("locale")
 MAX_NAME = 300  #: longest test name kept from a code lab's listing
 MAX_HINT = 2000  #: longest hint kept per language
+#: error codes with messages of their own (any other code: the grader's ``internal``)
+ERROR_CODES = ("invalid-notebook", "missing-notebook", "too-large", "bad-learner",
+               "judge-timeout")
 
 
 def messages() -> Catalog:
@@ -59,12 +62,16 @@ def _base(lab: Lab, submission: Submission, started: float, isolation: str,
 
 
 def error_record(lab: Lab, submission: Submission, code: str, values: dict[str, Any],
-                 started: float, isolation: str, course: str | None) -> dict[str, Any]:
-    """A record for a submission that could not be graded."""
+                 started: float, isolation: str, course: str | None, reason: str = ""
+                 ) -> dict[str, Any]:
+    """A record for a submission that could not be graded: its message is the catalogue's
+    ``error.<code>.<reason>`` with ``values`` (``error.<code>`` for an unknown reason)."""
     record = _base(lab, submission, started, isolation, course)
-    message_id = f"error.{code}" if code in (
-        "invalid-notebook", "missing-notebook", "too-large", "bad-learner", "judge-timeout",
-    ) else "error.internal"
+    message_id = "error.internal"
+    if code in ERROR_CODES:
+        detailed = f"error.{code}.{reason}"
+        message_id = detailed if reason and detailed in messages().messages[
+            DEFAULT_LANGUAGE] else f"error.{code}"
     record["error"] = {"code": code, "message": messages().all_languages(message_id, **values)}
     record["duration"] = round(time.monotonic() - started, 3)
     return validate_result(record)

@@ -52,11 +52,14 @@ class LayoutError(ValueError):
 
 
 class SubmissionError(ValueError):
-    """A submission that cannot be read (too big, too many files...)."""
+    """A submission that cannot be read (too big, too many files...): ``code`` is its
+    record's error code; the text says why (for instructors and logs); the learner reads
+    the grader catalogue's ``error.<code>.<reason>`` with ``values`` (``error.<code>``
+    without a reason)."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str, reason: str = "", **values: object) -> None:
         super().__init__(detail)
-        self.code = code
+        self.code, self.reason, self.values = code, reason, values
 
 
 @dataclass
@@ -90,13 +93,15 @@ def _walk(folder: Path) -> list[str]:
     while stack:
         path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise SubmissionError("too-large", f"folders nested deeper than {MAX_DEPTH}")
+            raise SubmissionError("too-large", f"folders nested deeper than {MAX_DEPTH}",
+                                  "depth", depth=MAX_DEPTH)
         with os.scandir(path) as entries:
             children = []
             for entry in entries:
                 seen += 1
                 if seen > MAX_ENTRIES:
-                    raise SubmissionError("too-large", f"more than {MAX_ENTRIES} entries")
+                    raise SubmissionError("too-large", f"more than {MAX_ENTRIES} entries",
+                                          "entries", count=MAX_ENTRIES)
                 if not entry.name.startswith("."):
                     children.append(entry)
         folders = []
@@ -124,12 +129,17 @@ def read_files(folder: Path) -> dict[str, bytes]:
             if not stat.S_ISREG(info.st_mode):
                 continue
             if info.st_size > MAX_FILE_BYTES:
-                raise SubmissionError("too-large", f"{shown_name(name)} is larger than "
-                                      f"{MAX_FILE_BYTES // 2**20} MB")
+                mb = MAX_FILE_BYTES // 2**20
+                raise SubmissionError("too-large", f"{shown_name(name)} is larger than {mb} MB",
+                                      "file", name=shown_name(name), mb=mb)
             total += info.st_size
-            if total > MAX_TOTAL_BYTES or len(files) >= MAX_FILES:
-                raise SubmissionError("too-large", "the submission has too many or too "
-                                      "large files")
+            if total > MAX_TOTAL_BYTES:
+                mb = MAX_TOTAL_BYTES // 2**20
+                raise SubmissionError("too-large", f"the files add up to more than {mb} MB",
+                                      "total", mb=mb)
+            if len(files) >= MAX_FILES:
+                raise SubmissionError("too-large", f"more than {MAX_FILES} files", "files",
+                                      count=MAX_FILES)
             data = handle.read(MAX_FILE_BYTES + 1)
         rel = Path(full).relative_to(folder).as_posix()
         if ".." in rel.split("/") or rel.startswith("/") or not _utf8(rel):
