@@ -16,10 +16,10 @@ from pathlib import Path
 
 import requests
 
+from hub.commands.runner import start_hub, stop_hub
 from hub.config.settings import Settings, load_settings
 from hub.people.accounts import cohort_unix_group, remove_user
 from hub.people.manage import HubClient, add_cohort, add_person
-from hub.runner import start_hub, stop_hub
 from tests.support.ports import free_port_block
 
 

@@ -19,13 +19,14 @@ from northlab.settings import SettingsError
 
 #: verb -> (module that registers it, one-line help for ``northlab --help``)
 VERBS: dict[str, tuple[str, str]] = {
-    "demo": ("hub.cli", "Seed the demo cohort and start the hub."),
-    "hub": ("hub.cli", "Start the hub (JupyterHub + proxy) in the foreground."),
-    "stop": ("hub.cli", "Stop the hub and everything it started (servers, kernels, grading)."),
-    "settings": ("hub.cli", "Print every setting, its value and its meaning."),
-    "learner": ("hub.cli", "Manage a learner (the hub must be running)."),
-    "instructor": ("hub.cli", "Manage an instructor (the hub must be running)."),
-    "cohort": ("hub.cli", "Manage cohorts (one nbgrader course each)."),
+    "demo": ("hub.commands.cli", "Seed the demo cohort and start the hub."),
+    "hub": ("hub.commands.cli", "Start the hub (JupyterHub + proxy) in the foreground."),
+    "stop": ("hub.commands.cli",
+             "Stop the hub and everything it started (servers, kernels, grading)."),
+    "settings": ("hub.commands.cli", "Print every setting, its value and its meaning."),
+    "learner": ("hub.commands.cli", "Manage a learner (the hub must be running)."),
+    "instructor": ("hub.commands.cli", "Manage an instructor (the hub must be running)."),
+    "cohort": ("hub.commands.cli", "Manage cohorts (one nbgrader course each)."),
     "grade": ("graders.commands", "Grade every learner's submission of one lab in the sandbox."),
     "check": ("graders.commands",
               "Check labs: solution gets full marks, release at most the floor."),

@@ -87,7 +87,7 @@ NAMED = re.compile(rf"({'|'.join(OURS)})(\.\w+)+")
 
 def named_modules(*packages: str) -> Iterator[tuple[str, str]]:
     """(module, text) for every string constant in ``packages`` that names a module of ours
-    (``"hub.cli"``, ``python -m hub.x``'s argument): a lazy import by name."""
+    (``"hub.commands.cli"``, ``python -m hub.x``'s argument): a lazy import by name."""
     for name, path in modules(*packages).items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) \

@@ -37,7 +37,7 @@ class HubClient:
     """Small JupyterHub REST client for the northlab command and the tests.
 
     It talks to the running hub of ``settings``' data root at the address that hub wrote
-    (:func:`hub.runner.hub_address`), so a hub started on another port is still found.
+    (:func:`hub.commands.runner.hub_address`), so a hub started on another port is still found.
     """
 
     def __init__(self, settings: Settings, token: str | None = None) -> None:

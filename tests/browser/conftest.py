@@ -33,11 +33,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route, sync_playwright
 
 from graders.outbox import POLL
+from hub.commands.runner import start_hub, stop_hub
 from hub.config.settings import REPO, load_settings
 from hub.courses.folders import release_lab
 from hub.people.accounts import cohort_unix_group, course_instructors_unix_group, remove_user
 from hub.people.manage import HubClient, add_cohort, add_person
-from hub.runner import start_hub, stop_hub
 from northlab.language import COOKIE, SWITCH_PATH
 from tests.hub.conftest import Hub, kill_leftovers, open_checkout_for_learners
 from tests.support.ports import free_port_block

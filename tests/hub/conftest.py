@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from hub.commands.runner import stale_services, start_hub, stop_hub
 from hub.config.core import cohorts_file
 from hub.config.settings import REPO, Settings, load_settings
 from hub.people.accounts import (
@@ -34,7 +35,6 @@ from hub.people.accounts import (
 )
 from hub.people.manage import HubClient, HubUnavailable, add_cohort
 from hub.people.roles import load_cohorts, save_cohorts
-from hub.runner import stale_services, start_hub, stop_hub
 from tests.support.ports import free_port_block
 
 from .smoke_lab import write_lab

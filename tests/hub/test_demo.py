@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from hub.commands.demo import DEMO_COHORT, DEMO_PEOPLE
+from hub.commands.runner import stale_services
 from hub.config.settings import REPO, load_settings
-from hub.demo import DEMO_COHORT, DEMO_PEOPLE
 from hub.people.accounts import cohort_unix_group, course_instructors_unix_group, remove_user
-from hub.runner import stale_services
 from tests.support.ports import free_port_block
 
 from .conftest import open_checkout_for_learners, processes_of

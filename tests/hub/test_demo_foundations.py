@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hub.commands.demo import demo_labs, demo_logins
 from hub.config.settings import REPO, Settings
-from hub.demo import demo_labs, demo_logins
 
 
 def test_demo_has_a_foundations_learner_and_the_foundations_labs(tmp_path: Path) -> None:

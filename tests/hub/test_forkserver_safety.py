@@ -21,10 +21,10 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from hub.commands.runner import start_hub, stop_hub
 from hub.forkserver.client import ForkFailed, accept, fork_server
 from hub.forkserver.process import ServerProcess, start_time
 from hub.people.accounts import ensure_user, remove_user
-from hub.runner import start_hub, stop_hub
 from hub.spawner import NorthlabSpawner
 
 from .conftest import processes_of, running, running_hub

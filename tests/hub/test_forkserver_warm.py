@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from hub import managed
+from hub.commands.runner import hub_env
 from hub.people.manage import add_person
-from hub.runner import hub_env
 from hub.tracks import LOCALE
 from tests.support.browser import CHROMIUM_ARGS
 

@@ -16,8 +16,8 @@ from nbgrader.api import Gradebook
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
+from hub.commands.runner import hub_env
 from hub.people.manage import add_person
-from hub.runner import hub_env
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent

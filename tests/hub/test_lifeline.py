@@ -14,8 +14,8 @@ from pathlib import Path
 from jupyterhub.utils import wait_for_http_server
 
 from hub import managed
+from hub.commands.runner import stale_services, stop_hub
 from hub.config.settings import REPO, load_settings
-from hub.runner import stale_services, stop_hub
 from tests.support.ports import free_port_block
 
 #: A tornado service that imports for 4 s before serving (a loaded machine).

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.runner import stale_services, stop_hub
+from hub.commands.runner import stale_services, stop_hub
 
 from .conftest import running_hub
 

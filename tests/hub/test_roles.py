@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from hub.commands.runner import hub_env
 from hub.pages.hub_pages import ADMIN_CONTROLS
 from hub.people.manage import add_person, set_password
-from hub.runner import hub_env
 from northlab.groups import COHORT_LEADS, INSTRUCTORS, cohort_group, instructors_group, leads_group
 from tests.support.hub import log_in
 

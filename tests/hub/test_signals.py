@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.runner import stale_services
+from hub.commands.runner import stale_services
 
 from .conftest import running_hub
 

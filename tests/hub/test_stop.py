@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from hub.commands.runner import hub_env, started_by_hub, stop_hub
 from hub.people.manage import add_person
-from hub.runner import hub_env, started_by_hub, stop_hub
 
 from .conftest import kill_leftovers, processes_of, proxies_on, running_hub
 from .kernel import start_kernel

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 from hub import managed
+from hub.commands.runner import stale_services
 from hub.config.settings import Settings, load_settings
-from hub.runner import stale_services
 from tests.support.ports import free_port_block
 
 from .conftest import kill_leftovers, running

@@ -11,7 +11,8 @@ import subprocess
 import requests
 
 from graders.lab import LabError
-from hub import demo
+from hub.commands import demo
+from hub.commands.runner import start_hub, stop_everything, stop_hub
 from hub.config.settings import Settings, load_settings
 from hub.people.accounts import AccountError
 from hub.people.manage import (
@@ -22,7 +23,6 @@ from hub.people.manage import (
     cohort_has_roles,
     set_password,
 )
-from hub.runner import start_hub, stop_everything, stop_hub
 from hub.services.gradebook.openclass import ClassNotOpened, warm_cohort
 from hub.tracks import TRACKS
 from northlab.cli import CommandError
