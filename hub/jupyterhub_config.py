@@ -1,4 +1,5 @@
-"""JupyterHub configuration for northlab: wiring only (the logic lives in hub/*.py).
+"""JupyterHub configuration for northlab: wiring only (the logic lives in hub/'s
+packages: config/, people/, pages/, courses/, and the modules beside them).
 
 Run with ``jupyterhub -f hub/jupyterhub_config.py`` (``northlab hub`` does it). Settings
 come from northlab.toml / NORTHLAB_* variables (hub/config/settings.py).
