@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from jupyter_server.utils import url_path_join
+from jupyter_server.utils import ensure_async, url_path_join
 from jupyterlab_server.handlers import MASTER_URL_PATTERN, LabHandler
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
@@ -61,13 +61,15 @@ def contents_url(path: str, query: str) -> str:
     return f"api/contents/{encoded}?{query}" if encoded else f"api/contents?{query}"
 
 
-def tree_requests(tree: str) -> list[str]:
-    """What JupyterLab asks to open ``tree`` (a file or folder under the server root)."""
+def tree_requests(tree: str, folder: bool) -> list[str]:
+    """What JupyterLab asks to open ``tree`` (a ``folder`` or a file under the server root)."""
     if not tree.strip("/"):
         return []
     parent = str(PurePosixPath(tree.strip("/")).parent).strip(".")
     urls = [contents_url(tree, "content=0&hash=0"), contents_url(parent, "content=1&hash=0")]
-    if tree.endswith(".ipynb"):
+    if folder:
+        urls.append(contents_url(tree, "content=1&hash=0"))
+    elif tree.endswith(".ipynb"):
         urls += [contents_url(tree, "type=notebook&content=1&hash=1"),
                  f"{contents_url(tree, '')[:-1]}/checkpoints"]
     return urls
@@ -165,7 +167,7 @@ class FirstScreenLabHandler(LabHandler):
     async def first_answers(self, workspace: str, tree: str) -> dict[str, str]:
         urls = [*EVERY_OPEN, f"lab/api/workspaces/{workspace}",
                 contents_url(self.serverapp.contents_manager.preferred_dir, "content=1&hash=0"),
-                *tree_requests(tree)]
+                *tree_requests(tree, await self.is_folder(tree))]
         answers = dict(zip(urls, await asyncio.gather(*map(self.ask, urls)), strict=True))
         if answers["lab/api/settings"] is not None:
             url = f"lab/api/translations/{lab_locale(answers['lab/api/settings'])}"
@@ -173,6 +175,12 @@ class FirstScreenLabHandler(LabHandler):
         base = self.base_url
         return {url_path_join(base, url): body for url, body in answers.items()
                 if body is not None}
+
+    async def is_folder(self, path: str) -> bool:
+        try:
+            return bool(await ensure_async(self.serverapp.contents_manager.dir_exists(path)))
+        except Exception:  # a path the contents manager refuses is no folder to list
+            return False
 
     async def ask(self, url: str) -> str | None:
         """This server's answer to GET ``url`` for this request's user (None: not a 200)."""

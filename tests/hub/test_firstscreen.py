@@ -144,13 +144,17 @@ def test_the_page_carries_the_answers_escaped():
 
 
 def test_urls_are_encoded_as_jupyterlab_encodes_them():
-    assert firstscreen.tree_requests("labs/week 1/é!.ipynb") == [
+    assert firstscreen.tree_requests("labs/week 1/é!.ipynb", folder=False) == [
         "api/contents/labs/week%201/%C3%A9!.ipynb?content=0&hash=0",
         "api/contents/labs/week%201?content=1&hash=0",
         "api/contents/labs/week%201/%C3%A9!.ipynb?type=notebook&content=1&hash=1",
         "api/contents/labs/week%201/%C3%A9!.ipynb/checkpoints",
     ]
-    assert firstscreen.tree_requests("") == []
+    assert firstscreen.tree_requests("labs/week 1", folder=True) == [
+        "api/contents/labs/week%201?content=0&hash=0", "api/contents/labs?content=1&hash=0",
+        "api/contents/labs/week%201?content=1&hash=0",
+    ]
+    assert firstscreen.tree_requests("", folder=True) == []
     assert firstscreen.contents_url("", "content=1&hash=0") == "api/contents?content=1&hash=0"
 
 
