@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
 import os
@@ -12,6 +11,7 @@ import tarfile
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
+from typing import IO
 from urllib.parse import urlparse
 
 from jupyterhub.services.auth import HubAuth
@@ -21,7 +21,7 @@ from hub.config.settings import Settings, load_settings
 from hub.kit.build import LOCALE
 from hub.kit.collect import HandIn, check_kit, grade_hand_in, hand_in
 from hub.kit.manifest import ManifestError
-from hub.services import lifeline
+from hub.services import archives, lifeline
 from northlab.groups import cohort_group
 
 log = logging.getLogger("northlab.kit")
@@ -35,29 +35,23 @@ class BadUpload(ValueError):
 
 def unpack(body: bytes, into: Path) -> None:
     """Write the regular files of the gzipped tar ``body`` under ``into``: only
-    ``manifest.json`` and ``work/...``, no links, no ``..``, within the size limits."""
-    total = 0
+    ``manifest.json`` and ``work/...``, no links, no ``..``, within the size limits
+    (read by :func:`hub.services.archives.walk`: bounded memory whatever the headers say)."""
+
+    def keep(member: tarfile.TarInfo, content: IO[bytes] | None) -> None:
+        parts = PurePosixPath(member.name).parts
+        if content is None or member.name.startswith("/") or ".." in parts or not parts \
+                or (parts != ("manifest.json",) and parts[0] != "work"):
+            return  # folders are implied; links and devices are never made
+        target = into.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as out:
+            shutil.copyfileobj(content, out)
+
     try:
-        with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
-            for count, member in enumerate(tar):
-                if count >= MAX_MEMBERS:
-                    raise BadUpload("too many files")
-                if not member.isfile():
-                    continue  # folders are implied; links and devices are never made
-                parts = PurePosixPath(member.name).parts
-                if (member.name.startswith("/") or ".." in parts or not parts
-                        or (parts != ("manifest.json",) and parts[0] != "work")):
-                    continue
-                total += member.size
-                if total > MAX_UPLOAD:
-                    raise BadUpload("too large")
-                target = into.joinpath(*parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                source = tar.extractfile(member)
-                assert source is not None
-                target.write_bytes(source.read(member.size + 1)[:member.size])
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise BadUpload(str(exc)) from None
+        archives.walk(body, keep, max_bytes=MAX_UPLOAD, max_members=MAX_MEMBERS)
+    except archives.ArchiveLimit as exc:
+        raise BadUpload(exc.reason) from None
 
 
 class HandInHandler(web.RequestHandler):
@@ -95,8 +89,9 @@ class HandInHandler(web.RequestHandler):
             result = await loop.run_in_executor(self.settings["pool"], self._hand_in,
                                                 scratch, learner,
                                                 set(model.get("groups") or []))
-        except BadUpload:
-            self.refuse(400, "kit.error.bad_upload")
+        except BadUpload as exc:
+            self.refuse(400, "kit.error.bad_upload" if str(exc) == "unreadable"
+                        else "kit.error.upload_limit")
             return
         except ManifestError as exc:
             self.refuse(400 if exc.message_id != "kit.error.not_in_cohort" else 403,

@@ -23,8 +23,10 @@ Errors answer ``{"message": "<English>", "messages": {"en": ..., "fr": ...}}`` w
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from jupyterhub.services.auth import HubAuth
@@ -153,6 +155,12 @@ class ApiHandler(web.RequestHandler):
         except StoreError as exc:
             raise Refusal(exc.status, exc.message_id, **exc.values) from None
 
+    async def _execute_store_aside(self, call: Any, *args: Any) -> Any:
+        """:meth:`_execute_store` on the archive workers: reading an uploaded archive never
+        holds the event loop, so one upload does not stall other people's requests."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.settings["archive_workers"], self._execute_store, call, *args)
+
 
 class CoursesHandler(ApiHandler):
     async def get(self) -> None:
@@ -180,7 +188,8 @@ class AssignmentHandler(ApiHandler):
     async def put(self, course: str, assignment: str) -> None:
         await self.require_instructor(course)
         force = self.get_argument("force", "0") in ("1", "true", "yes")
-        meta = self._execute_store(self.store.release, course, assignment, self.request.body, force)
+        meta = await self._execute_store_aside(self.store.release, course, assignment,
+                                               self.request.body, force)
         self.send_json(meta, 201)
 
     async def delete(self, course: str, assignment: str) -> None:
@@ -201,7 +210,7 @@ class SubmitHandler(ApiHandler):
         await self.require_course(course)
         if not self.person.is_learner(course):
             raise Refusal(403, "exchange.not_learner", course=course)
-        meta = self._execute_store(
+        meta = await self._execute_store_aside(
             self.store.submit, course, assignment, self.person.name, self.request.body
         )
         self.send_json(meta, 201)
@@ -270,4 +279,5 @@ def make_app(store: Store, hub_auth: HubAuth, prefix: str) -> web.Application:
         store=store,
         hub_auth=hub_auth,
         groups=Groups(hub_auth),
+        archive_workers=ThreadPoolExecutor(max_workers=2, thread_name_prefix="archives"),
     )

@@ -14,7 +14,9 @@ import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import IO
 
+from hub.services import archives
 from hub.services.exchange.messages import Translated
 
 #: Most members and uncompressed bytes one archive may hold.
@@ -47,30 +49,40 @@ def pack(folder: Path, ignore: Callable[[str, list[str]], set[str]] | None = Non
         return buffer.getvalue()
 
 
+def _checked(member: tarfile.TarInfo) -> PurePosixPath | None:
+    """The name of a regular file to keep, None for a folder; refuses anything else."""
+    name = PurePosixPath(member.name)
+    if name.is_absolute() or ".." in name.parts or "\\" in member.name:
+        raise ArchiveError("archive.escapes", name=repr(member.name))
+    if member.isdir():
+        return None
+    if not member.isfile():
+        raise ArchiveError("archive.not_file", name=repr(member.name))
+    return name
+
+
+def _walk(data: bytes, visit: Callable[[tarfile.TarInfo, IO[bytes] | None], None],
+          max_bytes: int) -> None:
+    try:
+        archives.walk(data, visit, max_bytes=max_bytes, max_members=MAX_MEMBERS)
+    except archives.ArchiveLimit as exc:
+        if exc.reason == "unreadable":
+            raise ArchiveError("archive.unreadable", reason=exc.detail) from None
+        if exc.reason == "unsupported":
+            raise ArchiveError("archive.not_file", name=exc.detail) from None
+        raise ArchiveError(f"archive.{exc.reason}", limit=exc.limit) from None
+
+
 def inspect(data: bytes, max_bytes: int = MAX_BYTES) -> list[str]:
     """Check an archive and return its file names (folders excluded), sorted."""
     names = []
-    total = 0
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            for count, member in enumerate(tar, start=1):
-                if count > MAX_MEMBERS:
-                    raise ArchiveError("archive.too_many", limit=MAX_MEMBERS)
-                name = PurePosixPath(member.name)
-                if name.is_absolute() or ".." in name.parts or "\\" in member.name:
-                    raise ArchiveError("archive.escapes", name=repr(member.name))
-                if member.isdir():
-                    continue
-                if not member.isfile():
-                    raise ArchiveError("archive.not_file", name=repr(member.name))
-                total += member.size
-                if total > max_bytes:
-                    raise ArchiveError("archive.too_big", limit=max_bytes)
-                names.append(name.as_posix())
-    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-        if isinstance(exc, ArchiveError):
-            raise
-        raise ArchiveError("archive.unreadable", reason=exc) from None
+
+    def visit(member: tarfile.TarInfo, _content: IO[bytes] | None) -> None:
+        name = _checked(member)
+        if name is not None:
+            names.append(name.as_posix())
+
+    _walk(data, visit, max_bytes)
     return sorted(names)
 
 
@@ -79,22 +91,23 @@ def notebooks(names: list[str]) -> list[str]:
     return sorted(PurePosixPath(n).stem for n in names if "/" not in n and n.endswith(".ipynb"))
 
 
-def unpack(data: bytes, destination: Path) -> list[str]:
+def unpack(data: bytes, destination: Path, max_bytes: int = MAX_BYTES) -> list[str]:
     """Check ``data`` and extract it into ``destination`` (created); returns file names."""
-    names = inspect(data)
+    names = inspect(data, max_bytes)
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
+
     # Regular files only, written by us: no owners, modes or links taken from the archive
     # (tarfile's extraction filters are missing from Debian 12's Python 3.11.2).
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        for member in tar.getmembers():
-            if not member.isfile():
-                continue
-            target = destination.joinpath(*PurePosixPath(member.name).parts)
-            target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-            source = tar.extractfile(member)
-            assert source is not None  # a regular file always has content
-            with source, open(target, "wb") as out:
-                shutil.copyfileobj(source, out)
-            os.chmod(target, 0o644)
+    def write(member: tarfile.TarInfo, content: IO[bytes] | None) -> None:
+        name = _checked(member)
+        if name is None or content is None:
+            return
+        target = destination.joinpath(*name.parts)
+        target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+        with open(target, "wb") as out:
+            shutil.copyfileobj(content, out)
+        os.chmod(target, 0o644)
+
+    _walk(data, write, max_bytes)
     return names
