@@ -138,7 +138,7 @@ class FirstScreenLabHandler(LabHandler):
         answers = getattr(self, "_answers", {})
         page = page_with_answers(super().render_template(name, **ns), answers)
         config = ns.get("page_config", {})
-        links = preload_links(self.chunk_urls(config), self.theme_urls(answers))
+        links = preload_links(self.chunk_urls(config), self.style_urls(config, answers))
         return BODY.sub(lambda body: body.group(0) + links, page, count=1)
 
     def chunk_urls(self, config: dict[str, Any]) -> list[str]:
@@ -155,14 +155,18 @@ class FirstScreenLabHandler(LabHandler):
                          for chunk in extension_chunks(static)]
         return urls
 
-    def theme_urls(self, answers: dict[str, str]) -> list[str]:
-        """The theme's style sheet, which JupyterLab asks for once its settings are in."""
+    def style_urls(self, config: dict[str, Any], answers: dict[str, str]) -> list[str]:
+        """The theme's style sheet, which JupyterLab asks for once its settings are in, and
+        the hub's fonts, which @northlab/lab asks for once it runs (hub/labextension)."""
+        urls = []
         theme = plugin_setting(answers.get(url_path_join(self.base_url, "lab/api/settings")),
                                THEMES_PLUGIN, "theme")
-        if theme not in THEME_PACKAGES:
-            return []
-        return [url_path_join(self.base_url, "lab/api/themes", THEME_PACKAGES[theme],
-                              "index.css")]
+        if theme in THEME_PACKAGES:
+            urls.append(url_path_join(self.base_url, "lab/api/themes", THEME_PACKAGES[theme],
+                                      "index.css"))
+        if config.get("hubPrefix"):
+            urls.append(url_path_join(config["hubPrefix"], "northlab/fonts/fonts.css"))
+        return urls
 
     async def first_answers(self, workspace: str, tree: str) -> dict[str, str]:
         urls = [*EVERY_OPEN, f"lab/api/workspaces/{workspace}",

@@ -183,6 +183,7 @@ def test_a_learners_lab_page_carries_her_servers_own_answers(hub):
         # what JupyterLab asks for once its core has run comes with the core
         head = page.text.split("</body>")[0]
         assert f'<link rel="preload" as="style" href="{base}lab/api/themes/' in head
+        assert '<link rel="preload" as="style" href="/hub/northlab/fonts/fonts.css">' in head
         assert re.search(rf'<link rel="preload" as="script" href="{base}lab/extensions/'
                          r'@northlab/lab/static/\d+\.\w+\.js\?v=\w+">', head)
         # the page answers one plugin's settings from the list: the server's own answer
