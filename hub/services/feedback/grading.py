@@ -96,7 +96,7 @@ def _copy_inbound(folder: int, uid: int) -> Callable[[Path], dict[str, Any]]:
         try:
             copy_submission(folder, dest, uid)
         except SubmissionError as exc:  # graded as refused, as read_files refuses it
-            return {"copy_error": [exc.code, str(exc)]}
+            return {"copy_error": [exc.code, str(exc), exc.reason, exc.values]}
         return {}
     return copy
 
@@ -250,8 +250,9 @@ def read_submission(spool: Spool, request: dict[str, Any]) -> dict[str, bytes]:
     """The files of the request's copy in the spool (only root can enter it), read through
     one handle on that folder opened without following a link."""
     folder = spool.files(request["id"])
-    if request.get("copy_error"):
-        raise SubmissionError(*request["copy_error"])
+    if request.get("copy_error"):  # a spool of before reasons holds [code, detail]
+        code, detail, reason, values = [*request["copy_error"], "", {}][:4]
+        raise SubmissionError(code, detail, reason, **values)
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:

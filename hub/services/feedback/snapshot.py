@@ -20,6 +20,7 @@ from graders.submissions import (
     MAX_FILES,
     MAX_TOTAL_BYTES,
     SubmissionError,
+    shown_name,
 )
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
@@ -62,12 +63,14 @@ def copy_submission(folder: int, dest: Path, uid: int) -> None:
 
 def _copy(folder: int, dest: Path, uid: int, depth: int, counts: dict[str, int]) -> None:
     if depth > MAX_DEPTH:
-        raise SubmissionError("too-large", f"folders nested deeper than {MAX_DEPTH}")
+        raise SubmissionError("too-large", f"folders nested deeper than {MAX_DEPTH}", "depth",
+                              depth=MAX_DEPTH)
     names = []
     for entry in os.scandir(folder):
         counts["entries"] += 1
         if counts["entries"] > MAX_ENTRIES:
-            raise SubmissionError("too-large", f"more than {MAX_ENTRIES} entries")
+            raise SubmissionError("too-large", f"more than {MAX_ENTRIES} entries", "entries",
+                                  count=MAX_ENTRIES)
         if not entry.name.startswith(".") and _utf8(entry.name):
             names.append(entry.name)
     for name in sorted(names):
@@ -95,9 +98,16 @@ def _copy_file(fd: int, dest: Path, counts: dict[str, int]) -> None:
     counts["files"] += 1
     counts["bytes"] += len(data)
     if len(data) > MAX_FILE_BYTES:
-        raise SubmissionError("too-large", f"a file is larger than {MAX_FILE_BYTES // 2**20} MB")
-    if counts["bytes"] > MAX_TOTAL_BYTES or counts["files"] > MAX_FILES:
-        raise SubmissionError("too-large", "the submission has too many or too large files")
+        mb = MAX_FILE_BYTES // 2**20
+        raise SubmissionError("too-large", f"{shown_name(dest.name)} is larger than {mb} MB",
+                              "file", name=shown_name(dest.name), mb=mb)
+    if counts["bytes"] > MAX_TOTAL_BYTES:
+        mb = MAX_TOTAL_BYTES // 2**20
+        raise SubmissionError("too-large", f"the files add up to more than {mb} MB", "total",
+                              mb=mb)
+    if counts["files"] > MAX_FILES:
+        raise SubmissionError("too-large", f"more than {MAX_FILES} files", "files",
+                              count=MAX_FILES)
     with open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
         handle.write(data)
 
