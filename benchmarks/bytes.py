@@ -239,7 +239,8 @@ def main() -> int:
     parser.add_argument("--track", default="cybersecurity", help="Track the learner opens.")
     parser.add_argument("--details", type=int, default=0, metavar="N",
                         help="Also print northlab's N largest requests, cold and warm, and "
-                             "the requests sent before the lab was usable.")
+                             "the waterfall before the lab was usable: each request's start, "
+                             "status (or cache), end and bytes on the wire.")
     parser.add_argument("--no-stock", action="store_true",
                         help="Measure northlab only (no stock JupyterLab).")
     args = parser.parse_args()
