@@ -12,6 +12,9 @@ folders. Here northlab prepares each course's exchange folders once, as root
 - ``exchange/<course>/feedback``   root:ni-<course>, 2771.
 
 A submission's folders are made 0770 (group ni-<course>) instead of nbgrader's 0777.
+The learner owns their inbound folder, so its name, its ``timestamp.txt`` and its files'
+mtimes are theirs to write: collect dates each submission by the kernel's change times
+(:func:`arrived`) instead.
 ``exchange/<course>/tracks.json`` (written when northlab releases a lab) maps lab ids to
 tracks, so a learner's Assignments list shows the labs of the track they started.
 """
@@ -20,7 +23,10 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
+import stat
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from nbgrader.exchange.default import (
@@ -35,7 +41,7 @@ from nbgrader.exchange.default import (
 from nbgrader.utils import check_directory
 from traitlets import Unicode
 
-from graders.submissions import SubmissionError
+from graders.submissions import MAX_DEPTH, MAX_ENTRIES, SubmissionError
 from hub.services.exchange.tracks import lab_tracks
 from hub.services.feedback.snapshot import Replaced, copy_submission, open_folder
 
@@ -96,11 +102,74 @@ class NorthlabList(_PreparedRoot, ExchangeList):
         return kept
 
 
+#: nbgrader's timestamp.txt format, in UTC
+STAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+
+def arrived(folder: int) -> datetime:
+    """When the submission under open folder ``folder`` last changed, by the kernel: the
+    latest change time (ctime) of the folder and of everything in it, links not followed
+    (naive UTC, to the microsecond, as nbgrader compares times). Only root can set a ctime
+    and it only moves forward, so no name, file content or ``touch -d`` makes a submission
+    look earlier. More than the submission caps raise ``SubmissionError``."""
+    counts = {"entries": 0}
+    seconds, ns = divmod(_latest_change(folder, 0, counts), 10**9)
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None, microsecond=ns // 1000)
+
+
+def _latest_change(folder: int, depth: int, counts: dict[str, int]) -> int:
+    if depth > MAX_DEPTH:
+        raise SubmissionError("too-large", f"folders nested deeper than {MAX_DEPTH}")
+    latest = os.fstat(folder).st_ctime_ns
+    for entry in os.scandir(folder):
+        counts["entries"] += 1
+        if counts["entries"] > MAX_ENTRIES:
+            raise SubmissionError("too-large", f"more than {MAX_ENTRIES} entries")
+        info = entry.stat(follow_symlinks=False)
+        latest = max(latest, info.st_ctime_ns)
+        if stat.S_ISDIR(info.st_mode):
+            try:
+                inner = os.open(entry.name, _DIR, dir_fd=folder)
+            except OSError:
+                continue  # replaced by a link or gone since the scan
+            try:
+                latest = max(latest, _latest_change(inner, depth + 1, counts))
+            finally:
+                os.close(inner)
+    return latest
+
+
 class NorthlabCollect(_PreparedRoot, ExchangeCollect):
     """Collect from a prepared inbound, each submission from a private copy taken through
     handles on the learner's own folder (:mod:`hub.services.feedback.snapshot`): a link put
     in its place or inside it is never followed (the instructor could read the lab's
-    solutions through it), and a folder owned by someone else is not collected."""
+    solutions through it), and a folder owned by someone else is not collected.
+
+    A submission is its owner's, and its time is when it arrived (:func:`arrived`), not the
+    time in its name: that time picks the latest submission (on time, with
+    ``--before-duedate``) and is written to the collected ``timestamp.txt``, over the
+    learner's own."""
+
+    def _path_to_record(self, path: str) -> dict:
+        filename = os.path.basename(path)
+        try:
+            owner = os.lstat(path).st_uid
+            folder = open_folder(None, path, owner)
+        except (OSError, Replaced):  # gone, or not a folder: do_copy refuses it
+            return {"username": filename.rsplit("+", 3)[0], "filename": filename,
+                    "timestamp": _collector_now()}
+        try:
+            when = arrived(folder)
+        except SubmissionError:  # too large to date: do_copy refuses it too
+            when = _collector_now()
+        finally:
+            os.close(folder)
+        try:
+            username = pwd.getpwuid(owner).pw_name
+        except KeyError:
+            username = str(owner)
+        return {"username": username, "filename": filename, "timestamp": when}
 
     def do_copy(self, src: str, dest: str, log=None) -> None:
         learner = os.path.basename(src).rsplit("+", 3)[0]
@@ -114,12 +183,21 @@ class NorthlabCollect(_PreparedRoot, ExchangeCollect):
                 return
             try:
                 copy_submission(folder, copy, uid)
+                when = arrived(folder)
             except SubmissionError as exc:
                 self.log.error("Not collected: %s: %s.", src, exc)
                 return
             finally:
                 os.close(folder)
+            stamp = copy / "timestamp.txt"
+            if stamp.is_dir():
+                shutil.rmtree(stamp)
+            stamp.write_text(when.strftime(STAMP_FORMAT))
             super().do_copy(str(copy), dest, log)
+
+
+def _collector_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class NorthlabSubmit(_PreparedRoot, ExchangeSubmit):

@@ -101,7 +101,8 @@ def test_collect_never_follows_a_link_in_a_learners_submission(settings, tmp_pat
     )
     collector.do_copy(str(honest), str(tmp_path / "honest"))
     collector.do_copy(str(swapped), str(tmp_path / "swapped"))
-    assert sorted(p.name for p in (tmp_path / "honest").iterdir()) == ["lab-a.ipynb"]
+    collected = sorted(p.name for p in (tmp_path / "honest").iterdir())
+    assert collected == ["lab-a.ipynb", "timestamp.txt"]  # the collector's stamp
     assert not (tmp_path / "swapped").exists()
 
 
