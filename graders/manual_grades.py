@@ -10,11 +10,13 @@ delivers them like any result; the services replace the stored record and keep w
 
 Trust rules (graders/README.md, "Manual grades"):
 
-- A grade is bound to a record by the submission's *identity*, never by a time: the
-  nbgrader bridge notes, per notebook, the ``submission_id`` whose grading nbgrader's
-  gradebook holds, once ``SaveAutoGrades`` has reset that notebook's grades for it
-  (:func:`graded_path`, in the course folder, which learners cannot write). A person's
-  grades apply only to the record of exactly that id; no note, or another id: stale.
+- A grade is bound to a record by the submission's *identity*, never by a time, and part
+  by part: the nbgrader bridge notes, per notebook, the ``submission_id`` whose grading
+  nbgrader's gradebook holds and every part a person grades (from the lab's source
+  notebook) whose grade it reset for that submission (:func:`note_graded`, in the course
+  folder, which learners cannot write). A person's grade of a part applies only to the
+  record of exactly that id, and only if the note lists the part; no note, another id or
+  an unlisted part: stale (a person's grade counts only for the submission they saw).
 - Only records the outbox *delivered* are re-read, and only delivered copies written by
   the user running the sync (the deliverer; the outbox writes each delivered copy itself,
   see graders/outbox.py): a file in ``sent/`` anyone else wrote is refused, so a group
@@ -50,6 +52,8 @@ from northlab.settings import SiteSettings, load
 
 #: Longest comment of a person carried into a record (characters; the rest is cut).
 MAX_COMMENT = 2000
+#: Longest note of a graded submission read (bytes: its id and its parts' grade_ids).
+MAX_NOTE = 64 * 1024
 
 
 def default_labs_root() -> Path:
@@ -120,9 +124,18 @@ def graded_path(course_dir: Path, assignment: str, learner: str, notebook: str) 
     return Path(course_dir) / "northlab" / "graded" / assignment / learner / notebook
 
 
-def graded_submission(course_dir: Path, assignment: str, learner: str,
-                      notebook: str) -> str | None:
-    """The submission id :func:`graded_path` notes, None when there is none to trust."""
+def note_graded(path: Path, submission_id: str, parts: Iterable[str]) -> None:
+    """Write the note at ``path`` (:func:`graded_path`): the submission id, then each part a
+    person grades whose grade nbgrader's gradebook reset for that submission, one a line."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text("\n".join([submission_id, *parts]) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def graded_note(course_dir: Path, assignment: str, learner: str,
+                notebook: str) -> tuple[str, frozenset[str]] | None:
+    """The submission id :func:`graded_path` notes and the parts reset for it (see
+    :func:`note_graded`), None when there is no note to trust."""
     if not all(LEARNER.match(name) and name not in (".", "..")
                for name in (assignment, learner, notebook)):
         return None
@@ -134,33 +147,47 @@ def graded_submission(course_dir: Path, assignment: str, learner: str,
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             return None
-        return handle.read(200).decode("utf-8", "replace").strip() or None
+        lines = handle.read(MAX_NOTE).decode("utf-8", "replace").split("\n")
+    submission_id = lines[0].strip()
+    return (submission_id, frozenset(filter(None, map(str.strip, lines[1:])))
+            ) if submission_id else None
+
+
+def graded_submission(course_dir: Path, assignment: str, learner: str,
+                      notebook: str) -> str | None:
+    """The submission id :func:`graded_path` notes, None when there is none to trust."""
+    note = graded_note(course_dir, assignment, learner, notebook)
+    return note[0] if note else None
 
 
 def gradebook_grades(gradebook: Any, record: dict[str, Any], assignment: str,
                      course_dir: Path) -> dict[tuple[str | None, str], PersonGrade] | None:
     """The grades a person gave the record's manual parts in an open nbgrader ``Gradebook``
     of the course folder ``course_dir`` (student = learner), by (notebook, test name);
-    empty when there are none, None when the gradebook's grades of a notebook they come
-    from belong to another submission than the record's (:func:`graded_submission`)."""
-    grades, notebooks = _person_grades(gradebook, record, assignment)
-    if any(graded_submission(course_dir, assignment, record["learner"], notebook)
-           != record["submission_id"] for notebook in notebooks):
-        return None
+    empty when there are none, None when any of them is not bound to the record's
+    submission: the note of its notebook (:func:`graded_note`) names another submission, or
+    does not list the part as reset for it (a person's grade counts only for the exact
+    submission, and answer, the person saw)."""
+    grades = {}
+    for key, (notebook, grade) in _person_grades(gradebook, record, assignment).items():
+        note = graded_note(course_dir, assignment, record["learner"], notebook)
+        if note is None or note[0] != record["submission_id"] or key[1] not in note[1]:
+            return None
+        grades[key] = grade
     return grades
 
 
-def _person_grades(gradebook: Any, record: dict[str, Any], assignment: str) -> tuple[
-        dict[tuple[str | None, str], PersonGrade], set[str]]:
-    """The grades (see :func:`gradebook_grades`) and the gradebook notebooks they are of."""
+def _person_grades(gradebook: Any, record: dict[str, Any], assignment: str) -> dict[
+        tuple[str | None, str], tuple[str, PersonGrade]]:
+    """The grades (see :func:`gradebook_grades`), each with the gradebook notebook it is of."""
     from nbgrader.api import MissingEntry
 
     try:
         submission = gradebook.find_submission(assignment, record["learner"])
     except MissingEntry:
-        return {}, set()
+        return {}
     notebooks = [nb.name for nb in submission.notebooks]
-    grades, used = {}, set()
+    grades = {}
     for test in record["tests"]:
         if not test.get("manual"):
             continue
@@ -178,10 +205,9 @@ def _person_grades(gradebook: Any, record: dict[str, Any], assignment: str) -> t
                                              record["learner"]).manual_comment or ""
         except MissingEntry:
             comment = ""
-        grades[(test.get("notebook"), test["name"])] = PersonGrade(
+        grades[(test.get("notebook"), test["name"])] = notebook, PersonGrade(
             float(grade.manual_score) + float(grade.extra_credit or 0.0), comment[:MAX_COMMENT])
-        used.add(notebook)
-    return grades, used
+    return grades
 
 
 @dataclass

@@ -44,11 +44,20 @@ from traitlets import Bool, Dict, Integer, Unicode
 
 from graders.engine import Grader
 from graders.lab import Lab, LabError, discover_labs
-from graders.manual_grades import graded_path
-from graders.notebooks import clean_outputs, writable_notebook
+from graders.manual_grades import graded_path, note_graded
+from graders.notebooks import (
+    HIDDEN_BEGIN,
+    HIDDEN_END,
+    clean_outputs,
+    hidden_lines,
+    writable_notebook,
+)
 from graders.submissions import Submission, _timestamp, read_files
 
 REPO = Path(__file__).resolve().parents[1]
+#: the error name of a failed test's output in the autograded notebook (its message is the
+#: record's learner-facing feedback)
+FAILED = "NorthlabTestFailed"
 #: (lab id, lab folder, course) -> its warm engine
 _GRADERS: dict[tuple[str, str, str | None], Grader] = {}
 #: (lab id, course, learner) -> a record graded on one notebook of the submission: its id,
@@ -167,25 +176,139 @@ class NorthlabWritable(Preprocessor):
         return writable_notebook(nb), resources
 
 
-class NorthlabGraded(Preprocessor):
-    """Autograde's last step: once ``SaveAutoGrades`` has stored (and for parts a person
-    grades, reset) this notebook's grades for the submission, note the submission's id
-    for the notebook (``manual_grades.graded_path``, in the course folder): a person's
-    grades saved in formgrader then reach only that submission's record."""
+def source_parts(path: Path) -> dict[str, NotebookNode]:
+    """grade_id -> cell of every cell of the lab's source notebook at ``path`` that carries
+    nbgrader metadata with a grade_id, in notebook order (the lab's truth: the submitted
+    notebook never says which cells are graded)."""
+    parts: dict[str, NotebookNode] = {}
+    for cell in nbformat.read(str(path), as_version=4).cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if isinstance(grade_id, str):
+            parts.setdefault(grade_id, cell)
+    return parts
 
+
+def _is_part(cell: NotebookNode) -> bool:
+    """Whether a source cell is graded (a test, an answer a person grades, a task)."""
+    meta = cell.metadata.get("nbgrader", {})
+    return bool(meta.get("grade") or meta.get("task"))
+
+
+def _is_manual(cell: NotebookNode) -> bool:
+    """Whether a source cell is a part a person grades (answer or task)."""
+    meta = cell.metadata.get("nbgrader", {})
+    return bool((meta.get("grade") and meta.get("solution")) or meta.get("task"))
+
+
+def _as_source(cell: NotebookNode, source: NotebookNode) -> None:
+    """Give a submitted cell its source cell's type and nbgrader flags (nbgrader's
+    OverwriteCells then restores checksum and locked text)."""
+    if cell.cell_type != source.cell_type:
+        cell.cell_type = source.cell_type
+        if source.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        else:
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+    cell.metadata["nbgrader"] = nbformat.from_dict(
+        {k: v for k, v in source.metadata.nbgrader.items() if k != "checksum"})
+
+
+def graded_parts(nb: NotebookNode, parts: dict[str, NotebookNode],
+                 released: dict[str, NotebookNode]) -> NotebookNode:
+    """``nb`` whose graded cells are exactly the lab's: the first cell carrying each of the
+    source's grade_ids gets the source's cell type and flags; a later copy, a grade_id the
+    source lacks, or nbgrader flags without one lose their nbgrader metadata (they are the
+    learner's text); a graded part the submission lacks is added back as released
+    (``released``: grade_id -> release cell) after the part before it."""
+    cells, seen = [], set()
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if isinstance(grade_id, str) and grade_id in parts and grade_id not in seen:
+            seen.add(grade_id)
+            _as_source(cell, parts[grade_id])
+        elif meta is not None:
+            del cell.metadata["nbgrader"]
+        cells.append(cell)
+    order = list(parts)
+    for grade_id in order:
+        if grade_id in seen or not _is_part(parts[grade_id]) or grade_id not in released:
+            continue
+        before = set(order[:order.index(grade_id)]) & seen
+        at = max((i + 1 for i, c in enumerate(cells)
+                  if c.metadata.get("nbgrader", {}).get("grade_id") in before), default=0)
+        cell = nbformat.from_dict(released[grade_id])
+        _as_source(cell, parts[grade_id])
+        cells.insert(at, cell)
+        seen.add(grade_id)
+    nb.cells = cells
+    return nb
+
+
+class NorthlabParts(Preprocessor):
+    """Autograde sanitizing step (before nbgrader's DeduplicateIds and OverwriteCells):
+    the submitted notebook's graded cells are made exactly the lab source's
+    (:func:`graded_parts`), so every part is graded — and every part a person grades is
+    reset by ``SaveAutoGrades`` — for this submission, whatever flags, metadata or cells
+    the learner changed, removed or copied (manual-grades rule 1)."""
+
+    labs_dir = Unicode(str(REPO / "labs"), help="Folder holding the labs.").tag(config=True)
+    enabled = Bool(True, help="Always on (nbconvert skips disabled preprocessors).")
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
+            NotebookNode, dict[str, Any]]:
+        from graders.release import release_notebook
+
+        info = resources["nbgrader"]
+        lab = find_lab(Path(self.labs_dir), info["assignment"])
+        if lab is None or info["notebook"] not in lab.notebook_names:
+            return nb, resources  # NorthlabExecute refuses it
+        path = lab.notebook_path(info["notebook"])
+        released = {cell.metadata.nbgrader["grade_id"]: cell
+                    for cell in release_notebook(path).cells
+                    if isinstance(cell.metadata.get("nbgrader", {}).get("grade_id"), str)}
+        return graded_parts(nb, source_parts(path), released), resources
+
+
+class NorthlabGraded(Preprocessor):
+    """Autograde's last step: once ``SaveAutoGrades`` has stored this notebook's grades
+    for the submission, every part a person grades (from the lab's source notebook) is
+    reset for it as nbgrader resets a resubmitted answer (a previous person's score stays
+    as a suggestion, ``needs_manual_grade``) — tasks and parts the submission hid
+    included — and the submission's id and those parts are noted for the notebook
+    (``manual_grades.note_graded``, in the course folder): a person's grades saved in
+    formgrader then reach only that submission's record."""
+
+    labs_dir = Unicode(str(REPO / "labs"), help="Folder holding the labs.").tag(config=True)
     enabled = Bool(True, help="Always on (nbconvert skips disabled preprocessors).")
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
             NotebookNode, dict[str, Any]]:
         record = resources.get("northlab", {}).get("record")
-        if record is not None:
-            info = resources["nbgrader"]
-            root = Path(CourseDirectory(config=self.config).root)
-            path = graded_path(root, info["assignment"], info["student"], info["notebook"])
-            _shared_folders(root, path.parent)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(record["submission_id"], encoding="utf-8")
-            os.replace(tmp, path)
+        if record is None:
+            return nb, resources
+        info = resources["nbgrader"]
+        lab = find_lab(Path(self.labs_dir), info["assignment"])
+        manual = ([grade_id for grade_id, cell in
+                   source_parts(lab.notebook_path(info["notebook"])).items() if _is_manual(cell)]
+                  if lab is not None and info["notebook"] in lab.notebook_names else [])
+        reset = []
+        with Gradebook(info["db_url"]) as gradebook:
+            for grade_id in manual:
+                try:
+                    grade = gradebook.find_grade(grade_id, info["notebook"],
+                                                 info["assignment"], info["student"])
+                except MissingEntry:
+                    continue
+                if grade.manual_score is not None:
+                    grade.needs_manual_grade = True
+                reset.append(grade_id)
+            gradebook.db.commit()
+        root = Path(CourseDirectory(config=self.config).root)
+        path = graded_path(root, info["assignment"], info["student"], info["notebook"])
+        _shared_folders(root, path.parent)
+        note_graded(path, record["submission_id"], reset)
         return nb, resources
 
 
@@ -293,6 +416,71 @@ class NorthlabFeedbackExporter(HTMLExporter):
         return output, resources
 
 
+class NorthlabFeedback(Preprocessor):
+    """Feedback step (``GenerateFeedback``, after ``GetGrades``): what a learner receives
+    never holds a lab's hidden tests or anything made from them. Every hidden region is
+    removed from every cell (:func:`graders.notebooks.hidden_lines`); a test cell of the
+    lab shows its source as released and, as output, only the learner-facing feedback the
+    bridge wrote from the record (a failed test's message, a partial-credit score) —
+    anything else (a traceback quoting a hidden line, an expected value) is dropped."""
+
+    labs_dir = Unicode(str(REPO / "labs"), help="Folder holding the labs.").tag(config=True)
+    enabled = Bool(True, help="Always on (nbconvert skips disabled preprocessors).")
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
+            NotebookNode, dict[str, Any]]:
+        from graders.release import release_notebook
+
+        info = resources.get("nbgrader", {})
+        lab = find_lab(Path(self.labs_dir), str(info.get("assignment", "")))
+        released: dict[str, str] = {}
+        if lab is not None and info.get("notebook") in lab.notebook_names:
+            released = {cell.metadata.nbgrader["grade_id"]: cell.source
+                        for cell in release_notebook(lab.notebook_path(info["notebook"])).cells
+                        if _is_test(cell)}
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in released:
+                cell.source = released[grade_id]
+            hidden = hidden_lines(cell.source)
+            if hidden:
+                cell.source = "\n".join(line for number, line in
+                                        enumerate(cell.source.splitlines(), 1)
+                                        if number not in hidden)
+            if cell.cell_type == "code" and (grade_id in released or hidden or _is_test(cell)):
+                cell.outputs = [output for output in cell.outputs if _ours(output)]
+        return nb, resources
+
+
+def shows_hidden_tests(page: bytes) -> bool:
+    """Whether a feedback page shows a hidden region's marker: made without
+    :class:`NorthlabFeedback` (it removes every hidden line), so never for a learner."""
+    text = page.decode("utf-8", "replace")
+    return HIDDEN_BEGIN in text or HIDDEN_END in text
+
+
+def _is_test(cell: NotebookNode) -> bool:
+    meta = cell.metadata.get("nbgrader", {})
+    return bool(meta.get("grade") and not meta.get("solution") and meta.get("grade_id"))
+
+
+def _ours(output: NotebookNode) -> bool:
+    """Whether a test cell's output is one :func:`mark_outputs` writes from the record."""
+    if output.get("output_type") == "error":
+        return (output.get("ename") == FAILED and
+                list(output.get("traceback", [])) == [output.get("evalue")])
+    if output.get("output_type") == "execute_result":
+        data = output.get("data", {})
+        if set(data) != {"text/plain"}:
+            return False
+        try:
+            float(data["text/plain"])
+        except (TypeError, ValueError):
+            return False
+        return True
+    return False
+
+
 def submitted_late(db_url: str | None, assignment: str, student: str) -> bool:
     """Whether nbgrader's gradebook has the submission after its due date (extensions
     included); autograde records the submission's timestamp before preprocessors run."""
@@ -341,7 +529,7 @@ def mark_outputs(nb: NotebookNode, record: dict[str, Any], notebook: str | None,
             continue
         if not test["passed"]:
             cell.outputs = [nbformat.v4.new_output(
-                "error", ename="NorthlabTestFailed", evalue=test["feedback"]["en"],
+                "error", ename=FAILED, evalue=test["feedback"]["en"],
                 traceback=[test["feedback"]["en"]])]
         elif test["points"] < test["max_points"]:
             cell.outputs = [nbformat.v4.new_output(
@@ -375,26 +563,34 @@ def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path 
     - ``workers``: sandbox slots kept warm per lab during one autograde run.
     - ``kernelspecs``: track id -> kernelspec metadata that released notebooks name.
 
-    It starts ``c.Autograde.sanitize_preprocessors`` with :class:`NorthlabWritable`,
-    replaces ``Execute`` in ``c.Autograde.autograde_preprocessors`` (keeping nbgrader's
-    other steps, so ``SaveAutoGrades`` still records the scores) and ends them with
-    :class:`NorthlabGraded` (which submission the grades are of), and with ``kernelspecs``
+    It starts ``c.Autograde.sanitize_preprocessors`` with :class:`NorthlabWritable` and
+    :class:`NorthlabParts` (the graded cells are the lab source's), replaces ``Execute``
+    in ``c.Autograde.autograde_preprocessors`` (keeping nbgrader's other steps, so
+    ``SaveAutoGrades`` still records the scores) and ends them with
+    :class:`NorthlabGraded` (every part a person grades reset for, and noted with, this
+    submission), and with ``kernelspecs``
     adds :class:`NorthlabKernelspec` to ``generate_assignment``, whose AUTOTEST lines are
-    expanded in the sandbox (:class:`NorthlabInstantiateTests`); feedback pages name tests
+    expanded in the sandbox (:class:`NorthlabInstantiateTests`); feedback pages hold no
+    hidden test nor anything made from one (:class:`NorthlabFeedback`) and name tests
     after their lab sections (:class:`NorthlabFeedbackExporter`). Pages staff and learners
     read are sanitized (:func:`sanitize_pages`).
     """
     from nbgrader.converters.autograde import Autograde
     from nbgrader.converters.generate_assignment import GenerateAssignment
+    from nbgrader.converters.generate_feedback import GenerateFeedback
     from nbgrader.preprocessors import Execute, InstantiateTests
 
     sanitize_pages(c)
     c.Autograde.sanitize_preprocessors = [
-        NorthlabWritable, *Autograde.class_traits()["sanitize_preprocessors"].default()]
+        NorthlabWritable, NorthlabParts,
+        *Autograde.class_traits()["sanitize_preprocessors"].default()]
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     c.Autograde.autograde_preprocessors = [
         *(NorthlabExecute if step is Execute else step for step in steps), NorthlabGraded]
     c.GenerateFeedback.exporter_class = NorthlabFeedbackExporter
+    c.GenerateFeedback.preprocessors = [
+        *GenerateFeedback.class_traits()["preprocessors"].default()[:1], NorthlabFeedback,
+        *GenerateFeedback.class_traits()["preprocessors"].default()[1:]]
     generate = [NorthlabInstantiateTests if step is InstantiateTests else step
                 for step in GenerateAssignment.class_traits()["preprocessors"].default()]
     c.GenerateAssignment.preprocessors = [*generate, *([NorthlabKernelspec] if kernelspecs
@@ -405,6 +601,9 @@ def configure(c: Any, *, labs_dir: str | Path | None = None, outbox: str | Path 
         c.NorthlabExecute.labs_dir = str(labs_dir)
         c.NorthlabKernelspec.labs_dir = str(labs_dir)
         c.NorthlabInstantiateTests.labs_dir = str(labs_dir)
+        c.NorthlabParts.labs_dir = str(labs_dir)
+        c.NorthlabGraded.labs_dir = str(labs_dir)
+        c.NorthlabFeedback.labs_dir = str(labs_dir)
     if outbox is not None:
         c.NorthlabExecute.outbox = str(outbox)
     course_id = course or c.CourseDirectory.get("course_id") or ""

@@ -1,0 +1,62 @@
+"""The sync applies a person's grade of a part only when the bridge vouched that the
+gradebook reset that very part for the record's submission (review 9, G1: the second
+defence, in ``graders.manual_grades``). A note naming the right submission but not the
+part (a part nbgrader never re-scored for it), or a note of the old one-line form, carries
+nothing; the part stays awaiting a person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+from graders.manual_grades import graded_path, sync
+from graders.outbox import Outbox
+from tests.credentials.conftest import make_pending_record
+
+COURSE = "test-2026"
+LAB = "lab-one"
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A gradebook where a person gave ana's answer ``explain`` 2 points."""
+    folder = tmp_path / COURSE
+    folder.mkdir()
+    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
+        gradebook.add_assignment(LAB)
+        gradebook.add_notebook("lab-one", LAB)
+        gradebook.add_grade_cell("explain", "lab-one", LAB, max_score=2, cell_type="markdown")
+        gradebook.add_solution_cell("explain", "lab-one", LAB)
+        gradebook.add_student("ana")
+        gradebook.add_submission(LAB, "ana")
+        grade = gradebook.find_grade("explain", "lab-one", LAB, "ana")
+        grade.manual_score, grade.needs_manual_grade = 2.0, False
+        gradebook.db.commit()
+    return folder
+
+
+def run_sync(tmp_path: Path, course: Path, note: str):
+    """Sync ana's delivered record of ``sha256:new`` with the bridge's ``note``."""
+    path = graded_path(course, LAB, "ana", "lab-one")
+    path.parent.mkdir(parents=True)
+    path.write_text(note)
+    outbox = Outbox(tmp_path / "outbox")
+    outbox.put(make_pending_record("ana", LAB, submission="sha256:new"))
+    outbox.deliver(lambda record: 201)
+    return sync(outbox, course / "gradebook.db", COURSE), outbox
+
+
+@pytest.mark.parametrize("note", ["sha256:new", "sha256:new\n", "sha256:new\nother\n",
+                                  "sha256:new\nexplain_v2\nexplai\n"],
+                         ids=["old-one-line-note", "no-part", "another-part", "near-names"])
+def test_a_part_not_reset_for_the_submission_takes_no_grade(tmp_path, course, note) -> None:
+    report, outbox = run_sync(tmp_path, course, note)
+    assert report.updated == [] and outbox.pending() == []
+    assert report.stale == ["ana/lab-one"]
+
+
+def test_a_part_reset_for_the_submission_takes_the_grade(tmp_path, course) -> None:
+    report, outbox = run_sync(tmp_path, course, "sha256:new\nexplain\n")
+    assert report.updated == ["ana/lab-one"] and len(outbox.pending()) == 1
