@@ -30,7 +30,7 @@ def autograded(course: Path, learner: str, submission: str) -> str:
     """What the nbgrader bridge notes once autograde stored the grades of ``submission``."""
     path = graded_path(course, LAB, learner, "lab-one")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(submission)
+    path.write_text(f"{submission}\nexplain\n")  # its id, then the parts reset for it
     return submission
 
 
