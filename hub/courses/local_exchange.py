@@ -21,6 +21,7 @@ tracks, so a learner's Assignments list shows the labs of the track they started
 
 from __future__ import annotations
 
+import glob
 import os
 import pwd
 import shutil
@@ -66,7 +67,26 @@ class NorthlabReleaseAssignment(_PreparedRoot, ExchangeReleaseAssignment):
 
 
 class NorthlabReleaseFeedback(_PreparedRoot, ExchangeReleaseFeedback):
-    """Release feedback into a prepared course feedback folder."""
+    """Release feedback into a prepared course feedback folder; a learner's feedback page
+    that shows hidden tests (made without the course's northlab config) is not released."""
+
+    def copy_files(self) -> None:
+        from graders.nbgrader_bridge import shows_hidden_tests
+
+        leaking = {Path(page).parents[1].name
+                   for page in glob.glob(os.path.join(self.src_path, "*.html"))
+                   if shows_hidden_tests(Path(page).read_bytes())}
+        for learner in sorted(leaking):
+            self.log.error("Feedback of %s not released: it shows hidden tests; run "
+                           "`nbgrader generate_feedback --force` in the course, then "
+                           "release again.", learner)
+        excluded = self.coursedir.student_id_exclude
+        self.coursedir.student_id_exclude = ",".join(
+            sorted(set(filter(None, excluded.split(","))) | leaking))
+        try:
+            super().copy_files()
+        finally:
+            self.coursedir.student_id_exclude = excluded
 
 
 class NorthlabFetchAssignment(_PreparedRoot, ExchangeFetchAssignment):
