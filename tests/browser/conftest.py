@@ -12,10 +12,8 @@ The journeys' lab gets a written answer a person grades (:func:`labs_with_writte
 from __future__ import annotations
 
 import contextlib
-import grp
 import json
 import os
-import pwd
 import re
 import secrets
 import shutil
@@ -36,10 +34,9 @@ from graders.outbox import POLL
 from hub.commands.runner import start_hub, stop_hub
 from hub.config.settings import REPO, load_settings
 from hub.courses.folders import release_lab
-from hub.people.accounts import cohort_unix_group, course_instructors_unix_group, remove_user
 from hub.people.manage import HubClient, add_cohort, add_person
 from northlab.language import COOKIE, SWITCH_PATH
-from tests.hub.conftest import Hub, kill_leftovers, open_checkout_for_learners
+from tests.hub.conftest import Hub, open_checkout_for_learners, remove_site
 from tests.support.ports import free_port_block
 
 CHROMIUM = "/usr/bin/chromium"
@@ -267,16 +264,7 @@ def _tear_down(world: World, data_root: Path) -> dict[str, list[int]]:
     if world.process is not None:
         _stop_servers(world)
         stop_hub(settings, world.process)
-    users = [e.pw_name for e in pwd.getpwall() if e.pw_name.startswith(prefix + "-")]
-    left = kill_leftovers(users, settings)
-    for user in users:
-        remove_user(user)
-    for group in grp.getgrall():
-        if group.gr_name.startswith((cohort_unix_group(prefix + "-"),
-                                     course_instructors_unix_group(prefix + "-"))):
-            subprocess.run(["groupdel", group.gr_name], check=True)
-    shutil.rmtree(data_root, ignore_errors=True)
-    return left
+    return remove_site(settings, prefix, data_root)
 
 
 @pytest.fixture(scope="package")

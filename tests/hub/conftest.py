@@ -145,6 +145,22 @@ def kill_leftovers(users: list[str], settings: Settings,
     return left
 
 
+
+def remove_site(settings: Settings, prefix: str, data_root: Path) -> dict[str, list[int]]:
+    """After a test hub stopped: wait for (then kill) what its people ``<prefix>-*``, services
+    and proxy left running (:func:`kill_leftovers`), remove those people's Unix accounts and
+    groups and ``data_root``. Returns what had to be killed."""
+    users = [entry.pw_name for entry in pwd.getpwall() if entry.pw_name.startswith(prefix + "-")]
+    left = kill_leftovers(users, settings)
+    for user in users:
+        remove_user(user)
+    for group in grp.getgrall():
+        if group.gr_name.startswith((cohort_unix_group(prefix + "-"),
+                                     course_instructors_unix_group(prefix + "-"))):
+            subprocess.run(["groupdel", group.gr_name], check=True)
+    shutil.rmtree(data_root, ignore_errors=True)
+    return left
+
 def processes_of(user: str) -> list[int]:
     try:
         uid = pwd.getpwnam(user).pw_uid
@@ -203,16 +219,7 @@ def running_hub(**extra: str) -> Iterator[Hub]:
                 if user["servers"]:
                     hub.stop_server(user["name"])
         stop_hub(settings, process)
-        users = [entry.pw_name for entry in pwd.getpwall()
-                 if entry.pw_name.startswith(prefix + "-")]
-        leftovers = kill_leftovers(users, settings)
-        for user in users:
-            remove_user(user)
-        for group in grp.getgrall():
-            if group.gr_name.startswith((cohort_unix_group(prefix + "-"),
-                                         course_instructors_unix_group(prefix + "-"))):
-                subprocess.run(["groupdel", group.gr_name], check=True)
-        shutil.rmtree(data_root, ignore_errors=True)
+        leftovers = remove_site(settings, prefix, data_root)
         assert not leftovers, f"processes left behind: {leftovers}"
 
 
