@@ -24,7 +24,7 @@ import requests
 from graders.manual_grades import PersonGrade, with_grades
 from hub.managed import SERVICE_APPS
 from northlab.settings import REPO
-from tests.support.hub import log_in
+from tests.support.hub import base_config, log_in
 from tests.support.ports import free_port
 
 from .conftest import make_pending_record, make_record
@@ -48,21 +48,12 @@ GROUPS = {
 def hub_config(tmp: Path, port: int, labs_root: Path) -> str:
     service_port, hub_port, proxy_api = free_port(), free_port(), free_port()
     public = f"http://127.0.0.1:{port}/services/credentials"
+    base = base_config(tmp, port=port, hub_port=hub_port, proxy_api_port=proxy_api)
     return f"""
 import os
 from hub.services import lifeline
 
-c = get_config()  # noqa
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = {port}
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = {hub_port}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api}"
-c.ConfigurableHTTPProxy.command = [{str(REPO / "node_modules/.bin/configurable-http-proxy")!r}]
-c.JupyterHub.db_url = "sqlite:///{tmp}/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = "{tmp}/cookie_secret"
-c.JupyterHub.pid_file = "{tmp}/jupyterhub.pid"
-c.JupyterHub.authenticator_class = "dummy"
+{base}c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = {PASSWORD!r}
 c.Authenticator.allow_all = True
 c.Authenticator.admin_users = {{"ada"}}

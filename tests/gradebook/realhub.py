@@ -21,6 +21,7 @@ import requests
 
 from hub.config.settings import REPO
 from hub.services.gradebook.access import GRADEBOOK_SCOPE
+from tests.support.hub import base_config
 from tests.support.ports import free_port
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
@@ -90,18 +91,8 @@ def write_config(folder: Path, *, database_url: str, cohorts: dict[str, list[str
     }
     groups = {f"cohort-{k}": {"users": v} for k, v in cohorts.items()}
     services = [service, {"name": "test-admin", "api_token": ADMIN_TOKEN}]
-    config = f"""
-c = get_config()  # noqa
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = {port}
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = {hub_port}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_port}"
-c.ConfigurableHTTPProxy.command = [{str(REPO / "node_modules/.bin/configurable-http-proxy")!r}]
+    config = base_config(folder, port=port, hub_port=hub_port, proxy_api_port=proxy_port) + f"""
 c.ConfigurableHTTPProxy.should_start = True
-c.JupyterHub.db_url = {f"sqlite:///{folder / 'jupyterhub.sqlite'}"!r}
-c.JupyterHub.cookie_secret_file = {str(folder / "cookie_secret")!r}
-c.JupyterHub.pid_file = {str(folder / "jupyterhub.pid")!r}
 c.JupyterHub.authenticator_class = "native"
 c.NativeAuthenticator.open_signup = True
 c.Authenticator.allow_all = True
