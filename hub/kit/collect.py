@@ -8,9 +8,13 @@ size caps). A lab lands in ``<course>/submitted/<learner>/<lab>/`` with nbgrader
 owns the kit's clock; the kit's claimed time (newest file) is kept beside it in
 ``.northlab-kit.json``, and ``clock="kit"`` lets a course count that instead. The same work
 handed in twice changes nothing; an earlier hand-in that is replaced moves to
-``<data_root>/kits/replaced/`` rather than being deleted. Grading never trusts the kit: it
-re-runs every test in the sandbox (:class:`graders.engine.Grader`) and queues the records
-in the outbox, from which the hub's grader delivers them to the credential service.
+``<data_root>/kits/replaced/`` (the newest :data:`KEEP_REPLACED` per learner and lab are
+kept). A learner's hand-ins of a cohort may take :data:`LEARNER_QUOTA` bytes in all: past
+that a lab is refused and nothing already landed changes. Lateness comes from the lab's due
+date in the course's nbgrader gradebook (the learner's extension included). Grading never
+trusts the kit: it re-runs every test in the sandbox (:class:`graders.engine.Grader`) and
+queues the records in the outbox, from which the hub's grader delivers them to the
+credential service.
 """
 
 from __future__ import annotations
@@ -26,17 +30,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from graders.notebooks import cells_of
 from graders.submissions import Submission, SubmissionError, find_submissions, read_files
 from hub.config.settings import Settings
-from hub.courses.folders import COURSE_CONFIG
+from hub.courses.folders import COURSE_CONFIG, GRADEBOOK_DB
 from hub.kit import manifest
 from hub.people.accounts import course_instructors_unix_group
 
 SIDECAR = ".northlab-kit.json"
 TIMESTAMP = "timestamp.txt"
 CLOCKS = ("hub", "kit")
+#: Replaced hand-ins kept per learner and lab; older ones are deleted.
+KEEP_REPLACED = 2
+#: Bytes one learner's hand-ins of a cohort may take, landed and replaced copies together.
+LEARNER_QUOTA = 512 * 1024 * 1024
 
 
 @dataclass
@@ -44,7 +53,7 @@ class LabHandIn:
     """What happened to one lab of a kit; ``message_id``/``values`` for the catalogue."""
 
     lab: str
-    status: str  # collected, duplicate, untouched, tampered, unreadable
+    status: str  # collected, duplicate, untouched, tampered, unreadable, full, no_attempts
     values: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -152,12 +161,76 @@ def _land(settings: Settings, body: dict, learner: str, lab_id: str, files: dict
     }, indent=1) + "\n", encoding="utf-8")
     _share_with_instructors(tmp, body["cohort"])
     if dest.exists():
-        replaced = (settings.data_root / "kits" / "replaced" / body["cohort"] / learner
-                    / lab_id / f"{received:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}")
+        replaced = (_replaced_root(settings, body["cohort"], learner) / lab_id
+                    / f"{received:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}")
         replaced.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(settings.data_root / "kits", 0o700)
         shutil.move(dest, replaced)
+        moved_at = {old: old.stat().st_ctime_ns for old in replaced.parent.iterdir()}
+        for old in sorted(moved_at, key=lambda old: (moved_at[old], old.name))[:-KEEP_REPLACED]:
+            shutil.rmtree(old, ignore_errors=True)
     os.replace(tmp, dest)
+
+
+def _replaced_root(settings: Settings, cohort: str, learner: str) -> Path:
+    return settings.data_root / "kits" / "replaced" / cohort / learner
+
+
+def _bytes_under(folder: Path) -> int:
+    return sum(p.lstat().st_size for p in folder.rglob("*") if p.is_file()) \
+        if folder.is_dir() else 0
+
+
+def stored_bytes(settings: Settings, cohort: str, learner: str) -> int:
+    """Bytes ``learner``'s hand-ins to ``cohort`` take: landed and replaced copies."""
+    return _bytes_under(settings.courses_root / cohort / "submitted" / learner) + \
+        _bytes_under(_replaced_root(settings, cohort, learner))
+
+
+def take_attempt(settings: Settings, cohort: str, learner: str, lab_id: str, limit: int
+                 ) -> bool:
+    """Count one graded attempt of ``learner`` at ``lab_id``, unless ``limit`` (0: no limit)
+    are used already: then False. Callers serialize calls (one process, one lock)."""
+    path = settings.data_root / "kits" / "attempts" / cohort / f"{learner}.json"
+    try:
+        used = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        used = {}
+    if not isinstance(used, dict):
+        used = {}
+    count = used.get(lab_id) if isinstance(used.get(lab_id), int) else 0
+    if limit and count >= limit:
+        return False
+    used[lab_id] = count + 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(settings.data_root / "kits", 0o700)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_text(json.dumps(used), encoding="utf-8")
+    os.replace(tmp, path)
+    return True
+
+
+def course_due(settings: Settings, cohort: str, assignment: str, learner: str
+               ) -> datetime | None:
+    """The assignment's due date in the course's nbgrader gradebook, the learner's extension
+    included (read only); None without a gradebook or a due date."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.engine import URL
+
+    database = settings.courses_root / cohort / GRADEBOOK_DB
+    if not database.is_file():
+        return None
+    read_only = URL.create("sqlite", database=f"file:{quote(str(database))}",
+                           query={"mode": "ro", "uri": "true"}).render_as_string()
+    with Gradebook(read_only) as gradebook:
+        try:
+            due = gradebook.find_submission(assignment, learner).duedate
+        except MissingEntry:
+            try:
+                due = gradebook.find_assignment(assignment).duedate
+            except MissingEntry:
+                return None
+    return due.replace(tzinfo=UTC) if due else None
 
 
 def _previous_submission(dest: Path) -> str | None:
@@ -198,6 +271,11 @@ def hand_in(settings: Settings, kit: Path, *, learner: str | None = None, clock:
         if _previous_submission(dest) == submission_id:
             outcomes.append(LabHandIn(lab_id, "duplicate", {"lab": lab_id}))
             continue
+        if stored_bytes(settings, body["cohort"], who) + sum(map(len, files.values())) \
+                > LEARNER_QUOTA:
+            outcomes.append(LabHandIn(lab_id, "full",
+                                      {"lab": lab_id, "limit": LEARNER_QUOTA >> 20}))
+            continue
         received = now()
         _land(settings, body, who, lab_id, files, submission_id, _claimed_time(work),
               received, clock, via)
@@ -209,8 +287,8 @@ def hand_in(settings: Settings, kit: Path, *, learner: str | None = None, clock:
 def grade_hand_in(settings: Settings, hand_in: HandIn, *, workers: int = 1,
                   due: datetime | None = None,
                   on_done: Callable[[dict[str, Any]], None] | None = None) -> list[dict]:
-    """Grade the landed labs of ``hand_in`` in the sandbox (stamped after ``due``: late);
-    records go to the outbox."""
+    """Grade the landed labs of ``hand_in`` in the sandbox (stamped after ``due``, by default
+    the lab's due date in the course's gradebook: late); records go to the outbox."""
     from graders.engine import Grader
     from graders.lab import load_lab
     from graders.outbox import Outbox
@@ -220,8 +298,10 @@ def grade_hand_in(settings: Settings, hand_in: HandIn, *, workers: int = 1,
     records = []
     for lab_id in hand_in.landed:
         lab = load_lab(settings.labs_root / track / lab_id)
+        lab_due = due if due is not None else \
+            course_due(settings, cohort, lab.assignment or lab_id, hand_in.learner)
         submissions = [s for s in find_submissions(
-            settings.courses_root / cohort / "submitted", lab_id, due=due)
+            settings.courses_root / cohort / "submitted", lab_id, due=lab_due)
             if s.learner == hand_in.learner]
         with Grader(lab, workers=workers, course=cohort) as grader:
             for submission in submissions:

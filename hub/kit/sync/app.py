@@ -9,7 +9,9 @@ import os
 import shutil
 import tarfile
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import IO
 from urllib.parse import urlparse
@@ -17,9 +19,10 @@ from urllib.parse import urlparse
 from jupyterhub.services.auth import HubAuth
 from tornado import ioloop, web
 
+from graders.lab import LabError, load_lab
 from hub.config.settings import Settings, load_settings
 from hub.kit.build import LOCALE
-from hub.kit.collect import HandIn, check_kit, grade_hand_in, hand_in
+from hub.kit.collect import HandIn, check_kit, grade_hand_in, hand_in, take_attempt
 from hub.kit.manifest import ManifestError
 from hub.services import archives, lifeline
 from northlab.groups import cohort_group
@@ -52,6 +55,52 @@ def unpack(body: bytes, into: Path) -> None:
         archives.walk(body, keep, max_bytes=MAX_UPLOAD, max_members=MAX_MEMBERS)
     except archives.ArchiveLimit as exc:
         raise BadUpload(exc.reason) from None
+
+
+class GradingQueue:
+    """The one grading thread. Per learner and lab at most one job waits: a newer hand-in
+    is graded by the waiting job (it reads the newest landing when it starts), so one
+    learner cannot queue grading in front of everyone. Each job is one graded attempt,
+    within the lab's ``[feedback] attempts``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kit-grade")
+        self.waiting: set[tuple[str, str, str]] = set()
+        self.lock = threading.Lock()
+
+    def add(self, result: HandIn) -> None:
+        """Queue the landed labs of ``result``; a lab whose attempts are used becomes
+        ``no_attempts`` (it stays handed in for the instructor)."""
+        cohort, track = result.manifest["cohort"], result.manifest["track"]
+        for outcome in result.labs:
+            if outcome.status != "collected":
+                continue
+            key = (cohort, result.learner, outcome.lab)
+            try:
+                attempts = load_lab(self.settings.labs_root / track / outcome.lab
+                                    ).feedback.attempts
+            except LabError:  # handed in all the same; the instructor's grading says why
+                log.exception("lab %s of track %s cannot be loaded", outcome.lab, track)
+                continue
+            with self.lock:
+                if key in self.waiting:
+                    continue
+                if not take_attempt(self.settings, cohort, result.learner, outcome.lab,
+                                    attempts):
+                    outcome.status = "no_attempts"
+                    outcome.values["attempts"] = attempts
+                    continue
+                self.waiting.add(key)
+            self.pool.submit(self._grade, replace(result, labs=[outcome]), key)
+
+    def _grade(self, result: HandIn, key: tuple[str, str, str]) -> None:
+        with self.lock:
+            self.waiting.discard(key)
+        try:
+            grade_hand_in(self.settings, result)
+        except Exception:  # the hand-in is safe in submitted/; `northlab grade` can redo it
+            log.exception("grading the kit hand-in of %s failed", result.learner)
 
 
 class HandInHandler(web.RequestHandler):
@@ -89,6 +138,9 @@ class HandInHandler(web.RequestHandler):
             result = await loop.run_in_executor(self.settings["pool"], self._hand_in,
                                                 scratch, learner,
                                                 set(model.get("groups") or []))
+            if result.landed:
+                await loop.run_in_executor(self.settings["pool"], self.settings["grading"].add,
+                                           result)
         except BadUpload as exc:
             self.refuse(400, "kit.error.bad_upload" if str(exc) == "unreadable"
                         else "kit.error.upload_limit")
@@ -101,8 +153,6 @@ class HandInHandler(web.RequestHandler):
             shutil.rmtree(scratch, ignore_errors=True)
         self.answer(200, [LOCALE.all_languages(lab.message_id, **lab.values)
                           for lab in result.labs])
-        if result.landed:
-            loop.run_in_executor(self.settings["grading"], self._grade, result)
 
     def _hand_in(self, kit: Path, learner: str, groups: set[str]) -> HandIn:
         body, _ = check_kit(self.kit_settings, kit, learner)
@@ -111,19 +161,13 @@ class HandInHandler(web.RequestHandler):
                                 cohort=body["cohort"])
         return hand_in(self.kit_settings, kit, learner=learner, via="sync")
 
-    def _grade(self, result: HandIn) -> None:
-        try:
-            grade_hand_in(self.kit_settings, result)
-        except Exception:  # the hand-in is safe in submitted/; `northlab grade` can redo it
-            log.exception("grading the kit hand-in of %s failed", result.learner)
-
 
 def make_app(settings: Settings, hub_auth: HubAuth, prefix: str) -> web.Application:
     return web.Application(
         [(prefix.rstrip("/") + "/handin", HandInHandler)],
         kit_settings=settings, hub_auth=hub_auth,
         pool=ThreadPoolExecutor(max_workers=2, thread_name_prefix="kit-handin"),
-        grading=ThreadPoolExecutor(max_workers=1, thread_name_prefix="kit-grade"),
+        grading=GradingQueue(settings),
     )
 
 
