@@ -18,7 +18,8 @@ import os
 import re
 import secrets
 import shutil
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -28,6 +29,8 @@ from hub.services.exchange.messages import Translated
 
 #: Course, assignment and notebook ids: what nbgrader and folder names both accept.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+#: Bytes all of one learner's submissions to one course may take.
+LEARNER_BYTES = 4 * archive.MAX_BYTES
 #: nbgrader's timestamp format (parsed back by nbgrader.utils.parse_utc).
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
 
@@ -68,10 +71,13 @@ def _read_json(path: Path) -> dict:
 
 @dataclass
 class Store:
-    """The exchange's files under ``root``; ``max_bytes`` bounds one archive."""
+    """The exchange's files under ``root``; ``max_bytes`` bounds one archive and
+    ``learner_bytes`` all of one learner's submissions to a course."""
 
     root: Path
     max_bytes: int = archive.MAX_BYTES
+    learner_bytes: int = LEARNER_BYTES
+    _submitting: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -139,9 +145,24 @@ class Store:
         )
 
     def submit(self, course: str, assignment: str, learner: str, data: bytes) -> dict:
-        """Store a submission stamped now by the service; returns its metadata."""
+        """Store a submission stamped now by the service; returns its metadata. Past the
+        learner's storage bound (``learner_bytes``) it is refused (413) and nothing changes."""
         self.release_meta(course, assignment)
         names = self._inspect(data)
+        with self._submitting:  # the bound holds under concurrent submissions
+            if self.stored_bytes(course, learner) + len(data) > self.learner_bytes:
+                raise StoreError(413, "exchange.learner_full", course=course,
+                                 limit=self.learner_bytes >> 20)
+            return self._store_submission(course, assignment, learner, data, names)
+
+    def stored_bytes(self, course: str, learner: str) -> int:
+        """Bytes of ``learner``'s submissions to ``course``, every assignment."""
+        base = self.root / check_id("course", course) / "submissions"
+        return sum(path.stat().st_size for path in
+                   base.glob(f"*/{_learner_dir(learner)}/*/submission.tar.gz"))
+
+    def _store_submission(self, course: str, assignment: str, learner: str, data: bytes,
+                          names: list[str]) -> dict:
         now = datetime.now(UTC)
         submission_id = f"{now:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}"
         folder = self._submissions_dir(course, assignment) / _learner_dir(learner) / submission_id
