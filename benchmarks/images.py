@@ -28,13 +28,14 @@ from hub.docker.podman import PodmanHost, default_root  # noqa: E402
 
 
 def timed_build(host: PodmanHost, images: list[str], label: str) -> float:
-    steps: list[tuple[str, float]] = []
+    """Build ``images``, printing each step's seconds as it ends (a long run that is
+    stopped still shows its figures); the total seconds."""
+    print(f"\n{label} build:", flush=True)
     started = time.monotonic()
-    build_images(host, images, report=lambda name, seconds: steps.append((name, seconds)))
+    build_images(host, images, report=lambda name, seconds: print(
+        f"  {name:<58} {seconds:6.0f} s", flush=True))
     total = time.monotonic() - started
-    print(f"\n{label} build: {total:.0f} s")
-    for name, seconds in steps:
-        print(f"  {name:<58} {seconds:6.0f} s")
+    print(f"{label} build: {total:.0f} s", flush=True)
     return total
 
 

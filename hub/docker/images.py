@@ -30,6 +30,11 @@ BUILD = REPO / "var" / "build"
 WHEELHOUSE = BUILD / "wheelhouse"
 NPM_CACHE = BUILD / "npm-cache"
 LABEXTENSION = BUILD / "labextension"
+#: npm's own package for the node stand-in (images/standins/node, build argument
+#: NPM_VERSION), in Debian bookworm's npm version (npm 10 did not find
+#: configurable-http-proxy in the offline cache).
+NPM_VERSION = "9.2.0"
+NPM_PACKAGE = BUILD / "npm" / f"npm-{NPM_VERSION}.tgz"
 LABEXTENSION_SOURCE = REPO / "hub" / "labextension"
 COMPOSE = REPO / "hub" / "docker" / "compose.yaml"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
@@ -129,6 +134,18 @@ def make_npm_cache() -> None:
     made_from.write_text(digest.hexdigest())
 
 
+def make_npm_package() -> None:
+    """npm's package (:data:`NPM_PACKAGE`, it bundles its dependencies) from the npm
+    registry (idempotent)."""
+    if NPM_PACKAGE.exists():
+        return
+    NPM_PACKAGE.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        run(["npm", "pack", "--silent", f"npm@{NPM_VERSION}", "--pack-destination", scratch],
+            f"npm pack npm@{NPM_VERSION} (npm for the node stand-in)")
+        shutil.move(Path(scratch, NPM_PACKAGE.name), NPM_PACKAGE)
+
+
 def copy_labextension() -> None:
     """northlab's JupyterLab extension, as `make install` built it, for the base image."""
     package = json.loads((LABEXTENSION_SOURCE / "package.json").read_text())
@@ -202,11 +219,16 @@ def build_standins(host: PodmanHost, images: Iterable[str], report: Report | Non
     standins = needed_standins(images)
     if standins and not host.has_image(STANDIN_DEBIAN):
         timed(report, "debian (debootstrap)", lambda: make_debian(host))
+    if any(STANDINS[image] == "node" for image in standins):
+        timed(report, "npm (its package)", make_npm_package)
     if any(STANDINS[image] == "configurable-http-proxy" for image in standins):
         timed(report, "npm cache", make_npm_cache)
     for image in standins:
         dockerfile = IMAGES / "standins" / STANDINS[image] / "Dockerfile"
-        timed(report, f"stand-in {image}", lambda d=dockerfile, i=image: build(host, d, i, {}))
+        # the version in the build: a bind-mounted file alone does not renew a cached layer
+        args = {"NPM_VERSION": NPM_VERSION} if STANDINS[image] == "node" else {}
+        timed(report, f"stand-in {image}", lambda d=dockerfile, i=image, a=args: build(
+            host, d, i, a))
 
 
 def build_images(host: PodmanHost, names: Iterable[str], *, prefix: str = "northlab/",

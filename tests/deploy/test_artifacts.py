@@ -19,8 +19,14 @@ from traitlets.config import Config
 
 from graders.lab import discover_labs
 from hub.config.settings import load_settings
+from hub.docker.images import (
+    NPM_VERSION,
+    base_images,
+    compose_images,
+    python_requirements,
+    qualified,
+)
 from hub.docker.images import STANDINS as STANDIN_IMAGES
-from hub.docker.images import base_images, compose_images, python_requirements, qualified
 from hub.modes import grading
 from hub.modes.kubernetes import profile_list
 from hub.tracks import TRACKS
@@ -217,6 +223,12 @@ def test_the_wheelhouse_for_some_tracks_holds_their_extras_only() -> None:
     assert set(cybersecurity) < set(everything)
     assert not {"scikit-learn>=1.4", "pygame>=2.6,<2.7"} & set(cybersecurity)
     assert {"nbgrader==0.9.6", "wheel"} <= set(cybersecurity)
+
+
+def test_the_node_stand_in_installs_the_npm_the_build_packs() -> None:
+    """`docker build` of the node stand-in alone takes the version `make images` packs."""
+    text = (REPO / "images" / "standins" / "node" / "Dockerfile").read_text()
+    assert re.search(r"^ARG NPM_VERSION=(\S+)$", text, re.MULTILINE).group(1) == NPM_VERSION
 
 
 def test_helm_values_match_the_chart_schema_and_the_generated_profiles() -> None:
