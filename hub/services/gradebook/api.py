@@ -81,7 +81,8 @@ class LearnerApiHandler(ApiHandler):
     async def send_learner(self, name: str, snapshot) -> None:
         gb = self.gb
         view = await self.read(lambda conn: views.learner(
-            conn, snapshot, name, gb.labs, gb.config.pass_percent))
+            conn, snapshot, name, gb.labs, gb.config.pass_percent,
+            hidden_detail=name != self.viewer.name))
         if name != self.viewer.name and not view.labs and not view.cohorts:
             raise web.HTTPError(404)
         self.send({

@@ -245,7 +245,7 @@ class LearnerHandler(BaseHandler):
         self.check_learner(snapshot, name)
         gb = self.gb
         view = await self.read(lambda conn: views.learner(
-            conn, snapshot, name, gb.labs, gb.config.pass_percent))
+            conn, snapshot, name, gb.labs, gb.config.pass_percent, hidden_detail=True))
         if not view.labs and not view.cohorts:
             raise web.HTTPError(404)
         self.render_page("learner.html", view=view, mine=False,
@@ -258,7 +258,7 @@ class MyProgressHandler(BaseHandler):
         gb = self.gb
         name = self.viewer.name
         view = await self.read(lambda conn: views.learner(
-            conn, snapshot, name, gb.labs, gb.config.pass_percent))
+            conn, snapshot, name, gb.labs, gb.config.pass_percent, hidden_detail=False))
         self.render_page("learner.html", view=view, mine=True,
                          pass_percent=gb.config.pass_percent)
 

@@ -12,7 +12,7 @@ a lead may see). Per (learner, lab) marks for whole cohorts and programs come fr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import Integer, case, cast, distinct, func, select
@@ -82,6 +82,13 @@ class Attempt:
     tests: list[TestOutcome] = field(default_factory=list)
     #: Points of parts a person has not graded yet (in ``max_score``, not in ``score``).
     pending_points: float = 0.0
+    #: The hidden tests' points, summed (all a learner may read of them)
+    hidden_points: float = 0.0
+    hidden_max_points: float = 0.0
+
+    def without_hidden_tests(self) -> Attempt:
+        """This attempt as its learner may read it: hidden tests only as the total."""
+        return replace(self, tests=[test for test in self.tests if not test.hidden])
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,8 @@ def credentials_of(conn: Connection, learner: str) -> list[EarnedCredential]:
 
 
 def attempts_of(conn: Connection, learner: str, lab: str | None = None) -> list[Attempt]:
-    """Every attempt of a learner (optionally one lab), oldest first, with its tests."""
+    """Every attempt of a learner (optionally one lab), oldest first, with its tests (hidden
+    ones included: staff detail, see :meth:`Attempt.without_hidden_tests`)."""
     query = select(
         Result.id, Result.lab, Result.track, Result.submitted_at, Result.graded_at,
         Result.score, Result.max_score, Result.percent, Result.late, Result.error_code,
@@ -162,7 +170,10 @@ def attempts_of(conn: Connection, learner: str, lab: str | None = None) -> list[
         attempts[result_id].tests.append(TestOutcome(
             name, bool(passed), points, max_points, bool(hidden), feedback or {}, bool(manual),
             bool(pending)))
-    return list(attempts.values())
+    return [replace(attempt,
+                    hidden_points=sum(t.points for t in attempt.tests if t.hidden),
+                    hidden_max_points=sum(t.max_points for t in attempt.tests if t.hidden))
+            for attempt in attempts.values()]
 
 
 def lab_best_marks(conn: Connection, lab: str, learners: Sequence[str] | None) -> list[float]:

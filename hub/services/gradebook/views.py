@@ -247,9 +247,13 @@ def _sort(rows: list[LearnerRow], sort: str, direction: str) -> None:
 
 
 def learner(conn: Connection, snapshot: Snapshot, name: str, catalogue: LabCatalogue,
-            pass_percent: float) -> LearnerView:
+            pass_percent: float, *, hidden_detail: bool) -> LearnerView:
+    """A learner's history; ``hidden_detail`` False (whatever the learner reads) keeps
+    hidden tests to one total per attempt, as docs/labs.md promises."""
     grouped: dict[str, list[queries.Attempt]] = {}
     for attempt in queries.attempts_of(conn, name):
+        if not hidden_detail:
+            attempt = attempt.without_hidden_tests()
         grouped.setdefault(attempt.lab, []).append(attempt)
     labs = catalogue.ordered({lab: attempts[0].track for lab, attempts in grouped.items()})
     history = [LabHistory(info, grouped[info.id]) for info in labs]
