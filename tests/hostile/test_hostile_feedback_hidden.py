@@ -18,11 +18,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from traitlets.config import Config
 
 from graders.lab import load_lab
+from graders.nbgrader_bridge import NorthlabFeedback
 from graders.nbgrader_course import NbgraderCourse
 from graders.notebooks import hidden_lines
 from graders.release import release_notebook
+from hub.config.settings import load_settings
+from hub.courses.folders import course_config
 
 LABS = Path(__file__).resolve().parents[2] / "labs"
 LAB = LABS / "cybersecurity" / "password-hashing"
@@ -129,3 +133,15 @@ def test_feedback_holds_no_hidden_test(feedback: dict[str, Path], learner: str) 
         line for line in visible if line not in text]
     score = "16.0" if learner == "solved" else "0.0"
     assert f"Score: {score} / 16.0" in text, text[:600]
+
+
+def test_the_hubs_course_config_filters_feedback(tmp_path: Path) -> None:
+    """The config the hub writes for every course (what formgrader's "Generate feedback"
+    and ``nbgrader generate_feedback`` load) runs the filter, after nbgrader's GetGrades."""
+    config = Config()
+    settings = load_settings({"NORTHLAB_DATA": str(tmp_path / "data")})
+    exec(compile(course_config(settings, "c1"), "nbgrader_config.py", "exec"),
+         {"get_config": lambda: config})
+    steps = [getattr(step, "__name__", step) for step in config.GenerateFeedback.preprocessors]
+    assert steps[:2] == ["GetGrades", NorthlabFeedback.__name__]
+    assert config.NorthlabFeedback.labs_dir == str(settings.labs_root)
