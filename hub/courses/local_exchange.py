@@ -141,23 +141,27 @@ def arrived(folder: int) -> datetime:
 def _latest_change(folder: int, depth: int, counts: dict[str, int]) -> int:
     if depth > MAX_DEPTH:
         raise SubmissionError("too-large", f"folders nested deeper than {MAX_DEPTH}")
-    latest = os.fstat(folder).st_ctime_ns
-    for entry in os.scandir(folder):
-        counts["entries"] += 1
-        if counts["entries"] > MAX_ENTRIES:
-            raise SubmissionError("too-large", f"more than {MAX_ENTRIES} entries")
-        info = entry.stat(follow_symlinks=False)
-        latest = max(latest, info.st_ctime_ns)
-        if stat.S_ISDIR(info.st_mode):
+    latest = 0
+    with os.scandir(folder) as entries:  # closed: rewound for the next reader
+        for entry in entries:
+            counts["entries"] += 1
+            if counts["entries"] > MAX_ENTRIES:
+                raise SubmissionError("too-large", f"more than {MAX_ENTRIES} entries")
             try:
-                inner = os.open(entry.name, _DIR, dir_fd=folder)
+                info = entry.stat(follow_symlinks=False)
             except OSError:
-                continue  # replaced by a link or gone since the scan
-            try:
-                latest = max(latest, _latest_change(inner, depth + 1, counts))
-            finally:
-                os.close(inner)
-    return latest
+                continue  # gone since the scan (its removal changed the folder's ctime)
+            latest = max(latest, info.st_ctime_ns)
+            if stat.S_ISDIR(info.st_mode):
+                try:
+                    inner = os.open(entry.name, _DIR, dir_fd=folder)
+                except OSError:
+                    continue  # replaced by a link or gone since the scan
+                try:
+                    latest = max(latest, _latest_change(inner, depth + 1, counts))
+                finally:
+                    os.close(inner)
+    return max(latest, os.fstat(folder).st_ctime_ns)  # after the scan: any removal during it
 
 
 class NorthlabCollect(_PreparedRoot, ExchangeCollect):

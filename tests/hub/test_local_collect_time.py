@@ -186,3 +186,20 @@ def test_a_timestamp_txt_folder_is_replaced_by_the_stamp(site):
         os.chown(path, 65534, 65534)
     collect(site)
     assert collected(site)[0] >= before
+
+
+def test_a_file_deep_inside_changed_later_dates_the_submission(site):
+    """Rewriting a file changes its own ctime only, not its folders': the walk finds it."""
+    folder = drop(site, "nobody", EARLY)
+    deep = folder / "data" / "more"
+    deep.mkdir(parents=True)
+    (deep / "answer.txt").write_text("early")
+    for path in (folder / "data", deep, deep / "answer.txt"):
+        os.chown(path, 65534, 65534)
+    time.sleep(0.1)
+    changed = datetime.now(UTC) - timedelta(seconds=0.05)  # the coarse clock's lag, at most
+    (deep / "answer.txt").write_text("later")
+    early = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+    os.utime(deep / "answer.txt", (early, early))
+    collect(site)
+    assert collected(site)[0] >= changed
