@@ -84,20 +84,18 @@ def lying_file(size: int) -> bytes:
 
 
 PROBE = """
-import resource, sys
+import resource, sys, tempfile
 from pathlib import Path
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if sys.argv[1] == "exchange":
+    from hub.services.exchange.archive import inspect as read
+else:
+    from hub.kit.sync.app import unpack
+    def read(data): unpack(data, Path(tempfile.mkdtemp()))
 data = Path(sys.argv[2]).read_bytes()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
-    if sys.argv[1] == "exchange":
-        from hub.services.exchange import archive
-        archive.inspect(data)
-        outcome = "accepted"
-    else:
-        import tempfile
-        from hub.kit.sync.app import BadUpload, unpack
-        unpack(data, Path(tempfile.mkdtemp()))
-        outcome = "accepted"
+    read(data)
+    outcome = "accepted"
 except Exception as exc:
     outcome = f"{type(exc).__name__}: {exc}"
 grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
