@@ -16,6 +16,8 @@ from hub.people.manage import add_person
 
 ANSWERS_IN_PAGE = re.compile(
     r'<script id="northlab-first-screen" type="application/json">(.*?)</script>', re.DOTALL)
+PAGE_CONFIG = re.compile(
+    r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.DOTALL)
 BASE = "/user/ana/"
 SETTINGS = {"settings": [{"id": "@jupyterlab/docmanager-extension:plugin", "raw": "{}",
                           "schema": {"type": "object"}, "settings": {}, "version": "4",
@@ -174,6 +176,9 @@ def test_a_learners_lab_page_carries_her_servers_own_answers(hub):
         page = session.get(f"{hub.url}{base}lab/tree/open%20me.ipynb", timeout=120)
         assert "no-store" in page.headers["Cache-Control"]
         answers = json.loads(ANSWERS_IN_PAGE.search(page.text).group(1))
+        # no build check: the learner cannot build, and the server spent ~0.7 s CPU on it
+        config = json.loads(PAGE_CONFIG.search(page.text).group(1))
+        assert config["buildCheck"] is False and config["buildAvailable"] is False
         for url in ("api/kernelspecs", "lab/api/settings", "lab/api/workspaces/default",
                     "lab/api/translations/en", "api/contents/open%20me.ipynb?content=0&hash=0",
                     "api/contents/open%20me.ipynb?type=notebook&content=1&hash=1",
