@@ -16,7 +16,8 @@ folders. Every field is parsed defensively: a bad one makes that submission's re
 Time comes only from what the learner cannot write: in nbgrader's ``submitted/`` layout,
 ``timestamp.txt`` is written by the collector (northlab's exchange service stamps the time
 it received the submission, and its collect step writes that stamp over any file of that
-name in the learner's archive; nbgrader's own exchange does the same with its own stamp).
+name in the learner's archive; northlab's collect from the local folder exchange writes the
+kernel's change time of the learner's folder, never the learner's name or stamp).
 It is read as nbgrader reads it (:func:`parse_timestamp`). In the one-folder-per-learner
 layout every file is the learner's, so ``submitted_at`` and ``late`` are unknown (None).
 """
