@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.hub import base_config
 from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,15 +44,6 @@ from pathlib import Path
 from hub.modes.profiles import set_exchange_url
 from hub.services.exchange import hubconfig
 
-c = get_config()
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = {port}
-c.JupyterHub.hub_port = {hub_port}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
-c.ConfigurableHTTPProxy.command = [{proxy!r}]
-c.JupyterHub.db_url = "sqlite:///{root}/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = "{root}/cookie_secret"
-c.JupyterHub.pid_file = "{root}/jupyterhub.pid"
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allowed_users = {users!r}
 c.Authenticator.admin_users = {admins!r}
@@ -154,12 +146,10 @@ def hub(tmp_path_factory: pytest.TempPathFactory):
     admin_token = secrets.token_hex(32)
     config = root / "jupyterhub_config.py"
     config.write_text(
-        HUB_CONFIG.format(
+        base_config(root, port=port, hub_port=free_port(), proxy_api_port=free_port())
+        + HUB_CONFIG.format(
             port=port,
-            hub_port=free_port(),
-            proxy_api_port=free_port(),
             exchange_port=free_port(),
-            proxy=str(PROXY),
             root=root,
             groups={name: {"users": users} for name, users in GROUPS.items()},
             users=sorted({u for users in GROUPS.values() for u in users}),
