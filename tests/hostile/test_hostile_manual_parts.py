@@ -6,6 +6,7 @@ nothing; the part stays awaiting a person."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,12 +20,12 @@ COURSE = "test-2026"
 LAB = "lab-one"
 
 
-@pytest.fixture
-def course(tmp_path: Path) -> Path:
-    """A gradebook where a person gave ana's answer ``explain`` 2 points."""
-    folder = tmp_path / COURSE
-    folder.mkdir()
-    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
+@pytest.fixture(scope="module")
+def gradebook_db(tmp_path_factory) -> Path:
+    """A gradebook where a person gave ana's answer ``explain`` 2 points (made once:
+    nbgrader's gradebook is slow to create)."""
+    path = tmp_path_factory.mktemp("nbgrader") / "gradebook.db"
+    with Gradebook(f"sqlite:///{path}") as gradebook:
         gradebook.add_assignment(LAB)
         gradebook.add_notebook("lab-one", LAB)
         gradebook.add_grade_cell("explain", "lab-one", LAB, max_score=2, cell_type="markdown")
@@ -34,6 +35,14 @@ def course(tmp_path: Path) -> Path:
         grade = gradebook.find_grade("explain", "lab-one", LAB, "ana")
         grade.manual_score, grade.needs_manual_grade = 2.0, False
         gradebook.db.commit()
+    return path
+
+
+@pytest.fixture
+def course(tmp_path: Path, gradebook_db: Path) -> Path:
+    folder = tmp_path / COURSE
+    folder.mkdir()
+    shutil.copy(gradebook_db, folder / "gradebook.db")
     return folder
 
 
