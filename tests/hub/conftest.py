@@ -218,7 +218,7 @@ def running_hub(**extra: str) -> Iterator[Hub]:
             for user in hub.client.request("GET", "/users").json():
                 if user["servers"]:
                     hub.stop_server(user["name"])
-        stop_hub(settings, process)
+        stop_hub(settings, hub.process)  # a test may have restarted it
         leftovers = remove_site(settings, prefix, data_root)
         assert not leftovers, f"processes left behind: {leftovers}"
 
