@@ -22,6 +22,7 @@ from __future__ import annotations
 import grp
 import hashlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -39,6 +40,7 @@ from hub.courses.folders import COURSE_CONFIG, GRADEBOOK_DB
 from hub.kit import manifest
 from hub.people.accounts import course_instructors_unix_group
 
+log = logging.getLogger("northlab.kit")
 SIDECAR = ".northlab-kit.json"
 TIMESTAMP = "timestamp.txt"
 CLOCKS = ("hub", "kit")
@@ -213,23 +215,28 @@ def take_attempt(settings: Settings, cohort: str, learner: str, lab_id: str, lim
 def course_due(settings: Settings, cohort: str, assignment: str, learner: str
                ) -> datetime | None:
     """The assignment's due date in the course's nbgrader gradebook, the learner's extension
-    included (read only); None without a gradebook or a due date."""
-    from nbgrader.api import Gradebook, MissingEntry
+    included (read only); None without a gradebook, a course entry or a due date."""
+    from nbgrader.api import Gradebook, InvalidEntry, MissingEntry
     from sqlalchemy.engine import URL
+    from sqlalchemy.exc import SQLAlchemyError
 
     database = settings.courses_root / cohort / GRADEBOOK_DB
     if not database.is_file():
         return None
     read_only = URL.create("sqlite", database=f"file:{quote(str(database))}",
                            query={"mode": "ro", "uri": "true"}).render_as_string()
-    with Gradebook(read_only) as gradebook:
-        try:
-            due = gradebook.find_submission(assignment, learner).duedate
-        except MissingEntry:
+    try:  # nbgrader writes a missing course entry (or tables) on open: read only, that fails
+        with Gradebook(read_only, course_id=cohort) as gradebook:
             try:
-                due = gradebook.find_assignment(assignment).duedate
+                due = gradebook.find_submission(assignment, learner).duedate
             except MissingEntry:
-                return None
+                try:
+                    due = gradebook.find_assignment(assignment).duedate
+                except MissingEntry:
+                    return None
+    except (InvalidEntry, SQLAlchemyError):
+        log.warning("the gradebook of %s cannot be read for due dates", cohort, exc_info=True)
+        return None
     return due.replace(tzinfo=UTC) if due else None
 
 

@@ -189,7 +189,7 @@ def test_lateness_comes_from_the_labs_due_date(settings: Settings, tmp_path: Pat
     from nbgrader.api import Gradebook
 
     database = settings.courses_root / "north" / "gradebook.db"
-    with Gradebook(f"sqlite:///{database}") as gradebook:
+    with Gradebook(f"sqlite:///{database}", course_id="north") as gradebook:
         gradebook.add_assignment(LAB, duedate=datetime.now(UTC).replace(tzinfo=None)
                                  - timedelta(days=1))
     result = collect.hand_in(settings, kit_folder(settings, tmp_path / "kit", b"late"),
@@ -197,3 +197,14 @@ def test_lateness_comes_from_the_labs_due_date(settings: Settings, tmp_path: Pat
     records = collect.grade_hand_in(settings, result)
     assert [record["late"] for record in records] == [True]
     assert collect.course_due(settings, "north", LAB, "ana") < datetime.now(UTC)
+
+
+def test_a_gradebook_without_the_course_gives_no_due_date(settings: Settings) -> None:
+    """Read only, nbgrader cannot add the course entry it wants: no due date, no failure
+    (grading goes on, as before the gradebook existed)."""
+    from nbgrader.api import Gradebook
+
+    database = settings.courses_root / "north" / "gradebook.db"
+    with Gradebook(f"sqlite:///{database}", course_id="another") as gradebook:
+        gradebook.add_assignment(LAB, duedate=datetime(2020, 1, 1))
+    assert collect.course_due(settings, "north", LAB, "ana") is None
