@@ -10,7 +10,7 @@ puts the answers in the page (``<script id="northlab-first-screen">``) with a sm
 sends everything else to the network. While the lab opens, the workspace (its layout) is
 saved in the background, in order: JupyterLab waited for that save before opening the file.
 The page also preloads what JupyterLab asks for only once its core has run: the extensions'
-own chunks and the theme's style sheet.
+own chunks, the theme's style sheet and the hub's fonts.css.
 
 Stale-safe: the page is never cached (``no-store``) and its answers serve the opening only:
 those about kernels and terminals once, the others (settings, files...: JupyterLab asks some
