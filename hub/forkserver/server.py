@@ -70,6 +70,7 @@ PRELOAD = (
     "hub.services.feedback.view",
     "hub.compression",
     "hub.labassets",
+    "hub.firstscreen",
 )
 MAX_REQUEST = 1 << 20
 REQUEST_TIMEOUT = 30.0  #: seconds the child waits for the hub's request

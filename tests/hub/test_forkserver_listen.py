@@ -4,13 +4,19 @@ server that ends while starting is a failed start at once."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from hub.forkserver.process import ServerProcess
 from tests.support.ports import free_port_block
+
+REPO = Path(__file__).resolve().parents[2]
 
 #: listens on the port given only after a line on stdin, then stays until killed
 LISTENER = ("import socket, sys, time\nsys.stdin.readline()\n"
@@ -56,3 +62,17 @@ def test_listening_is_false_once_the_server_ended_while_starting():
     finally:
         assert child.wait(60) == 3
         process.close()
+
+
+@pytest.mark.parametrize("role", ["learner", "instructor"])
+def test_the_fork_server_preloads_every_server_extension_a_role_enables(role: str) -> None:
+    """What a forked server imports after the fork is paid by every learner: each extension
+    the role's server config turns on is imported once, before the fork."""
+    from hub.forkserver.server import PRELOAD
+
+    config = REPO / "hub" / "singleuser" / role / "jupyter_server_config.json"
+    enabled = {name for name, on in json.loads(config.read_text())["ServerApp"][
+        "jpserver_extensions"].items() if on}
+    imported = {module.rsplit(".", depth)[0] for module in PRELOAD
+                for depth in range(module.count(".") + 1)}  # a module imports its packages
+    assert enabled - imported == set()
