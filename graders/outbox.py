@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from northlab.settings import HubSettings, OutboxSettings, load
+from northlab.tokens import grader_token_file
 
 #: Service endpoint through the hub proxy on the hub's port; the results_url setting
 #: (NORTHLAB_RESULTS_URL) overrides it.
@@ -325,7 +326,7 @@ def _token(args: argparse.Namespace) -> str:
             raise CommandError(f"cannot read the token file {args.token_file}: {exc}") from exc
     # a hub-managed deliverer gets its own service token as JUPYTERHUB_API_TOKEN
     token = load(OutboxSettings).results_token or os.environ.get("JUPYTERHUB_API_TOKEN")
-    hub_token_file = default_folder().parent / "hub" / "grader-token"  # written by the hub
+    hub_token_file = grader_token_file(load(OutboxSettings))  # written by the hub
     if not token and hub_token_file.is_file():
         token = hub_token_file.read_text(encoding="utf-8").strip()
     if not token:

@@ -26,6 +26,11 @@ def cli_token(site: SiteSettings) -> str:
     return token_file(site.hub_dir / "cli-token")
 
 
+def grader_token_file(site: SiteSettings) -> Path:
+    """Where the hub keeps the grader's token (the outbox reads it there when present)."""
+    return site.hub_dir / "grader-token"
+
+
 def grader_token(site: SiteSettings) -> str:
     """API token the grader's outbox uses to report results to the credential service."""
-    return token_file(site.hub_dir / "grader-token")
+    return token_file(grader_token_file(site))
