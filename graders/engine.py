@@ -428,6 +428,8 @@ class Grader:
         self._all: list[Slot] = []
         #: the release's files by relative path -> size (the worker's copy holds them too)
         self._release: dict[str, int] = {}
+        #: the release's folders by relative path
+        self._release_dirs: set[str] = set()
         #: learner -> seconds spent in the learner's own code (as the worker measured it)
         self.learner_seconds: dict[str, float] = {}
 
@@ -436,6 +438,8 @@ class Grader:
         release = release_dir(self.lab, self._tmp)
         self._release = {path.relative_to(release).as_posix(): path.stat().st_size
                          for path in release.rglob("*") if path.is_file()}
+        self._release_dirs = {path.relative_to(release).as_posix()
+                              for path in release.rglob("*") if path.is_dir()}
         (self._tmp / "logs").mkdir(mode=0o700)
         try:
             self._uids = UidBlock.acquire() if os.geteuid() == 0 else None
@@ -493,8 +497,7 @@ class Grader:
         lab = self.lab
         if lab.kind == "code":
             files = {n: submission.files[n] for n in lab.code_files if n in submission.files}
-            self.check_fits(files)
-            return [(None, {"kind": "code"}, {})], files
+            return [(None, {"kind": "code"}, {})], self.worker_files(files)
         runs: list[tuple[str | None, dict[str, Any] | None, dict[str, bool]]] = []
         for name, source in self.sources.items():
             data = submission.files.get(f"{name}.ipynb")
@@ -507,8 +510,8 @@ class Grader:
         if all(setup is None for _, setup, _ in runs):
             names = ", ".join(f"{n}.ipynb" for n in self.sources)
             raise SubmissionError("missing-notebook", f"no notebook {names}", name=names)
-        files = {n: d for n, d in submission.files.items() if not n.endswith(".ipynb")}
-        self.check_fits(files)
+        files = self.worker_files(
+            {n: d for n, d in submission.files.items() if not n.endswith(".ipynb")})
         for _, setup, _ in runs:  # the size capped is the size sent: the judge's setup frame
             if setup is not None and not frame_fits(
                     {**setup, "files": [[n, i] for i, n in enumerate(sorted(files))]},
@@ -517,13 +520,29 @@ class Grader:
                                       "grading, are over the grader's limit", "encoded")
         return runs, files
 
-    def check_fits(self, files: dict[str, bytes]) -> None:
-        """Refuse (``too-large``) files that would not fit the worker's scratch with the
-        lab's release (:func:`graders.sandbox.namespaces.scratch_fits`), before any
-        sandbox work."""
+    def worker_files(self, files: dict[str, bytes]) -> dict[str, bytes]:
+        """The learner's ``files`` the worker gets, before any sandbox work: without those
+        that clash with the release (:meth:`unclashed`); refused (``too-large``) when they
+        would not fit the worker's scratch with the release
+        (:func:`graders.sandbox.namespaces.scratch_fits`)."""
+        files = self.unclashed(files)
         sizes = {**self._release, **{name: len(data) for name, data in files.items()}}
         if not scratch_fits(sizes, int(self.lab.limits.disk_mb)):
             raise sandbox_full(self.lab.limits.disk_mb)
+        return files
+
+    def unclashed(self, files: dict[str, bytes]) -> dict[str, bytes]:
+        """``files`` less each path that clashes with the release's files: the same file, a
+        file where the release has a folder, or one inside a release file, at any depth.
+        The release wins, as in nbgrader's autograde (it overwrites the learner's copies
+        with the source's), so the clashing learner file is ignored; a code lab's own code
+        files are the learner's work and replace the release's starters."""
+        owned = set(self.lab.code_files) if self.lab.kind == "code" else set()
+        taken = (self._release.keys() - owned) | self._release_dirs
+        return {name: data for name, data in files.items()
+                if name not in taken and not any(
+                    "/".join(name.split("/")[:depth]) in self._release
+                    for depth in range(1, name.count("/") + 1))}
 
     def grade(self, submission: Submission) -> dict[str, Any]:
         """Grade one submission and return its validated result record (an error record
@@ -579,6 +598,7 @@ class Grader:
                  steps: list[dict[str, Any]]) -> Outcome:
         """Run ``steps`` (a plan of :func:`graders.notebooks.plan`'s shape, made by the lab's
         own code) on notebook ``notebook`` with ``files`` in a fresh worker and judge."""
+        files = self.unclashed(files)
         return self._run(Submission(learner, self.lab.path, files=files), files,
                          {"kind": "notebook", "notebook": notebook, "plan": steps})
 

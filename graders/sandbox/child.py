@@ -55,15 +55,13 @@ def safe_relpath(name: Any) -> PurePosixPath | None:
 
 
 def build_workdir(workdir: Path, release: Path | None, files: list[Any],
-                  buffers: list[bytes], lab_wins: bool) -> None:
+                  buffers: list[bytes]) -> None:
+    """The lab's release, then the learner's files. The parent has left out every learner
+    file that clashes with the release (``Grader.unclashed``), so a write here only adds
+    a file or, in a code lab, replaces a starter with the learner's code."""
     workdir.mkdir(parents=True, exist_ok=True)
-
-    def copy_release() -> None:
-        if release is not None and release.is_dir():
-            shutil.copytree(release, workdir, dirs_exist_ok=True, symlinks=False)
-
-    if not lab_wins:
-        copy_release()
+    if release is not None and release.is_dir():
+        shutil.copytree(release, workdir, dirs_exist_ok=True, symlinks=False)
     for entry in files:
         rel = safe_relpath(entry[0]) if type(entry) is list and len(entry) == 2 else None
         if rel is None or type(entry[1]) is not int or not 0 <= entry[1] < len(buffers):
@@ -75,8 +73,6 @@ def build_workdir(workdir: Path, release: Path | None, files: list[Any],
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
         with os.fdopen(fd, "wb") as out:
             out.write(buffers[entry[1]])
-    if lab_wins:
-        copy_release()
 
 
 def close_other_fds(keep: set[int]) -> None:
@@ -149,8 +145,7 @@ def worker_main(channel: socket.socket, control: socket.socket, settings: dict[s
     workdir = Path(settings["scratch"]) / "work"
     release = Path(settings["release"]) if settings.get("release") else None
     try:
-        build_workdir(workdir, release, setup.get("files", []), buffers,
-                      lab_wins=settings.get("kind") == "notebook")
+        build_workdir(workdir, release, setup.get("files", []), buffers)
     except OSError as exc:  # said to the parent: never shown as the learner's exit
         print(f"worker: the working copy could not be built: {exc}", file=sys.stderr)
         _say(control, FULL if exc.errno in NO_ROOM else FAULT)
