@@ -23,7 +23,7 @@ def test_only_safe_names_are_written(tmp_path: Path) -> None:
     (tmp_path / "sandbox" / "link").symlink_to(tmp_path / "outside")
     files = [["../escape.py", 0], ["/abs.py", 0], ["a/../../b.py", 0], ["ok.py", 1],
              ["sub/dir/deep.py", 1], ["bad", 9], ["weird"]]
-    build_workdir(work, None, files, [b"evil", b"good"], lab_wins=False)
+    build_workdir(work, None, files, [b"evil", b"good"])
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
                      if p.is_file())
     assert written == ["sandbox/work/ok.py", "sandbox/work/sub/dir/deep.py"]
@@ -35,7 +35,7 @@ def test_a_symlink_planted_in_the_working_copy_is_not_followed(tmp_path: Path) -
     target = tmp_path / "victim.txt"
     target.write_text("safe")
     (work / "game.py").symlink_to(target)
-    build_workdir(work, None, [["game.py", 0]], [b"overwritten"], lab_wins=False)
+    build_workdir(work, None, [["game.py", 0]], [b"overwritten"])
     assert target.read_text() == "safe"
 
 
