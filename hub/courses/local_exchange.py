@@ -71,7 +71,7 @@ class NorthlabReleaseFeedback(_PreparedRoot, ExchangeReleaseFeedback):
     that shows hidden tests (made without the course's northlab config) is not released."""
 
     def copy_files(self) -> None:
-        from graders.nbgrader_bridge import shows_hidden_tests
+        from northlab.hidden import shows_hidden_tests
 
         leaking = {Path(page).parents[1].name
                    for page in glob.glob(os.path.join(self.src_path, "*.html"))
