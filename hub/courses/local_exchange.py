@@ -40,7 +40,7 @@ from nbgrader.exchange.default import (
     ExchangeSubmit,
 )
 from nbgrader.utils import check_directory
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 
 from graders.submissions import MAX_DEPTH, MAX_ENTRIES, SubmissionError
 from hub.services.exchange.tracks import lab_tracks
@@ -168,43 +168,56 @@ class NorthlabCollect(_PreparedRoot, ExchangeCollect):
     """Collect from a prepared inbound, each submission from a private copy taken through
     handles on the learner's own folder (:mod:`hub.services.feedback.snapshot`): a link put
     in its place or inside it is never followed (the instructor could read the lab's
-    solutions through it), and a folder owned by someone else is not collected.
+    solutions through it).
 
-    A submission is its owner's, and its time is when it arrived (:func:`arrived`), not the
-    time in its name: that time picks the latest submission (on time, with
-    ``--before-duedate``) and is written to the collected ``timestamp.txt``, over the
-    learner's own."""
+    An inbound entry is learner X's submission only if its name is ``X+<lab>+...`` and it is
+    a folder (not a link) owned by X's uid. Anything else (a file, a link, a fifo, another
+    user's folder, a name for no learner) is skipped with a log line: it is never dated,
+    chosen or collected for anyone, so it cannot hide or delete X's work.
+
+    A submission's time is when it arrived (:func:`arrived`), not the time in its name: that
+    time picks the latest submission (on time, with ``--before-duedate``) and is written to
+    the collected ``timestamp.txt``, over the learner's own."""
+
+    check_owner = Bool(False, help="Off: nbgrader's owner check follows links, so an entry "
+                       "swapped for a dangling link after listing would end the collect; "
+                       "do_copy checks the owner through a handle instead.")
+
+    def init_src(self) -> None:
+        super().init_src()
+        self.src_records = [record for record in self.src_records
+                            if record["username"] is not None]
 
     def _path_to_record(self, path: str) -> dict:
+        """The entry's record; one named for no one (``username`` None, dropped by
+        :meth:`init_src`) unless it is the named learner's own folder."""
         filename = os.path.basename(path)
         try:
-            owner = os.lstat(path).st_uid
-            folder = open_folder(None, path, owner)
-        except (OSError, Replaced):  # gone, or not a folder: do_copy refuses it
-            return {"username": filename.rsplit("+", 3)[0], "filename": filename,
-                    "timestamp": _collector_now()}
+            parts = filename.rsplit("+", 3)
+            if len(parts) < 3 or parts[1] != self.coursedir.assignment_id:
+                raise _NotASubmission(
+                    f"not a name of a submission of {self.coursedir.assignment_id}")
+            learner, folder = _open_own_folder(path)
+        except _NotASubmission as exc:
+            self.log.warning("Skipped %s: %s.", path, exc)
+            return {"username": None, "filename": filename, "timestamp": datetime.min}
         try:
             when = arrived(folder)
         except SubmissionError:  # too large to date: do_copy refuses it too
             when = _collector_now()
         finally:
             os.close(folder)
-        try:
-            username = pwd.getpwuid(owner).pw_name
-        except KeyError:
-            username = str(owner)
-        return {"username": username, "filename": filename, "timestamp": when}
+        return {"username": learner, "filename": filename, "timestamp": when}
 
     def do_copy(self, src: str, dest: str, log=None) -> None:
-        learner = os.path.basename(src).rsplit("+", 3)[0]
         with tempfile.TemporaryDirectory() as private:
             copy = Path(private) / "copy"
             try:
-                uid = pwd.getpwnam(learner).pw_uid
-                folder = open_folder(None, src, uid)
-            except (KeyError, Replaced):
-                self.log.error("Not collected: %s is not a folder of %s.", src, learner)
+                _, folder = _open_own_folder(src)
+            except _NotASubmission as exc:  # replaced since it was listed
+                self.log.error("Not collected: %s: %s.", src, exc)
                 return
+            uid = os.fstat(folder).st_uid
             try:
                 copy_submission(folder, copy, uid)
                 when = arrived(folder)
@@ -218,6 +231,25 @@ class NorthlabCollect(_PreparedRoot, ExchangeCollect):
                 shutil.rmtree(stamp)
             stamp.write_text(when.strftime(STAMP_FORMAT))
             super().do_copy(str(copy), dest, log)
+
+
+class _NotASubmission(ValueError):
+    """An inbound entry that is no learner's submission (the reason is its message)."""
+
+
+def _open_own_folder(path: str) -> tuple[str, int]:
+    """The learner inbound entry ``path``'s name claims (``<learner>+<lab>+...``) and an open
+    handle on it, if it is that learner's own folder (not a link); else
+    :class:`_NotASubmission`."""
+    learner = os.path.basename(path).rsplit("+", 3)[0]
+    try:
+        uid = pwd.getpwnam(learner).pw_uid
+    except KeyError:
+        raise _NotASubmission(f"no learner is named {learner!r}") from None
+    try:
+        return learner, open_folder(None, path, uid)
+    except Replaced:
+        raise _NotASubmission(f"not a folder of {learner}") from None
 
 
 def _collector_now() -> datetime:
