@@ -52,6 +52,7 @@ from graders.notebooks import (
     hidden_lines,
     writable_notebook,
 )
+from graders.record import messages
 from graders.submissions import Submission, _timestamp, read_files
 
 REPO = Path(__file__).resolve().parents[1]
@@ -422,9 +423,13 @@ class NorthlabFeedback(Preprocessor):
     removed from every cell (:func:`graders.notebooks.hidden_lines`); a test cell of the
     lab shows its source as released and, as output, only the learner-facing feedback the
     bridge wrote from the record (a failed test's message, a partial-credit score) —
-    anything else (a traceback quoting a hidden line, an expected value) is dropped."""
+    anything else (a traceback quoting a hidden line, an expected value) is dropped. A
+    hidden test (a test cell with a hidden region) shows only what the release shows: no
+    name, score or hint (it becomes a plain cell); the hidden tests' points are one line at
+    the top of the page, in ``language``."""
 
     labs_dir = Unicode(str(REPO / "labs"), help="Folder holding the labs.").tag(config=True)
+    language = Unicode("en", help="Language of the hidden tests' line.").tag(config=True)
     enabled = Bool(True, help="Always on (nbconvert skips disabled preprocessors).")
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
@@ -434,21 +439,42 @@ class NorthlabFeedback(Preprocessor):
         info = resources.get("nbgrader", {})
         lab = find_lab(Path(self.labs_dir), str(info.get("assignment", "")))
         released: dict[str, str] = {}
+        hidden_tests: set[str] = set()
         if lab is not None and info.get("notebook") in lab.notebook_names:
+            path = lab.notebook_path(info["notebook"])
             released = {cell.metadata.nbgrader["grade_id"]: cell.source
-                        for cell in release_notebook(lab.notebook_path(info["notebook"])).cells
-                        if _is_test(cell)}
+                        for cell in release_notebook(path).cells if _is_test(cell)}
+            hidden_tests = {cell.metadata.nbgrader["grade_id"]
+                            for cell in nbformat.read(str(path), as_version=4).cells
+                            if _is_test(cell) and hidden_lines(cell.source)}
+        score = max_score = 0.0
+        kept = []
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            hidden = hidden_lines(cell.source)
+            hidden_test = _is_test(cell) and (grade_id in hidden_tests or bool(hidden))
             if grade_id in released:
                 cell.source = released[grade_id]
-            hidden = hidden_lines(cell.source)
+                hidden = hidden_lines(cell.source)
             if hidden:
                 cell.source = "\n".join(line for number, line in
                                         enumerate(cell.source.splitlines(), 1)
                                         if number not in hidden)
             if cell.cell_type == "code" and (grade_id in released or hidden or _is_test(cell)):
                 cell.outputs = [output for output in cell.outputs if _ours(output)]
+            if hidden_test:
+                meta = cell.metadata.pop("nbgrader")
+                score += float(meta.get("score") or 0)
+                max_score += float(meta.get("points") or 0)
+                cell.outputs = []
+                if not cell.source.strip():
+                    continue
+            kept.append(cell)
+        if max_score:
+            kept.insert(0, nbformat.v4.new_markdown_cell(messages().text(
+                "feedback.hidden-total", self.language,
+                score=f"{round(score, 2):g}", max_score=f"{round(max_score, 2):g}")))
+        nb.cells = kept
         return nb, resources
 
 
