@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hub.services.exchange import archive
-from hub.services.exchange.store import Store, StoreError
+from hub.services.exchange.store import Store, StoreError, disk_cost
 
 
 def submission(tmp_path: Path, size: int) -> bytes:
@@ -22,7 +22,8 @@ def submission(tmp_path: Path, size: int) -> bytes:
 
 def test_a_learners_submissions_are_bounded(tmp_path: Path) -> None:
     first, second = submission(tmp_path, 20_000), submission(tmp_path, 30_000)
-    store = Store(tmp_path / "store", learner_bytes=len(first) + len(second) + 1000)
+    room = disk_cost(len(first)) + disk_cost(len(second)) + 1000
+    store = Store(tmp_path / "store", learner_bytes=room)
     store.release("north", "lab1", submission(tmp_path, 10), force=False)
     store.submit("north", "lab1", "ana", first)
     store.submit("north", "lab1", "ana", second)

@@ -33,6 +33,7 @@ from traitlets import Bool, Float, Unicode, default
 from hub.services.exchange import archive
 from hub.services.exchange.client import ExchangeClient, ServiceError
 from hub.services.exchange.messages import one_line, translate
+from northlab.hidden import shows_hidden_tests
 
 
 class Exchange(abc.Exchange):
@@ -275,7 +276,6 @@ class ExchangeCollect(Exchange, abc.ExchangeCollect):
                     )
                     continue
                 self.log.info("Updating submission: %s %s", learner, cd.assignment_id)
-                shutil.rmtree(dest)
             else:
                 self.log.info("Collecting submission: %s %s", learner, cd.assignment_id)
             data = self.call(
@@ -288,9 +288,26 @@ class ExchangeCollect(Exchange, abc.ExchangeCollect):
                 "archive",
                 raw=True,
             )
-            self.unpack_to(data, dest)
-            Path(dest, "timestamp.txt").write_text(rec["timestamp"])
-            Path(dest, "submission_id.txt").write_text(rec["submission_id"])
+            self.collect_one(rec, data, dest)
+
+    def collect_one(self, rec: dict, data: bytes, dest: str) -> None:
+        """Unpack one learner's submission beside ``dest``, then put it in place; one that
+        cannot be unpacked is skipped (logged with its learner), the earlier copy kept."""
+        learner = rec["student_id"]
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)
+        staged = tempfile.mkdtemp(prefix=".collect-", dir=Path(dest).parent)
+        try:
+            archive.unpack(data, Path(staged, "work"))
+            Path(staged, "work", "timestamp.txt").write_text(rec["timestamp"])
+            Path(staged, "work", "submission_id.txt").write_text(rec["submission_id"])
+            if os.path.isdir(dest):
+                shutil.rmtree(dest)
+            os.rename(Path(staged, "work"), dest)
+        except (ValueError, OSError) as exc:  # ArchiveError is a ValueError
+            self.log.error("Submission %s of %s to %s not collected (the others are): %s",
+                           rec["submission_id"], learner, self.coursedir.assignment_id, exc)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
 
 
 class ExchangeReleaseFeedback(Exchange, abc.ExchangeReleaseFeedback):
@@ -330,7 +347,13 @@ class ExchangeReleaseFeedback(Exchange, abc.ExchangeReleaseFeedback):
             if not submission:
                 self.log.warning("No submission of %s at %s; feedback skipped", learner, timestamp)
                 continue
-            for html in sorted(Path(folder).glob("*.html")):
+            pages = sorted(Path(folder).glob("*.html"))
+            leaking = [page.stem for page in pages if shows_hidden_tests(page.read_bytes())]
+            if leaking:
+                self.log.error(one_line(translate("exchange.feedback_hidden", learner=learner,
+                                                  notebook=", ".join(leaking))))
+                continue
+            for html in pages:
                 self.call(
                     "PUT",
                     "feedback",

@@ -26,11 +26,16 @@ from urllib.parse import quote, unquote
 
 from hub.services.exchange import archive
 from hub.services.exchange.messages import Translated
+from northlab.hidden import shows_hidden_tests
 
 #: Course, assignment and notebook ids: what nbgrader and folder names both accept.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-#: Bytes all of one learner's submissions to one course may take.
+#: Disk bytes all of one learner's submissions to one course may take, and how many there
+#: may be.
 LEARNER_BYTES = 4 * archive.MAX_BYTES
+LEARNER_SUBMISSIONS = 2000
+#: What the disk takes at least per entry (a submission is a folder, an archive and a meta).
+BLOCK = 4096
 #: nbgrader's timestamp format (parsed back by nbgrader.utils.parse_utc).
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
 
@@ -54,6 +59,11 @@ def _learner_dir(name: str) -> str:
     return "u-" + quote(name, safe="")
 
 
+def disk_cost(archive_bytes: int) -> int:
+    """Disk bytes one submission takes: three entries, each rounded up to whole blocks."""
+    return 3 * BLOCK + -(-archive_bytes // BLOCK) * BLOCK
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -71,13 +81,19 @@ def _read_json(path: Path) -> dict:
 
 @dataclass
 class Store:
-    """The exchange's files under ``root``; ``max_bytes`` bounds one archive and
-    ``learner_bytes`` all of one learner's submissions to a course."""
+    """The exchange's files under ``root``; ``max_bytes`` bounds one archive,
+    ``learner_bytes`` (disk bytes) and ``learner_submissions`` all of one learner's
+    submissions to a course."""
 
     root: Path
     max_bytes: int = archive.MAX_BYTES
     learner_bytes: int = LEARNER_BYTES
-    _submitting: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    learner_submissions: int = LEARNER_SUBMISSIONS
+    #: (course, learner) -> [submissions, disk bytes], counted once then kept up to date
+    _usage: dict[tuple[str, str], list[int]] = field(default_factory=dict, repr=False)
+    _learner_locks: dict[tuple[str, str], threading.Lock] = field(default_factory=dict,
+                                                                  repr=False)
+    _locks_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -149,17 +165,29 @@ class Store:
         learner's storage bound (``learner_bytes``) it is refused (413) and nothing changes."""
         self.release_meta(course, assignment)
         names = self._inspect(data)
-        with self._submitting:  # the bound holds under concurrent submissions
-            if self.stored_bytes(course, learner) + len(data) > self.learner_bytes:
+        key = (check_id("course", course), learner)
+        with self._learner_lock(key):  # the bounds hold under the learner's concurrent submits
+            usage = self._usage.get(key) or self._count_usage(*key)
+            if usage[0] >= self.learner_submissions:
+                raise StoreError(413, "exchange.learner_too_many", course=course,
+                                 limit=self.learner_submissions)
+            if usage[1] + disk_cost(len(data)) > self.learner_bytes:
                 raise StoreError(413, "exchange.learner_full", course=course,
                                  limit=self.learner_bytes >> 20)
-            return self._store_submission(course, assignment, learner, data, names)
+            meta = self._store_submission(course, assignment, learner, data, names)
+            self._usage[key] = [usage[0] + 1, usage[1] + disk_cost(len(data))]
+            return meta
 
-    def stored_bytes(self, course: str, learner: str) -> int:
-        """Bytes of ``learner``'s submissions to ``course``, every assignment."""
-        base = self.root / check_id("course", course) / "submissions"
-        return sum(path.stat().st_size for path in
-                   base.glob(f"*/{_learner_dir(learner)}/*/submission.tar.gz"))
+    def _learner_lock(self, key: tuple[str, str]) -> threading.Lock:
+        with self._locks_lock:
+            return self._learner_locks.setdefault(key, threading.Lock())
+
+    def _count_usage(self, course: str, learner: str) -> list[int]:
+        """[submissions, disk bytes] of ``learner``'s submissions to ``course``, read once."""
+        base = self.root / course / "submissions"
+        sizes = [path.stat().st_size for path in
+                 base.glob(f"*/{_learner_dir(learner)}/*/submission.tar.gz")]
+        return [len(sizes), sum(disk_cost(size) for size in sizes)]
 
     def _store_submission(self, course: str, assignment: str, learner: str, data: bytes,
                           names: list[str]) -> dict:
@@ -222,6 +250,8 @@ class Store:
     ) -> dict:
         if len(html) > self.max_bytes:
             raise StoreError(413, "exchange.feedback_too_big", limit=self.max_bytes)
+        if shows_hidden_tests(html):
+            raise StoreError(422, "exchange.feedback_hidden", notebook=notebook, learner=learner)
         folder = self._feedback_dir(course, assignment, learner, sub_id)
         path = folder / f"{check_id('notebook', notebook)}.html"
         _write_atomic(path, html)
