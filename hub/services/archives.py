@@ -26,19 +26,22 @@ MAX_PAX_RECORDS = 64
 #: Most extended headers before one member (GNU tar writes a long link then a long name;
 #: pax writers one global and one extended header).
 MAX_CHAIN = 4
-#: Extended-header bytes each member may use on average, within an archive's budget.
-METADATA_PER_MEMBER = 512
-#: Decompressed bytes allowed per member beyond its content and extended headers (its own
-#: header and the padding of its content).
-MEMBER_OVERHEAD = 2 * tarfile.BLOCKSIZE
+#: Extended-header bytes and pax records each member may use on average, within an
+#: archive's budget (Python's tarfile writes one 30-byte record per member, GNU tar's pax
+#: format three or four).
+METADATA_PER_MEMBER, RECORDS_PER_MEMBER = 512, 16
+#: Decompressed bytes allowed per member beyond its content and extended-header bytes (its
+#: own header, its extended headers' header blocks, and padding).
+MEMBER_OVERHEAD = 5 * tarfile.BLOCKSIZE
 _EXTENDED = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE,
              tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE)
 
 
-def metadata_budget(max_members: int) -> int:
-    """Extended-header bytes (each counted with its header block and padding) an archive of
-    at most ``max_members`` members may hold in all: reading them is work in proportion."""
-    return MAX_HEADER + max_members * METADATA_PER_MEMBER
+def metadata_budget(max_members: int) -> tuple[int, int]:
+    """The extended-header bytes and pax records an archive of at most ``max_members``
+    members may hold in all: reading them is work in proportion."""
+    return (MAX_HEADER + max_members * METADATA_PER_MEMBER,
+            MAX_PAX_RECORDS + max_members * RECORDS_PER_MEMBER)
 
 
 class ArchiveLimit(ValueError):
@@ -108,8 +111,8 @@ class _BoundedInfo(tarfile.TarInfo):
             return super()._proc_member(tarfile_)
         if self.size > MAX_HEADER:
             raise ArchiveLimit("header_too_big", MAX_HEADER)
-        tarfile_.metadata_left -= tarfile.BLOCKSIZE + self._block(self.size)
-        if tarfile_.metadata_left < 0:
+        tarfile_.bytes_left -= self.size
+        if tarfile_.bytes_left < 0:
             raise ArchiveLimit("header_too_big", MAX_HEADER, "extended headers in all")
         if tarfile_.chain == MAX_CHAIN:
             raise ArchiveLimit("header_too_big", MAX_HEADER, "chain of extended headers")
@@ -123,6 +126,9 @@ class _BoundedInfo(tarfile.TarInfo):
         """tarfile's own, but with records read by :func:`_pax_records` and global keys
         capped (tarfile applies every global key to every later member)."""
         records = _pax_records(tarfile_.fileobj.read(self._block(self.size))[:self.size])
+        tarfile_.records_left -= len(records)
+        if tarfile_.records_left < 0:
+            raise ArchiveLimit("header_too_big", MAX_HEADER, "pax records in all")
         extended = self.type != tarfile.XGLTYPE
         headers = tarfile_.pax_headers.copy() if extended else tarfile_.pax_headers
         charset = next((value for keyword, value in records if keyword == b"hdrcharset"), None)
@@ -154,12 +160,13 @@ class _BoundedInfo(tarfile.TarInfo):
 
 class _BoundedTar(tarfile.TarFile):
     """A tar stream whose members are :class:`_BoundedInfo`, with the archive's budget of
-    extended-header bytes (``metadata_left``) and the current chain of them."""
+    extended-header bytes and pax records (``bytes_left``, ``records_left``) and the current
+    chain of extended headers."""
 
     tarinfo = _BoundedInfo
 
-    def __init__(self, *args, metadata: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self.metadata_left, self.chain = metadata, 0
+    def __init__(self, *args, budget: tuple[int, int], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        (self.bytes_left, self.records_left), self.chain = budget, 0
         super().__init__(*args, **kwargs)
 
 
@@ -174,13 +181,13 @@ def walk(data: bytes, visit: Callable[[tarfile.TarInfo, IO[bytes] | None], None]
     (``content``: a reader of a regular file's bytes, valid during the call; else None).
     Raises :class:`ArchiveLimit` past ``max_members``, past ``max_bytes`` of file content
     (declared or decompressed) or on a broken archive."""
-    metadata = metadata_budget(max_members)
+    budget = metadata_budget(max_members)
     stream = _Capped(gzip.GzipFile(fileobj=io.BytesIO(data)),
-                     max_bytes + metadata + max_members * MEMBER_OVERHEAD
+                     max_bytes + budget[0] + max_members * MEMBER_OVERHEAD
                      + 2 * tarfile.RECORDSIZE, max_bytes)
     total = 0
     try:
-        with _BoundedTar.open(fileobj=stream, mode="r|", metadata=metadata) as tar:
+        with _BoundedTar.open(fileobj=stream, mode="r|", budget=budget) as tar:
             count = 0
             while (member := tar.next()) is not None:
                 count += 1

@@ -133,18 +133,35 @@ def test_the_pax_records_of_one_header_are_capped() -> None:
     assert refused.value.reason == "header_too_big"
 
 
-def test_extended_headers_count_toward_one_budget_per_archive() -> None:
-    """Headers each under every per-header cap (one 500-byte record), which together pass
-    the budget of an archive of that many members."""
-    body = padded(b"500 comment=" + b"c" * 487 + b"\n")
-    members = 100
-    assert members * (len(body) + tarfile.BLOCKSIZE) > archives.metadata_budget(members)
-    data = gzipped(part for k in range(members) for part in (
+def budget_test(body: bytes, members: int) -> bytes:
+    return gzipped(part for k in range(members) for part in (
         ustar("././@PaxHeader", tarfile.XHDTYPE, len(body)), body,
         ustar(f"f{k}", tarfile.REGTYPE, 0)))
+
+
+@pytest.mark.parametrize("record", [b"700 comment=" + b"c" * 687 + b"\n", b"6 a=b\n" * 17],
+                         ids=["bytes", "records"])
+def test_extended_headers_count_toward_one_budget_per_archive(record: bytes) -> None:
+    """Headers each under every per-header cap which together pass the budget of an archive
+    of that many members (in bytes, or in records)."""
+    members = 100
+    most_bytes, most_records = archives.metadata_budget(members)
+    assert members * len(record) > most_bytes or members * record.count(b"\n") > most_records
     with pytest.raises(archives.ArchiveLimit) as refused:
-        archives.walk(data, lambda m, c: None, max_bytes=1024, max_members=members)
+        archives.walk(budget_test(padded(record), members), lambda m, c: None, max_bytes=1024,
+                      max_members=members)
     assert refused.value.reason == "header_too_big"
+
+
+def test_python_pax_archives_of_many_members_still_read() -> None:
+    """Python's tarfile writes a pax header (the mtime) for every member: up to the limit."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+        for k in range(archive.MAX_MEMBERS):
+            info = tarfile.TarInfo(f"data/{k:04d}-" + "n" * 200 + ".csv")
+            info.mtime = 1796053879.4871242
+            tar.addfile(info, io.BytesIO(b""))
+    assert len(archive.inspect(out.getvalue())) == archive.MAX_MEMBERS
 
 
 def test_a_refusal_is_a_sentence_for_the_learner() -> None:
