@@ -91,6 +91,7 @@ def test_hidden_tests_show_no_name_score_or_hint_visible_tests_keep_theirs(
     assert page.count("Grade cell:") == len(visible)
     listed = re.findall(r'<li><a href="#([^"]+)">', page)  # the page's list of scores
     assert sorted(t for t in listed if t in tests) == visible
+    assert "Test cell" not in page  # listed by lab section (NorthlabFeedbackExporter)
     text = page_text(course / "pages" / f"{learner}.en.html")
     failed = hints(learner, course)
     if learner == "blank":  # every test failed, each with its hint in the autograded copy
