@@ -69,3 +69,14 @@ def test_every_message_is_in_english_and_french():
     used = {m for m in LOCALE.messages["en"] if m.startswith("launcher.")}
     assert used and all(f'"{m}"' in launcher.read_text() for m in used)
     json.dumps(LOCALE.messages)  # the launcher ships them as JSON
+
+
+@pytest.mark.parametrize("members", [
+    [(member("work/a"), b"file"), (member("work/a/b"), b"under a file")],
+    [(member("work/a/b"), b"x"), (member("work/a"), b"a file over a folder")],
+    [(member("work/" + "n" * 300), b"name part over the file system's 255 bytes")],
+], ids=["file-then-folder", "folder-then-file", "long-name"])
+def test_a_kit_the_disk_cannot_hold_is_a_bad_upload(tmp_path: Path, members):
+    """What the file system refuses is the upload's fault: a clear 400, never a 500."""
+    with pytest.raises(BadUpload, match="unreadable"):
+        unpack(tar_gz(*members), tmp_path / "in")

@@ -55,6 +55,8 @@ def unpack(body: bytes, into: Path) -> None:
         archives.walk(body, keep, max_bytes=MAX_UPLOAD, max_members=MAX_MEMBERS)
     except archives.ArchiveLimit as exc:
         raise BadUpload(exc.reason) from None
+    except OSError:  # a file over a folder, a name the file system refuses: the upload's fault
+        raise BadUpload("unreadable") from None
 
 
 class GradingQueue:
