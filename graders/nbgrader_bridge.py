@@ -426,10 +426,12 @@ class NorthlabFeedback(Preprocessor):
     anything else (a traceback quoting a hidden line, an expected value) is dropped. A
     hidden test (a test cell with a hidden region) shows only what the release shows: no
     name, score or hint (it becomes a plain cell); the hidden tests' points are one line at
-    the top of the page, in ``language``."""
+    the top of the page, in ``language`` (by default in every language of the grader's
+    catalogue: nbgrader makes one page per learner and does not know the learner's language)."""
 
     labs_dir = Unicode(str(REPO / "labs"), help="Folder holding the labs.").tag(config=True)
-    language = Unicode("en", help="Language of the hidden tests' line.").tag(config=True)
+    language = Unicode("", help="Language of the hidden tests' line; empty: one line per "
+                       "language of the grader's catalogue.").tag(config=True)
     enabled = Bool(True, help="Always on (nbconvert skips disabled preprocessors).")
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[
@@ -471,9 +473,11 @@ class NorthlabFeedback(Preprocessor):
                     continue
             kept.append(cell)
         if max_score:
-            kept.insert(0, nbformat.v4.new_markdown_cell(messages().text(
-                "feedback.hidden-total", self.language,
-                score=f"{round(score, 2):g}", max_score=f"{round(max_score, 2):g}")))
+            values = {"score": f"{round(score, 2):g}", "max_score": f"{round(max_score, 2):g}"}
+            lines = [messages().text("feedback.hidden-total", self.language, **values)] \
+                if self.language else \
+                messages().all_languages("feedback.hidden-total", **values).values()
+            kept.insert(0, nbformat.v4.new_markdown_cell("\n\n".join(dict.fromkeys(lines))))
         nb.cells = kept
         return nb, resources
 

@@ -67,9 +67,10 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
         course.add_submission(learner, {f"{NAME}.ipynb": nb, **data})
     assert course.autograde().returncode == 0
     (course.root / "pages").mkdir()
-    for language in ("en", "fr"):
+    for language in ("en", "fr", "all"):  # "all": the course config's default
         done = course.nbgrader("generate_feedback", NAME, "--force",
-                               f"--NorthlabFeedback.language={language}")
+                               *([f"--NorthlabFeedback.language={language}"]
+                                 if language != "all" else []))
         assert done.returncode == 0, done.stderr[-2000:]
         for learner in LEARNERS:
             page = course.root / "feedback" / learner / NAME / f"{NAME}.html"
@@ -114,3 +115,16 @@ def test_the_hidden_tests_are_one_line_of_points(course: Path, learner: str,
     assert lines["fr"] != lines["en"]
     text = page_text(course / "pages" / f"{learner}.{language}.html")
     assert text.count(lines[language]) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("learner", LEARNERS)
+def test_by_default_the_hidden_line_is_in_every_language(course: Path, learner: str) -> None:
+    """nbgrader does not know a learner's language: the line is there in each, once."""
+    points = sum(p for h, p in lab_tests().values() if h)
+    score = points if learner == "solved" else 0
+    text = page_text(course / "pages" / f"{learner}.all.html")
+    for lang in ("en", "fr"):
+        line = messages().text("feedback.hidden-total", lang, score=f"{score:g}",
+                               max_score=f"{points:g}")
+        assert text.count(line) == 1
