@@ -3,7 +3,6 @@ and refused with a clear error, and one upload never stalls other people's reque
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import gzip
 import io
@@ -17,14 +16,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from tornado.httpserver import HTTPServer
-from tornado.ioloop import IOLoop
+from tornado.web import Application
 
 from hub.kit.sync.app import MAX_UPLOAD, BadUpload, unpack
 from hub.services.exchange import archive, store
 from hub.services.exchange.app import make_app
 from hub.services.exchange.store import Store
-from tests.support.ports import free_port
+from tests.support.web import serving_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
 #: what a header bomb claims: before the fix, tarfile held all of it in memory
@@ -208,25 +206,13 @@ class StubGroups:
 @pytest.fixture
 def exchange(tmp_path: Path) -> Iterator[str]:
     """The real exchange app on a port of its own, in a thread; yields its API URL."""
-    port, started, loops = free_port(), threading.Event(), []
+    def app() -> Application:
+        made = make_app(Store(tmp_path / "store"), StubAuth(), "/services/exchange/")
+        made.settings["groups"] = StubGroups()
+        return made
 
-    def serve() -> None:
-        asyncio.set_event_loop(asyncio.new_event_loop())
-        app = make_app(Store(tmp_path / "store"), StubAuth(), "/services/exchange/")
-        app.settings["groups"] = StubGroups()
-        server = HTTPServer(app, max_body_size=8 << 20)
-        server.listen(port, "127.0.0.1")
-        loops.append(IOLoop.current())
-        started.set()
-        IOLoop.current().start()
-        server.stop()
-
-    thread = threading.Thread(target=serve)
-    thread.start()
-    assert started.wait(60)
-    yield f"http://127.0.0.1:{port}/services/exchange/api"
-    loops[0].add_callback(loops[0].stop)
-    thread.join(60)
+    with serving_in_thread(app, max_body_size=8 << 20) as (url, _):
+        yield f"{url}/services/exchange/api"
 
 
 def token(name: str) -> dict[str, str]:

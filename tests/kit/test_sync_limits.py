@@ -7,7 +7,6 @@ counted (not run) where only the queue is under test."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import os
@@ -19,14 +18,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from tornado.httpserver import HTTPServer
-from tornado.ioloop import IOLoop
 
 from graders.lab import load_lab
 from hub.config.settings import Settings, load_settings
 from hub.kit import collect, manifest
 from hub.kit.sync import app as kit_app
-from tests.support.ports import free_port
+from tests.support.web import serving_in_thread
 
 LAB = "cipher-breaking"
 TRACK = "cybersecurity"
@@ -111,25 +108,10 @@ class StubAuth:
 @pytest.fixture
 def service(settings: Settings) -> Iterator[tuple[str, dict]]:
     """The real kit app on a port of its own, in a thread: (hand-in URL, its settings)."""
-    port, started, held = free_port(), threading.Event(), {}
-
-    def serve() -> None:
-        asyncio.set_event_loop(asyncio.new_event_loop())
-        app = kit_app.make_app(settings, StubAuth(), "/services/kit/")
-        server = HTTPServer(app, max_body_size=kit_app.MAX_UPLOAD + (1 << 20))
-        server.listen(port, "127.0.0.1")
-        held.update(app.settings, loop=IOLoop.current())
-        started.set()
-        IOLoop.current().start()
-        server.stop()
-
-    thread = threading.Thread(target=serve)
-    thread.start()
-    assert started.wait(60)
-    yield f"http://127.0.0.1:{port}/services/kit/handin", held
-    idle(held)
-    held["loop"].add_callback(held["loop"].stop)
-    thread.join(60)
+    with serving_in_thread(lambda: kit_app.make_app(settings, StubAuth(), "/services/kit/"),
+                           max_body_size=kit_app.MAX_UPLOAD + (1 << 20)) as (url, held):
+        yield f"{url}/services/kit/handin", held
+        idle(held)
 
 
 def idle(app_settings: dict) -> None:
