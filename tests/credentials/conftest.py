@@ -201,6 +201,24 @@ def service(settings: CredentialSettings) -> Iterator[ServiceProcess]:
     process.stop()
 
 
+def gradebook_with_a_manual_grade(path: Path, lab: str, timestamp: str | None = None) -> Path:
+    """nbgrader's gradebook at ``path`` where a person gave ana's manually graded answer
+    ``explain`` (notebook ``lab-one`` of assignment ``lab``) 2 points."""
+    from nbgrader.api import Gradebook  # slow to import: only the tests that need it
+
+    with Gradebook(f"sqlite:///{path}") as gradebook:
+        gradebook.add_assignment(lab)
+        gradebook.add_notebook("lab-one", lab)
+        gradebook.add_grade_cell("explain", "lab-one", lab, max_score=2, cell_type="markdown")
+        gradebook.add_solution_cell("explain", "lab-one", lab)
+        gradebook.add_student("ana")
+        gradebook.add_submission(lab, "ana", **({"timestamp": timestamp} if timestamp else {}))
+        grade = gradebook.find_grade("explain", "lab-one", lab, "ana")
+        grade.manual_score, grade.needs_manual_grade = 2.0, False
+        gradebook.db.commit()
+    return path
+
+
 def make_pending_record(learner: str, lab: str, *, auto: float = 8, manual: float = 2,
                         notebook: str | None = None, submission: str = "s1",
                         submitted_at: str = "2026-11-20T10:00:00Z") -> dict[str, Any]:

@@ -13,12 +13,11 @@ import stat
 from pathlib import Path
 
 import pytest
-from nbgrader.api import Gradebook
 
 from graders.manual_grades import graded_path, sync
 from graders.outbox import Outbox
 
-from .conftest import make_pending_record
+from .conftest import gradebook_with_a_manual_grade, make_pending_record
 
 COURSE = "test-2026"
 LAB = "lab-one"  # also its nbgrader assignment
@@ -39,17 +38,7 @@ def gradebook_db(tmp_path_factory) -> Path:
     """nbgrader's gradebook after autograde took ``STAMP`` for ana, and an instructor gave
     ana's manually graded answer ``explain`` 2 points (made once: nbgrader is slow)."""
     path = tmp_path_factory.mktemp("nbgrader") / "gradebook.db"
-    with Gradebook(f"sqlite:///{path}") as gradebook:
-        gradebook.add_assignment(LAB)
-        gradebook.add_notebook("lab-one", LAB)
-        gradebook.add_grade_cell("explain", "lab-one", LAB, max_score=2, cell_type="markdown")
-        gradebook.add_solution_cell("explain", "lab-one", LAB)
-        gradebook.add_student("ana")
-        gradebook.add_submission(LAB, "ana", timestamp=STAMP)
-        grade = gradebook.find_grade("explain", "lab-one", LAB, "ana")
-        grade.manual_score, grade.needs_manual_grade = 2.0, False
-        gradebook.db.commit()
-    return path
+    return gradebook_with_a_manual_grade(path, LAB, STAMP)
 
 
 @pytest.fixture
